@@ -80,10 +80,11 @@ export interface Any {
     | undefined;
   /** Holds a Protobuf serialization of the type described by type_url. */
   value?: Buffer | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 function createBaseAny(): Any {
-  return { typeUrl: undefined, value: undefined };
+  return { typeUrl: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const Any: MessageFns<Any> = {
@@ -93,6 +94,14 @@ export const Any: MessageFns<Any> = {
     }
     if (message.value !== undefined) {
       writer.uint32(18).bytes(message.value);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -130,7 +139,15 @@ export const Any: MessageFns<Any> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {

@@ -195,6 +195,7 @@ export function symbolVisibilityToJSON(object: SymbolVisibility): string {
  */
 export interface FileDescriptorSet {
   file?: FileDescriptorProto[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Describes a complete .proto file. */
@@ -265,6 +266,7 @@ export interface FileDescriptorProto {
    * developers should rely on the protoreflect APIs for their client language.
    */
   edition?: Edition | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Describes a message type. */
@@ -289,6 +291,7 @@ export interface DescriptorProto {
     | undefined;
   /** Support for `export` and `local` keywords on enums. */
   visibility?: SymbolVisibility | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface DescriptorProto_ExtensionRange {
@@ -299,6 +302,7 @@ export interface DescriptorProto_ExtensionRange {
   /** Exclusive. */
   end?: number | undefined;
   options?: ExtensionRangeOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -313,6 +317,7 @@ export interface DescriptorProto_ReservedRange {
     | undefined;
   /** Exclusive. */
   end?: number | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ExtensionRangeOptions {
@@ -338,6 +343,7 @@ export interface ExtensionRangeOptions {
    * are marked as UNVERIFIED.
    */
   verification?: ExtensionRangeOptions_VerificationState | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** The verification state of the extension range. */
@@ -408,6 +414,7 @@ export interface ExtensionRangeOptions_Declaration {
    * Otherwise the extension must be defined as optional.
    */
   repeated?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Describes a field within a message. */
@@ -491,6 +498,7 @@ export interface FieldDescriptorProto {
    * optional with `LABEL_OPTIONAL`.
    */
   proto3Optional?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum FieldDescriptorProto_Type {
@@ -694,6 +702,7 @@ export function fieldDescriptorProto_LabelToJSON(object: FieldDescriptorProto_La
 export interface OneofDescriptorProto {
   name?: string | undefined;
   options?: OneofOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Describes an enum type. */
@@ -720,6 +729,7 @@ export interface EnumDescriptorProto {
     | undefined;
   /** Support for `export` and `local` keywords on enums. */
   visibility?: SymbolVisibility | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -737,6 +747,7 @@ export interface EnumDescriptorProto_EnumReservedRange {
     | undefined;
   /** Inclusive. */
   end?: number | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Describes a value within an enum. */
@@ -744,6 +755,7 @@ export interface EnumValueDescriptorProto {
   name?: string | undefined;
   number?: number | undefined;
   options?: EnumValueOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Describes a service. */
@@ -751,6 +763,7 @@ export interface ServiceDescriptorProto {
   name?: string | undefined;
   method?: MethodDescriptorProto[] | undefined;
   options?: ServiceOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Describes a method of a service. */
@@ -773,6 +786,7 @@ export interface MethodDescriptorProto {
     | undefined;
   /** Identifies if server streams multiple server messages */
   serverStreaming?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface FileOptions {
@@ -938,6 +952,7 @@ export interface FileOptions {
    * See the documentation for the "Options" section above.
    */
   uninterpretedOption?: UninterpretedOption[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Generated classes can be optimized for speed or code size. */
@@ -1078,6 +1093,7 @@ export interface MessageOptions {
     | undefined;
   /** The parser stores options it doesn't recognize here. See above. */
   uninterpretedOption?: UninterpretedOption[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface FieldOptions {
@@ -1196,6 +1212,7 @@ export interface FieldOptions {
     | undefined;
   /** The parser stores options it doesn't recognize here. See above. */
   uninterpretedOption?: UninterpretedOption[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum FieldOptions_CType {
@@ -1420,6 +1437,7 @@ export interface FieldOptions_EditionDefault {
     | undefined;
   /** Textproto value. */
   value?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Information about the support window of a feature. */
@@ -1459,6 +1477,7 @@ export interface FieldOptions_FeatureSupport {
    * removed in.
    */
   removalError?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface OneofOptions {
@@ -1473,6 +1492,7 @@ export interface OneofOptions {
     | undefined;
   /** The parser stores options it doesn't recognize here. See above. */
   uninterpretedOption?: UninterpretedOption[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface EnumOptions {
@@ -1516,6 +1536,7 @@ export interface EnumOptions {
     | undefined;
   /** The parser stores options it doesn't recognize here. See above. */
   uninterpretedOption?: UninterpretedOption[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface EnumValueOptions {
@@ -1551,6 +1572,7 @@ export interface EnumValueOptions {
     | undefined;
   /** The parser stores options it doesn't recognize here. See above. */
   uninterpretedOption?: UninterpretedOption[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ServiceOptions {
@@ -1574,6 +1596,7 @@ export interface ServiceOptions {
     | undefined;
   /** The parser stores options it doesn't recognize here. See above. */
   uninterpretedOption?: UninterpretedOption[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface MethodOptions {
@@ -1598,6 +1621,7 @@ export interface MethodOptions {
     | undefined;
   /** The parser stores options it doesn't recognize here. See above. */
   uninterpretedOption?: UninterpretedOption[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -1668,6 +1692,7 @@ export interface UninterpretedOption {
   doubleValue?: number | undefined;
   stringValue?: Buffer | undefined;
   aggregateValue?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -1680,6 +1705,7 @@ export interface UninterpretedOption {
 export interface UninterpretedOption_NamePart {
   namePart?: string | undefined;
   isExtension?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -1700,6 +1726,7 @@ export interface FeatureSet {
   enforceNamingStyle?: FeatureSet_EnforceNamingStyle | undefined;
   defaultSymbolVisibility?: FeatureSet_VisibilityFeature_DefaultSymbolVisibility | undefined;
   enforceProtoLimits?: FeatureSet_ProtoLimitsFeature_EnforceProtoLimits | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum FeatureSet_FieldPresence {
@@ -1988,6 +2015,7 @@ export function featureSet_EnforceNamingStyleToJSON(object: FeatureSet_EnforceNa
 }
 
 export interface FeatureSet_VisibilityFeature {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum FeatureSet_VisibilityFeature_DefaultSymbolVisibility {
@@ -2054,6 +2082,7 @@ export function featureSet_VisibilityFeature_DefaultSymbolVisibilityToJSON(
 }
 
 export interface FeatureSet_ProtoLimitsFeature {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum FeatureSet_ProtoLimitsFeature_EnforceProtoLimits {
@@ -2131,6 +2160,7 @@ export interface FeatureSetDefaults {
    * after this will not have reliable defaults.
    */
   maximumEdition?: Edition | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -2149,6 +2179,7 @@ export interface FeatureSetDefaults_FeatureSetEditionDefault {
     | undefined;
   /** Defaults of features that can't be overridden in this edition. */
   fixedFeatures?: FeatureSet | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -2202,6 +2233,7 @@ export interface SourceCodeInfo {
    *   be recorded in the future.
    */
   location?: SourceCodeInfo_Location[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface SourceCodeInfo_Location {
@@ -2312,6 +2344,7 @@ export interface SourceCodeInfo_Location {
   leadingComments?: string | undefined;
   trailingComments?: string | undefined;
   leadingDetachedComments?: string[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -2325,6 +2358,7 @@ export interface GeneratedCodeInfo {
    * of its generating .proto file.
    */
   annotation?: GeneratedCodeInfo_Annotation[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GeneratedCodeInfo_Annotation {
@@ -2353,6 +2387,7 @@ export interface GeneratedCodeInfo_Annotation {
    */
   end?: number | undefined;
   semantic?: GeneratedCodeInfo_Annotation_Semantic | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -2402,7 +2437,7 @@ export function generatedCodeInfo_Annotation_SemanticToJSON(object: GeneratedCod
 }
 
 function createBaseFileDescriptorSet(): FileDescriptorSet {
-  return { file: [] };
+  return { file: [], _unknownFields: {} };
 }
 
 export const FileDescriptorSet: MessageFns<FileDescriptorSet> = {
@@ -2410,6 +2445,14 @@ export const FileDescriptorSet: MessageFns<FileDescriptorSet> = {
     if (message.file !== undefined && message.file.length !== 0) {
       for (const v of message.file) {
         FileDescriptorProto.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -2443,7 +2486,15 @@ export const FileDescriptorSet: MessageFns<FileDescriptorSet> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2482,6 +2533,7 @@ function createBaseFileDescriptorProto(): FileDescriptorProto {
     sourceCodeInfo: undefined,
     syntax: undefined,
     edition: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -2544,6 +2596,14 @@ export const FileDescriptorProto: MessageFns<FileDescriptorProto> = {
     }
     if (message.edition !== undefined) {
       writer.uint32(112).int32(message.edition);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2715,7 +2775,15 @@ export const FileDescriptorProto: MessageFns<FileDescriptorProto> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2833,6 +2901,7 @@ function createBaseDescriptorProto(): DescriptorProto {
     reservedRange: [],
     reservedName: [],
     visibility: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -2886,6 +2955,14 @@ export const DescriptorProto: MessageFns<DescriptorProto> = {
     }
     if (message.visibility !== undefined) {
       writer.uint32(88).int32(message.visibility);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3019,7 +3096,15 @@ export const DescriptorProto: MessageFns<DescriptorProto> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3111,7 +3196,7 @@ export const DescriptorProto: MessageFns<DescriptorProto> = {
 };
 
 function createBaseDescriptorProto_ExtensionRange(): DescriptorProto_ExtensionRange {
-  return { start: undefined, end: undefined, options: undefined };
+  return { start: undefined, end: undefined, options: undefined, _unknownFields: {} };
 }
 
 export const DescriptorProto_ExtensionRange: MessageFns<DescriptorProto_ExtensionRange> = {
@@ -3124,6 +3209,14 @@ export const DescriptorProto_ExtensionRange: MessageFns<DescriptorProto_Extensio
     }
     if (message.options !== undefined) {
       ExtensionRangeOptions.encode(message.options, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3169,7 +3262,15 @@ export const DescriptorProto_ExtensionRange: MessageFns<DescriptorProto_Extensio
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3201,7 +3302,7 @@ export const DescriptorProto_ExtensionRange: MessageFns<DescriptorProto_Extensio
 };
 
 function createBaseDescriptorProto_ReservedRange(): DescriptorProto_ReservedRange {
-  return { start: undefined, end: undefined };
+  return { start: undefined, end: undefined, _unknownFields: {} };
 }
 
 export const DescriptorProto_ReservedRange: MessageFns<DescriptorProto_ReservedRange> = {
@@ -3211,6 +3312,14 @@ export const DescriptorProto_ReservedRange: MessageFns<DescriptorProto_ReservedR
     }
     if (message.end !== undefined) {
       writer.uint32(16).int32(message.end);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3248,7 +3357,15 @@ export const DescriptorProto_ReservedRange: MessageFns<DescriptorProto_ReservedR
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3276,7 +3393,7 @@ export const DescriptorProto_ReservedRange: MessageFns<DescriptorProto_ReservedR
 };
 
 function createBaseExtensionRangeOptions(): ExtensionRangeOptions {
-  return { uninterpretedOption: [], declaration: [], features: undefined, verification: undefined };
+  return { uninterpretedOption: [], declaration: [], features: undefined, verification: undefined, _unknownFields: {} };
 }
 
 export const ExtensionRangeOptions: MessageFns<ExtensionRangeOptions> = {
@@ -3296,6 +3413,14 @@ export const ExtensionRangeOptions: MessageFns<ExtensionRangeOptions> = {
     }
     if (message.verification !== undefined) {
       writer.uint32(24).int32(message.verification);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3355,7 +3480,15 @@ export const ExtensionRangeOptions: MessageFns<ExtensionRangeOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3399,7 +3532,14 @@ export const ExtensionRangeOptions: MessageFns<ExtensionRangeOptions> = {
 };
 
 function createBaseExtensionRangeOptions_Declaration(): ExtensionRangeOptions_Declaration {
-  return { number: undefined, fullName: undefined, type: undefined, reserved: undefined, repeated: undefined };
+  return {
+    number: undefined,
+    fullName: undefined,
+    type: undefined,
+    reserved: undefined,
+    repeated: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const ExtensionRangeOptions_Declaration: MessageFns<ExtensionRangeOptions_Declaration> = {
@@ -3418,6 +3558,14 @@ export const ExtensionRangeOptions_Declaration: MessageFns<ExtensionRangeOptions
     }
     if (message.repeated !== undefined) {
       writer.uint32(48).bool(message.repeated);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3479,7 +3627,15 @@ export const ExtensionRangeOptions_Declaration: MessageFns<ExtensionRangeOptions
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3535,6 +3691,7 @@ function createBaseFieldDescriptorProto(): FieldDescriptorProto {
     jsonName: undefined,
     options: undefined,
     proto3Optional: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -3572,6 +3729,14 @@ export const FieldDescriptorProto: MessageFns<FieldDescriptorProto> = {
     }
     if (message.proto3Optional !== undefined) {
       writer.uint32(136).bool(message.proto3Optional);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3681,7 +3846,15 @@ export const FieldDescriptorProto: MessageFns<FieldDescriptorProto> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3765,7 +3938,7 @@ export const FieldDescriptorProto: MessageFns<FieldDescriptorProto> = {
 };
 
 function createBaseOneofDescriptorProto(): OneofDescriptorProto {
-  return { name: undefined, options: undefined };
+  return { name: undefined, options: undefined, _unknownFields: {} };
 }
 
 export const OneofDescriptorProto: MessageFns<OneofDescriptorProto> = {
@@ -3775,6 +3948,14 @@ export const OneofDescriptorProto: MessageFns<OneofDescriptorProto> = {
     }
     if (message.options !== undefined) {
       OneofOptions.encode(message.options, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3812,7 +3993,15 @@ export const OneofDescriptorProto: MessageFns<OneofDescriptorProto> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3840,7 +4029,15 @@ export const OneofDescriptorProto: MessageFns<OneofDescriptorProto> = {
 };
 
 function createBaseEnumDescriptorProto(): EnumDescriptorProto {
-  return { name: undefined, value: [], options: undefined, reservedRange: [], reservedName: [], visibility: undefined };
+  return {
+    name: undefined,
+    value: [],
+    options: undefined,
+    reservedRange: [],
+    reservedName: [],
+    visibility: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const EnumDescriptorProto: MessageFns<EnumDescriptorProto> = {
@@ -3868,6 +4065,14 @@ export const EnumDescriptorProto: MessageFns<EnumDescriptorProto> = {
     }
     if (message.visibility !== undefined) {
       writer.uint32(48).int32(message.visibility);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3946,7 +4151,15 @@ export const EnumDescriptorProto: MessageFns<EnumDescriptorProto> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4000,7 +4213,7 @@ export const EnumDescriptorProto: MessageFns<EnumDescriptorProto> = {
 };
 
 function createBaseEnumDescriptorProto_EnumReservedRange(): EnumDescriptorProto_EnumReservedRange {
-  return { start: undefined, end: undefined };
+  return { start: undefined, end: undefined, _unknownFields: {} };
 }
 
 export const EnumDescriptorProto_EnumReservedRange: MessageFns<EnumDescriptorProto_EnumReservedRange> = {
@@ -4010,6 +4223,14 @@ export const EnumDescriptorProto_EnumReservedRange: MessageFns<EnumDescriptorPro
     }
     if (message.end !== undefined) {
       writer.uint32(16).int32(message.end);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4047,7 +4268,15 @@ export const EnumDescriptorProto_EnumReservedRange: MessageFns<EnumDescriptorPro
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4075,7 +4304,7 @@ export const EnumDescriptorProto_EnumReservedRange: MessageFns<EnumDescriptorPro
 };
 
 function createBaseEnumValueDescriptorProto(): EnumValueDescriptorProto {
-  return { name: undefined, number: undefined, options: undefined };
+  return { name: undefined, number: undefined, options: undefined, _unknownFields: {} };
 }
 
 export const EnumValueDescriptorProto: MessageFns<EnumValueDescriptorProto> = {
@@ -4088,6 +4317,14 @@ export const EnumValueDescriptorProto: MessageFns<EnumValueDescriptorProto> = {
     }
     if (message.options !== undefined) {
       EnumValueOptions.encode(message.options, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4133,7 +4370,15 @@ export const EnumValueDescriptorProto: MessageFns<EnumValueDescriptorProto> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4165,7 +4410,7 @@ export const EnumValueDescriptorProto: MessageFns<EnumValueDescriptorProto> = {
 };
 
 function createBaseServiceDescriptorProto(): ServiceDescriptorProto {
-  return { name: undefined, method: [], options: undefined };
+  return { name: undefined, method: [], options: undefined, _unknownFields: {} };
 }
 
 export const ServiceDescriptorProto: MessageFns<ServiceDescriptorProto> = {
@@ -4180,6 +4425,14 @@ export const ServiceDescriptorProto: MessageFns<ServiceDescriptorProto> = {
     }
     if (message.options !== undefined) {
       ServiceOptions.encode(message.options, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4228,7 +4481,15 @@ export const ServiceDescriptorProto: MessageFns<ServiceDescriptorProto> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4269,6 +4530,7 @@ function createBaseMethodDescriptorProto(): MethodDescriptorProto {
     options: undefined,
     clientStreaming: undefined,
     serverStreaming: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -4291,6 +4553,14 @@ export const MethodDescriptorProto: MessageFns<MethodDescriptorProto> = {
     }
     if (message.serverStreaming !== undefined) {
       writer.uint32(48).bool(message.serverStreaming);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4360,7 +4630,15 @@ export const MethodDescriptorProto: MessageFns<MethodDescriptorProto> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4442,6 +4720,7 @@ function createBaseFileOptions(): FileOptions {
     rubyPackage: undefined,
     features: undefined,
     uninterpretedOption: [],
+    _unknownFields: {},
   };
 }
 
@@ -4510,6 +4789,14 @@ export const FileOptions: MessageFns<FileOptions> = {
     if (message.uninterpretedOption !== undefined && message.uninterpretedOption.length !== 0) {
       for (const v of message.uninterpretedOption) {
         UninterpretedOption.encode(v!, writer.uint32(7994).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -4703,7 +4990,15 @@ export const FileOptions: MessageFns<FileOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4891,6 +5186,7 @@ function createBaseMessageOptions(): MessageOptions {
     deprecatedLegacyJsonFieldConflicts: undefined,
     features: undefined,
     uninterpretedOption: [],
+    _unknownFields: {},
   };
 }
 
@@ -4917,6 +5213,14 @@ export const MessageOptions: MessageFns<MessageOptions> = {
     if (message.uninterpretedOption !== undefined && message.uninterpretedOption.length !== 0) {
       for (const v of message.uninterpretedOption) {
         UninterpretedOption.encode(v!, writer.uint32(7994).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -4998,7 +5302,15 @@ export const MessageOptions: MessageFns<MessageOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5081,6 +5393,7 @@ function createBaseFieldOptions(): FieldOptions {
     features: undefined,
     featureSupport: undefined,
     uninterpretedOption: [],
+    _unknownFields: {},
   };
 }
 
@@ -5132,6 +5445,14 @@ export const FieldOptions: MessageFns<FieldOptions> = {
     if (message.uninterpretedOption !== undefined && message.uninterpretedOption.length !== 0) {
       for (const v of message.uninterpretedOption) {
         UninterpretedOption.encode(v!, writer.uint32(7994).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5282,7 +5603,15 @@ export const FieldOptions: MessageFns<FieldOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5380,7 +5709,7 @@ export const FieldOptions: MessageFns<FieldOptions> = {
 };
 
 function createBaseFieldOptions_EditionDefault(): FieldOptions_EditionDefault {
-  return { edition: undefined, value: undefined };
+  return { edition: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const FieldOptions_EditionDefault: MessageFns<FieldOptions_EditionDefault> = {
@@ -5390,6 +5719,14 @@ export const FieldOptions_EditionDefault: MessageFns<FieldOptions_EditionDefault
     }
     if (message.value !== undefined) {
       writer.uint32(18).string(message.value);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5427,7 +5764,15 @@ export const FieldOptions_EditionDefault: MessageFns<FieldOptions_EditionDefault
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5461,6 +5806,7 @@ function createBaseFieldOptions_FeatureSupport(): FieldOptions_FeatureSupport {
     deprecationWarning: undefined,
     editionRemoved: undefined,
     removalError: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -5480,6 +5826,14 @@ export const FieldOptions_FeatureSupport: MessageFns<FieldOptions_FeatureSupport
     }
     if (message.removalError !== undefined) {
       writer.uint32(42).string(message.removalError);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5541,7 +5895,15 @@ export const FieldOptions_FeatureSupport: MessageFns<FieldOptions_FeatureSupport
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5601,7 +5963,7 @@ export const FieldOptions_FeatureSupport: MessageFns<FieldOptions_FeatureSupport
 };
 
 function createBaseOneofOptions(): OneofOptions {
-  return { features: undefined, uninterpretedOption: [] };
+  return { features: undefined, uninterpretedOption: [], _unknownFields: {} };
 }
 
 export const OneofOptions: MessageFns<OneofOptions> = {
@@ -5612,6 +5974,14 @@ export const OneofOptions: MessageFns<OneofOptions> = {
     if (message.uninterpretedOption !== undefined && message.uninterpretedOption.length !== 0) {
       for (const v of message.uninterpretedOption) {
         UninterpretedOption.encode(v!, writer.uint32(7994).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5653,7 +6023,15 @@ export const OneofOptions: MessageFns<OneofOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5691,6 +6069,7 @@ function createBaseEnumOptions(): EnumOptions {
     deprecatedLegacyJsonFieldConflicts: undefined,
     features: undefined,
     uninterpretedOption: [],
+    _unknownFields: {},
   };
 }
 
@@ -5711,6 +6090,14 @@ export const EnumOptions: MessageFns<EnumOptions> = {
     if (message.uninterpretedOption !== undefined && message.uninterpretedOption.length !== 0) {
       for (const v of message.uninterpretedOption) {
         UninterpretedOption.encode(v!, writer.uint32(7994).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5776,7 +6163,15 @@ export const EnumOptions: MessageFns<EnumOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5834,6 +6229,7 @@ function createBaseEnumValueOptions(): EnumValueOptions {
     debugRedact: undefined,
     featureSupport: undefined,
     uninterpretedOption: [],
+    _unknownFields: {},
   };
 }
 
@@ -5854,6 +6250,14 @@ export const EnumValueOptions: MessageFns<EnumValueOptions> = {
     if (message.uninterpretedOption !== undefined && message.uninterpretedOption.length !== 0) {
       for (const v of message.uninterpretedOption) {
         UninterpretedOption.encode(v!, writer.uint32(7994).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5919,7 +6323,15 @@ export const EnumValueOptions: MessageFns<EnumValueOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5971,7 +6383,7 @@ export const EnumValueOptions: MessageFns<EnumValueOptions> = {
 };
 
 function createBaseServiceOptions(): ServiceOptions {
-  return { features: undefined, deprecated: undefined, uninterpretedOption: [] };
+  return { features: undefined, deprecated: undefined, uninterpretedOption: [], _unknownFields: {} };
 }
 
 export const ServiceOptions: MessageFns<ServiceOptions> = {
@@ -5985,6 +6397,14 @@ export const ServiceOptions: MessageFns<ServiceOptions> = {
     if (message.uninterpretedOption !== undefined && message.uninterpretedOption.length !== 0) {
       for (const v of message.uninterpretedOption) {
         UninterpretedOption.encode(v!, writer.uint32(7994).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -6034,7 +6454,15 @@ export const ServiceOptions: MessageFns<ServiceOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6070,7 +6498,13 @@ export const ServiceOptions: MessageFns<ServiceOptions> = {
 };
 
 function createBaseMethodOptions(): MethodOptions {
-  return { deprecated: undefined, idempotencyLevel: undefined, features: undefined, uninterpretedOption: [] };
+  return {
+    deprecated: undefined,
+    idempotencyLevel: undefined,
+    features: undefined,
+    uninterpretedOption: [],
+    _unknownFields: {},
+  };
 }
 
 export const MethodOptions: MessageFns<MethodOptions> = {
@@ -6087,6 +6521,14 @@ export const MethodOptions: MessageFns<MethodOptions> = {
     if (message.uninterpretedOption !== undefined && message.uninterpretedOption.length !== 0) {
       for (const v of message.uninterpretedOption) {
         UninterpretedOption.encode(v!, writer.uint32(7994).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -6144,7 +6586,15 @@ export const MethodOptions: MessageFns<MethodOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6196,6 +6646,7 @@ function createBaseUninterpretedOption(): UninterpretedOption {
     doubleValue: undefined,
     stringValue: undefined,
     aggregateValue: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -6229,6 +6680,14 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
     }
     if (message.aggregateValue !== undefined) {
       writer.uint32(66).string(message.aggregateValue);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6309,7 +6768,15 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6383,7 +6850,7 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
 };
 
 function createBaseUninterpretedOption_NamePart(): UninterpretedOption_NamePart {
-  return { namePart: undefined, isExtension: undefined };
+  return { namePart: undefined, isExtension: undefined, _unknownFields: {} };
 }
 
 export const UninterpretedOption_NamePart: MessageFns<UninterpretedOption_NamePart> = {
@@ -6393,6 +6860,14 @@ export const UninterpretedOption_NamePart: MessageFns<UninterpretedOption_NamePa
     }
     if (message.isExtension !== undefined) {
       writer.uint32(16).bool(message.isExtension);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6430,7 +6905,15 @@ export const UninterpretedOption_NamePart: MessageFns<UninterpretedOption_NamePa
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6476,6 +6959,7 @@ function createBaseFeatureSet(): FeatureSet {
     enforceNamingStyle: undefined,
     defaultSymbolVisibility: undefined,
     enforceProtoLimits: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -6507,6 +6991,14 @@ export const FeatureSet: MessageFns<FeatureSet> = {
     }
     if (message.enforceProtoLimits !== undefined) {
       writer.uint32(72).int32(message.enforceProtoLimits);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6600,7 +7092,15 @@ export const FeatureSet: MessageFns<FeatureSet> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6694,11 +7194,19 @@ export const FeatureSet: MessageFns<FeatureSet> = {
 };
 
 function createBaseFeatureSet_VisibilityFeature(): FeatureSet_VisibilityFeature {
-  return {};
+  return { _unknownFields: {} };
 }
 
 export const FeatureSet_VisibilityFeature: MessageFns<FeatureSet_VisibilityFeature> = {
-  encode(_: FeatureSet_VisibilityFeature, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: FeatureSet_VisibilityFeature, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -6719,7 +7227,15 @@ export const FeatureSet_VisibilityFeature: MessageFns<FeatureSet_VisibilityFeatu
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6738,11 +7254,19 @@ export const FeatureSet_VisibilityFeature: MessageFns<FeatureSet_VisibilityFeatu
 };
 
 function createBaseFeatureSet_ProtoLimitsFeature(): FeatureSet_ProtoLimitsFeature {
-  return {};
+  return { _unknownFields: {} };
 }
 
 export const FeatureSet_ProtoLimitsFeature: MessageFns<FeatureSet_ProtoLimitsFeature> = {
-  encode(_: FeatureSet_ProtoLimitsFeature, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: FeatureSet_ProtoLimitsFeature, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -6763,7 +7287,15 @@ export const FeatureSet_ProtoLimitsFeature: MessageFns<FeatureSet_ProtoLimitsFea
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6782,7 +7314,7 @@ export const FeatureSet_ProtoLimitsFeature: MessageFns<FeatureSet_ProtoLimitsFea
 };
 
 function createBaseFeatureSetDefaults(): FeatureSetDefaults {
-  return { defaults: [], minimumEdition: undefined, maximumEdition: undefined };
+  return { defaults: [], minimumEdition: undefined, maximumEdition: undefined, _unknownFields: {} };
 }
 
 export const FeatureSetDefaults: MessageFns<FeatureSetDefaults> = {
@@ -6797,6 +7329,14 @@ export const FeatureSetDefaults: MessageFns<FeatureSetDefaults> = {
     }
     if (message.maximumEdition !== undefined) {
       writer.uint32(40).int32(message.maximumEdition);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6845,7 +7385,15 @@ export const FeatureSetDefaults: MessageFns<FeatureSetDefaults> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6887,7 +7435,7 @@ export const FeatureSetDefaults: MessageFns<FeatureSetDefaults> = {
 };
 
 function createBaseFeatureSetDefaults_FeatureSetEditionDefault(): FeatureSetDefaults_FeatureSetEditionDefault {
-  return { edition: undefined, overridableFeatures: undefined, fixedFeatures: undefined };
+  return { edition: undefined, overridableFeatures: undefined, fixedFeatures: undefined, _unknownFields: {} };
 }
 
 export const FeatureSetDefaults_FeatureSetEditionDefault: MessageFns<FeatureSetDefaults_FeatureSetEditionDefault> = {
@@ -6903,6 +7451,14 @@ export const FeatureSetDefaults_FeatureSetEditionDefault: MessageFns<FeatureSetD
     }
     if (message.fixedFeatures !== undefined) {
       FeatureSet.encode(message.fixedFeatures, writer.uint32(42).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6948,7 +7504,15 @@ export const FeatureSetDefaults_FeatureSetEditionDefault: MessageFns<FeatureSetD
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6988,7 +7552,7 @@ export const FeatureSetDefaults_FeatureSetEditionDefault: MessageFns<FeatureSetD
 };
 
 function createBaseSourceCodeInfo(): SourceCodeInfo {
-  return { location: [] };
+  return { location: [], _unknownFields: {} };
 }
 
 export const SourceCodeInfo: MessageFns<SourceCodeInfo> = {
@@ -6996,6 +7560,14 @@ export const SourceCodeInfo: MessageFns<SourceCodeInfo> = {
     if (message.location !== undefined && message.location.length !== 0) {
       for (const v of message.location) {
         SourceCodeInfo_Location.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -7029,7 +7601,15 @@ export const SourceCodeInfo: MessageFns<SourceCodeInfo> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7055,7 +7635,14 @@ export const SourceCodeInfo: MessageFns<SourceCodeInfo> = {
 };
 
 function createBaseSourceCodeInfo_Location(): SourceCodeInfo_Location {
-  return { path: [], span: [], leadingComments: undefined, trailingComments: undefined, leadingDetachedComments: [] };
+  return {
+    path: [],
+    span: [],
+    leadingComments: undefined,
+    trailingComments: undefined,
+    leadingDetachedComments: [],
+    _unknownFields: {},
+  };
 }
 
 export const SourceCodeInfo_Location: MessageFns<SourceCodeInfo_Location> = {
@@ -7083,6 +7670,14 @@ export const SourceCodeInfo_Location: MessageFns<SourceCodeInfo_Location> = {
     if (message.leadingDetachedComments !== undefined && message.leadingDetachedComments.length !== 0) {
       for (const v of message.leadingDetachedComments) {
         writer.uint32(50).string(v!);
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -7168,7 +7763,15 @@ export const SourceCodeInfo_Location: MessageFns<SourceCodeInfo_Location> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7220,7 +7823,7 @@ export const SourceCodeInfo_Location: MessageFns<SourceCodeInfo_Location> = {
 };
 
 function createBaseGeneratedCodeInfo(): GeneratedCodeInfo {
-  return { annotation: [] };
+  return { annotation: [], _unknownFields: {} };
 }
 
 export const GeneratedCodeInfo: MessageFns<GeneratedCodeInfo> = {
@@ -7228,6 +7831,14 @@ export const GeneratedCodeInfo: MessageFns<GeneratedCodeInfo> = {
     if (message.annotation !== undefined && message.annotation.length !== 0) {
       for (const v of message.annotation) {
         GeneratedCodeInfo_Annotation.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -7261,7 +7872,15 @@ export const GeneratedCodeInfo: MessageFns<GeneratedCodeInfo> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7287,7 +7906,7 @@ export const GeneratedCodeInfo: MessageFns<GeneratedCodeInfo> = {
 };
 
 function createBaseGeneratedCodeInfo_Annotation(): GeneratedCodeInfo_Annotation {
-  return { path: [], sourceFile: undefined, begin: undefined, end: undefined, semantic: undefined };
+  return { path: [], sourceFile: undefined, begin: undefined, end: undefined, semantic: undefined, _unknownFields: {} };
 }
 
 export const GeneratedCodeInfo_Annotation: MessageFns<GeneratedCodeInfo_Annotation> = {
@@ -7310,6 +7929,14 @@ export const GeneratedCodeInfo_Annotation: MessageFns<GeneratedCodeInfo_Annotati
     }
     if (message.semantic !== undefined) {
       writer.uint32(40).int32(message.semantic);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7381,7 +8008,15 @@ export const GeneratedCodeInfo_Annotation: MessageFns<GeneratedCodeInfo_Annotati
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {

@@ -212,10 +212,11 @@ export const protobufFileName = "google/protobuf/field_mask.proto";
 export interface FieldMask {
   /** The set of field mask paths. */
   paths?: string[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 function createBaseFieldMask(): FieldMask {
-  return { paths: [] };
+  return { paths: [], _unknownFields: {} };
 }
 
 export const FieldMask: MessageFns<FieldMask> & FieldMaskWrapperFns = {
@@ -223,6 +224,14 @@ export const FieldMask: MessageFns<FieldMask> & FieldMaskWrapperFns = {
     if (message.paths !== undefined && message.paths.length !== 0) {
       for (const v of message.paths) {
         writer.uint32(10).string(v!);
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -256,7 +265,15 @@ export const FieldMask: MessageFns<FieldMask> & FieldMaskWrapperFns = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {

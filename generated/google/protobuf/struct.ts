@@ -68,11 +68,13 @@ export function nullValueToJSON(object: NullValue): string {
 export interface Struct {
   /** Unordered map of dynamically typed values. */
   fields?: { [key: string]: any | undefined } | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Struct_FieldsEntry {
   key?: string | undefined;
   value?: any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /**
@@ -110,16 +112,18 @@ export interface Value {
     /** Represents a JSON array. */
     { $case: "listValue"; value: Array<any> | undefined }
     | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Represents a JSON array. */
 export interface ListValue {
   /** Repeated field of dynamically typed values. */
   values?: any[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 function createBaseStruct(): Struct {
-  return { fields: {} };
+  return { fields: {}, _unknownFields: {} };
 }
 
 export const Struct: MessageFns<Struct> & StructWrapperFns = {
@@ -129,6 +133,14 @@ export const Struct: MessageFns<Struct> & StructWrapperFns = {
         Struct_FieldsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
       }
     });
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -160,7 +172,15 @@ export const Struct: MessageFns<Struct> & StructWrapperFns = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -224,7 +244,7 @@ export const Struct: MessageFns<Struct> & StructWrapperFns = {
 };
 
 function createBaseStruct_FieldsEntry(): Struct_FieldsEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const Struct_FieldsEntry: MessageFns<Struct_FieldsEntry> = {
@@ -234,6 +254,14 @@ export const Struct_FieldsEntry: MessageFns<Struct_FieldsEntry> = {
     }
     if (message.value !== undefined) {
       Value.encode(Value.wrap(message.value), writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -271,7 +299,15 @@ export const Struct_FieldsEntry: MessageFns<Struct_FieldsEntry> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -299,7 +335,7 @@ export const Struct_FieldsEntry: MessageFns<Struct_FieldsEntry> = {
 };
 
 function createBaseValue(): Value {
-  return { kind: undefined };
+  return { kind: undefined, _unknownFields: {} };
 }
 
 export const Value: MessageFns<Value> & AnyValueWrapperFns = {
@@ -323,6 +359,14 @@ export const Value: MessageFns<Value> & AnyValueWrapperFns = {
       case "listValue":
         ListValue.encode(ListValue.wrap(message.kind.value), writer.uint32(50).fork()).join();
         break;
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -392,7 +436,15 @@ export const Value: MessageFns<Value> & AnyValueWrapperFns = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -474,7 +526,7 @@ export const Value: MessageFns<Value> & AnyValueWrapperFns = {
 };
 
 function createBaseListValue(): ListValue {
-  return { values: [] };
+  return { values: [], _unknownFields: {} };
 }
 
 export const ListValue: MessageFns<ListValue> & ListValueWrapperFns = {
@@ -482,6 +534,14 @@ export const ListValue: MessageFns<ListValue> & ListValueWrapperFns = {
     if (message.values !== undefined && message.values.length !== 0) {
       for (const v of message.values) {
         Value.encode(Value.wrap(v!), writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -515,7 +575,15 @@ export const ListValue: MessageFns<ListValue> & ListValueWrapperFns = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {

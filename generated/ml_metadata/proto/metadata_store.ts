@@ -78,6 +78,7 @@ export function propertyTypeToJSON(object: PropertyType): string {
 
 export interface SystemTypeExtension {
   typeName?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Value {
@@ -89,6 +90,7 @@ export interface Value {
     | { $case: "protoValue"; value: Any }
     | { $case: "boolValue"; value: boolean }
     | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Artifact {
@@ -104,6 +106,7 @@ export interface Artifact {
   createTimeSinceEpoch?: bigint | undefined;
   lastUpdateTimeSinceEpoch?: bigint | undefined;
   systemMetadata?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum Artifact_State {
@@ -172,11 +175,13 @@ export function artifact_StateToJSON(object: Artifact_State): string {
 export interface Artifact_PropertiesEntry {
   key?: string | undefined;
   value?: Value | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Artifact_CustomPropertiesEntry {
   key?: string | undefined;
   value?: Value | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ArtifactType {
@@ -187,6 +192,7 @@ export interface ArtifactType {
   externalId?: string | undefined;
   properties?: { [key: string]: PropertyType } | undefined;
   baseType?: ArtifactType_SystemDefinedBaseType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum ArtifactType_SystemDefinedBaseType {
@@ -243,6 +249,7 @@ export function artifactType_SystemDefinedBaseTypeToJSON(object: ArtifactType_Sy
 export interface ArtifactType_PropertiesEntry {
   key?: string | undefined;
   value?: PropertyType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Event {
@@ -252,6 +259,7 @@ export interface Event {
   type?: Event_Type | undefined;
   millisecondsSinceEpoch?: bigint | undefined;
   systemMetadata?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum Event_Type {
@@ -325,10 +333,12 @@ export function event_TypeToJSON(object: Event_Type): string {
 
 export interface Event_Path {
   steps?: Event_Path_Step[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Event_Path_Step {
   value?: { $case: "index"; value: bigint } | { $case: "key"; value: string } | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Execution {
@@ -343,6 +353,7 @@ export interface Execution {
   createTimeSinceEpoch?: bigint | undefined;
   lastUpdateTimeSinceEpoch?: bigint | undefined;
   systemMetadata?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum Execution_State {
@@ -411,11 +422,13 @@ export function execution_StateToJSON(object: Execution_State): string {
 export interface Execution_PropertiesEntry {
   key?: string | undefined;
   value?: Value | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Execution_CustomPropertiesEntry {
   key?: string | undefined;
   value?: Value | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ExecutionType {
@@ -428,6 +441,7 @@ export interface ExecutionType {
   inputType?: ArtifactStructType | undefined;
   outputType?: ArtifactStructType | undefined;
   baseType?: ExecutionType_SystemDefinedBaseType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum ExecutionType_SystemDefinedBaseType {
@@ -490,6 +504,7 @@ export function executionType_SystemDefinedBaseTypeToJSON(object: ExecutionType_
 export interface ExecutionType_PropertiesEntry {
   key?: string | undefined;
   value?: PropertyType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ContextType {
@@ -500,6 +515,7 @@ export interface ContextType {
   externalId?: string | undefined;
   properties?: { [key: string]: PropertyType } | undefined;
   baseType?: ContextType_SystemDefinedBaseType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum ContextType_SystemDefinedBaseType {
@@ -532,6 +548,7 @@ export function contextType_SystemDefinedBaseTypeToJSON(object: ContextType_Syst
 export interface ContextType_PropertiesEntry {
   key?: string | undefined;
   value?: PropertyType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Context {
@@ -545,34 +562,40 @@ export interface Context {
   createTimeSinceEpoch?: bigint | undefined;
   lastUpdateTimeSinceEpoch?: bigint | undefined;
   systemMetadata?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Context_PropertiesEntry {
   key?: string | undefined;
   value?: Value | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Context_CustomPropertiesEntry {
   key?: string | undefined;
   value?: Value | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Attribution {
   artifactId?: bigint | undefined;
   contextId?: bigint | undefined;
   systemMetadata?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface Association {
   executionId?: bigint | undefined;
   contextId?: bigint | undefined;
   systemMetadata?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ParentContext {
   childId?: bigint | undefined;
   parentId?: bigint | undefined;
   systemMetadata?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface LineageGraph {
@@ -586,6 +609,7 @@ export interface LineageGraph {
   attributions?: Attribution[] | undefined;
   associations?: Association[] | undefined;
   parentContexts?: ParentContext[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ArtifactStructType {
@@ -599,42 +623,52 @@ export interface ArtifactStructType {
     | { $case: "tuple"; value: TupleArtifactStructType }
     | { $case: "dict"; value: DictArtifactStructType }
     | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface UnionArtifactStructType {
   candidates?: ArtifactStructType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface IntersectionArtifactStructType {
   constraints?: ArtifactStructType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ListArtifactStructType {
   element?: ArtifactStructType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface NoneArtifactStructType {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface AnyArtifactStructType {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface TupleArtifactStructType {
   elements?: ArtifactStructType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface DictArtifactStructType {
   properties?: { [key: string]: ArtifactStructType } | undefined;
   noneTypeNotRequired?: boolean | undefined;
   extraPropertiesType?: ArtifactStructType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface DictArtifactStructType_PropertiesEntry {
   key?: string | undefined;
   value?: ArtifactStructType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface FakeDatabaseConfig {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface MySQLDatabaseConfig {
@@ -646,6 +680,7 @@ export interface MySQLDatabaseConfig {
   socket?: string | undefined;
   sslOptions?: MySQLDatabaseConfig_SSLOptions | undefined;
   skipDbCreation?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface MySQLDatabaseConfig_SSLOptions {
@@ -655,11 +690,13 @@ export interface MySQLDatabaseConfig_SSLOptions {
   capath?: string | undefined;
   cipher?: string | undefined;
   verifyServerCert?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface SqliteMetadataSourceConfig {
   filenameUri?: string | undefined;
   connectionMode?: SqliteMetadataSourceConfig_ConnectionMode | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum SqliteMetadataSourceConfig_ConnectionMode {
@@ -721,6 +758,7 @@ export interface PostgreSQLDatabaseConfig {
   dbname?: string | undefined;
   skipDbCreation?: boolean | undefined;
   ssloption?: PostgreSQLDatabaseConfig_SSLOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PostgreSQLDatabaseConfig_SSLOptions {
@@ -729,15 +767,18 @@ export interface PostgreSQLDatabaseConfig_SSLOptions {
   sslkey?: string | undefined;
   sslpassword?: string | undefined;
   sslrootcert?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface MigrationOptions {
   enableUpgradeMigration?: boolean | undefined;
   downgradeToSchemaVersion?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface RetryOptions {
   maxNumRetries?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ConnectionConfig {
@@ -748,11 +789,13 @@ export interface ConnectionConfig {
     | { $case: "postgresql"; value: PostgreSQLDatabaseConfig }
     | undefined;
   retryOptions?: RetryOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GrpcChannelArguments {
   maxReceiveMessageLength?: bigint | undefined;
   http2MaxPingStrikes?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface MetadataStoreClientConfig {
@@ -761,18 +804,21 @@ export interface MetadataStoreClientConfig {
   sslConfig?: MetadataStoreClientConfig_SSLConfig | undefined;
   channelArguments?: GrpcChannelArguments | undefined;
   clientTimeoutSec?: number | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface MetadataStoreClientConfig_SSLConfig {
   clientKey?: string | undefined;
   serverCert?: string | undefined;
   customCa?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface MetadataStoreServerConfig {
   connectionConfig?: ConnectionConfig | undefined;
   migrationOptions?: MigrationOptions | undefined;
   sslConfig?: MetadataStoreServerConfig_SSLConfig | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface MetadataStoreServerConfig_SSLConfig {
@@ -780,6 +826,7 @@ export interface MetadataStoreServerConfig_SSLConfig {
   serverCert?: string | undefined;
   customCa?: string | undefined;
   clientVerify?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ListOperationOptions {
@@ -787,11 +834,13 @@ export interface ListOperationOptions {
   orderByField?: ListOperationOptions_OrderByField | undefined;
   nextPageToken?: string | undefined;
   filterQuery?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ListOperationOptions_OrderByField {
   field?: ListOperationOptions_OrderByField_Field | undefined;
   isAsc?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum ListOperationOptions_OrderByField_Field {
@@ -844,10 +893,12 @@ export interface ListOperationNextPageToken {
   fieldOffset?: bigint | undefined;
   setOptions?: ListOperationOptions | undefined;
   listedIds?: bigint[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface TransactionOptions {
   tag?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** @deprecated */
@@ -855,12 +906,14 @@ export interface LineageGraphQueryOptions {
   queryNodes?: { $case: "artifactsOptions"; value: ListOperationOptions } | undefined;
   stopConditions?: LineageGraphQueryOptions_BoundaryConstraint | undefined;
   maxNodeSize?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface LineageGraphQueryOptions_BoundaryConstraint {
   maxNumHops?: bigint | undefined;
   boundaryArtifacts?: string | undefined;
   boundaryExecutions?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface LineageSubgraphQueryOptions {
@@ -872,6 +925,7 @@ export interface LineageSubgraphQueryOptions {
   direction?: LineageSubgraphQueryOptions_Direction | undefined;
   endingArtifacts?: LineageSubgraphQueryOptions_EndingNodes | undefined;
   endingExecutions?: LineageSubgraphQueryOptions_EndingNodes | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export enum LineageSubgraphQueryOptions_Direction {
@@ -921,21 +975,31 @@ export function lineageSubgraphQueryOptions_DirectionToJSON(object: LineageSubgr
 
 export interface LineageSubgraphQueryOptions_StartingNodes {
   filterQuery?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface LineageSubgraphQueryOptions_EndingNodes {
   filterQuery?: string | undefined;
   includeEndingNodes?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 function createBaseSystemTypeExtension(): SystemTypeExtension {
-  return { typeName: undefined };
+  return { typeName: undefined, _unknownFields: {} };
 }
 
 export const SystemTypeExtension: MessageFns<SystemTypeExtension> = {
   encode(message: SystemTypeExtension, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.typeName !== undefined) {
       writer.uint32(10).string(message.typeName);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -965,7 +1029,15 @@ export const SystemTypeExtension: MessageFns<SystemTypeExtension> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -993,7 +1065,7 @@ export const SystemTypeExtension: MessageFns<SystemTypeExtension> = {
 };
 
 function createBaseValue(): Value {
-  return { value: undefined };
+  return { value: undefined, _unknownFields: {} };
 }
 
 export const Value: MessageFns<Value> = {
@@ -1020,6 +1092,14 @@ export const Value: MessageFns<Value> = {
       case "boolValue":
         writer.uint32(48).bool(message.value.value);
         break;
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1089,7 +1169,15 @@ export const Value: MessageFns<Value> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1160,6 +1248,7 @@ function createBaseArtifact(): Artifact {
     createTimeSinceEpoch: undefined,
     lastUpdateTimeSinceEpoch: undefined,
     systemMetadata: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -1212,6 +1301,14 @@ export const Artifact: MessageFns<Artifact> = {
     }
     if (message.systemMetadata !== undefined) {
       Any.encode(message.systemMetadata, writer.uint32(98).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1335,7 +1432,15 @@ export const Artifact: MessageFns<Artifact> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1470,7 +1575,7 @@ export const Artifact: MessageFns<Artifact> = {
 };
 
 function createBaseArtifact_PropertiesEntry(): Artifact_PropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const Artifact_PropertiesEntry: MessageFns<Artifact_PropertiesEntry> = {
@@ -1480,6 +1585,14 @@ export const Artifact_PropertiesEntry: MessageFns<Artifact_PropertiesEntry> = {
     }
     if (message.value !== undefined) {
       Value.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1517,7 +1630,15 @@ export const Artifact_PropertiesEntry: MessageFns<Artifact_PropertiesEntry> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1545,7 +1666,7 @@ export const Artifact_PropertiesEntry: MessageFns<Artifact_PropertiesEntry> = {
 };
 
 function createBaseArtifact_CustomPropertiesEntry(): Artifact_CustomPropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const Artifact_CustomPropertiesEntry: MessageFns<Artifact_CustomPropertiesEntry> = {
@@ -1555,6 +1676,14 @@ export const Artifact_CustomPropertiesEntry: MessageFns<Artifact_CustomPropertie
     }
     if (message.value !== undefined) {
       Value.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1592,7 +1721,15 @@ export const Artifact_CustomPropertiesEntry: MessageFns<Artifact_CustomPropertie
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1628,6 +1765,7 @@ function createBaseArtifactType(): ArtifactType {
     externalId: undefined,
     properties: {},
     baseType: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -1656,6 +1794,14 @@ export const ArtifactType: MessageFns<ArtifactType> = {
     });
     if (message.baseType !== undefined) {
       writer.uint32(48).int32(message.baseType);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1736,7 +1882,15 @@ export const ArtifactType: MessageFns<ArtifactType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1811,7 +1965,7 @@ export const ArtifactType: MessageFns<ArtifactType> = {
 };
 
 function createBaseArtifactType_PropertiesEntry(): ArtifactType_PropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const ArtifactType_PropertiesEntry: MessageFns<ArtifactType_PropertiesEntry> = {
@@ -1821,6 +1975,14 @@ export const ArtifactType_PropertiesEntry: MessageFns<ArtifactType_PropertiesEnt
     }
     if (message.value !== undefined) {
       writer.uint32(16).int32(message.value);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1858,7 +2020,15 @@ export const ArtifactType_PropertiesEntry: MessageFns<ArtifactType_PropertiesEnt
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1893,6 +2063,7 @@ function createBaseEvent(): Event {
     type: undefined,
     millisecondsSinceEpoch: undefined,
     systemMetadata: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -1924,6 +2095,14 @@ export const Event: MessageFns<Event> = {
     }
     if (message.systemMetadata !== undefined) {
       Any.encode(message.systemMetadata, writer.uint32(50).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1993,7 +2172,15 @@ export const Event: MessageFns<Event> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2053,7 +2240,7 @@ export const Event: MessageFns<Event> = {
 };
 
 function createBaseEvent_Path(): Event_Path {
-  return { steps: [] };
+  return { steps: [], _unknownFields: {} };
 }
 
 export const Event_Path: MessageFns<Event_Path> = {
@@ -2061,6 +2248,14 @@ export const Event_Path: MessageFns<Event_Path> = {
     if (message.steps !== undefined && message.steps.length !== 0) {
       for (const v of message.steps) {
         Event_Path_Step.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -2094,7 +2289,15 @@ export const Event_Path: MessageFns<Event_Path> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2118,7 +2321,7 @@ export const Event_Path: MessageFns<Event_Path> = {
 };
 
 function createBaseEvent_Path_Step(): Event_Path_Step {
-  return { value: undefined };
+  return { value: undefined, _unknownFields: {} };
 }
 
 export const Event_Path_Step: MessageFns<Event_Path_Step> = {
@@ -2133,6 +2336,14 @@ export const Event_Path_Step: MessageFns<Event_Path_Step> = {
       case "key":
         writer.uint32(18).string(message.value.value);
         break;
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2170,7 +2381,15 @@ export const Event_Path_Step: MessageFns<Event_Path_Step> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2212,6 +2431,7 @@ function createBaseExecution(): Execution {
     createTimeSinceEpoch: undefined,
     lastUpdateTimeSinceEpoch: undefined,
     systemMetadata: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -2261,6 +2481,14 @@ export const Execution: MessageFns<Execution> = {
     }
     if (message.systemMetadata !== undefined) {
       Any.encode(message.systemMetadata, writer.uint32(90).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2376,7 +2604,15 @@ export const Execution: MessageFns<Execution> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2511,7 +2747,7 @@ export const Execution: MessageFns<Execution> = {
 };
 
 function createBaseExecution_PropertiesEntry(): Execution_PropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const Execution_PropertiesEntry: MessageFns<Execution_PropertiesEntry> = {
@@ -2521,6 +2757,14 @@ export const Execution_PropertiesEntry: MessageFns<Execution_PropertiesEntry> = 
     }
     if (message.value !== undefined) {
       Value.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2558,7 +2802,15 @@ export const Execution_PropertiesEntry: MessageFns<Execution_PropertiesEntry> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2586,7 +2838,7 @@ export const Execution_PropertiesEntry: MessageFns<Execution_PropertiesEntry> = 
 };
 
 function createBaseExecution_CustomPropertiesEntry(): Execution_CustomPropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const Execution_CustomPropertiesEntry: MessageFns<Execution_CustomPropertiesEntry> = {
@@ -2596,6 +2848,14 @@ export const Execution_CustomPropertiesEntry: MessageFns<Execution_CustomPropert
     }
     if (message.value !== undefined) {
       Value.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2633,7 +2893,15 @@ export const Execution_CustomPropertiesEntry: MessageFns<Execution_CustomPropert
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2671,6 +2939,7 @@ function createBaseExecutionType(): ExecutionType {
     inputType: undefined,
     outputType: undefined,
     baseType: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -2705,6 +2974,14 @@ export const ExecutionType: MessageFns<ExecutionType> = {
     }
     if (message.baseType !== undefined) {
       writer.uint32(64).int32(message.baseType);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2801,7 +3078,15 @@ export const ExecutionType: MessageFns<ExecutionType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2892,7 +3177,7 @@ export const ExecutionType: MessageFns<ExecutionType> = {
 };
 
 function createBaseExecutionType_PropertiesEntry(): ExecutionType_PropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const ExecutionType_PropertiesEntry: MessageFns<ExecutionType_PropertiesEntry> = {
@@ -2902,6 +3187,14 @@ export const ExecutionType_PropertiesEntry: MessageFns<ExecutionType_PropertiesE
     }
     if (message.value !== undefined) {
       writer.uint32(16).int32(message.value);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2939,7 +3232,15 @@ export const ExecutionType_PropertiesEntry: MessageFns<ExecutionType_PropertiesE
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2975,6 +3276,7 @@ function createBaseContextType(): ContextType {
     externalId: undefined,
     properties: {},
     baseType: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -3003,6 +3305,14 @@ export const ContextType: MessageFns<ContextType> = {
     });
     if (message.baseType !== undefined) {
       writer.uint32(48).int32(message.baseType);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3083,7 +3393,15 @@ export const ContextType: MessageFns<ContextType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3158,7 +3476,7 @@ export const ContextType: MessageFns<ContextType> = {
 };
 
 function createBaseContextType_PropertiesEntry(): ContextType_PropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const ContextType_PropertiesEntry: MessageFns<ContextType_PropertiesEntry> = {
@@ -3168,6 +3486,14 @@ export const ContextType_PropertiesEntry: MessageFns<ContextType_PropertiesEntry
     }
     if (message.value !== undefined) {
       writer.uint32(16).int32(message.value);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3205,7 +3531,15 @@ export const ContextType_PropertiesEntry: MessageFns<ContextType_PropertiesEntry
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3244,6 +3578,7 @@ function createBaseContext(): Context {
     createTimeSinceEpoch: undefined,
     lastUpdateTimeSinceEpoch: undefined,
     systemMetadata: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -3290,6 +3625,14 @@ export const Context: MessageFns<Context> = {
     }
     if (message.systemMetadata !== undefined) {
       Any.encode(message.systemMetadata, writer.uint32(82).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3397,7 +3740,15 @@ export const Context: MessageFns<Context> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3524,7 +3875,7 @@ export const Context: MessageFns<Context> = {
 };
 
 function createBaseContext_PropertiesEntry(): Context_PropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const Context_PropertiesEntry: MessageFns<Context_PropertiesEntry> = {
@@ -3534,6 +3885,14 @@ export const Context_PropertiesEntry: MessageFns<Context_PropertiesEntry> = {
     }
     if (message.value !== undefined) {
       Value.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3571,7 +3930,15 @@ export const Context_PropertiesEntry: MessageFns<Context_PropertiesEntry> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3599,7 +3966,7 @@ export const Context_PropertiesEntry: MessageFns<Context_PropertiesEntry> = {
 };
 
 function createBaseContext_CustomPropertiesEntry(): Context_CustomPropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const Context_CustomPropertiesEntry: MessageFns<Context_CustomPropertiesEntry> = {
@@ -3609,6 +3976,14 @@ export const Context_CustomPropertiesEntry: MessageFns<Context_CustomPropertiesE
     }
     if (message.value !== undefined) {
       Value.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3646,7 +4021,15 @@ export const Context_CustomPropertiesEntry: MessageFns<Context_CustomPropertiesE
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3674,7 +4057,7 @@ export const Context_CustomPropertiesEntry: MessageFns<Context_CustomPropertiesE
 };
 
 function createBaseAttribution(): Attribution {
-  return { artifactId: undefined, contextId: undefined, systemMetadata: undefined };
+  return { artifactId: undefined, contextId: undefined, systemMetadata: undefined, _unknownFields: {} };
 }
 
 export const Attribution: MessageFns<Attribution> = {
@@ -3693,6 +4076,14 @@ export const Attribution: MessageFns<Attribution> = {
     }
     if (message.systemMetadata !== undefined) {
       Any.encode(message.systemMetadata, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3738,7 +4129,15 @@ export const Attribution: MessageFns<Attribution> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3782,7 +4181,7 @@ export const Attribution: MessageFns<Attribution> = {
 };
 
 function createBaseAssociation(): Association {
-  return { executionId: undefined, contextId: undefined, systemMetadata: undefined };
+  return { executionId: undefined, contextId: undefined, systemMetadata: undefined, _unknownFields: {} };
 }
 
 export const Association: MessageFns<Association> = {
@@ -3801,6 +4200,14 @@ export const Association: MessageFns<Association> = {
     }
     if (message.systemMetadata !== undefined) {
       Any.encode(message.systemMetadata, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3846,7 +4253,15 @@ export const Association: MessageFns<Association> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3890,7 +4305,7 @@ export const Association: MessageFns<Association> = {
 };
 
 function createBaseParentContext(): ParentContext {
-  return { childId: undefined, parentId: undefined, systemMetadata: undefined };
+  return { childId: undefined, parentId: undefined, systemMetadata: undefined, _unknownFields: {} };
 }
 
 export const ParentContext: MessageFns<ParentContext> = {
@@ -3909,6 +4324,14 @@ export const ParentContext: MessageFns<ParentContext> = {
     }
     if (message.systemMetadata !== undefined) {
       Any.encode(message.systemMetadata, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3954,7 +4377,15 @@ export const ParentContext: MessageFns<ParentContext> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4009,6 +4440,7 @@ function createBaseLineageGraph(): LineageGraph {
     attributions: [],
     associations: [],
     parentContexts: [],
+    _unknownFields: {},
   };
 }
 
@@ -4062,6 +4494,14 @@ export const LineageGraph: MessageFns<LineageGraph> = {
     if (message.parentContexts !== undefined && message.parentContexts.length !== 0) {
       for (const v of message.parentContexts) {
         ParentContext.encode(v!, writer.uint32(82).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -4194,7 +4634,15 @@ export const LineageGraph: MessageFns<LineageGraph> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4278,7 +4726,7 @@ export const LineageGraph: MessageFns<LineageGraph> = {
 };
 
 function createBaseArtifactStructType(): ArtifactStructType {
-  return { kind: undefined };
+  return { kind: undefined, _unknownFields: {} };
 }
 
 export const ArtifactStructType: MessageFns<ArtifactStructType> = {
@@ -4308,6 +4756,14 @@ export const ArtifactStructType: MessageFns<ArtifactStructType> = {
       case "dict":
         DictArtifactStructType.encode(message.kind.value, writer.uint32(66).fork()).join();
         break;
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4396,7 +4852,15 @@ export const ArtifactStructType: MessageFns<ArtifactStructType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4452,7 +4916,7 @@ export const ArtifactStructType: MessageFns<ArtifactStructType> = {
 };
 
 function createBaseUnionArtifactStructType(): UnionArtifactStructType {
-  return { candidates: [] };
+  return { candidates: [], _unknownFields: {} };
 }
 
 export const UnionArtifactStructType: MessageFns<UnionArtifactStructType> = {
@@ -4460,6 +4924,14 @@ export const UnionArtifactStructType: MessageFns<UnionArtifactStructType> = {
     if (message.candidates !== undefined && message.candidates.length !== 0) {
       for (const v of message.candidates) {
         ArtifactStructType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -4493,7 +4965,15 @@ export const UnionArtifactStructType: MessageFns<UnionArtifactStructType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4519,7 +4999,7 @@ export const UnionArtifactStructType: MessageFns<UnionArtifactStructType> = {
 };
 
 function createBaseIntersectionArtifactStructType(): IntersectionArtifactStructType {
-  return { constraints: [] };
+  return { constraints: [], _unknownFields: {} };
 }
 
 export const IntersectionArtifactStructType: MessageFns<IntersectionArtifactStructType> = {
@@ -4527,6 +5007,14 @@ export const IntersectionArtifactStructType: MessageFns<IntersectionArtifactStru
     if (message.constraints !== undefined && message.constraints.length !== 0) {
       for (const v of message.constraints) {
         ArtifactStructType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -4560,7 +5048,15 @@ export const IntersectionArtifactStructType: MessageFns<IntersectionArtifactStru
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4586,13 +5082,21 @@ export const IntersectionArtifactStructType: MessageFns<IntersectionArtifactStru
 };
 
 function createBaseListArtifactStructType(): ListArtifactStructType {
-  return { element: undefined };
+  return { element: undefined, _unknownFields: {} };
 }
 
 export const ListArtifactStructType: MessageFns<ListArtifactStructType> = {
   encode(message: ListArtifactStructType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.element !== undefined) {
       ArtifactStructType.encode(message.element, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4622,7 +5126,15 @@ export const ListArtifactStructType: MessageFns<ListArtifactStructType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4644,11 +5156,19 @@ export const ListArtifactStructType: MessageFns<ListArtifactStructType> = {
 };
 
 function createBaseNoneArtifactStructType(): NoneArtifactStructType {
-  return {};
+  return { _unknownFields: {} };
 }
 
 export const NoneArtifactStructType: MessageFns<NoneArtifactStructType> = {
-  encode(_: NoneArtifactStructType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: NoneArtifactStructType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -4669,7 +5189,15 @@ export const NoneArtifactStructType: MessageFns<NoneArtifactStructType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4688,11 +5216,19 @@ export const NoneArtifactStructType: MessageFns<NoneArtifactStructType> = {
 };
 
 function createBaseAnyArtifactStructType(): AnyArtifactStructType {
-  return {};
+  return { _unknownFields: {} };
 }
 
 export const AnyArtifactStructType: MessageFns<AnyArtifactStructType> = {
-  encode(_: AnyArtifactStructType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: AnyArtifactStructType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -4713,7 +5249,15 @@ export const AnyArtifactStructType: MessageFns<AnyArtifactStructType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4732,7 +5276,7 @@ export const AnyArtifactStructType: MessageFns<AnyArtifactStructType> = {
 };
 
 function createBaseTupleArtifactStructType(): TupleArtifactStructType {
-  return { elements: [] };
+  return { elements: [], _unknownFields: {} };
 }
 
 export const TupleArtifactStructType: MessageFns<TupleArtifactStructType> = {
@@ -4740,6 +5284,14 @@ export const TupleArtifactStructType: MessageFns<TupleArtifactStructType> = {
     if (message.elements !== undefined && message.elements.length !== 0) {
       for (const v of message.elements) {
         ArtifactStructType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -4773,7 +5325,15 @@ export const TupleArtifactStructType: MessageFns<TupleArtifactStructType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4799,7 +5359,7 @@ export const TupleArtifactStructType: MessageFns<TupleArtifactStructType> = {
 };
 
 function createBaseDictArtifactStructType(): DictArtifactStructType {
-  return { properties: {}, noneTypeNotRequired: undefined, extraPropertiesType: undefined };
+  return { properties: {}, noneTypeNotRequired: undefined, extraPropertiesType: undefined, _unknownFields: {} };
 }
 
 export const DictArtifactStructType: MessageFns<DictArtifactStructType> = {
@@ -4812,6 +5372,14 @@ export const DictArtifactStructType: MessageFns<DictArtifactStructType> = {
     }
     if (message.extraPropertiesType !== undefined) {
       ArtifactStructType.encode(message.extraPropertiesType, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4860,7 +5428,15 @@ export const DictArtifactStructType: MessageFns<DictArtifactStructType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4919,7 +5495,7 @@ export const DictArtifactStructType: MessageFns<DictArtifactStructType> = {
 };
 
 function createBaseDictArtifactStructType_PropertiesEntry(): DictArtifactStructType_PropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const DictArtifactStructType_PropertiesEntry: MessageFns<DictArtifactStructType_PropertiesEntry> = {
@@ -4929,6 +5505,14 @@ export const DictArtifactStructType_PropertiesEntry: MessageFns<DictArtifactStru
     }
     if (message.value !== undefined) {
       ArtifactStructType.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4966,7 +5550,15 @@ export const DictArtifactStructType_PropertiesEntry: MessageFns<DictArtifactStru
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4994,11 +5586,19 @@ export const DictArtifactStructType_PropertiesEntry: MessageFns<DictArtifactStru
 };
 
 function createBaseFakeDatabaseConfig(): FakeDatabaseConfig {
-  return {};
+  return { _unknownFields: {} };
 }
 
 export const FakeDatabaseConfig: MessageFns<FakeDatabaseConfig> = {
-  encode(_: FakeDatabaseConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: FakeDatabaseConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -5019,7 +5619,15 @@ export const FakeDatabaseConfig: MessageFns<FakeDatabaseConfig> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5047,6 +5655,7 @@ function createBaseMySQLDatabaseConfig(): MySQLDatabaseConfig {
     socket: undefined,
     sslOptions: undefined,
     skipDbCreation: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -5078,6 +5687,14 @@ export const MySQLDatabaseConfig: MessageFns<MySQLDatabaseConfig> = {
     }
     if (message.skipDbCreation !== undefined) {
       writer.uint32(64).bool(message.skipDbCreation);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5163,7 +5780,15 @@ export const MySQLDatabaseConfig: MessageFns<MySQLDatabaseConfig> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5230,6 +5855,7 @@ function createBaseMySQLDatabaseConfig_SSLOptions(): MySQLDatabaseConfig_SSLOpti
     capath: undefined,
     cipher: undefined,
     verifyServerCert: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -5252,6 +5878,14 @@ export const MySQLDatabaseConfig_SSLOptions: MessageFns<MySQLDatabaseConfig_SSLO
     }
     if (message.verifyServerCert !== undefined) {
       writer.uint32(48).bool(message.verifyServerCert);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5321,7 +5955,15 @@ export const MySQLDatabaseConfig_SSLOptions: MessageFns<MySQLDatabaseConfig_SSLO
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5369,7 +6011,7 @@ export const MySQLDatabaseConfig_SSLOptions: MessageFns<MySQLDatabaseConfig_SSLO
 };
 
 function createBaseSqliteMetadataSourceConfig(): SqliteMetadataSourceConfig {
-  return { filenameUri: undefined, connectionMode: undefined };
+  return { filenameUri: undefined, connectionMode: undefined, _unknownFields: {} };
 }
 
 export const SqliteMetadataSourceConfig: MessageFns<SqliteMetadataSourceConfig> = {
@@ -5379,6 +6021,14 @@ export const SqliteMetadataSourceConfig: MessageFns<SqliteMetadataSourceConfig> 
     }
     if (message.connectionMode !== undefined) {
       writer.uint32(16).int32(message.connectionMode);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5416,7 +6066,15 @@ export const SqliteMetadataSourceConfig: MessageFns<SqliteMetadataSourceConfig> 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5462,6 +6120,7 @@ function createBasePostgreSQLDatabaseConfig(): PostgreSQLDatabaseConfig {
     dbname: undefined,
     skipDbCreation: undefined,
     ssloption: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -5493,6 +6152,14 @@ export const PostgreSQLDatabaseConfig: MessageFns<PostgreSQLDatabaseConfig> = {
     }
     if (message.ssloption !== undefined) {
       PostgreSQLDatabaseConfig_SSLOptions.encode(message.ssloption, writer.uint32(74).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5586,7 +6253,15 @@ export const PostgreSQLDatabaseConfig: MessageFns<PostgreSQLDatabaseConfig> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5646,7 +6321,14 @@ export const PostgreSQLDatabaseConfig: MessageFns<PostgreSQLDatabaseConfig> = {
 };
 
 function createBasePostgreSQLDatabaseConfig_SSLOptions(): PostgreSQLDatabaseConfig_SSLOptions {
-  return { sslmode: undefined, sslcert: undefined, sslkey: undefined, sslpassword: undefined, sslrootcert: undefined };
+  return {
+    sslmode: undefined,
+    sslcert: undefined,
+    sslkey: undefined,
+    sslpassword: undefined,
+    sslrootcert: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const PostgreSQLDatabaseConfig_SSLOptions: MessageFns<PostgreSQLDatabaseConfig_SSLOptions> = {
@@ -5665,6 +6347,14 @@ export const PostgreSQLDatabaseConfig_SSLOptions: MessageFns<PostgreSQLDatabaseC
     }
     if (message.sslrootcert !== undefined) {
       writer.uint32(42).string(message.sslrootcert);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5726,7 +6416,15 @@ export const PostgreSQLDatabaseConfig_SSLOptions: MessageFns<PostgreSQLDatabaseC
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5766,7 +6464,7 @@ export const PostgreSQLDatabaseConfig_SSLOptions: MessageFns<PostgreSQLDatabaseC
 };
 
 function createBaseMigrationOptions(): MigrationOptions {
-  return { enableUpgradeMigration: undefined, downgradeToSchemaVersion: undefined };
+  return { enableUpgradeMigration: undefined, downgradeToSchemaVersion: undefined, _unknownFields: {} };
 }
 
 export const MigrationOptions: MessageFns<MigrationOptions> = {
@@ -5779,6 +6477,14 @@ export const MigrationOptions: MessageFns<MigrationOptions> = {
         throw new globalThis.Error("value provided for field message.downgradeToSchemaVersion of type int64 too large");
       }
       writer.uint32(16).int64(message.downgradeToSchemaVersion);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5816,7 +6522,15 @@ export const MigrationOptions: MessageFns<MigrationOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5852,7 +6566,7 @@ export const MigrationOptions: MessageFns<MigrationOptions> = {
 };
 
 function createBaseRetryOptions(): RetryOptions {
-  return { maxNumRetries: undefined };
+  return { maxNumRetries: undefined, _unknownFields: {} };
 }
 
 export const RetryOptions: MessageFns<RetryOptions> = {
@@ -5862,6 +6576,14 @@ export const RetryOptions: MessageFns<RetryOptions> = {
         throw new globalThis.Error("value provided for field message.maxNumRetries of type int64 too large");
       }
       writer.uint32(8).int64(message.maxNumRetries);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5891,7 +6613,15 @@ export const RetryOptions: MessageFns<RetryOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5919,7 +6649,7 @@ export const RetryOptions: MessageFns<RetryOptions> = {
 };
 
 function createBaseConnectionConfig(): ConnectionConfig {
-  return { config: undefined, retryOptions: undefined };
+  return { config: undefined, retryOptions: undefined, _unknownFields: {} };
 }
 
 export const ConnectionConfig: MessageFns<ConnectionConfig> = {
@@ -5940,6 +6670,14 @@ export const ConnectionConfig: MessageFns<ConnectionConfig> = {
     }
     if (message.retryOptions !== undefined) {
       RetryOptions.encode(message.retryOptions, writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6001,7 +6739,15 @@ export const ConnectionConfig: MessageFns<ConnectionConfig> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6049,7 +6795,7 @@ export const ConnectionConfig: MessageFns<ConnectionConfig> = {
 };
 
 function createBaseGrpcChannelArguments(): GrpcChannelArguments {
-  return { maxReceiveMessageLength: undefined, http2MaxPingStrikes: undefined };
+  return { maxReceiveMessageLength: undefined, http2MaxPingStrikes: undefined, _unknownFields: {} };
 }
 
 export const GrpcChannelArguments: MessageFns<GrpcChannelArguments> = {
@@ -6065,6 +6811,14 @@ export const GrpcChannelArguments: MessageFns<GrpcChannelArguments> = {
         throw new globalThis.Error("value provided for field message.http2MaxPingStrikes of type int64 too large");
       }
       writer.uint32(16).int64(message.http2MaxPingStrikes);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6102,7 +6856,15 @@ export const GrpcChannelArguments: MessageFns<GrpcChannelArguments> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6144,6 +6906,7 @@ function createBaseMetadataStoreClientConfig(): MetadataStoreClientConfig {
     sslConfig: undefined,
     channelArguments: undefined,
     clientTimeoutSec: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -6166,6 +6929,14 @@ export const MetadataStoreClientConfig: MessageFns<MetadataStoreClientConfig> = 
     }
     if (message.clientTimeoutSec !== undefined) {
       writer.uint32(41).double(message.clientTimeoutSec);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6227,7 +6998,15 @@ export const MetadataStoreClientConfig: MessageFns<MetadataStoreClientConfig> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6279,7 +7058,7 @@ export const MetadataStoreClientConfig: MessageFns<MetadataStoreClientConfig> = 
 };
 
 function createBaseMetadataStoreClientConfig_SSLConfig(): MetadataStoreClientConfig_SSLConfig {
-  return { clientKey: undefined, serverCert: undefined, customCa: undefined };
+  return { clientKey: undefined, serverCert: undefined, customCa: undefined, _unknownFields: {} };
 }
 
 export const MetadataStoreClientConfig_SSLConfig: MessageFns<MetadataStoreClientConfig_SSLConfig> = {
@@ -6292,6 +7071,14 @@ export const MetadataStoreClientConfig_SSLConfig: MessageFns<MetadataStoreClient
     }
     if (message.customCa !== undefined) {
       writer.uint32(26).string(message.customCa);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6337,7 +7124,15 @@ export const MetadataStoreClientConfig_SSLConfig: MessageFns<MetadataStoreClient
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6381,7 +7176,7 @@ export const MetadataStoreClientConfig_SSLConfig: MessageFns<MetadataStoreClient
 };
 
 function createBaseMetadataStoreServerConfig(): MetadataStoreServerConfig {
-  return { connectionConfig: undefined, migrationOptions: undefined, sslConfig: undefined };
+  return { connectionConfig: undefined, migrationOptions: undefined, sslConfig: undefined, _unknownFields: {} };
 }
 
 export const MetadataStoreServerConfig: MessageFns<MetadataStoreServerConfig> = {
@@ -6394,6 +7189,14 @@ export const MetadataStoreServerConfig: MessageFns<MetadataStoreServerConfig> = 
     }
     if (message.sslConfig !== undefined) {
       MetadataStoreServerConfig_SSLConfig.encode(message.sslConfig, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6439,7 +7242,15 @@ export const MetadataStoreServerConfig: MessageFns<MetadataStoreServerConfig> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6483,7 +7294,13 @@ export const MetadataStoreServerConfig: MessageFns<MetadataStoreServerConfig> = 
 };
 
 function createBaseMetadataStoreServerConfig_SSLConfig(): MetadataStoreServerConfig_SSLConfig {
-  return { serverKey: undefined, serverCert: undefined, customCa: undefined, clientVerify: undefined };
+  return {
+    serverKey: undefined,
+    serverCert: undefined,
+    customCa: undefined,
+    clientVerify: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const MetadataStoreServerConfig_SSLConfig: MessageFns<MetadataStoreServerConfig_SSLConfig> = {
@@ -6499,6 +7316,14 @@ export const MetadataStoreServerConfig_SSLConfig: MessageFns<MetadataStoreServer
     }
     if (message.clientVerify !== undefined) {
       writer.uint32(32).bool(message.clientVerify);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6552,7 +7377,15 @@ export const MetadataStoreServerConfig_SSLConfig: MessageFns<MetadataStoreServer
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6604,7 +7437,13 @@ export const MetadataStoreServerConfig_SSLConfig: MessageFns<MetadataStoreServer
 };
 
 function createBaseListOperationOptions(): ListOperationOptions {
-  return { maxResultSize: undefined, orderByField: undefined, nextPageToken: undefined, filterQuery: undefined };
+  return {
+    maxResultSize: undefined,
+    orderByField: undefined,
+    nextPageToken: undefined,
+    filterQuery: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const ListOperationOptions: MessageFns<ListOperationOptions> = {
@@ -6620,6 +7459,14 @@ export const ListOperationOptions: MessageFns<ListOperationOptions> = {
     }
     if (message.filterQuery !== undefined) {
       writer.uint32(34).string(message.filterQuery);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6673,7 +7520,15 @@ export const ListOperationOptions: MessageFns<ListOperationOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6725,7 +7580,7 @@ export const ListOperationOptions: MessageFns<ListOperationOptions> = {
 };
 
 function createBaseListOperationOptions_OrderByField(): ListOperationOptions_OrderByField {
-  return { field: undefined, isAsc: undefined };
+  return { field: undefined, isAsc: undefined, _unknownFields: {} };
 }
 
 export const ListOperationOptions_OrderByField: MessageFns<ListOperationOptions_OrderByField> = {
@@ -6735,6 +7590,14 @@ export const ListOperationOptions_OrderByField: MessageFns<ListOperationOptions_
     }
     if (message.isAsc !== undefined) {
       writer.uint32(16).bool(message.isAsc);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6772,7 +7635,15 @@ export const ListOperationOptions_OrderByField: MessageFns<ListOperationOptions_
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6804,7 +7675,7 @@ export const ListOperationOptions_OrderByField: MessageFns<ListOperationOptions_
 };
 
 function createBaseListOperationNextPageToken(): ListOperationNextPageToken {
-  return { idOffset: undefined, fieldOffset: undefined, setOptions: undefined, listedIds: [] };
+  return { idOffset: undefined, fieldOffset: undefined, setOptions: undefined, listedIds: [], _unknownFields: {} };
 }
 
 export const ListOperationNextPageToken: MessageFns<ListOperationNextPageToken> = {
@@ -6830,6 +7701,14 @@ export const ListOperationNextPageToken: MessageFns<ListOperationNextPageToken> 
           throw new globalThis.Error("value provided for field v! of type int64 too large");
         }
         writer.uint32(32).int64(v!);
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -6894,7 +7773,15 @@ export const ListOperationNextPageToken: MessageFns<ListOperationNextPageToken> 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6946,13 +7833,21 @@ export const ListOperationNextPageToken: MessageFns<ListOperationNextPageToken> 
 };
 
 function createBaseTransactionOptions(): TransactionOptions {
-  return { tag: undefined };
+  return { tag: undefined, _unknownFields: {} };
 }
 
 export const TransactionOptions: MessageFns<TransactionOptions> = {
   encode(message: TransactionOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tag !== undefined) {
       writer.uint32(10).string(message.tag);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6982,7 +7877,15 @@ export const TransactionOptions: MessageFns<TransactionOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7004,7 +7907,7 @@ export const TransactionOptions: MessageFns<TransactionOptions> = {
 };
 
 function createBaseLineageGraphQueryOptions(): LineageGraphQueryOptions {
-  return { queryNodes: undefined, stopConditions: undefined, maxNodeSize: undefined };
+  return { queryNodes: undefined, stopConditions: undefined, maxNodeSize: undefined, _unknownFields: {} };
 }
 
 export const LineageGraphQueryOptions: MessageFns<LineageGraphQueryOptions> = {
@@ -7022,6 +7925,14 @@ export const LineageGraphQueryOptions: MessageFns<LineageGraphQueryOptions> = {
         throw new globalThis.Error("value provided for field message.maxNodeSize of type int64 too large");
       }
       writer.uint32(24).int64(message.maxNodeSize);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7070,7 +7981,15 @@ export const LineageGraphQueryOptions: MessageFns<LineageGraphQueryOptions> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7114,7 +8033,7 @@ export const LineageGraphQueryOptions: MessageFns<LineageGraphQueryOptions> = {
 };
 
 function createBaseLineageGraphQueryOptions_BoundaryConstraint(): LineageGraphQueryOptions_BoundaryConstraint {
-  return { maxNumHops: undefined, boundaryArtifacts: undefined, boundaryExecutions: undefined };
+  return { maxNumHops: undefined, boundaryArtifacts: undefined, boundaryExecutions: undefined, _unknownFields: {} };
 }
 
 export const LineageGraphQueryOptions_BoundaryConstraint: MessageFns<LineageGraphQueryOptions_BoundaryConstraint> = {
@@ -7133,6 +8052,14 @@ export const LineageGraphQueryOptions_BoundaryConstraint: MessageFns<LineageGrap
     }
     if (message.boundaryExecutions !== undefined) {
       writer.uint32(26).string(message.boundaryExecutions);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7178,7 +8105,15 @@ export const LineageGraphQueryOptions_BoundaryConstraint: MessageFns<LineageGrap
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7228,6 +8163,7 @@ function createBaseLineageSubgraphQueryOptions(): LineageSubgraphQueryOptions {
     direction: undefined,
     endingArtifacts: undefined,
     endingExecutions: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -7255,6 +8191,14 @@ export const LineageSubgraphQueryOptions: MessageFns<LineageSubgraphQueryOptions
     }
     if (message.endingExecutions !== undefined) {
       LineageSubgraphQueryOptions_EndingNodes.encode(message.endingExecutions, writer.uint32(50).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7330,7 +8274,15 @@ export const LineageSubgraphQueryOptions: MessageFns<LineageSubgraphQueryOptions
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7404,13 +8356,21 @@ export const LineageSubgraphQueryOptions: MessageFns<LineageSubgraphQueryOptions
 };
 
 function createBaseLineageSubgraphQueryOptions_StartingNodes(): LineageSubgraphQueryOptions_StartingNodes {
-  return { filterQuery: undefined };
+  return { filterQuery: undefined, _unknownFields: {} };
 }
 
 export const LineageSubgraphQueryOptions_StartingNodes: MessageFns<LineageSubgraphQueryOptions_StartingNodes> = {
   encode(message: LineageSubgraphQueryOptions_StartingNodes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.filterQuery !== undefined) {
       writer.uint32(10).string(message.filterQuery);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7440,7 +8400,15 @@ export const LineageSubgraphQueryOptions_StartingNodes: MessageFns<LineageSubgra
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7468,7 +8436,7 @@ export const LineageSubgraphQueryOptions_StartingNodes: MessageFns<LineageSubgra
 };
 
 function createBaseLineageSubgraphQueryOptions_EndingNodes(): LineageSubgraphQueryOptions_EndingNodes {
-  return { filterQuery: undefined, includeEndingNodes: undefined };
+  return { filterQuery: undefined, includeEndingNodes: undefined, _unknownFields: {} };
 }
 
 export const LineageSubgraphQueryOptions_EndingNodes: MessageFns<LineageSubgraphQueryOptions_EndingNodes> = {
@@ -7478,6 +8446,14 @@ export const LineageSubgraphQueryOptions_EndingNodes: MessageFns<LineageSubgraph
     }
     if (message.includeEndingNodes !== undefined) {
       writer.uint32(16).bool(message.includeEndingNodes);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7515,7 +8491,15 @@ export const LineageSubgraphQueryOptions_EndingNodes: MessageFns<LineageSubgraph
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {

@@ -44,19 +44,23 @@ export const protobufFileName = "ml_metadata/proto/metadata_store_service.proto"
 export interface ArtifactAndType {
   artifact?: Artifact | undefined;
   type?: ArtifactType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ArtifactStructMap {
   properties?: { [key: string]: ArtifactStruct } | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ArtifactStructMap_PropertiesEntry {
   key?: string | undefined;
   value?: ArtifactStruct | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ArtifactStructList {
   elements?: ArtifactStruct[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface ArtifactStruct {
@@ -64,6 +68,7 @@ export interface ArtifactStruct {
     $case: "list";
     value: ArtifactStructList;
   } | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutArtifactsRequest {
@@ -71,14 +76,17 @@ export interface PutArtifactsRequest {
   options?: PutArtifactsRequest_Options | undefined;
   transactionOptions?: TransactionOptions | undefined;
   updateMask?: string[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutArtifactsRequest_Options {
   abortIfLatestUpdatedTimeChanged?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutArtifactsResponse {
   artifactIds?: bigint[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutArtifactTypeRequest {
@@ -94,20 +102,24 @@ export interface PutArtifactTypeRequest {
   /** @deprecated */
   allFieldsMatch?: boolean | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutArtifactTypeResponse {
   typeId?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutExecutionsRequest {
   executions?: Execution[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
   updateMask?: string[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutExecutionsResponse {
   executionIds?: bigint[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutExecutionTypeRequest {
@@ -123,18 +135,22 @@ export interface PutExecutionTypeRequest {
   /** @deprecated */
   allFieldsMatch?: boolean | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutExecutionTypeResponse {
   typeId?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutEventsRequest {
   events?: Event[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutEventsResponse {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutExecutionRequest {
@@ -143,11 +159,13 @@ export interface PutExecutionRequest {
   contexts?: Context[] | undefined;
   options?: PutExecutionRequest_Options | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutExecutionRequest_ArtifactAndEvent {
   artifact?: Artifact | undefined;
   event?: Event | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutExecutionRequest_Options {
@@ -155,12 +173,14 @@ export interface PutExecutionRequest_Options {
   reuseArtifactIfAlreadyExistByExternalId?: boolean | undefined;
   forceUpdateTime?: boolean | undefined;
   forceReuseContext?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutExecutionResponse {
   executionId?: bigint | undefined;
   artifactIds?: bigint[] | undefined;
   contextIds?: bigint[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutLineageSubgraphRequest {
@@ -170,23 +190,27 @@ export interface PutLineageSubgraphRequest {
   eventEdges?: PutLineageSubgraphRequest_EventEdge[] | undefined;
   options?: PutLineageSubgraphRequest_Options | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutLineageSubgraphRequest_EventEdge {
   executionIndex?: number | undefined;
   artifactIndex?: number | undefined;
   event?: Event | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutLineageSubgraphRequest_Options {
   reuseContextIfAlreadyExist?: boolean | undefined;
   reuseArtifactIfAlreadyExistByExternalId?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutLineageSubgraphResponse {
   executionIds?: bigint[] | undefined;
   artifactIds?: bigint[] | undefined;
   contextIds?: bigint[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutTypesRequest {
@@ -204,12 +228,14 @@ export interface PutTypesRequest {
   /** @deprecated */
   allFieldsMatch?: boolean | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutTypesResponse {
   artifactTypeIds?: bigint[] | undefined;
   executionTypeIds?: bigint[] | undefined;
   contextTypeIds?: bigint[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutContextTypeRequest {
@@ -225,37 +251,45 @@ export interface PutContextTypeRequest {
   /** @deprecated */
   allFieldsMatch?: boolean | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutContextTypeResponse {
   typeId?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutContextsRequest {
   contexts?: Context[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
   updateMask?: string[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutContextsResponse {
   contextIds?: bigint[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutAttributionsAndAssociationsRequest {
   attributions?: Attribution[] | undefined;
   associations?: Association[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutAttributionsAndAssociationsResponse {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutParentContextsRequest {
   parentContexts?: ParentContext[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface PutParentContextsResponse {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByTypeRequest {
@@ -263,11 +297,13 @@ export interface GetArtifactsByTypeRequest {
   typeVersion?: string | undefined;
   options?: ListOperationOptions | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByTypeResponse {
   artifacts?: Artifact[] | undefined;
   nextPageToken?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactByTypeAndNameRequest {
@@ -275,138 +311,168 @@ export interface GetArtifactByTypeAndNameRequest {
   typeVersion?: string | undefined;
   artifactName?: string | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactByTypeAndNameResponse {
   artifact?: Artifact | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByIDRequest {
   artifactIds?: bigint[] | undefined;
   populateArtifactTypes?: boolean | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByIDResponse {
   artifacts?: Artifact[] | undefined;
   artifactTypes?: ArtifactType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsRequest {
   options?: ListOperationOptions | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsResponse {
   artifacts?: Artifact[] | undefined;
   nextPageToken?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByURIRequest {
   uris?: string[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByURIResponse {
   artifacts?: Artifact[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsRequest {
   options?: ListOperationOptions | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsResponse {
   executions?: Execution[] | undefined;
   nextPageToken?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactTypeRequest {
   typeName?: string | undefined;
   typeVersion?: string | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactTypeResponse {
   artifactType?: ArtifactType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactTypesRequest {
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactTypesResponse {
   artifactTypes?: ArtifactType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionTypesRequest {
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionTypesResponse {
   executionTypes?: ExecutionType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextTypesRequest {
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextTypesResponse {
   contextTypes?: ContextType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByExternalIdsRequest {
   externalIds?: string[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByExternalIdsResponse {
   artifacts?: Artifact[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsByExternalIdsRequest {
   externalIds?: string[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsByExternalIdsResponse {
   executions?: Execution[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByExternalIdsRequest {
   externalIds?: string[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByExternalIdsResponse {
   contexts?: Context[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactTypesByExternalIdsRequest {
   externalIds?: string[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactTypesByExternalIdsResponse {
   artifactTypes?: ArtifactType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionTypesByExternalIdsRequest {
   externalIds?: string[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionTypesByExternalIdsResponse {
   executionTypes?: ExecutionType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextTypesByExternalIdsRequest {
   externalIds?: string[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextTypesByExternalIdsResponse {
   contextTypes?: ContextType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsByTypeRequest {
@@ -414,11 +480,13 @@ export interface GetExecutionsByTypeRequest {
   typeVersion?: string | undefined;
   options?: ListOperationOptions | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsByTypeResponse {
   executions?: Execution[] | undefined;
   nextPageToken?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionByTypeAndNameRequest {
@@ -426,94 +494,114 @@ export interface GetExecutionByTypeAndNameRequest {
   typeVersion?: string | undefined;
   executionName?: string | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionByTypeAndNameResponse {
   execution?: Execution | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsByIDRequest {
   executionIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsByIDResponse {
   executions?: Execution[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionTypeRequest {
   typeName?: string | undefined;
   typeVersion?: string | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionTypeResponse {
   executionType?: ExecutionType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetEventsByExecutionIDsRequest {
   executionIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetEventsByExecutionIDsResponse {
   events?: Event[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetEventsByArtifactIDsRequest {
   artifactIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetEventsByArtifactIDsResponse {
   events?: Event[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactTypesByIDRequest {
   typeIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactTypesByIDResponse {
   artifactTypes?: ArtifactType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionTypesByIDRequest {
   typeIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionTypesByIDResponse {
   executionTypes?: ExecutionType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextTypeRequest {
   typeName?: string | undefined;
   typeVersion?: string | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextTypeResponse {
   contextType?: ContextType | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextTypesByIDRequest {
   typeIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextTypesByIDResponse {
   contextTypes?: ContextType[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsRequest {
   options?: ListOperationOptions | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsResponse {
   contexts?: Context[] | undefined;
   nextPageToken?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByTypeRequest {
@@ -521,11 +609,13 @@ export interface GetContextsByTypeRequest {
   options?: ListOperationOptions | undefined;
   typeVersion?: string | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByTypeResponse {
   contexts?: Context[] | undefined;
   nextPageToken?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextByTypeAndNameRequest {
@@ -533,139 +623,167 @@ export interface GetContextByTypeAndNameRequest {
   typeVersion?: string | undefined;
   contextName?: string | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextByTypeAndNameResponse {
   context?: Context | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByIDRequest {
   contextIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByIDResponse {
   contexts?: Context[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByArtifactRequest {
   artifactId?: bigint | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByArtifactResponse {
   contexts?: Context[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByExecutionRequest {
   executionId?: bigint | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetContextsByExecutionResponse {
   contexts?: Context[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetParentContextsByContextRequest {
   contextId?: bigint | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetParentContextsByContextResponse {
   contexts?: Context[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetChildrenContextsByContextRequest {
   contextId?: bigint | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetChildrenContextsByContextResponse {
   contexts?: Context[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetParentContextsByContextsRequest {
   contextIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetParentContextsByContextsResponse {
   contexts?: Map<bigint, GetParentContextsByContextsResponse_ParentContextsPerChild> | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetParentContextsByContextsResponse_ParentContextsPerChild {
   parentContexts?: Context[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetParentContextsByContextsResponse_ContextsEntry {
   key?: bigint | undefined;
   value?: GetParentContextsByContextsResponse_ParentContextsPerChild | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetChildrenContextsByContextsRequest {
   contextIds?: bigint[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetChildrenContextsByContextsResponse {
   contexts?: Map<bigint, GetChildrenContextsByContextsResponse_ChildrenContextsPerParent> | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetChildrenContextsByContextsResponse_ChildrenContextsPerParent {
   childrenContexts?: Context[] | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetChildrenContextsByContextsResponse_ContextsEntry {
   key?: bigint | undefined;
   value?: GetChildrenContextsByContextsResponse_ChildrenContextsPerParent | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByContextRequest {
   contextId?: bigint | undefined;
   options?: ListOperationOptions | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetArtifactsByContextResponse {
   artifacts?: Artifact[] | undefined;
   nextPageToken?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsByContextRequest {
   contextId?: bigint | undefined;
   options?: ListOperationOptions | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetExecutionsByContextResponse {
   executions?: Execution[] | undefined;
   nextPageToken?: string | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** @deprecated */
 export interface GetLineageGraphRequest {
   options?: LineageGraphQueryOptions | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** @deprecated */
 export interface GetLineageGraphResponse {
   subgraph?: LineageGraph | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetLineageSubgraphRequest {
   lineageSubgraphQueryOptions?: LineageSubgraphQueryOptions | undefined;
   readMask?: string[] | undefined;
   transactionOptions?: TransactionOptions | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 export interface GetLineageSubgraphResponse {
   lineageSubgraph?: LineageGraph | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 function createBaseArtifactAndType(): ArtifactAndType {
-  return { artifact: undefined, type: undefined };
+  return { artifact: undefined, type: undefined, _unknownFields: {} };
 }
 
 export const ArtifactAndType: MessageFns<ArtifactAndType> = {
@@ -675,6 +793,14 @@ export const ArtifactAndType: MessageFns<ArtifactAndType> = {
     }
     if (message.type !== undefined) {
       ArtifactType.encode(message.type, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -712,7 +838,15 @@ export const ArtifactAndType: MessageFns<ArtifactAndType> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -740,7 +874,7 @@ export const ArtifactAndType: MessageFns<ArtifactAndType> = {
 };
 
 function createBaseArtifactStructMap(): ArtifactStructMap {
-  return { properties: {} };
+  return { properties: {}, _unknownFields: {} };
 }
 
 export const ArtifactStructMap: MessageFns<ArtifactStructMap> = {
@@ -748,6 +882,14 @@ export const ArtifactStructMap: MessageFns<ArtifactStructMap> = {
     globalThis.Object.entries(message.properties || {}).forEach(([key, value]: [string, ArtifactStruct]) => {
       ArtifactStructMap_PropertiesEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -779,7 +921,15 @@ export const ArtifactStructMap: MessageFns<ArtifactStructMap> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -822,7 +972,7 @@ export const ArtifactStructMap: MessageFns<ArtifactStructMap> = {
 };
 
 function createBaseArtifactStructMap_PropertiesEntry(): ArtifactStructMap_PropertiesEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const ArtifactStructMap_PropertiesEntry: MessageFns<ArtifactStructMap_PropertiesEntry> = {
@@ -832,6 +982,14 @@ export const ArtifactStructMap_PropertiesEntry: MessageFns<ArtifactStructMap_Pro
     }
     if (message.value !== undefined) {
       ArtifactStruct.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -869,7 +1027,15 @@ export const ArtifactStructMap_PropertiesEntry: MessageFns<ArtifactStructMap_Pro
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -897,7 +1063,7 @@ export const ArtifactStructMap_PropertiesEntry: MessageFns<ArtifactStructMap_Pro
 };
 
 function createBaseArtifactStructList(): ArtifactStructList {
-  return { elements: [] };
+  return { elements: [], _unknownFields: {} };
 }
 
 export const ArtifactStructList: MessageFns<ArtifactStructList> = {
@@ -905,6 +1071,14 @@ export const ArtifactStructList: MessageFns<ArtifactStructList> = {
     if (message.elements !== undefined && message.elements.length !== 0) {
       for (const v of message.elements) {
         ArtifactStruct.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -938,7 +1112,15 @@ export const ArtifactStructList: MessageFns<ArtifactStructList> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -964,7 +1146,7 @@ export const ArtifactStructList: MessageFns<ArtifactStructList> = {
 };
 
 function createBaseArtifactStruct(): ArtifactStruct {
-  return { value: undefined };
+  return { value: undefined, _unknownFields: {} };
 }
 
 export const ArtifactStruct: MessageFns<ArtifactStruct> = {
@@ -979,6 +1161,14 @@ export const ArtifactStruct: MessageFns<ArtifactStruct> = {
       case "list":
         ArtifactStructList.encode(message.value.value, writer.uint32(26).fork()).join();
         break;
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1024,7 +1214,15 @@ export const ArtifactStruct: MessageFns<ArtifactStruct> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1058,7 +1256,13 @@ export const ArtifactStruct: MessageFns<ArtifactStruct> = {
 };
 
 function createBasePutArtifactsRequest(): PutArtifactsRequest {
-  return { artifacts: [], options: undefined, transactionOptions: undefined, updateMask: undefined };
+  return {
+    artifacts: [],
+    options: undefined,
+    transactionOptions: undefined,
+    updateMask: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const PutArtifactsRequest: MessageFns<PutArtifactsRequest> = {
@@ -1076,6 +1280,14 @@ export const PutArtifactsRequest: MessageFns<PutArtifactsRequest> = {
     }
     if (message.updateMask !== undefined) {
       FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1132,7 +1344,15 @@ export const PutArtifactsRequest: MessageFns<PutArtifactsRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1178,13 +1398,21 @@ export const PutArtifactsRequest: MessageFns<PutArtifactsRequest> = {
 };
 
 function createBasePutArtifactsRequest_Options(): PutArtifactsRequest_Options {
-  return { abortIfLatestUpdatedTimeChanged: undefined };
+  return { abortIfLatestUpdatedTimeChanged: undefined, _unknownFields: {} };
 }
 
 export const PutArtifactsRequest_Options: MessageFns<PutArtifactsRequest_Options> = {
   encode(message: PutArtifactsRequest_Options, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.abortIfLatestUpdatedTimeChanged !== undefined) {
       writer.uint32(8).bool(message.abortIfLatestUpdatedTimeChanged);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1214,7 +1442,15 @@ export const PutArtifactsRequest_Options: MessageFns<PutArtifactsRequest_Options
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1242,7 +1478,7 @@ export const PutArtifactsRequest_Options: MessageFns<PutArtifactsRequest_Options
 };
 
 function createBasePutArtifactsResponse(): PutArtifactsResponse {
-  return { artifactIds: [] };
+  return { artifactIds: [], _unknownFields: {} };
 }
 
 export const PutArtifactsResponse: MessageFns<PutArtifactsResponse> = {
@@ -1253,6 +1489,14 @@ export const PutArtifactsResponse: MessageFns<PutArtifactsResponse> = {
           throw new globalThis.Error("value provided for field v! of type int64 too large");
         }
         writer.uint32(8).int64(v!);
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -1293,7 +1537,15 @@ export const PutArtifactsResponse: MessageFns<PutArtifactsResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1328,6 +1580,7 @@ function createBasePutArtifactTypeRequest(): PutArtifactTypeRequest {
     canDeleteFields: undefined,
     allFieldsMatch: undefined,
     transactionOptions: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -1350,6 +1603,14 @@ export const PutArtifactTypeRequest: MessageFns<PutArtifactTypeRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(50).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1419,7 +1680,15 @@ export const PutArtifactTypeRequest: MessageFns<PutArtifactTypeRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1487,7 +1756,7 @@ export const PutArtifactTypeRequest: MessageFns<PutArtifactTypeRequest> = {
 };
 
 function createBasePutArtifactTypeResponse(): PutArtifactTypeResponse {
-  return { typeId: undefined };
+  return { typeId: undefined, _unknownFields: {} };
 }
 
 export const PutArtifactTypeResponse: MessageFns<PutArtifactTypeResponse> = {
@@ -1497,6 +1766,14 @@ export const PutArtifactTypeResponse: MessageFns<PutArtifactTypeResponse> = {
         throw new globalThis.Error("value provided for field message.typeId of type int64 too large");
       }
       writer.uint32(8).int64(message.typeId);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1526,7 +1803,15 @@ export const PutArtifactTypeResponse: MessageFns<PutArtifactTypeResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1550,7 +1835,7 @@ export const PutArtifactTypeResponse: MessageFns<PutArtifactTypeResponse> = {
 };
 
 function createBasePutExecutionsRequest(): PutExecutionsRequest {
-  return { executions: [], transactionOptions: undefined, updateMask: undefined };
+  return { executions: [], transactionOptions: undefined, updateMask: undefined, _unknownFields: {} };
 }
 
 export const PutExecutionsRequest: MessageFns<PutExecutionsRequest> = {
@@ -1565,6 +1850,14 @@ export const PutExecutionsRequest: MessageFns<PutExecutionsRequest> = {
     }
     if (message.updateMask !== undefined) {
       FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1613,7 +1906,15 @@ export const PutExecutionsRequest: MessageFns<PutExecutionsRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1655,7 +1956,7 @@ export const PutExecutionsRequest: MessageFns<PutExecutionsRequest> = {
 };
 
 function createBasePutExecutionsResponse(): PutExecutionsResponse {
-  return { executionIds: [] };
+  return { executionIds: [], _unknownFields: {} };
 }
 
 export const PutExecutionsResponse: MessageFns<PutExecutionsResponse> = {
@@ -1666,6 +1967,14 @@ export const PutExecutionsResponse: MessageFns<PutExecutionsResponse> = {
           throw new globalThis.Error("value provided for field v! of type int64 too large");
         }
         writer.uint32(8).int64(v!);
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -1706,7 +2015,15 @@ export const PutExecutionsResponse: MessageFns<PutExecutionsResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1741,6 +2058,7 @@ function createBasePutExecutionTypeRequest(): PutExecutionTypeRequest {
     canDeleteFields: undefined,
     allFieldsMatch: undefined,
     transactionOptions: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -1763,6 +2081,14 @@ export const PutExecutionTypeRequest: MessageFns<PutExecutionTypeRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(50).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1832,7 +2158,15 @@ export const PutExecutionTypeRequest: MessageFns<PutExecutionTypeRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1900,7 +2234,7 @@ export const PutExecutionTypeRequest: MessageFns<PutExecutionTypeRequest> = {
 };
 
 function createBasePutExecutionTypeResponse(): PutExecutionTypeResponse {
-  return { typeId: undefined };
+  return { typeId: undefined, _unknownFields: {} };
 }
 
 export const PutExecutionTypeResponse: MessageFns<PutExecutionTypeResponse> = {
@@ -1910,6 +2244,14 @@ export const PutExecutionTypeResponse: MessageFns<PutExecutionTypeResponse> = {
         throw new globalThis.Error("value provided for field message.typeId of type int64 too large");
       }
       writer.uint32(8).int64(message.typeId);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -1939,7 +2281,15 @@ export const PutExecutionTypeResponse: MessageFns<PutExecutionTypeResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -1963,7 +2313,7 @@ export const PutExecutionTypeResponse: MessageFns<PutExecutionTypeResponse> = {
 };
 
 function createBasePutEventsRequest(): PutEventsRequest {
-  return { events: [], transactionOptions: undefined };
+  return { events: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const PutEventsRequest: MessageFns<PutEventsRequest> = {
@@ -1975,6 +2325,14 @@ export const PutEventsRequest: MessageFns<PutEventsRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2015,7 +2373,15 @@ export const PutEventsRequest: MessageFns<PutEventsRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2047,11 +2413,19 @@ export const PutEventsRequest: MessageFns<PutEventsRequest> = {
 };
 
 function createBasePutEventsResponse(): PutEventsResponse {
-  return {};
+  return { _unknownFields: {} };
 }
 
 export const PutEventsResponse: MessageFns<PutEventsResponse> = {
-  encode(_: PutEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: PutEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -2072,7 +2446,15 @@ export const PutEventsResponse: MessageFns<PutEventsResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2097,6 +2479,7 @@ function createBasePutExecutionRequest(): PutExecutionRequest {
     contexts: [],
     options: undefined,
     transactionOptions: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -2120,6 +2503,14 @@ export const PutExecutionRequest: MessageFns<PutExecutionRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(42).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2187,7 +2578,15 @@ export const PutExecutionRequest: MessageFns<PutExecutionRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2235,7 +2634,7 @@ export const PutExecutionRequest: MessageFns<PutExecutionRequest> = {
 };
 
 function createBasePutExecutionRequest_ArtifactAndEvent(): PutExecutionRequest_ArtifactAndEvent {
-  return { artifact: undefined, event: undefined };
+  return { artifact: undefined, event: undefined, _unknownFields: {} };
 }
 
 export const PutExecutionRequest_ArtifactAndEvent: MessageFns<PutExecutionRequest_ArtifactAndEvent> = {
@@ -2245,6 +2644,14 @@ export const PutExecutionRequest_ArtifactAndEvent: MessageFns<PutExecutionReques
     }
     if (message.event !== undefined) {
       Event.encode(message.event, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2282,7 +2689,15 @@ export const PutExecutionRequest_ArtifactAndEvent: MessageFns<PutExecutionReques
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2315,6 +2730,7 @@ function createBasePutExecutionRequest_Options(): PutExecutionRequest_Options {
     reuseArtifactIfAlreadyExistByExternalId: undefined,
     forceUpdateTime: undefined,
     forceReuseContext: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -2331,6 +2747,14 @@ export const PutExecutionRequest_Options: MessageFns<PutExecutionRequest_Options
     }
     if (message.forceReuseContext !== undefined) {
       writer.uint32(32).bool(message.forceReuseContext);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2384,7 +2808,15 @@ export const PutExecutionRequest_Options: MessageFns<PutExecutionRequest_Options
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2436,7 +2868,7 @@ export const PutExecutionRequest_Options: MessageFns<PutExecutionRequest_Options
 };
 
 function createBasePutExecutionResponse(): PutExecutionResponse {
-  return { executionId: undefined, artifactIds: [], contextIds: [] };
+  return { executionId: undefined, artifactIds: [], contextIds: [], _unknownFields: {} };
 }
 
 export const PutExecutionResponse: MessageFns<PutExecutionResponse> = {
@@ -2461,6 +2893,14 @@ export const PutExecutionResponse: MessageFns<PutExecutionResponse> = {
           throw new globalThis.Error("value provided for field v! of type int64 too large");
         }
         writer.uint32(24).int64(v!);
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -2527,7 +2967,15 @@ export const PutExecutionResponse: MessageFns<PutExecutionResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2578,6 +3026,7 @@ function createBasePutLineageSubgraphRequest(): PutLineageSubgraphRequest {
     eventEdges: [],
     options: undefined,
     transactionOptions: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -2608,6 +3057,14 @@ export const PutLineageSubgraphRequest: MessageFns<PutLineageSubgraphRequest> = 
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(50).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2689,7 +3146,15 @@ export const PutLineageSubgraphRequest: MessageFns<PutLineageSubgraphRequest> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2745,7 +3210,7 @@ export const PutLineageSubgraphRequest: MessageFns<PutLineageSubgraphRequest> = 
 };
 
 function createBasePutLineageSubgraphRequest_EventEdge(): PutLineageSubgraphRequest_EventEdge {
-  return { executionIndex: undefined, artifactIndex: undefined, event: undefined };
+  return { executionIndex: undefined, artifactIndex: undefined, event: undefined, _unknownFields: {} };
 }
 
 export const PutLineageSubgraphRequest_EventEdge: MessageFns<PutLineageSubgraphRequest_EventEdge> = {
@@ -2758,6 +3223,14 @@ export const PutLineageSubgraphRequest_EventEdge: MessageFns<PutLineageSubgraphR
     }
     if (message.event !== undefined) {
       Event.encode(message.event, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2803,7 +3276,15 @@ export const PutLineageSubgraphRequest_EventEdge: MessageFns<PutLineageSubgraphR
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2843,7 +3324,11 @@ export const PutLineageSubgraphRequest_EventEdge: MessageFns<PutLineageSubgraphR
 };
 
 function createBasePutLineageSubgraphRequest_Options(): PutLineageSubgraphRequest_Options {
-  return { reuseContextIfAlreadyExist: undefined, reuseArtifactIfAlreadyExistByExternalId: undefined };
+  return {
+    reuseContextIfAlreadyExist: undefined,
+    reuseArtifactIfAlreadyExistByExternalId: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const PutLineageSubgraphRequest_Options: MessageFns<PutLineageSubgraphRequest_Options> = {
@@ -2853,6 +3338,14 @@ export const PutLineageSubgraphRequest_Options: MessageFns<PutLineageSubgraphReq
     }
     if (message.reuseArtifactIfAlreadyExistByExternalId !== undefined) {
       writer.uint32(16).bool(message.reuseArtifactIfAlreadyExistByExternalId);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -2890,7 +3383,15 @@ export const PutLineageSubgraphRequest_Options: MessageFns<PutLineageSubgraphReq
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -2926,7 +3427,7 @@ export const PutLineageSubgraphRequest_Options: MessageFns<PutLineageSubgraphReq
 };
 
 function createBasePutLineageSubgraphResponse(): PutLineageSubgraphResponse {
-  return { executionIds: [], artifactIds: [], contextIds: [] };
+  return { executionIds: [], artifactIds: [], contextIds: [], _unknownFields: {} };
 }
 
 export const PutLineageSubgraphResponse: MessageFns<PutLineageSubgraphResponse> = {
@@ -2960,6 +3461,14 @@ export const PutLineageSubgraphResponse: MessageFns<PutLineageSubgraphResponse> 
         writer.int64(v);
       }
       writer.join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3035,7 +3544,15 @@ export const PutLineageSubgraphResponse: MessageFns<PutLineageSubgraphResponse> 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3088,6 +3605,7 @@ function createBasePutTypesRequest(): PutTypesRequest {
     canDeleteFields: undefined,
     allFieldsMatch: undefined,
     transactionOptions: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -3122,6 +3640,14 @@ export const PutTypesRequest: MessageFns<PutTypesRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(66).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3216,7 +3742,15 @@ export const PutTypesRequest: MessageFns<PutTypesRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3300,7 +3834,7 @@ export const PutTypesRequest: MessageFns<PutTypesRequest> = {
 };
 
 function createBasePutTypesResponse(): PutTypesResponse {
-  return { artifactTypeIds: [], executionTypeIds: [], contextTypeIds: [] };
+  return { artifactTypeIds: [], executionTypeIds: [], contextTypeIds: [], _unknownFields: {} };
 }
 
 export const PutTypesResponse: MessageFns<PutTypesResponse> = {
@@ -3327,6 +3861,14 @@ export const PutTypesResponse: MessageFns<PutTypesResponse> = {
           throw new globalThis.Error("value provided for field v! of type int64 too large");
         }
         writer.uint32(24).int64(v!);
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -3403,7 +3945,15 @@ export const PutTypesResponse: MessageFns<PutTypesResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3454,6 +4004,7 @@ function createBasePutContextTypeRequest(): PutContextTypeRequest {
     canDeleteFields: undefined,
     allFieldsMatch: undefined,
     transactionOptions: undefined,
+    _unknownFields: {},
   };
 }
 
@@ -3476,6 +4027,14 @@ export const PutContextTypeRequest: MessageFns<PutContextTypeRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(50).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3545,7 +4104,15 @@ export const PutContextTypeRequest: MessageFns<PutContextTypeRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3613,7 +4180,7 @@ export const PutContextTypeRequest: MessageFns<PutContextTypeRequest> = {
 };
 
 function createBasePutContextTypeResponse(): PutContextTypeResponse {
-  return { typeId: undefined };
+  return { typeId: undefined, _unknownFields: {} };
 }
 
 export const PutContextTypeResponse: MessageFns<PutContextTypeResponse> = {
@@ -3623,6 +4190,14 @@ export const PutContextTypeResponse: MessageFns<PutContextTypeResponse> = {
         throw new globalThis.Error("value provided for field message.typeId of type int64 too large");
       }
       writer.uint32(8).int64(message.typeId);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3652,7 +4227,15 @@ export const PutContextTypeResponse: MessageFns<PutContextTypeResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3676,7 +4259,7 @@ export const PutContextTypeResponse: MessageFns<PutContextTypeResponse> = {
 };
 
 function createBasePutContextsRequest(): PutContextsRequest {
-  return { contexts: [], transactionOptions: undefined, updateMask: undefined };
+  return { contexts: [], transactionOptions: undefined, updateMask: undefined, _unknownFields: {} };
 }
 
 export const PutContextsRequest: MessageFns<PutContextsRequest> = {
@@ -3691,6 +4274,14 @@ export const PutContextsRequest: MessageFns<PutContextsRequest> = {
     }
     if (message.updateMask !== undefined) {
       FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3739,7 +4330,15 @@ export const PutContextsRequest: MessageFns<PutContextsRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3779,7 +4378,7 @@ export const PutContextsRequest: MessageFns<PutContextsRequest> = {
 };
 
 function createBasePutContextsResponse(): PutContextsResponse {
-  return { contextIds: [] };
+  return { contextIds: [], _unknownFields: {} };
 }
 
 export const PutContextsResponse: MessageFns<PutContextsResponse> = {
@@ -3790,6 +4389,14 @@ export const PutContextsResponse: MessageFns<PutContextsResponse> = {
           throw new globalThis.Error("value provided for field v! of type int64 too large");
         }
         writer.uint32(8).int64(v!);
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -3830,7 +4437,15 @@ export const PutContextsResponse: MessageFns<PutContextsResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3858,7 +4473,7 @@ export const PutContextsResponse: MessageFns<PutContextsResponse> = {
 };
 
 function createBasePutAttributionsAndAssociationsRequest(): PutAttributionsAndAssociationsRequest {
-  return { attributions: [], associations: [], transactionOptions: undefined };
+  return { attributions: [], associations: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const PutAttributionsAndAssociationsRequest: MessageFns<PutAttributionsAndAssociationsRequest> = {
@@ -3875,6 +4490,14 @@ export const PutAttributionsAndAssociationsRequest: MessageFns<PutAttributionsAn
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -3926,7 +4549,15 @@ export const PutAttributionsAndAssociationsRequest: MessageFns<PutAttributionsAn
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -3966,11 +4597,19 @@ export const PutAttributionsAndAssociationsRequest: MessageFns<PutAttributionsAn
 };
 
 function createBasePutAttributionsAndAssociationsResponse(): PutAttributionsAndAssociationsResponse {
-  return {};
+  return { _unknownFields: {} };
 }
 
 export const PutAttributionsAndAssociationsResponse: MessageFns<PutAttributionsAndAssociationsResponse> = {
-  encode(_: PutAttributionsAndAssociationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: PutAttributionsAndAssociationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -3991,7 +4630,15 @@ export const PutAttributionsAndAssociationsResponse: MessageFns<PutAttributionsA
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4010,7 +4657,7 @@ export const PutAttributionsAndAssociationsResponse: MessageFns<PutAttributionsA
 };
 
 function createBasePutParentContextsRequest(): PutParentContextsRequest {
-  return { parentContexts: [], transactionOptions: undefined };
+  return { parentContexts: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const PutParentContextsRequest: MessageFns<PutParentContextsRequest> = {
@@ -4022,6 +4669,14 @@ export const PutParentContextsRequest: MessageFns<PutParentContextsRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4062,7 +4717,15 @@ export const PutParentContextsRequest: MessageFns<PutParentContextsRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4098,11 +4761,19 @@ export const PutParentContextsRequest: MessageFns<PutParentContextsRequest> = {
 };
 
 function createBasePutParentContextsResponse(): PutParentContextsResponse {
-  return {};
+  return { _unknownFields: {} };
 }
 
 export const PutParentContextsResponse: MessageFns<PutParentContextsResponse> = {
-  encode(_: PutParentContextsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: PutParentContextsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -4123,7 +4794,15 @@ export const PutParentContextsResponse: MessageFns<PutParentContextsResponse> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4142,7 +4821,13 @@ export const PutParentContextsResponse: MessageFns<PutParentContextsResponse> = 
 };
 
 function createBaseGetArtifactsByTypeRequest(): GetArtifactsByTypeRequest {
-  return { typeName: undefined, typeVersion: undefined, options: undefined, transactionOptions: undefined };
+  return {
+    typeName: undefined,
+    typeVersion: undefined,
+    options: undefined,
+    transactionOptions: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const GetArtifactsByTypeRequest: MessageFns<GetArtifactsByTypeRequest> = {
@@ -4158,6 +4843,14 @@ export const GetArtifactsByTypeRequest: MessageFns<GetArtifactsByTypeRequest> = 
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4211,7 +4904,15 @@ export const GetArtifactsByTypeRequest: MessageFns<GetArtifactsByTypeRequest> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4259,7 +4960,7 @@ export const GetArtifactsByTypeRequest: MessageFns<GetArtifactsByTypeRequest> = 
 };
 
 function createBaseGetArtifactsByTypeResponse(): GetArtifactsByTypeResponse {
-  return { artifacts: [], nextPageToken: undefined };
+  return { artifacts: [], nextPageToken: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactsByTypeResponse: MessageFns<GetArtifactsByTypeResponse> = {
@@ -4271,6 +4972,14 @@ export const GetArtifactsByTypeResponse: MessageFns<GetArtifactsByTypeResponse> 
     }
     if (message.nextPageToken !== undefined) {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4311,7 +5020,15 @@ export const GetArtifactsByTypeResponse: MessageFns<GetArtifactsByTypeResponse> 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4345,7 +5062,13 @@ export const GetArtifactsByTypeResponse: MessageFns<GetArtifactsByTypeResponse> 
 };
 
 function createBaseGetArtifactByTypeAndNameRequest(): GetArtifactByTypeAndNameRequest {
-  return { typeName: undefined, typeVersion: undefined, artifactName: undefined, transactionOptions: undefined };
+  return {
+    typeName: undefined,
+    typeVersion: undefined,
+    artifactName: undefined,
+    transactionOptions: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const GetArtifactByTypeAndNameRequest: MessageFns<GetArtifactByTypeAndNameRequest> = {
@@ -4361,6 +5084,14 @@ export const GetArtifactByTypeAndNameRequest: MessageFns<GetArtifactByTypeAndNam
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4414,7 +5145,15 @@ export const GetArtifactByTypeAndNameRequest: MessageFns<GetArtifactByTypeAndNam
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4466,13 +5205,21 @@ export const GetArtifactByTypeAndNameRequest: MessageFns<GetArtifactByTypeAndNam
 };
 
 function createBaseGetArtifactByTypeAndNameResponse(): GetArtifactByTypeAndNameResponse {
-  return { artifact: undefined };
+  return { artifact: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactByTypeAndNameResponse: MessageFns<GetArtifactByTypeAndNameResponse> = {
   encode(message: GetArtifactByTypeAndNameResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.artifact !== undefined) {
       Artifact.encode(message.artifact, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4502,7 +5249,15 @@ export const GetArtifactByTypeAndNameResponse: MessageFns<GetArtifactByTypeAndNa
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4524,7 +5279,7 @@ export const GetArtifactByTypeAndNameResponse: MessageFns<GetArtifactByTypeAndNa
 };
 
 function createBaseGetArtifactsByIDRequest(): GetArtifactsByIDRequest {
-  return { artifactIds: [], populateArtifactTypes: undefined, transactionOptions: undefined };
+  return { artifactIds: [], populateArtifactTypes: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactsByIDRequest: MessageFns<GetArtifactsByIDRequest> = {
@@ -4542,6 +5297,14 @@ export const GetArtifactsByIDRequest: MessageFns<GetArtifactsByIDRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4597,7 +5360,15 @@ export const GetArtifactsByIDRequest: MessageFns<GetArtifactsByIDRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4641,7 +5412,7 @@ export const GetArtifactsByIDRequest: MessageFns<GetArtifactsByIDRequest> = {
 };
 
 function createBaseGetArtifactsByIDResponse(): GetArtifactsByIDResponse {
-  return { artifacts: [], artifactTypes: [] };
+  return { artifacts: [], artifactTypes: [], _unknownFields: {} };
 }
 
 export const GetArtifactsByIDResponse: MessageFns<GetArtifactsByIDResponse> = {
@@ -4654,6 +5425,14 @@ export const GetArtifactsByIDResponse: MessageFns<GetArtifactsByIDResponse> = {
     if (message.artifactTypes !== undefined && message.artifactTypes.length !== 0) {
       for (const v of message.artifactTypes) {
         ArtifactType.encode(v!, writer.uint32(18).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -4698,7 +5477,15 @@ export const GetArtifactsByIDResponse: MessageFns<GetArtifactsByIDResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4732,7 +5519,7 @@ export const GetArtifactsByIDResponse: MessageFns<GetArtifactsByIDResponse> = {
 };
 
 function createBaseGetArtifactsRequest(): GetArtifactsRequest {
-  return { options: undefined, transactionOptions: undefined };
+  return { options: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactsRequest: MessageFns<GetArtifactsRequest> = {
@@ -4742,6 +5529,14 @@ export const GetArtifactsRequest: MessageFns<GetArtifactsRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4779,7 +5574,15 @@ export const GetArtifactsRequest: MessageFns<GetArtifactsRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4811,7 +5614,7 @@ export const GetArtifactsRequest: MessageFns<GetArtifactsRequest> = {
 };
 
 function createBaseGetArtifactsResponse(): GetArtifactsResponse {
-  return { artifacts: [], nextPageToken: undefined };
+  return { artifacts: [], nextPageToken: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactsResponse: MessageFns<GetArtifactsResponse> = {
@@ -4823,6 +5626,14 @@ export const GetArtifactsResponse: MessageFns<GetArtifactsResponse> = {
     }
     if (message.nextPageToken !== undefined) {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4863,7 +5674,15 @@ export const GetArtifactsResponse: MessageFns<GetArtifactsResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4897,7 +5716,7 @@ export const GetArtifactsResponse: MessageFns<GetArtifactsResponse> = {
 };
 
 function createBaseGetArtifactsByURIRequest(): GetArtifactsByURIRequest {
-  return { uris: [], transactionOptions: undefined };
+  return { uris: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactsByURIRequest: MessageFns<GetArtifactsByURIRequest> = {
@@ -4909,6 +5728,14 @@ export const GetArtifactsByURIRequest: MessageFns<GetArtifactsByURIRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -4949,7 +5776,15 @@ export const GetArtifactsByURIRequest: MessageFns<GetArtifactsByURIRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -4981,7 +5816,7 @@ export const GetArtifactsByURIRequest: MessageFns<GetArtifactsByURIRequest> = {
 };
 
 function createBaseGetArtifactsByURIResponse(): GetArtifactsByURIResponse {
-  return { artifacts: [] };
+  return { artifacts: [], _unknownFields: {} };
 }
 
 export const GetArtifactsByURIResponse: MessageFns<GetArtifactsByURIResponse> = {
@@ -4989,6 +5824,14 @@ export const GetArtifactsByURIResponse: MessageFns<GetArtifactsByURIResponse> = 
     if (message.artifacts !== undefined && message.artifacts.length !== 0) {
       for (const v of message.artifacts) {
         Artifact.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5022,7 +5865,15 @@ export const GetArtifactsByURIResponse: MessageFns<GetArtifactsByURIResponse> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5048,7 +5899,7 @@ export const GetArtifactsByURIResponse: MessageFns<GetArtifactsByURIResponse> = 
 };
 
 function createBaseGetExecutionsRequest(): GetExecutionsRequest {
-  return { options: undefined, transactionOptions: undefined };
+  return { options: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionsRequest: MessageFns<GetExecutionsRequest> = {
@@ -5058,6 +5909,14 @@ export const GetExecutionsRequest: MessageFns<GetExecutionsRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5095,7 +5954,15 @@ export const GetExecutionsRequest: MessageFns<GetExecutionsRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5127,7 +5994,7 @@ export const GetExecutionsRequest: MessageFns<GetExecutionsRequest> = {
 };
 
 function createBaseGetExecutionsResponse(): GetExecutionsResponse {
-  return { executions: [], nextPageToken: undefined };
+  return { executions: [], nextPageToken: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionsResponse: MessageFns<GetExecutionsResponse> = {
@@ -5139,6 +6006,14 @@ export const GetExecutionsResponse: MessageFns<GetExecutionsResponse> = {
     }
     if (message.nextPageToken !== undefined) {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5179,7 +6054,15 @@ export const GetExecutionsResponse: MessageFns<GetExecutionsResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5213,7 +6096,7 @@ export const GetExecutionsResponse: MessageFns<GetExecutionsResponse> = {
 };
 
 function createBaseGetArtifactTypeRequest(): GetArtifactTypeRequest {
-  return { typeName: undefined, typeVersion: undefined, transactionOptions: undefined };
+  return { typeName: undefined, typeVersion: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactTypeRequest: MessageFns<GetArtifactTypeRequest> = {
@@ -5226,6 +6109,14 @@ export const GetArtifactTypeRequest: MessageFns<GetArtifactTypeRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5271,7 +6162,15 @@ export const GetArtifactTypeRequest: MessageFns<GetArtifactTypeRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5315,13 +6214,21 @@ export const GetArtifactTypeRequest: MessageFns<GetArtifactTypeRequest> = {
 };
 
 function createBaseGetArtifactTypeResponse(): GetArtifactTypeResponse {
-  return { artifactType: undefined };
+  return { artifactType: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactTypeResponse: MessageFns<GetArtifactTypeResponse> = {
   encode(message: GetArtifactTypeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.artifactType !== undefined) {
       ArtifactType.encode(message.artifactType, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5351,7 +6258,15 @@ export const GetArtifactTypeResponse: MessageFns<GetArtifactTypeResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5379,13 +6294,21 @@ export const GetArtifactTypeResponse: MessageFns<GetArtifactTypeResponse> = {
 };
 
 function createBaseGetArtifactTypesRequest(): GetArtifactTypesRequest {
-  return { transactionOptions: undefined };
+  return { transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactTypesRequest: MessageFns<GetArtifactTypesRequest> = {
   encode(message: GetArtifactTypesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5415,7 +6338,15 @@ export const GetArtifactTypesRequest: MessageFns<GetArtifactTypesRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5443,7 +6374,7 @@ export const GetArtifactTypesRequest: MessageFns<GetArtifactTypesRequest> = {
 };
 
 function createBaseGetArtifactTypesResponse(): GetArtifactTypesResponse {
-  return { artifactTypes: [] };
+  return { artifactTypes: [], _unknownFields: {} };
 }
 
 export const GetArtifactTypesResponse: MessageFns<GetArtifactTypesResponse> = {
@@ -5451,6 +6382,14 @@ export const GetArtifactTypesResponse: MessageFns<GetArtifactTypesResponse> = {
     if (message.artifactTypes !== undefined && message.artifactTypes.length !== 0) {
       for (const v of message.artifactTypes) {
         ArtifactType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5484,7 +6423,15 @@ export const GetArtifactTypesResponse: MessageFns<GetArtifactTypesResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5512,13 +6459,21 @@ export const GetArtifactTypesResponse: MessageFns<GetArtifactTypesResponse> = {
 };
 
 function createBaseGetExecutionTypesRequest(): GetExecutionTypesRequest {
-  return { transactionOptions: undefined };
+  return { transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionTypesRequest: MessageFns<GetExecutionTypesRequest> = {
   encode(message: GetExecutionTypesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5548,7 +6503,15 @@ export const GetExecutionTypesRequest: MessageFns<GetExecutionTypesRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5576,7 +6539,7 @@ export const GetExecutionTypesRequest: MessageFns<GetExecutionTypesRequest> = {
 };
 
 function createBaseGetExecutionTypesResponse(): GetExecutionTypesResponse {
-  return { executionTypes: [] };
+  return { executionTypes: [], _unknownFields: {} };
 }
 
 export const GetExecutionTypesResponse: MessageFns<GetExecutionTypesResponse> = {
@@ -5584,6 +6547,14 @@ export const GetExecutionTypesResponse: MessageFns<GetExecutionTypesResponse> = 
     if (message.executionTypes !== undefined && message.executionTypes.length !== 0) {
       for (const v of message.executionTypes) {
         ExecutionType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5617,7 +6588,15 @@ export const GetExecutionTypesResponse: MessageFns<GetExecutionTypesResponse> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5645,13 +6624,21 @@ export const GetExecutionTypesResponse: MessageFns<GetExecutionTypesResponse> = 
 };
 
 function createBaseGetContextTypesRequest(): GetContextTypesRequest {
-  return { transactionOptions: undefined };
+  return { transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextTypesRequest: MessageFns<GetContextTypesRequest> = {
   encode(message: GetContextTypesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5681,7 +6668,15 @@ export const GetContextTypesRequest: MessageFns<GetContextTypesRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5709,7 +6704,7 @@ export const GetContextTypesRequest: MessageFns<GetContextTypesRequest> = {
 };
 
 function createBaseGetContextTypesResponse(): GetContextTypesResponse {
-  return { contextTypes: [] };
+  return { contextTypes: [], _unknownFields: {} };
 }
 
 export const GetContextTypesResponse: MessageFns<GetContextTypesResponse> = {
@@ -5717,6 +6712,14 @@ export const GetContextTypesResponse: MessageFns<GetContextTypesResponse> = {
     if (message.contextTypes !== undefined && message.contextTypes.length !== 0) {
       for (const v of message.contextTypes) {
         ContextType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5750,7 +6753,15 @@ export const GetContextTypesResponse: MessageFns<GetContextTypesResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5778,7 +6789,7 @@ export const GetContextTypesResponse: MessageFns<GetContextTypesResponse> = {
 };
 
 function createBaseGetArtifactsByExternalIdsRequest(): GetArtifactsByExternalIdsRequest {
-  return { externalIds: [], transactionOptions: undefined };
+  return { externalIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactsByExternalIdsRequest: MessageFns<GetArtifactsByExternalIdsRequest> = {
@@ -5790,6 +6801,14 @@ export const GetArtifactsByExternalIdsRequest: MessageFns<GetArtifactsByExternal
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5830,7 +6849,15 @@ export const GetArtifactsByExternalIdsRequest: MessageFns<GetArtifactsByExternal
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5866,7 +6893,7 @@ export const GetArtifactsByExternalIdsRequest: MessageFns<GetArtifactsByExternal
 };
 
 function createBaseGetArtifactsByExternalIdsResponse(): GetArtifactsByExternalIdsResponse {
-  return { artifacts: [] };
+  return { artifacts: [], _unknownFields: {} };
 }
 
 export const GetArtifactsByExternalIdsResponse: MessageFns<GetArtifactsByExternalIdsResponse> = {
@@ -5874,6 +6901,14 @@ export const GetArtifactsByExternalIdsResponse: MessageFns<GetArtifactsByExterna
     if (message.artifacts !== undefined && message.artifacts.length !== 0) {
       for (const v of message.artifacts) {
         Artifact.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -5907,7 +6942,15 @@ export const GetArtifactsByExternalIdsResponse: MessageFns<GetArtifactsByExterna
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -5933,7 +6976,7 @@ export const GetArtifactsByExternalIdsResponse: MessageFns<GetArtifactsByExterna
 };
 
 function createBaseGetExecutionsByExternalIdsRequest(): GetExecutionsByExternalIdsRequest {
-  return { externalIds: [], transactionOptions: undefined };
+  return { externalIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionsByExternalIdsRequest: MessageFns<GetExecutionsByExternalIdsRequest> = {
@@ -5945,6 +6988,14 @@ export const GetExecutionsByExternalIdsRequest: MessageFns<GetExecutionsByExtern
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -5985,7 +7036,15 @@ export const GetExecutionsByExternalIdsRequest: MessageFns<GetExecutionsByExtern
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6021,7 +7080,7 @@ export const GetExecutionsByExternalIdsRequest: MessageFns<GetExecutionsByExtern
 };
 
 function createBaseGetExecutionsByExternalIdsResponse(): GetExecutionsByExternalIdsResponse {
-  return { executions: [] };
+  return { executions: [], _unknownFields: {} };
 }
 
 export const GetExecutionsByExternalIdsResponse: MessageFns<GetExecutionsByExternalIdsResponse> = {
@@ -6029,6 +7088,14 @@ export const GetExecutionsByExternalIdsResponse: MessageFns<GetExecutionsByExter
     if (message.executions !== undefined && message.executions.length !== 0) {
       for (const v of message.executions) {
         Execution.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -6062,7 +7129,15 @@ export const GetExecutionsByExternalIdsResponse: MessageFns<GetExecutionsByExter
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6088,7 +7163,7 @@ export const GetExecutionsByExternalIdsResponse: MessageFns<GetExecutionsByExter
 };
 
 function createBaseGetContextsByExternalIdsRequest(): GetContextsByExternalIdsRequest {
-  return { externalIds: [], transactionOptions: undefined };
+  return { externalIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextsByExternalIdsRequest: MessageFns<GetContextsByExternalIdsRequest> = {
@@ -6100,6 +7175,14 @@ export const GetContextsByExternalIdsRequest: MessageFns<GetContextsByExternalId
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6140,7 +7223,15 @@ export const GetContextsByExternalIdsRequest: MessageFns<GetContextsByExternalId
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6176,7 +7267,7 @@ export const GetContextsByExternalIdsRequest: MessageFns<GetContextsByExternalId
 };
 
 function createBaseGetContextsByExternalIdsResponse(): GetContextsByExternalIdsResponse {
-  return { contexts: [] };
+  return { contexts: [], _unknownFields: {} };
 }
 
 export const GetContextsByExternalIdsResponse: MessageFns<GetContextsByExternalIdsResponse> = {
@@ -6184,6 +7275,14 @@ export const GetContextsByExternalIdsResponse: MessageFns<GetContextsByExternalI
     if (message.contexts !== undefined && message.contexts.length !== 0) {
       for (const v of message.contexts) {
         Context.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -6217,7 +7316,15 @@ export const GetContextsByExternalIdsResponse: MessageFns<GetContextsByExternalI
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6241,7 +7348,7 @@ export const GetContextsByExternalIdsResponse: MessageFns<GetContextsByExternalI
 };
 
 function createBaseGetArtifactTypesByExternalIdsRequest(): GetArtifactTypesByExternalIdsRequest {
-  return { externalIds: [], transactionOptions: undefined };
+  return { externalIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactTypesByExternalIdsRequest: MessageFns<GetArtifactTypesByExternalIdsRequest> = {
@@ -6253,6 +7360,14 @@ export const GetArtifactTypesByExternalIdsRequest: MessageFns<GetArtifactTypesBy
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6293,7 +7408,15 @@ export const GetArtifactTypesByExternalIdsRequest: MessageFns<GetArtifactTypesBy
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6329,7 +7452,7 @@ export const GetArtifactTypesByExternalIdsRequest: MessageFns<GetArtifactTypesBy
 };
 
 function createBaseGetArtifactTypesByExternalIdsResponse(): GetArtifactTypesByExternalIdsResponse {
-  return { artifactTypes: [] };
+  return { artifactTypes: [], _unknownFields: {} };
 }
 
 export const GetArtifactTypesByExternalIdsResponse: MessageFns<GetArtifactTypesByExternalIdsResponse> = {
@@ -6337,6 +7460,14 @@ export const GetArtifactTypesByExternalIdsResponse: MessageFns<GetArtifactTypesB
     if (message.artifactTypes !== undefined && message.artifactTypes.length !== 0) {
       for (const v of message.artifactTypes) {
         ArtifactType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -6370,7 +7501,15 @@ export const GetArtifactTypesByExternalIdsResponse: MessageFns<GetArtifactTypesB
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6398,7 +7537,7 @@ export const GetArtifactTypesByExternalIdsResponse: MessageFns<GetArtifactTypesB
 };
 
 function createBaseGetExecutionTypesByExternalIdsRequest(): GetExecutionTypesByExternalIdsRequest {
-  return { externalIds: [], transactionOptions: undefined };
+  return { externalIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionTypesByExternalIdsRequest: MessageFns<GetExecutionTypesByExternalIdsRequest> = {
@@ -6410,6 +7549,14 @@ export const GetExecutionTypesByExternalIdsRequest: MessageFns<GetExecutionTypes
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6450,7 +7597,15 @@ export const GetExecutionTypesByExternalIdsRequest: MessageFns<GetExecutionTypes
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6486,7 +7641,7 @@ export const GetExecutionTypesByExternalIdsRequest: MessageFns<GetExecutionTypes
 };
 
 function createBaseGetExecutionTypesByExternalIdsResponse(): GetExecutionTypesByExternalIdsResponse {
-  return { executionTypes: [] };
+  return { executionTypes: [], _unknownFields: {} };
 }
 
 export const GetExecutionTypesByExternalIdsResponse: MessageFns<GetExecutionTypesByExternalIdsResponse> = {
@@ -6494,6 +7649,14 @@ export const GetExecutionTypesByExternalIdsResponse: MessageFns<GetExecutionType
     if (message.executionTypes !== undefined && message.executionTypes.length !== 0) {
       for (const v of message.executionTypes) {
         ExecutionType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -6527,7 +7690,15 @@ export const GetExecutionTypesByExternalIdsResponse: MessageFns<GetExecutionType
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6555,7 +7726,7 @@ export const GetExecutionTypesByExternalIdsResponse: MessageFns<GetExecutionType
 };
 
 function createBaseGetContextTypesByExternalIdsRequest(): GetContextTypesByExternalIdsRequest {
-  return { externalIds: [], transactionOptions: undefined };
+  return { externalIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextTypesByExternalIdsRequest: MessageFns<GetContextTypesByExternalIdsRequest> = {
@@ -6567,6 +7738,14 @@ export const GetContextTypesByExternalIdsRequest: MessageFns<GetContextTypesByEx
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6607,7 +7786,15 @@ export const GetContextTypesByExternalIdsRequest: MessageFns<GetContextTypesByEx
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6643,7 +7830,7 @@ export const GetContextTypesByExternalIdsRequest: MessageFns<GetContextTypesByEx
 };
 
 function createBaseGetContextTypesByExternalIdsResponse(): GetContextTypesByExternalIdsResponse {
-  return { contextTypes: [] };
+  return { contextTypes: [], _unknownFields: {} };
 }
 
 export const GetContextTypesByExternalIdsResponse: MessageFns<GetContextTypesByExternalIdsResponse> = {
@@ -6651,6 +7838,14 @@ export const GetContextTypesByExternalIdsResponse: MessageFns<GetContextTypesByE
     if (message.contextTypes !== undefined && message.contextTypes.length !== 0) {
       for (const v of message.contextTypes) {
         ContextType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -6684,7 +7879,15 @@ export const GetContextTypesByExternalIdsResponse: MessageFns<GetContextTypesByE
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6712,7 +7915,13 @@ export const GetContextTypesByExternalIdsResponse: MessageFns<GetContextTypesByE
 };
 
 function createBaseGetExecutionsByTypeRequest(): GetExecutionsByTypeRequest {
-  return { typeName: undefined, typeVersion: undefined, options: undefined, transactionOptions: undefined };
+  return {
+    typeName: undefined,
+    typeVersion: undefined,
+    options: undefined,
+    transactionOptions: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const GetExecutionsByTypeRequest: MessageFns<GetExecutionsByTypeRequest> = {
@@ -6728,6 +7937,14 @@ export const GetExecutionsByTypeRequest: MessageFns<GetExecutionsByTypeRequest> 
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6781,7 +7998,15 @@ export const GetExecutionsByTypeRequest: MessageFns<GetExecutionsByTypeRequest> 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6829,7 +8054,7 @@ export const GetExecutionsByTypeRequest: MessageFns<GetExecutionsByTypeRequest> 
 };
 
 function createBaseGetExecutionsByTypeResponse(): GetExecutionsByTypeResponse {
-  return { executions: [], nextPageToken: undefined };
+  return { executions: [], nextPageToken: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionsByTypeResponse: MessageFns<GetExecutionsByTypeResponse> = {
@@ -6841,6 +8066,14 @@ export const GetExecutionsByTypeResponse: MessageFns<GetExecutionsByTypeResponse
     }
     if (message.nextPageToken !== undefined) {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6881,7 +8114,15 @@ export const GetExecutionsByTypeResponse: MessageFns<GetExecutionsByTypeResponse
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -6915,7 +8156,13 @@ export const GetExecutionsByTypeResponse: MessageFns<GetExecutionsByTypeResponse
 };
 
 function createBaseGetExecutionByTypeAndNameRequest(): GetExecutionByTypeAndNameRequest {
-  return { typeName: undefined, typeVersion: undefined, executionName: undefined, transactionOptions: undefined };
+  return {
+    typeName: undefined,
+    typeVersion: undefined,
+    executionName: undefined,
+    transactionOptions: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const GetExecutionByTypeAndNameRequest: MessageFns<GetExecutionByTypeAndNameRequest> = {
@@ -6931,6 +8178,14 @@ export const GetExecutionByTypeAndNameRequest: MessageFns<GetExecutionByTypeAndN
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -6984,7 +8239,15 @@ export const GetExecutionByTypeAndNameRequest: MessageFns<GetExecutionByTypeAndN
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7036,13 +8299,21 @@ export const GetExecutionByTypeAndNameRequest: MessageFns<GetExecutionByTypeAndN
 };
 
 function createBaseGetExecutionByTypeAndNameResponse(): GetExecutionByTypeAndNameResponse {
-  return { execution: undefined };
+  return { execution: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionByTypeAndNameResponse: MessageFns<GetExecutionByTypeAndNameResponse> = {
   encode(message: GetExecutionByTypeAndNameResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.execution !== undefined) {
       Execution.encode(message.execution, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7072,7 +8343,15 @@ export const GetExecutionByTypeAndNameResponse: MessageFns<GetExecutionByTypeAnd
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7094,7 +8373,7 @@ export const GetExecutionByTypeAndNameResponse: MessageFns<GetExecutionByTypeAnd
 };
 
 function createBaseGetExecutionsByIDRequest(): GetExecutionsByIDRequest {
-  return { executionIds: [], transactionOptions: undefined };
+  return { executionIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionsByIDRequest: MessageFns<GetExecutionsByIDRequest> = {
@@ -7109,6 +8388,14 @@ export const GetExecutionsByIDRequest: MessageFns<GetExecutionsByIDRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7156,7 +8443,15 @@ export const GetExecutionsByIDRequest: MessageFns<GetExecutionsByIDRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7192,7 +8487,7 @@ export const GetExecutionsByIDRequest: MessageFns<GetExecutionsByIDRequest> = {
 };
 
 function createBaseGetExecutionsByIDResponse(): GetExecutionsByIDResponse {
-  return { executions: [] };
+  return { executions: [], _unknownFields: {} };
 }
 
 export const GetExecutionsByIDResponse: MessageFns<GetExecutionsByIDResponse> = {
@@ -7200,6 +8495,14 @@ export const GetExecutionsByIDResponse: MessageFns<GetExecutionsByIDResponse> = 
     if (message.executions !== undefined && message.executions.length !== 0) {
       for (const v of message.executions) {
         Execution.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -7233,7 +8536,15 @@ export const GetExecutionsByIDResponse: MessageFns<GetExecutionsByIDResponse> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7259,7 +8570,7 @@ export const GetExecutionsByIDResponse: MessageFns<GetExecutionsByIDResponse> = 
 };
 
 function createBaseGetExecutionTypeRequest(): GetExecutionTypeRequest {
-  return { typeName: undefined, typeVersion: undefined, transactionOptions: undefined };
+  return { typeName: undefined, typeVersion: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionTypeRequest: MessageFns<GetExecutionTypeRequest> = {
@@ -7272,6 +8583,14 @@ export const GetExecutionTypeRequest: MessageFns<GetExecutionTypeRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7317,7 +8636,15 @@ export const GetExecutionTypeRequest: MessageFns<GetExecutionTypeRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7361,13 +8688,21 @@ export const GetExecutionTypeRequest: MessageFns<GetExecutionTypeRequest> = {
 };
 
 function createBaseGetExecutionTypeResponse(): GetExecutionTypeResponse {
-  return { executionType: undefined };
+  return { executionType: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionTypeResponse: MessageFns<GetExecutionTypeResponse> = {
   encode(message: GetExecutionTypeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.executionType !== undefined) {
       ExecutionType.encode(message.executionType, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7397,7 +8732,15 @@ export const GetExecutionTypeResponse: MessageFns<GetExecutionTypeResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7425,7 +8768,7 @@ export const GetExecutionTypeResponse: MessageFns<GetExecutionTypeResponse> = {
 };
 
 function createBaseGetEventsByExecutionIDsRequest(): GetEventsByExecutionIDsRequest {
-  return { executionIds: [], transactionOptions: undefined };
+  return { executionIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetEventsByExecutionIDsRequest: MessageFns<GetEventsByExecutionIDsRequest> = {
@@ -7440,6 +8783,14 @@ export const GetEventsByExecutionIDsRequest: MessageFns<GetEventsByExecutionIDsR
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7487,7 +8838,15 @@ export const GetEventsByExecutionIDsRequest: MessageFns<GetEventsByExecutionIDsR
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7523,7 +8882,7 @@ export const GetEventsByExecutionIDsRequest: MessageFns<GetEventsByExecutionIDsR
 };
 
 function createBaseGetEventsByExecutionIDsResponse(): GetEventsByExecutionIDsResponse {
-  return { events: [] };
+  return { events: [], _unknownFields: {} };
 }
 
 export const GetEventsByExecutionIDsResponse: MessageFns<GetEventsByExecutionIDsResponse> = {
@@ -7531,6 +8890,14 @@ export const GetEventsByExecutionIDsResponse: MessageFns<GetEventsByExecutionIDs
     if (message.events !== undefined && message.events.length !== 0) {
       for (const v of message.events) {
         Event.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -7564,7 +8931,15 @@ export const GetEventsByExecutionIDsResponse: MessageFns<GetEventsByExecutionIDs
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7586,7 +8961,7 @@ export const GetEventsByExecutionIDsResponse: MessageFns<GetEventsByExecutionIDs
 };
 
 function createBaseGetEventsByArtifactIDsRequest(): GetEventsByArtifactIDsRequest {
-  return { artifactIds: [], transactionOptions: undefined };
+  return { artifactIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetEventsByArtifactIDsRequest: MessageFns<GetEventsByArtifactIDsRequest> = {
@@ -7601,6 +8976,14 @@ export const GetEventsByArtifactIDsRequest: MessageFns<GetEventsByArtifactIDsReq
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7648,7 +9031,15 @@ export const GetEventsByArtifactIDsRequest: MessageFns<GetEventsByArtifactIDsReq
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7684,7 +9075,7 @@ export const GetEventsByArtifactIDsRequest: MessageFns<GetEventsByArtifactIDsReq
 };
 
 function createBaseGetEventsByArtifactIDsResponse(): GetEventsByArtifactIDsResponse {
-  return { events: [] };
+  return { events: [], _unknownFields: {} };
 }
 
 export const GetEventsByArtifactIDsResponse: MessageFns<GetEventsByArtifactIDsResponse> = {
@@ -7692,6 +9083,14 @@ export const GetEventsByArtifactIDsResponse: MessageFns<GetEventsByArtifactIDsRe
     if (message.events !== undefined && message.events.length !== 0) {
       for (const v of message.events) {
         Event.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -7725,7 +9124,15 @@ export const GetEventsByArtifactIDsResponse: MessageFns<GetEventsByArtifactIDsRe
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7747,7 +9154,7 @@ export const GetEventsByArtifactIDsResponse: MessageFns<GetEventsByArtifactIDsRe
 };
 
 function createBaseGetArtifactTypesByIDRequest(): GetArtifactTypesByIDRequest {
-  return { typeIds: [], transactionOptions: undefined };
+  return { typeIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactTypesByIDRequest: MessageFns<GetArtifactTypesByIDRequest> = {
@@ -7762,6 +9169,14 @@ export const GetArtifactTypesByIDRequest: MessageFns<GetArtifactTypesByIDRequest
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7809,7 +9224,15 @@ export const GetArtifactTypesByIDRequest: MessageFns<GetArtifactTypesByIDRequest
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7845,7 +9268,7 @@ export const GetArtifactTypesByIDRequest: MessageFns<GetArtifactTypesByIDRequest
 };
 
 function createBaseGetArtifactTypesByIDResponse(): GetArtifactTypesByIDResponse {
-  return { artifactTypes: [] };
+  return { artifactTypes: [], _unknownFields: {} };
 }
 
 export const GetArtifactTypesByIDResponse: MessageFns<GetArtifactTypesByIDResponse> = {
@@ -7853,6 +9276,14 @@ export const GetArtifactTypesByIDResponse: MessageFns<GetArtifactTypesByIDRespon
     if (message.artifactTypes !== undefined && message.artifactTypes.length !== 0) {
       for (const v of message.artifactTypes) {
         ArtifactType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -7886,7 +9317,15 @@ export const GetArtifactTypesByIDResponse: MessageFns<GetArtifactTypesByIDRespon
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -7914,7 +9353,7 @@ export const GetArtifactTypesByIDResponse: MessageFns<GetArtifactTypesByIDRespon
 };
 
 function createBaseGetExecutionTypesByIDRequest(): GetExecutionTypesByIDRequest {
-  return { typeIds: [], transactionOptions: undefined };
+  return { typeIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionTypesByIDRequest: MessageFns<GetExecutionTypesByIDRequest> = {
@@ -7929,6 +9368,14 @@ export const GetExecutionTypesByIDRequest: MessageFns<GetExecutionTypesByIDReque
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -7976,7 +9423,15 @@ export const GetExecutionTypesByIDRequest: MessageFns<GetExecutionTypesByIDReque
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8012,7 +9467,7 @@ export const GetExecutionTypesByIDRequest: MessageFns<GetExecutionTypesByIDReque
 };
 
 function createBaseGetExecutionTypesByIDResponse(): GetExecutionTypesByIDResponse {
-  return { executionTypes: [] };
+  return { executionTypes: [], _unknownFields: {} };
 }
 
 export const GetExecutionTypesByIDResponse: MessageFns<GetExecutionTypesByIDResponse> = {
@@ -8020,6 +9475,14 @@ export const GetExecutionTypesByIDResponse: MessageFns<GetExecutionTypesByIDResp
     if (message.executionTypes !== undefined && message.executionTypes.length !== 0) {
       for (const v of message.executionTypes) {
         ExecutionType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -8053,7 +9516,15 @@ export const GetExecutionTypesByIDResponse: MessageFns<GetExecutionTypesByIDResp
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8081,7 +9552,7 @@ export const GetExecutionTypesByIDResponse: MessageFns<GetExecutionTypesByIDResp
 };
 
 function createBaseGetContextTypeRequest(): GetContextTypeRequest {
-  return { typeName: undefined, typeVersion: undefined, transactionOptions: undefined };
+  return { typeName: undefined, typeVersion: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextTypeRequest: MessageFns<GetContextTypeRequest> = {
@@ -8094,6 +9565,14 @@ export const GetContextTypeRequest: MessageFns<GetContextTypeRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8139,7 +9618,15 @@ export const GetContextTypeRequest: MessageFns<GetContextTypeRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8183,13 +9670,21 @@ export const GetContextTypeRequest: MessageFns<GetContextTypeRequest> = {
 };
 
 function createBaseGetContextTypeResponse(): GetContextTypeResponse {
-  return { contextType: undefined };
+  return { contextType: undefined, _unknownFields: {} };
 }
 
 export const GetContextTypeResponse: MessageFns<GetContextTypeResponse> = {
   encode(message: GetContextTypeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.contextType !== undefined) {
       ContextType.encode(message.contextType, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8219,7 +9714,15 @@ export const GetContextTypeResponse: MessageFns<GetContextTypeResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8247,7 +9750,7 @@ export const GetContextTypeResponse: MessageFns<GetContextTypeResponse> = {
 };
 
 function createBaseGetContextTypesByIDRequest(): GetContextTypesByIDRequest {
-  return { typeIds: [], transactionOptions: undefined };
+  return { typeIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextTypesByIDRequest: MessageFns<GetContextTypesByIDRequest> = {
@@ -8262,6 +9765,14 @@ export const GetContextTypesByIDRequest: MessageFns<GetContextTypesByIDRequest> 
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8309,7 +9820,15 @@ export const GetContextTypesByIDRequest: MessageFns<GetContextTypesByIDRequest> 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8345,7 +9864,7 @@ export const GetContextTypesByIDRequest: MessageFns<GetContextTypesByIDRequest> 
 };
 
 function createBaseGetContextTypesByIDResponse(): GetContextTypesByIDResponse {
-  return { contextTypes: [] };
+  return { contextTypes: [], _unknownFields: {} };
 }
 
 export const GetContextTypesByIDResponse: MessageFns<GetContextTypesByIDResponse> = {
@@ -8353,6 +9872,14 @@ export const GetContextTypesByIDResponse: MessageFns<GetContextTypesByIDResponse
     if (message.contextTypes !== undefined && message.contextTypes.length !== 0) {
       for (const v of message.contextTypes) {
         ContextType.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -8386,7 +9913,15 @@ export const GetContextTypesByIDResponse: MessageFns<GetContextTypesByIDResponse
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8414,7 +9949,7 @@ export const GetContextTypesByIDResponse: MessageFns<GetContextTypesByIDResponse
 };
 
 function createBaseGetContextsRequest(): GetContextsRequest {
-  return { options: undefined, transactionOptions: undefined };
+  return { options: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextsRequest: MessageFns<GetContextsRequest> = {
@@ -8424,6 +9959,14 @@ export const GetContextsRequest: MessageFns<GetContextsRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8461,7 +10004,15 @@ export const GetContextsRequest: MessageFns<GetContextsRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8493,7 +10044,7 @@ export const GetContextsRequest: MessageFns<GetContextsRequest> = {
 };
 
 function createBaseGetContextsResponse(): GetContextsResponse {
-  return { contexts: [], nextPageToken: undefined };
+  return { contexts: [], nextPageToken: undefined, _unknownFields: {} };
 }
 
 export const GetContextsResponse: MessageFns<GetContextsResponse> = {
@@ -8505,6 +10056,14 @@ export const GetContextsResponse: MessageFns<GetContextsResponse> = {
     }
     if (message.nextPageToken !== undefined) {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8545,7 +10104,15 @@ export const GetContextsResponse: MessageFns<GetContextsResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8577,7 +10144,13 @@ export const GetContextsResponse: MessageFns<GetContextsResponse> = {
 };
 
 function createBaseGetContextsByTypeRequest(): GetContextsByTypeRequest {
-  return { typeName: undefined, options: undefined, typeVersion: undefined, transactionOptions: undefined };
+  return {
+    typeName: undefined,
+    options: undefined,
+    typeVersion: undefined,
+    transactionOptions: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const GetContextsByTypeRequest: MessageFns<GetContextsByTypeRequest> = {
@@ -8593,6 +10166,14 @@ export const GetContextsByTypeRequest: MessageFns<GetContextsByTypeRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8646,7 +10227,15 @@ export const GetContextsByTypeRequest: MessageFns<GetContextsByTypeRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8694,7 +10283,7 @@ export const GetContextsByTypeRequest: MessageFns<GetContextsByTypeRequest> = {
 };
 
 function createBaseGetContextsByTypeResponse(): GetContextsByTypeResponse {
-  return { contexts: [], nextPageToken: undefined };
+  return { contexts: [], nextPageToken: undefined, _unknownFields: {} };
 }
 
 export const GetContextsByTypeResponse: MessageFns<GetContextsByTypeResponse> = {
@@ -8706,6 +10295,14 @@ export const GetContextsByTypeResponse: MessageFns<GetContextsByTypeResponse> = 
     }
     if (message.nextPageToken !== undefined) {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8746,7 +10343,15 @@ export const GetContextsByTypeResponse: MessageFns<GetContextsByTypeResponse> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8778,7 +10383,13 @@ export const GetContextsByTypeResponse: MessageFns<GetContextsByTypeResponse> = 
 };
 
 function createBaseGetContextByTypeAndNameRequest(): GetContextByTypeAndNameRequest {
-  return { typeName: undefined, typeVersion: undefined, contextName: undefined, transactionOptions: undefined };
+  return {
+    typeName: undefined,
+    typeVersion: undefined,
+    contextName: undefined,
+    transactionOptions: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const GetContextByTypeAndNameRequest: MessageFns<GetContextByTypeAndNameRequest> = {
@@ -8794,6 +10405,14 @@ export const GetContextByTypeAndNameRequest: MessageFns<GetContextByTypeAndNameR
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8847,7 +10466,15 @@ export const GetContextByTypeAndNameRequest: MessageFns<GetContextByTypeAndNameR
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8899,13 +10526,21 @@ export const GetContextByTypeAndNameRequest: MessageFns<GetContextByTypeAndNameR
 };
 
 function createBaseGetContextByTypeAndNameResponse(): GetContextByTypeAndNameResponse {
-  return { context: undefined };
+  return { context: undefined, _unknownFields: {} };
 }
 
 export const GetContextByTypeAndNameResponse: MessageFns<GetContextByTypeAndNameResponse> = {
   encode(message: GetContextByTypeAndNameResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.context !== undefined) {
       Context.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -8935,7 +10570,15 @@ export const GetContextByTypeAndNameResponse: MessageFns<GetContextByTypeAndName
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -8957,7 +10600,7 @@ export const GetContextByTypeAndNameResponse: MessageFns<GetContextByTypeAndName
 };
 
 function createBaseGetContextsByIDRequest(): GetContextsByIDRequest {
-  return { contextIds: [], transactionOptions: undefined };
+  return { contextIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextsByIDRequest: MessageFns<GetContextsByIDRequest> = {
@@ -8972,6 +10615,14 @@ export const GetContextsByIDRequest: MessageFns<GetContextsByIDRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -9019,7 +10670,15 @@ export const GetContextsByIDRequest: MessageFns<GetContextsByIDRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9055,7 +10714,7 @@ export const GetContextsByIDRequest: MessageFns<GetContextsByIDRequest> = {
 };
 
 function createBaseGetContextsByIDResponse(): GetContextsByIDResponse {
-  return { contexts: [] };
+  return { contexts: [], _unknownFields: {} };
 }
 
 export const GetContextsByIDResponse: MessageFns<GetContextsByIDResponse> = {
@@ -9063,6 +10722,14 @@ export const GetContextsByIDResponse: MessageFns<GetContextsByIDResponse> = {
     if (message.contexts !== undefined && message.contexts.length !== 0) {
       for (const v of message.contexts) {
         Context.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -9096,7 +10763,15 @@ export const GetContextsByIDResponse: MessageFns<GetContextsByIDResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9120,7 +10795,7 @@ export const GetContextsByIDResponse: MessageFns<GetContextsByIDResponse> = {
 };
 
 function createBaseGetContextsByArtifactRequest(): GetContextsByArtifactRequest {
-  return { artifactId: undefined, transactionOptions: undefined };
+  return { artifactId: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextsByArtifactRequest: MessageFns<GetContextsByArtifactRequest> = {
@@ -9133,6 +10808,14 @@ export const GetContextsByArtifactRequest: MessageFns<GetContextsByArtifactReque
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -9170,7 +10853,15 @@ export const GetContextsByArtifactRequest: MessageFns<GetContextsByArtifactReque
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9206,7 +10897,7 @@ export const GetContextsByArtifactRequest: MessageFns<GetContextsByArtifactReque
 };
 
 function createBaseGetContextsByArtifactResponse(): GetContextsByArtifactResponse {
-  return { contexts: [] };
+  return { contexts: [], _unknownFields: {} };
 }
 
 export const GetContextsByArtifactResponse: MessageFns<GetContextsByArtifactResponse> = {
@@ -9214,6 +10905,14 @@ export const GetContextsByArtifactResponse: MessageFns<GetContextsByArtifactResp
     if (message.contexts !== undefined && message.contexts.length !== 0) {
       for (const v of message.contexts) {
         Context.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -9247,7 +10946,15 @@ export const GetContextsByArtifactResponse: MessageFns<GetContextsByArtifactResp
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9271,7 +10978,7 @@ export const GetContextsByArtifactResponse: MessageFns<GetContextsByArtifactResp
 };
 
 function createBaseGetContextsByExecutionRequest(): GetContextsByExecutionRequest {
-  return { executionId: undefined, transactionOptions: undefined };
+  return { executionId: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetContextsByExecutionRequest: MessageFns<GetContextsByExecutionRequest> = {
@@ -9284,6 +10991,14 @@ export const GetContextsByExecutionRequest: MessageFns<GetContextsByExecutionReq
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -9321,7 +11036,15 @@ export const GetContextsByExecutionRequest: MessageFns<GetContextsByExecutionReq
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9357,7 +11080,7 @@ export const GetContextsByExecutionRequest: MessageFns<GetContextsByExecutionReq
 };
 
 function createBaseGetContextsByExecutionResponse(): GetContextsByExecutionResponse {
-  return { contexts: [] };
+  return { contexts: [], _unknownFields: {} };
 }
 
 export const GetContextsByExecutionResponse: MessageFns<GetContextsByExecutionResponse> = {
@@ -9365,6 +11088,14 @@ export const GetContextsByExecutionResponse: MessageFns<GetContextsByExecutionRe
     if (message.contexts !== undefined && message.contexts.length !== 0) {
       for (const v of message.contexts) {
         Context.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -9398,7 +11129,15 @@ export const GetContextsByExecutionResponse: MessageFns<GetContextsByExecutionRe
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9422,7 +11161,7 @@ export const GetContextsByExecutionResponse: MessageFns<GetContextsByExecutionRe
 };
 
 function createBaseGetParentContextsByContextRequest(): GetParentContextsByContextRequest {
-  return { contextId: undefined, transactionOptions: undefined };
+  return { contextId: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetParentContextsByContextRequest: MessageFns<GetParentContextsByContextRequest> = {
@@ -9435,6 +11174,14 @@ export const GetParentContextsByContextRequest: MessageFns<GetParentContextsByCo
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -9472,7 +11219,15 @@ export const GetParentContextsByContextRequest: MessageFns<GetParentContextsByCo
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9508,7 +11263,7 @@ export const GetParentContextsByContextRequest: MessageFns<GetParentContextsByCo
 };
 
 function createBaseGetParentContextsByContextResponse(): GetParentContextsByContextResponse {
-  return { contexts: [] };
+  return { contexts: [], _unknownFields: {} };
 }
 
 export const GetParentContextsByContextResponse: MessageFns<GetParentContextsByContextResponse> = {
@@ -9516,6 +11271,14 @@ export const GetParentContextsByContextResponse: MessageFns<GetParentContextsByC
     if (message.contexts !== undefined && message.contexts.length !== 0) {
       for (const v of message.contexts) {
         Context.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -9549,7 +11312,15 @@ export const GetParentContextsByContextResponse: MessageFns<GetParentContextsByC
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9573,7 +11344,7 @@ export const GetParentContextsByContextResponse: MessageFns<GetParentContextsByC
 };
 
 function createBaseGetChildrenContextsByContextRequest(): GetChildrenContextsByContextRequest {
-  return { contextId: undefined, transactionOptions: undefined };
+  return { contextId: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetChildrenContextsByContextRequest: MessageFns<GetChildrenContextsByContextRequest> = {
@@ -9586,6 +11357,14 @@ export const GetChildrenContextsByContextRequest: MessageFns<GetChildrenContexts
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -9623,7 +11402,15 @@ export const GetChildrenContextsByContextRequest: MessageFns<GetChildrenContexts
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9659,7 +11446,7 @@ export const GetChildrenContextsByContextRequest: MessageFns<GetChildrenContexts
 };
 
 function createBaseGetChildrenContextsByContextResponse(): GetChildrenContextsByContextResponse {
-  return { contexts: [] };
+  return { contexts: [], _unknownFields: {} };
 }
 
 export const GetChildrenContextsByContextResponse: MessageFns<GetChildrenContextsByContextResponse> = {
@@ -9667,6 +11454,14 @@ export const GetChildrenContextsByContextResponse: MessageFns<GetChildrenContext
     if (message.contexts !== undefined && message.contexts.length !== 0) {
       for (const v of message.contexts) {
         Context.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -9700,7 +11495,15 @@ export const GetChildrenContextsByContextResponse: MessageFns<GetChildrenContext
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9724,7 +11527,7 @@ export const GetChildrenContextsByContextResponse: MessageFns<GetChildrenContext
 };
 
 function createBaseGetParentContextsByContextsRequest(): GetParentContextsByContextsRequest {
-  return { contextIds: [], transactionOptions: undefined };
+  return { contextIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetParentContextsByContextsRequest: MessageFns<GetParentContextsByContextsRequest> = {
@@ -9741,6 +11544,14 @@ export const GetParentContextsByContextsRequest: MessageFns<GetParentContextsByC
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -9788,7 +11599,15 @@ export const GetParentContextsByContextsRequest: MessageFns<GetParentContextsByC
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9824,7 +11643,7 @@ export const GetParentContextsByContextsRequest: MessageFns<GetParentContextsByC
 };
 
 function createBaseGetParentContextsByContextsResponse(): GetParentContextsByContextsResponse {
-  return { contexts: new Map() };
+  return { contexts: new Map(), _unknownFields: {} };
 }
 
 export const GetParentContextsByContextsResponse: MessageFns<GetParentContextsByContextsResponse> = {
@@ -9833,6 +11652,14 @@ export const GetParentContextsByContextsResponse: MessageFns<GetParentContextsBy
       GetParentContextsByContextsResponse_ContextsEntry.encode({ key: key as any, value }, writer.uint32(18).fork())
         .join();
     });
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -9864,7 +11691,15 @@ export const GetParentContextsByContextsResponse: MessageFns<GetParentContextsBy
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9902,7 +11737,7 @@ export const GetParentContextsByContextsResponse: MessageFns<GetParentContextsBy
 };
 
 function createBaseGetParentContextsByContextsResponse_ParentContextsPerChild(): GetParentContextsByContextsResponse_ParentContextsPerChild {
-  return { parentContexts: [] };
+  return { parentContexts: [], _unknownFields: {} };
 }
 
 export const GetParentContextsByContextsResponse_ParentContextsPerChild: MessageFns<
@@ -9915,6 +11750,14 @@ export const GetParentContextsByContextsResponse_ParentContextsPerChild: Message
     if (message.parentContexts !== undefined && message.parentContexts.length !== 0) {
       for (const v of message.parentContexts) {
         Context.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -9951,7 +11794,15 @@ export const GetParentContextsByContextsResponse_ParentContextsPerChild: Message
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -9979,7 +11830,7 @@ export const GetParentContextsByContextsResponse_ParentContextsPerChild: Message
 };
 
 function createBaseGetParentContextsByContextsResponse_ContextsEntry(): GetParentContextsByContextsResponse_ContextsEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const GetParentContextsByContextsResponse_ContextsEntry: MessageFns<
@@ -9997,6 +11848,14 @@ export const GetParentContextsByContextsResponse_ContextsEntry: MessageFns<
     }
     if (message.value !== undefined) {
       GetParentContextsByContextsResponse_ParentContextsPerChild.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10034,7 +11893,15 @@ export const GetParentContextsByContextsResponse_ContextsEntry: MessageFns<
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10064,7 +11931,7 @@ export const GetParentContextsByContextsResponse_ContextsEntry: MessageFns<
 };
 
 function createBaseGetChildrenContextsByContextsRequest(): GetChildrenContextsByContextsRequest {
-  return { contextIds: [], transactionOptions: undefined };
+  return { contextIds: [], transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetChildrenContextsByContextsRequest: MessageFns<GetChildrenContextsByContextsRequest> = {
@@ -10081,6 +11948,14 @@ export const GetChildrenContextsByContextsRequest: MessageFns<GetChildrenContext
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10128,7 +12003,15 @@ export const GetChildrenContextsByContextsRequest: MessageFns<GetChildrenContext
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10164,7 +12047,7 @@ export const GetChildrenContextsByContextsRequest: MessageFns<GetChildrenContext
 };
 
 function createBaseGetChildrenContextsByContextsResponse(): GetChildrenContextsByContextsResponse {
-  return { contexts: new Map() };
+  return { contexts: new Map(), _unknownFields: {} };
 }
 
 export const GetChildrenContextsByContextsResponse: MessageFns<GetChildrenContextsByContextsResponse> = {
@@ -10173,6 +12056,14 @@ export const GetChildrenContextsByContextsResponse: MessageFns<GetChildrenContex
       GetChildrenContextsByContextsResponse_ContextsEntry.encode({ key: key as any, value }, writer.uint32(18).fork())
         .join();
     });
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
     return writer;
   },
 
@@ -10204,7 +12095,15 @@ export const GetChildrenContextsByContextsResponse: MessageFns<GetChildrenContex
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10242,7 +12141,7 @@ export const GetChildrenContextsByContextsResponse: MessageFns<GetChildrenContex
 };
 
 function createBaseGetChildrenContextsByContextsResponse_ChildrenContextsPerParent(): GetChildrenContextsByContextsResponse_ChildrenContextsPerParent {
-  return { childrenContexts: [] };
+  return { childrenContexts: [], _unknownFields: {} };
 }
 
 export const GetChildrenContextsByContextsResponse_ChildrenContextsPerParent: MessageFns<
@@ -10255,6 +12154,14 @@ export const GetChildrenContextsByContextsResponse_ChildrenContextsPerParent: Me
     if (message.childrenContexts !== undefined && message.childrenContexts.length !== 0) {
       for (const v of message.childrenContexts) {
         Context.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
       }
     }
     return writer;
@@ -10291,7 +12198,15 @@ export const GetChildrenContextsByContextsResponse_ChildrenContextsPerParent: Me
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10319,7 +12234,7 @@ export const GetChildrenContextsByContextsResponse_ChildrenContextsPerParent: Me
 };
 
 function createBaseGetChildrenContextsByContextsResponse_ContextsEntry(): GetChildrenContextsByContextsResponse_ContextsEntry {
-  return { key: undefined, value: undefined };
+  return { key: undefined, value: undefined, _unknownFields: {} };
 }
 
 export const GetChildrenContextsByContextsResponse_ContextsEntry: MessageFns<
@@ -10338,6 +12253,14 @@ export const GetChildrenContextsByContextsResponse_ContextsEntry: MessageFns<
     if (message.value !== undefined) {
       GetChildrenContextsByContextsResponse_ChildrenContextsPerParent.encode(message.value, writer.uint32(18).fork())
         .join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10378,7 +12301,15 @@ export const GetChildrenContextsByContextsResponse_ContextsEntry: MessageFns<
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10408,7 +12339,7 @@ export const GetChildrenContextsByContextsResponse_ContextsEntry: MessageFns<
 };
 
 function createBaseGetArtifactsByContextRequest(): GetArtifactsByContextRequest {
-  return { contextId: undefined, options: undefined, transactionOptions: undefined };
+  return { contextId: undefined, options: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactsByContextRequest: MessageFns<GetArtifactsByContextRequest> = {
@@ -10424,6 +12355,14 @@ export const GetArtifactsByContextRequest: MessageFns<GetArtifactsByContextReque
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10469,7 +12408,15 @@ export const GetArtifactsByContextRequest: MessageFns<GetArtifactsByContextReque
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10509,7 +12456,7 @@ export const GetArtifactsByContextRequest: MessageFns<GetArtifactsByContextReque
 };
 
 function createBaseGetArtifactsByContextResponse(): GetArtifactsByContextResponse {
-  return { artifacts: [], nextPageToken: undefined };
+  return { artifacts: [], nextPageToken: undefined, _unknownFields: {} };
 }
 
 export const GetArtifactsByContextResponse: MessageFns<GetArtifactsByContextResponse> = {
@@ -10521,6 +12468,14 @@ export const GetArtifactsByContextResponse: MessageFns<GetArtifactsByContextResp
     }
     if (message.nextPageToken !== undefined) {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10561,7 +12516,15 @@ export const GetArtifactsByContextResponse: MessageFns<GetArtifactsByContextResp
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10595,7 +12558,7 @@ export const GetArtifactsByContextResponse: MessageFns<GetArtifactsByContextResp
 };
 
 function createBaseGetExecutionsByContextRequest(): GetExecutionsByContextRequest {
-  return { contextId: undefined, options: undefined, transactionOptions: undefined };
+  return { contextId: undefined, options: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionsByContextRequest: MessageFns<GetExecutionsByContextRequest> = {
@@ -10611,6 +12574,14 @@ export const GetExecutionsByContextRequest: MessageFns<GetExecutionsByContextReq
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10656,7 +12627,15 @@ export const GetExecutionsByContextRequest: MessageFns<GetExecutionsByContextReq
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10696,7 +12675,7 @@ export const GetExecutionsByContextRequest: MessageFns<GetExecutionsByContextReq
 };
 
 function createBaseGetExecutionsByContextResponse(): GetExecutionsByContextResponse {
-  return { executions: [], nextPageToken: undefined, transactionOptions: undefined };
+  return { executions: [], nextPageToken: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetExecutionsByContextResponse: MessageFns<GetExecutionsByContextResponse> = {
@@ -10711,6 +12690,14 @@ export const GetExecutionsByContextResponse: MessageFns<GetExecutionsByContextRe
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10759,7 +12746,15 @@ export const GetExecutionsByContextResponse: MessageFns<GetExecutionsByContextRe
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10801,7 +12796,7 @@ export const GetExecutionsByContextResponse: MessageFns<GetExecutionsByContextRe
 };
 
 function createBaseGetLineageGraphRequest(): GetLineageGraphRequest {
-  return { options: undefined, transactionOptions: undefined };
+  return { options: undefined, transactionOptions: undefined, _unknownFields: {} };
 }
 
 export const GetLineageGraphRequest: MessageFns<GetLineageGraphRequest> = {
@@ -10811,6 +12806,14 @@ export const GetLineageGraphRequest: MessageFns<GetLineageGraphRequest> = {
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10848,7 +12851,15 @@ export const GetLineageGraphRequest: MessageFns<GetLineageGraphRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10880,13 +12891,21 @@ export const GetLineageGraphRequest: MessageFns<GetLineageGraphRequest> = {
 };
 
 function createBaseGetLineageGraphResponse(): GetLineageGraphResponse {
-  return { subgraph: undefined };
+  return { subgraph: undefined, _unknownFields: {} };
 }
 
 export const GetLineageGraphResponse: MessageFns<GetLineageGraphResponse> = {
   encode(message: GetLineageGraphResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.subgraph !== undefined) {
       LineageGraph.encode(message.subgraph, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10916,7 +12935,15 @@ export const GetLineageGraphResponse: MessageFns<GetLineageGraphResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -10938,7 +12965,12 @@ export const GetLineageGraphResponse: MessageFns<GetLineageGraphResponse> = {
 };
 
 function createBaseGetLineageSubgraphRequest(): GetLineageSubgraphRequest {
-  return { lineageSubgraphQueryOptions: undefined, readMask: undefined, transactionOptions: undefined };
+  return {
+    lineageSubgraphQueryOptions: undefined,
+    readMask: undefined,
+    transactionOptions: undefined,
+    _unknownFields: {},
+  };
 }
 
 export const GetLineageSubgraphRequest: MessageFns<GetLineageSubgraphRequest> = {
@@ -10951,6 +12983,14 @@ export const GetLineageSubgraphRequest: MessageFns<GetLineageSubgraphRequest> = 
     }
     if (message.transactionOptions !== undefined) {
       TransactionOptions.encode(message.transactionOptions, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -10996,7 +13036,15 @@ export const GetLineageSubgraphRequest: MessageFns<GetLineageSubgraphRequest> = 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {
@@ -11040,13 +13088,21 @@ export const GetLineageSubgraphRequest: MessageFns<GetLineageSubgraphRequest> = 
 };
 
 function createBaseGetLineageSubgraphResponse(): GetLineageSubgraphResponse {
-  return { lineageSubgraph: undefined };
+  return { lineageSubgraph: undefined, _unknownFields: {} };
 }
 
 export const GetLineageSubgraphResponse: MessageFns<GetLineageSubgraphResponse> = {
   encode(message: GetLineageSubgraphResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.lineageSubgraph !== undefined) {
       LineageGraph.encode(message.lineageSubgraph, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
     }
     return writer;
   },
@@ -11076,7 +13132,15 @@ export const GetLineageSubgraphResponse: MessageFns<GetLineageSubgraphResponse> 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7);
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
       }
       return message;
     } finally {

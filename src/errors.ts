@@ -1,0 +1,39 @@
+/**
+ * Errors shared by every layer. A failure an RPC can report is an MlmdError carrying one of these codes; the numbers
+ * are the canonical status codes that MLMD (absl) and gRPC share, so server/ maps them without a table of its own.
+ * This module imports nothing, so storage/, query/, mlmd/ and cmf/ can all raise these without depending on grpc.
+ */
+export enum Code {
+  CANCELLED = 1,
+  UNKNOWN = 2,
+  INVALID_ARGUMENT = 3,
+  NOT_FOUND = 5,
+  ALREADY_EXISTS = 6,
+  FAILED_PRECONDITION = 9,
+  ABORTED = 10,
+  OUT_OF_RANGE = 11,
+  UNIMPLEMENTED = 12,
+  INTERNAL = 13,
+  UNAVAILABLE = 14,
+  DATA_LOSS = 15,
+}
+
+export class MlmdError extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MlmdError';
+  }
+}
+
+export const invalidArgument = (message: string) => new MlmdError(Code.INVALID_ARGUMENT, message);
+export const notFound = (message: string) => new MlmdError(Code.NOT_FOUND, message);
+export const alreadyExists = (message: string) => new MlmdError(Code.ALREADY_EXISTS, message);
+export const failedPrecondition = (message: string) => new MlmdError(Code.FAILED_PRECONDITION, message);
+export const aborted = (message: string) => new MlmdError(Code.ABORTED, message);
+export const outOfRange = (message: string) => new MlmdError(Code.OUT_OF_RANGE, message);
+export const unimplemented = (message: string) => new MlmdError(Code.UNIMPLEMENTED, message);
+export const internal = (message: string) => new MlmdError(Code.INTERNAL, message);
+export const dataLoss = (message: string) => new MlmdError(Code.DATA_LOSS, message);
