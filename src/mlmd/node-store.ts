@@ -1,0 +1,354 @@
+/**
+ * Reading and writing nodes (artifacts, executions, contexts) with MLMD's rules: property validation against the
+ * type, insert vs. update (full replace or update mask), change detection for last_update_time_since_epoch, and the
+ * field presence readers expect. Batch-oriented: types and stored nodes of a request are loaded with one query each.
+ */
+import { PropertyType, Value } from '../../generated/ml_metadata/proto/metadata_store';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors';
+import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
+import { idSet, nowMillis } from '../storage/sql';
+import { decodeValue, encodeValue, sameValue, valueColumnsAsParams } from '../storage/values';
+import { AnyNode, NodeKindSpec } from './node-kinds';
+
+interface TypeInfo {
+  name: string;
+  properties: Map<string, PropertyType>;
+}
+
+/** Loads nodes selected by `where` (a condition on the node table aliased `n`), in ascending id order. */
+export async function loadNodes(tx: Tx, spec: NodeKindSpec, where: string, params: readonly SqlValue[]): Promise<AnyNode[]> {
+  const extra = spec.fields.map((f) => `, n.${f.column}`).join('');
+  const rows = await tx.all<Row>(
+    `SELECT n.id, n.type_id, t.name AS type_name, n.name, n.external_id, n.create_time_since_epoch, ` +
+      `n.last_update_time_since_epoch${extra} FROM ${spec.table} n JOIN Type t ON t.id = n.type_id ` +
+      `WHERE ${where} ORDER BY n.id`,
+    params,
+  );
+  if (rows.length === 0) return [];
+  const nodes = new Map<bigint, AnyNode>();
+  for (const r of rows) {
+    const node: AnyNode = {
+      id: r.id as bigint,
+      typeId: r.type_id as bigint,
+      type: r.type_name as string,
+      properties: {},
+      customProperties: {},
+      createTimeSinceEpoch: r.create_time_since_epoch as bigint,
+      lastUpdateTimeSinceEpoch: r.last_update_time_since_epoch as bigint,
+    };
+    if (r.name !== null) node.name = r.name as string;
+    if (r.external_id !== null) node.externalId = r.external_id as string;
+    for (const f of spec.fields) {
+      const v = r[f.column];
+      if (v === null) continue;
+      if (f.field === 'uri') node.uri = v as string;
+      else node[f.field] = Number(v);
+    }
+    nodes.set(node.id!, node);
+  }
+  const ids = idSet(tx.dialect, [...nodes.keys()]);
+  const props = await tx.all<Row>(
+    `SELECT ${spec.ownerColumn} AS owner, name, is_custom_property, int_value, double_value, string_value, ` +
+      `proto_value, bool_value FROM ${spec.propertyTable} WHERE ${spec.ownerColumn} IN (${ids.sql})`,
+    [ids.param],
+  );
+  for (const p of props) {
+    const node = nodes.get(p.owner as bigint);
+    if (!node) continue;
+    const map = Number(p.is_custom_property) ? node.customProperties! : node.properties!;
+    map[p.name as string] = decodeValue(p);
+  }
+  return [...nodes.values()];
+}
+
+export async function loadNodesByIds(tx: Tx, spec: NodeKindSpec, ids: readonly bigint[]): Promise<AnyNode[]> {
+  if (ids.length === 0) return [];
+  const set = idSet(tx.dialect, [...new Set(ids)]);
+  return loadNodes(tx, spec, `n.id IN (${set.sql})`, [set.param]);
+}
+
+/** Loads nodes by id and returns them in the order of `ids` (used after a sorted id query). */
+export async function loadNodesInOrder(tx: Tx, spec: NodeKindSpec, ids: readonly bigint[]): Promise<AnyNode[]> {
+  const byId = new Map((await loadNodesByIds(tx, spec, ids)).map((n) => [n.id!, n]));
+  return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+}
+
+async function loadTypeInfo(tx: Tx, spec: NodeKindSpec, typeIds: readonly bigint[]): Promise<Map<bigint, TypeInfo>> {
+  const result = new Map<bigint, TypeInfo>();
+  if (typeIds.length === 0) return result;
+  const set = idSet(tx.dialect, [...new Set(typeIds)]);
+  const types = await tx.all<{ id: bigint; name: string }>(
+    `SELECT id, name FROM Type WHERE type_kind = ? AND id IN (${set.sql})`,
+    [spec.typeKind.kind, set.param],
+  );
+  for (const t of types) result.set(t.id, { name: t.name, properties: new Map() });
+  const props = await tx.all<{ type_id: bigint; name: string; data_type: bigint | null }>(
+    `SELECT type_id, name, data_type FROM TypeProperty WHERE type_id IN (${set.sql})`,
+    [set.param],
+  );
+  for (const p of props) result.get(p.type_id)?.properties.set(p.name, Number(p.data_type ?? 0));
+  return result;
+}
+
+const VALUE_CASE_OF: Record<number, string> = {
+  [PropertyType.INT]: 'intValue',
+  [PropertyType.DOUBLE]: 'doubleValue',
+  [PropertyType.STRING]: 'stringValue',
+  [PropertyType.STRUCT]: 'structValue',
+  [PropertyType.PROTO]: 'protoValue',
+  [PropertyType.BOOLEAN]: 'boolValue',
+};
+
+function validateProperties(spec: NodeKindSpec, type: TypeInfo, properties: { [k: string]: Value }, keys?: Iterable<string>): void {
+  for (const key of keys ?? Object.keys(properties)) {
+    const value = properties[key];
+    if (value === undefined) continue;
+    const declared = type.properties.get(key);
+    if (declared === undefined) {
+      throw invalidArgument(`Cannot validate properties of ${spec.label}: Found unknown property: ${key}`);
+    }
+    if (value.value?.$case !== VALUE_CASE_OF[declared]) {
+      throw invalidArgument(`Cannot validate properties of ${spec.label}: Found unmatched property type: ${key}`);
+    }
+  }
+}
+
+/** Options of one upsert batch. */
+export interface UpsertOptions {
+  /** Update mask paths (PutArtifacts/PutExecutions/PutContexts only); ignored for inserts. */
+  mask?: readonly string[];
+  /** Rewrite and bump last_update_time even when nothing changed (PutExecution's force_update_time). */
+  forceUpdateTime?: boolean;
+  /** PutArtifacts' abort_if_latest_updated_time_changed. */
+  abortIfLatestUpdatedTimeChanged?: boolean;
+}
+
+/**
+ * Prepared context for writing a batch of nodes of one kind: type information and the stored versions of updated
+ * nodes are loaded up front in two queries, then each node is inserted or updated in request order.
+ */
+export class NodeWriter {
+  private constructor(
+    private readonly tx: Tx,
+    private readonly spec: NodeKindSpec,
+    private readonly types: Map<bigint, TypeInfo>,
+    private readonly stored: Map<bigint, AnyNode>,
+  ) {}
+
+  static async prepare(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<NodeWriter> {
+    const updateIds = nodes.filter((n) => n.id !== undefined).map((n) => n.id!);
+    const stored = new Map((await loadNodesByIds(tx, spec, updateIds)).map((n) => [n.id!, n]));
+    const typeIds = [...nodes.map((n) => n.typeId), ...[...stored.values()].map((n) => n.typeId)].filter(
+      (t): t is bigint => t !== undefined,
+    );
+    return new NodeWriter(tx, spec, await loadTypeInfo(tx, spec, typeIds), stored);
+  }
+
+  /** Inserts (no id) or updates (id) one node; returns its id. */
+  async upsert(node: AnyNode, options: UpsertOptions = {}): Promise<bigint> {
+    return node.id === undefined ? this.insert(node) : this.update(node, options);
+  }
+
+  private typeOf(typeId: bigint | undefined): TypeInfo {
+    if (typeId === undefined) throw invalidArgument(`Type id is missing. ${this.spec.label} must have a type_id.`);
+    const type = this.types.get(typeId);
+    if (!type) throw notFound(`Cannot find type for ${this.spec.label} with type_id: ${typeId}`);
+    return type;
+  }
+
+  async insert(node: AnyNode): Promise<bigint> {
+    const { spec, tx } = this;
+    const type = this.typeOf(node.typeId);
+    validateProperties(spec, type, node.properties ?? {});
+    if (spec.nameRequired && !node.name) throw invalidArgument('Context name should not be empty');
+    const now = nowMillis();
+    const extra = spec.fields.map((f) => f.column);
+    let id: bigint;
+    try {
+      const row = await tx.get<{ id: bigint }>(
+        `INSERT INTO ${spec.table} (type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch` +
+          `${extra.map((c) => ', ' + c).join('')}) VALUES (?, ?, ?, ?, ?${extra.map(() => ', ?').join('')}) RETURNING id`,
+        [node.typeId!, node.name ?? null, node.externalId ?? null, now, now, ...this.fieldValues(node)],
+      );
+      id = row!.id;
+    } catch (e) {
+      if (e instanceof UniqueViolation) {
+        throw alreadyExists(
+          `Given node already exists: ${spec.label} with type_id ${node.typeId}` +
+            `${node.name !== undefined ? `, name ${JSON.stringify(node.name)}` : ''}` +
+            `${node.externalId !== undefined ? ` or external_id ${JSON.stringify(node.externalId)}` : ''}: ${e.message}`,
+        );
+      }
+      throw e;
+    }
+    await this.writeProperties(id, node.properties ?? {}, false, Object.keys(node.properties ?? {}));
+    await this.writeProperties(id, node.customProperties ?? {}, true, Object.keys(node.customProperties ?? {}));
+    return id;
+  }
+
+  /** Column values of the kind-specific fields, with MLMD's defaults (an artifact's uri is stored as ''). */
+  private fieldValues(node: AnyNode): SqlValue[] {
+    return this.spec.fields.map((f) => {
+      if (f.field === 'uri') return node.uri ?? '';
+      return node[f.field] ?? null;
+    });
+  }
+
+  private async update(request: AnyNode, options: UpsertOptions): Promise<bigint> {
+    const { spec, tx } = this;
+    const id = request.id!;
+    const stored = this.stored.get(id);
+    if (!stored) throw invalidArgument(`Cannot find the given id ${id} of ${spec.label}`);
+    if (request.typeId !== undefined && request.typeId !== stored.typeId) {
+      throw invalidArgument(`Given type_id ${request.typeId} is different from the one known before: ${stored.typeId}`);
+    }
+    if (options.abortIfLatestUpdatedTimeChanged && request.lastUpdateTimeSinceEpoch !== stored.lastUpdateTimeSinceEpoch) {
+      throw failedPrecondition(
+        `${spec.label} ${id} has been updated since it was read: last_update_time_since_epoch is ` +
+          `${stored.lastUpdateTimeSinceEpoch}, the request has ${request.lastUpdateTimeSinceEpoch ?? 'none'}`,
+      );
+    }
+    const type = this.typeOf(stored.typeId);
+    const mask = parseMask(options.mask ?? []);
+
+    // The node as it will be stored: the request (no mask), or the stored node with the masked fields copied over.
+    const merged: AnyNode = mask.empty ? { ...request } : { ...stored };
+    if (!mask.empty) {
+      for (const field of mask.fields) {
+        const value = request[field];
+        if (value === undefined) delete merged[field];
+        else (merged as Record<string, unknown>)[field] = value;
+      }
+    }
+    if (spec.nameRequired && !merged.name) throw invalidArgument('Context name should not be empty');
+
+    const propertyChanges = diffProperties(stored.properties ?? {}, request.properties ?? {}, mask.empty ? 'all' : mask.properties);
+    validateProperties(spec, type, request.properties ?? {}, propertyChanges.upserts);
+    const customChanges = diffProperties(
+      stored.customProperties ?? {},
+      request.customProperties ?? {},
+      mask.empty ? 'all' : mask.customProperties,
+    );
+
+    const rowChanged = ROW_FIELDS.some((f) => !sameField(merged[f], stored[f]));
+    const anyChange =
+      rowChanged || propertyChanges.upserts.length + propertyChanges.deletes.length + customChanges.upserts.length + customChanges.deletes.length > 0;
+    if (!anyChange && !options.forceUpdateTime) return id;
+
+    let now = nowMillis();
+    // A writer that checked last_update_time must see it move forward, even within the same millisecond.
+    if (stored.lastUpdateTimeSinceEpoch !== undefined && now <= stored.lastUpdateTimeSinceEpoch) now = stored.lastUpdateTimeSinceEpoch + 1n;
+    const sets = ['external_id = ?', 'last_update_time_since_epoch = ?', ...spec.fields.map((f) => `${f.column} = ?`)];
+    const params: SqlValue[] = [merged.externalId ?? null, now, ...this.fieldValues(merged)];
+    if (spec.nameRequired) {
+      sets.push('name = ?');
+      params.push(merged.name!);
+    }
+    try {
+      await tx.run(`UPDATE ${spec.table} SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+    } catch (e) {
+      if (e instanceof UniqueViolation) throw alreadyExists(`Cannot update ${spec.label} ${id}: ${e.message}`);
+      throw e;
+    }
+    await this.deleteProperties(id, propertyChanges.deletes, false);
+    await this.deleteProperties(id, customChanges.deletes, true);
+    await this.writeProperties(id, request.properties ?? {}, false, propertyChanges.upserts);
+    await this.writeProperties(id, request.customProperties ?? {}, true, customChanges.upserts);
+    return id;
+  }
+
+  private async writeProperties(id: bigint, values: { [k: string]: Value }, custom: boolean, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const { spec, tx } = this;
+    const rows: SqlValue[] = [];
+    for (const key of keys) {
+      const columns = encodeValue(tx.dialect, values[key], `${custom ? 'custom_properties' : 'properties'}[${JSON.stringify(key)}]`);
+      rows.push(id, key, custom ? 1 : 0, ...valueColumnsAsParams(columns));
+    }
+    // One statement for the whole map; re-writing a key replaces every value column (the value's kind may change).
+    await tx.run(
+      `INSERT INTO ${spec.propertyTable} (${spec.ownerColumn}, name, is_custom_property, int_value, double_value, ` +
+        `string_value, proto_value, bool_value) VALUES ${keys.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
+        `ON CONFLICT (${spec.ownerColumn}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
+        `double_value = excluded.double_value, string_value = excluded.string_value, ` +
+        `proto_value = excluded.proto_value, bool_value = excluded.bool_value, byte_value = NULL`,
+      rows,
+    );
+  }
+
+  private async deleteProperties(id: bigint, keys: readonly string[], custom: boolean): Promise<void> {
+    for (const key of keys) {
+      await this.tx.run(
+        `DELETE FROM ${this.spec.propertyTable} WHERE ${this.spec.ownerColumn} = ? AND name = ? AND is_custom_property = ?`,
+        [id, key, custom ? 1 : 0],
+      );
+    }
+  }
+}
+
+/** Fields compared to decide whether a node's row changed (MLMD ignores type_id, timestamps and property maps here). */
+const ROW_FIELDS = ['id', 'name', 'uri', 'state', 'lastKnownState', 'externalId', 'type', 'systemMetadata'] as const;
+
+function sameField(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+type MaskableField = 'name' | 'uri' | 'state' | 'lastKnownState' | 'externalId' | 'systemMetadata';
+const MASKABLE: Record<string, MaskableField> = {
+  name: 'name',
+  uri: 'uri',
+  state: 'state',
+  last_known_state: 'lastKnownState',
+  external_id: 'externalId',
+  system_metadata: 'systemMetadata',
+};
+
+interface ParsedMask {
+  empty: boolean;
+  fields: MaskableField[];
+  properties: 'all' | Set<string>;
+  customProperties: 'all' | Set<string>;
+}
+
+/**
+ * Update-mask paths: top-level fields, `properties` / `custom_properties` (the whole map) or `properties.<key>`.
+ * Unknown or nested paths are ignored, as MLMD does; paths naming id, type, type_id or timestamps have no effect.
+ */
+function parseMask(paths: readonly string[]): ParsedMask {
+  const mask: ParsedMask = { empty: paths.length === 0, fields: [], properties: new Set(), customProperties: new Set() };
+  for (const path of paths) {
+    for (const [prefix, key] of [['custom_properties', 'customProperties'], ['properties', 'properties']] as const) {
+      if (path === prefix) mask[key] = 'all';
+      else if (path.startsWith(prefix + '.')) {
+        const current = mask[key];
+        if (current !== 'all') current.add(path.slice(prefix.length + 1));
+      }
+    }
+    const field = MASKABLE[path];
+    if (field) mask.fields.push(field);
+  }
+  return mask;
+}
+
+interface PropertyDiff {
+  upserts: string[];
+  deletes: string[];
+}
+
+/** What to write to make the stored map match the request, for all keys or only the masked ones. */
+function diffProperties(stored: { [k: string]: Value }, requested: { [k: string]: Value }, keys: 'all' | Set<string>): PropertyDiff {
+  const candidates = keys === 'all' ? new Set([...Object.keys(stored), ...Object.keys(requested)]) : keys;
+  const diff: PropertyDiff = { upserts: [], deletes: [] };
+  for (const key of candidates) {
+    const want = requested[key];
+    const have = stored[key];
+    if (want === undefined) {
+      if (have !== undefined) diff.deletes.push(key);
+    } else if (have === undefined || !sameValue(have, want)) {
+      diff.upserts.push(key);
+    }
+  }
+  return diff;
+}

@@ -1,0 +1,97 @@
+/**
+ * MLMD's encoding of property values in the {Artifact,Execution,Context}Property tables.
+ *
+ * One row per property, exactly one value column set, chosen by the Value case:
+ *   int -> int_value, double -> double_value (full precision; MLMD itself rounds to 6 decimals),
+ *   string -> string_value, struct -> string_value as "mlmd-struct::" + base64(serialized Struct),
+ *   proto (Any) -> proto_value (SQLite: base64 text of the serialized Any; PostgreSQL: raw bytes), bool -> bool_value 0/1.
+ * Reading applies MLMD's precedence: int, double, string (struct when prefixed), proto, bool.
+ */
+import { Any } from '../../generated/google/protobuf/any';
+import { Struct } from '../../generated/google/protobuf/struct';
+import { Value } from '../../generated/ml_metadata/proto/metadata_store';
+import { internal, invalidArgument } from '../errors';
+import { Dialect, SqlValue } from './database';
+
+export const STRUCT_PREFIX = 'mlmd-struct::';
+
+export interface ValueColumns {
+  int_value: bigint | null;
+  double_value: number | null;
+  string_value: string | null;
+  proto_value: string | Uint8Array | null;
+  bool_value: number | null;
+}
+
+const EMPTY: ValueColumns = { int_value: null, double_value: null, string_value: null, proto_value: null, bool_value: null };
+
+/** Encodes a Value for storage; `what` names the property in the error when the Value has no case set. */
+export function encodeValue(dialect: Dialect, value: Value, what: string): ValueColumns {
+  const v = value.value;
+  switch (v?.$case) {
+    case 'intValue':
+      return { ...EMPTY, int_value: v.value };
+    case 'doubleValue':
+      return { ...EMPTY, double_value: v.value };
+    case 'stringValue':
+      return { ...EMPTY, string_value: v.value };
+    case 'structValue':
+      return {
+        ...EMPTY,
+        string_value: STRUCT_PREFIX + Buffer.from(Struct.encode(Struct.wrap(v.value ?? {})).finish()).toString('base64'),
+      };
+    case 'protoValue': {
+      const bytes = Any.encode(v.value).finish();
+      return { ...EMPTY, proto_value: dialect === 'sqlite' ? Buffer.from(bytes).toString('base64') : bytes };
+    }
+    case 'boolValue':
+      return { ...EMPTY, bool_value: v.value ? 1 : 0 };
+    default:
+      throw invalidArgument(`${what} has no value set: one of int_value, double_value, string_value, struct_value, proto_value or bool_value is required`);
+  }
+}
+
+export function valueColumnsAsParams(c: ValueColumns): SqlValue[] {
+  return [c.int_value, c.double_value, c.string_value, c.proto_value, c.bool_value];
+}
+
+/** Decodes a stored property row back into a Value. */
+export function decodeValue(row: Record<string, SqlValue>): Value {
+  if (row.int_value !== null && row.int_value !== undefined) return { value: { $case: 'intValue', value: BigInt(row.int_value as bigint) } };
+  if (row.double_value !== null && row.double_value !== undefined) return { value: { $case: 'doubleValue', value: Number(row.double_value) } };
+  if (row.string_value !== null && row.string_value !== undefined) {
+    const s = String(row.string_value);
+    if (s.startsWith(STRUCT_PREFIX)) {
+      const bytes = Buffer.from(s.slice(STRUCT_PREFIX.length), 'base64');
+      return { value: { $case: 'structValue', value: Struct.unwrap(Struct.decode(bytes)) } };
+    }
+    return { value: { $case: 'stringValue', value: s } };
+  }
+  if (row.proto_value !== null && row.proto_value !== undefined) {
+    const stored = row.proto_value;
+    // SQLite files hold base64 text (MLMD reads every column as text); PostgreSQL holds raw bytes.
+    const bytes = typeof stored === 'string' ? Buffer.from(stored, 'base64') : (stored as Uint8Array);
+    return { value: { $case: 'protoValue', value: Any.decode(bytes) } };
+  }
+  if (row.bool_value !== null && row.bool_value !== undefined) {
+    return { value: { $case: 'boolValue', value: BigInt(row.bool_value as bigint | number) !== 0n } };
+  }
+  throw internal(`Property ${String(row.name)} is stored without a value`);
+}
+
+/** Structural equality of two Values (used to decide whether an update changes anything). */
+export function sameValue(a: Value, b: Value): boolean {
+  const x = a.value;
+  const y = b.value;
+  if (!x || !y || x.$case !== y.$case) return x === y;
+  switch (x.$case) {
+    case 'structValue':
+      return JSON.stringify(x.value) === JSON.stringify((y as typeof x).value);
+    case 'protoValue': {
+      const o = (y as typeof x).value;
+      return x.value.typeUrl === o.typeUrl && Buffer.compare(Buffer.from(x.value.value ?? []), Buffer.from(o.value ?? [])) === 0;
+    }
+    default:
+      return x.value === (y as typeof x).value;
+  }
+}
