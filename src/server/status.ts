@@ -1,0 +1,35 @@
+/**
+ * The one place where a failure becomes a gRPC status. Domain and storage code throw MlmdError (whose codes are the
+ * gRPC status numbers, so no table is needed); anything else is a bug or a backend surprise and is reported as
+ * INTERNAL with its message, the way MLMD passes absl statuses through unchanged.
+ */
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { MlmdError } from '../errors';
+
+export interface StatusObject {
+  code: GrpcStatus;
+  details: string;
+}
+
+/** Messages of unexpected errors already written to stderr, so a failure that repeats on every call logs once. */
+const logged = new Set<string>();
+
+export function toGrpcStatus(error: unknown): StatusObject {
+  if (error instanceof MlmdError) return { code: error.code as number as GrpcStatus, details: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  // UniqueViolation lands here on purpose: where MLMD maps it to ALREADY_EXISTS the domain has already done so;
+  // one reaching this point is an internal inconsistency. Any other Error is unexpected and deserves a stack trace.
+  const key = error instanceof Error ? `${error.name}: ${message}` : message;
+  if (!logged.has(key)) {
+    logged.add(key);
+    const detail = error instanceof Error && error.name !== 'UniqueViolation' ? (error.stack ?? key) : key;
+    process.stderr.write(`cmf-mlmd: unexpected error turned into INTERNAL: ${detail}\n`);
+  }
+  return { code: GrpcStatus.INTERNAL, details: message };
+}
+
+/** The error object grpc-js's unary callback expects. */
+export function toServiceError(error: unknown): Partial<ServiceError> {
+  const { code, details } = toGrpcStatus(error);
+  return { code, details, message: details };
+}
