@@ -1,33 +1,130 @@
-import { unimplemented } from '../errors';
+/**
+ * Links between nodes: events (artifact <-> execution), attributions (context <-> artifact), associations
+ * (context <-> execution) and parent contexts (context -> context), with their writes and reads.
+ */
+import { Context } from '../../generated/ml_metadata/proto/metadata_store';
+import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors';
+import { Tx, UniqueViolation } from '../storage/database';
+import { idSet } from '../storage/sql';
+import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
+import { listNodes } from './listing';
+import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
+import { loadNodes } from './node-store';
 import { read, RpcTable, write } from './rpc';
 
+/** Contexts linked to a node through Attribution or Association; MLMD answers NOT_FOUND when there are none. */
+async function contextsOf(tx: Tx, link: 'Attribution' | 'Association', column: string, id: bigint | undefined, label: string) {
+  const contexts = await loadNodes(tx, CONTEXT, `n.id IN (SELECT context_id FROM ${link} WHERE ${column} = ?)`, [id ?? 0n]);
+  if (contexts.length === 0) throw notFound(`No contexts found for ${label}_id: ${id ?? ''}`);
+  return contexts;
+}
+
+/** Nodes linked to a context, optionally paged and filtered. */
+async function nodesOfContext(tx: Tx, spec: NodeKindSpec, link: 'Attribution' | 'Association', column: string, contextId: bigint | undefined, options: Parameters<typeof listNodes>[2]) {
+  return listNodes(tx, spec, options, { where: `n.id IN (SELECT ${column} FROM ${link} WHERE context_id = ?)`, params: [contextId ?? 0n] });
+}
+
+type Direction = 'parents' | 'children';
+const RELATIVE: Record<Direction, { select: string; match: string }> = {
+  parents: { select: 'parent_context_id', match: 'context_id' },
+  children: { select: 'context_id', match: 'parent_context_id' },
+};
+
+async function relativesOf(tx: Tx, direction: Direction, contextId: bigint | undefined): Promise<Context[]> {
+  const r = RELATIVE[direction];
+  return loadNodes(tx, CONTEXT, `n.id IN (SELECT ${r.select} FROM ParentContext WHERE ${r.match} = ?)`, [contextId ?? 0n]);
+}
+
+/** Relatives of many contexts at once: one query for the links, one for the contexts; only keys with relatives. */
+async function relativesOfMany(tx: Tx, direction: Direction, contextIds: readonly bigint[]): Promise<Map<bigint, Context[]>> {
+  if (contextIds.length === 0) throw invalidArgument('Given context_ids is empty.');
+  const r = RELATIVE[direction];
+  const set = idSet(tx.dialect, [...new Set(contextIds)]);
+  const links = await tx.all<{ key: bigint; relative: bigint }>(
+    `SELECT ${r.match} AS key, ${r.select} AS relative FROM ParentContext WHERE ${r.match} IN (${set.sql}) ORDER BY ${r.match}, ${r.select}`,
+    [set.param],
+  );
+  const relatives = new Map((await loadNodes(tx, CONTEXT, `n.id IN (SELECT ${r.select} FROM ParentContext WHERE ${r.match} IN (${set.sql}))`, [set.param])).map((c) => [c.id!, c]));
+  const result = new Map<bigint, Context[]>();
+  for (const link of links) {
+    const context = relatives.get(link.relative);
+    if (!context) continue;
+    if (!result.has(link.key)) result.set(link.key, []);
+    result.get(link.key)!.push(context);
+  }
+  return result;
+}
+
+async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint; parentId?: bigint }>): Promise<void> {
+  for (const link of links) {
+    if (link.childId === undefined || link.parentId === undefined) {
+      throw invalidArgument('ParentContext is missing child_id or parent_id');
+    }
+    const { childId, parentId } = link;
+    const set = idSet(tx.dialect, [childId, parentId]);
+    const found = await tx.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM Context WHERE id IN (${set.sql})`, [set.param]);
+    if (childId === parentId || Number(found?.n ?? 0) !== 2) {
+      throw invalidArgument(
+        childId === parentId
+          ? `A context cannot be its own parent: child_id ${childId} equals parent_id ${parentId}`
+          : `The child context ${childId} or the parent context ${parentId} cannot be found`,
+      );
+    }
+    // Walking up from the parent must never reach the child: one recursive query instead of a loop of lookups.
+    const cycle = await tx.get(
+      `WITH RECURSIVE ancestors(id) AS (SELECT ? UNION SELECT pc.parent_context_id FROM ParentContext pc JOIN ancestors a ON pc.context_id = a.id) ` +
+        `SELECT 1 AS found FROM ancestors WHERE id = ? LIMIT 1`,
+      [parentId, childId],
+    );
+    if (cycle) throw invalidArgument('There is a cycle detected of the given relationship.');
+    try {
+      await tx.run('INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)', [childId, parentId]);
+    } catch (e) {
+      if (e instanceof UniqueViolation) throw alreadyExists(`The parent context link from ${childId} to ${parentId} already exists`);
+      throw e;
+    }
+  }
+}
+
 type LinksRpc =
-  | 'putEvents'
-  | 'getEventsByExecutionIDs'
-  | 'getEventsByArtifactIDs'
-  | 'putAttributionsAndAssociations'
-  | 'putParentContexts'
-  | 'getContextsByArtifact'
-  | 'getContextsByExecution'
-  | 'getParentContextsByContext'
-  | 'getChildrenContextsByContext'
-  | 'getParentContextsByContexts'
-  | 'getChildrenContextsByContexts'
-  | 'getArtifactsByContext'
-  | 'getExecutionsByContext';
+  | 'putEvents' | 'getEventsByExecutionIDs' | 'getEventsByArtifactIDs'
+  | 'putAttributionsAndAssociations' | 'putParentContexts'
+  | 'getContextsByArtifact' | 'getContextsByExecution'
+  | 'getParentContextsByContext' | 'getChildrenContextsByContext'
+  | 'getParentContextsByContexts' | 'getChildrenContextsByContexts'
+  | 'getArtifactsByContext' | 'getExecutionsByContext';
 
 export const linkRpcs: RpcTable<LinksRpc> = {
-  putEvents: write(async () => { throw unimplemented('putEvents is not implemented yet'); }),
-  getEventsByExecutionIDs: read(async () => { throw unimplemented('getEventsByExecutionIDs is not implemented yet'); }),
-  getEventsByArtifactIDs: read(async () => { throw unimplemented('getEventsByArtifactIDs is not implemented yet'); }),
-  putAttributionsAndAssociations: write(async () => { throw unimplemented('putAttributionsAndAssociations is not implemented yet'); }),
-  putParentContexts: write(async () => { throw unimplemented('putParentContexts is not implemented yet'); }),
-  getContextsByArtifact: read(async () => { throw unimplemented('getContextsByArtifact is not implemented yet'); }),
-  getContextsByExecution: read(async () => { throw unimplemented('getContextsByExecution is not implemented yet'); }),
-  getParentContextsByContext: read(async () => { throw unimplemented('getParentContextsByContext is not implemented yet'); }),
-  getChildrenContextsByContext: read(async () => { throw unimplemented('getChildrenContextsByContext is not implemented yet'); }),
-  getParentContextsByContexts: read(async () => { throw unimplemented('getParentContextsByContexts is not implemented yet'); }),
-  getChildrenContextsByContexts: read(async () => { throw unimplemented('getChildrenContextsByContexts is not implemented yet'); }),
-  getArtifactsByContext: read(async () => { throw unimplemented('getArtifactsByContext is not implemented yet'); }),
-  getExecutionsByContext: read(async () => { throw unimplemented('getExecutionsByContext is not implemented yet'); }),
+  putEvents: write(async () => {
+    throw unimplemented('putEvents is not implemented yet');
+  }),
+  putAttributionsAndAssociations: write(async () => {
+    throw unimplemented('putAttributionsAndAssociations is not implemented yet');
+  }),
+  getEventsByExecutionIDs: read(async (tx, r) => ({ events: await eventsOfExecutions(tx, r.executionIds ?? []) })),
+  getEventsByArtifactIDs: read(async (tx, r) => ({ events: await eventsOfArtifacts(tx, r.artifactIds ?? []) })),
+  putParentContexts: write(async (tx, r) => {
+    await putParentContexts(tx, r.parentContexts ?? []);
+    return {};
+  }),
+  getContextsByArtifact: read(async (tx, r) => ({ contexts: await contextsOf(tx, 'Attribution', 'artifact_id', r.artifactId, 'artifact') })),
+  getContextsByExecution: read(async (tx, r) => ({ contexts: await contextsOf(tx, 'Association', 'execution_id', r.executionId, 'execution') })),
+  getParentContextsByContext: read(async (tx, r) => ({ contexts: await relativesOf(tx, 'parents', r.contextId) })),
+  getChildrenContextsByContext: read(async (tx, r) => ({ contexts: await relativesOf(tx, 'children', r.contextId) })),
+  getParentContextsByContexts: read(async (tx, r) => {
+    const map = await relativesOfMany(tx, 'parents', r.contextIds ?? []);
+    return { contexts: new Map([...map].map(([k, v]) => [k, { parentContexts: v }])) };
+  }),
+  getChildrenContextsByContexts: read(async (tx, r) => {
+    const map = await relativesOfMany(tx, 'children', r.contextIds ?? []);
+    return { contexts: new Map([...map].map(([k, v]) => [k, { childrenContexts: v }])) };
+  }),
+  getArtifactsByContext: read(async (tx, r) => {
+    const page = await nodesOfContext(tx, ARTIFACT, 'Attribution', 'artifact_id', r.contextId, r.options);
+    return { artifacts: page.nodes, nextPageToken: page.nextPageToken };
+  }),
+  getExecutionsByContext: read(async (tx, r) => {
+    const page = await nodesOfContext(tx, EXECUTION, 'Association', 'execution_id', r.contextId, r.options);
+    return { executions: page.nodes, nextPageToken: page.nextPageToken };
+  }),
 };
