@@ -13,12 +13,16 @@ export const protobufPackage = "ml_metadata";
 
 export const protobufFileName = "ml_metadata/proto/metadata_store.proto";
 
+/** Data type of a property declared on a type (stored as TypeProperty.data_type). */
 export enum PropertyType {
+  /** UNKNOWN - Not a valid declaration: creating a type with it is INVALID_ARGUMENT. */
   UNKNOWN = 0,
   INT = 1,
   DOUBLE = 2,
   STRING = 3,
+  /** STRUCT - google.protobuf.Struct, held in Value.struct_value. */
   STRUCT = 4,
+  /** PROTO - google.protobuf.Any, held in Value.proto_value. */
   PROTO = 5,
   BOOLEAN = 6,
   UNRECOGNIZED = -1,
@@ -76,39 +80,79 @@ export function propertyTypeToJSON(object: PropertyType): string {
   }
 }
 
+/** Option payload of system_type_extension. */
 export interface SystemTypeExtension {
+  /** Name of the built-in type, e.g. "mlmd.Model". */
   typeName?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** One property value; exactly one case is set and it must match the declared PropertyType. */
 export interface Value {
   value?:
     | { $case: "intValue"; value: bigint }
     | { $case: "doubleValue"; value: number }
     | { $case: "stringValue"; value: string }
-    | { $case: "structValue"; value: { [key: string]: any } | undefined }
-    | { $case: "protoValue"; value: Any }
+    | //
+    /** Stored as text with an "mlmd-struct::" prefix followed by base64 of the serialized Struct. */
+    { $case: "structValue"; value: { [key: string]: any } | undefined }
+    | //
+    /** Stored as base64 of the serialized Any; type_url must not be empty. */
+    { $case: "protoValue"; value: Any }
     | { $case: "boolValue"; value: boolean }
     | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A data item (dataset, model, file...) that executions read or write. */
 export interface Artifact {
-  id?: bigint | undefined;
-  name?: string | undefined;
-  typeId?: bigint | undefined;
-  type?: string | undefined;
-  uri?: string | undefined;
-  externalId?: string | undefined;
-  properties?: { [key: string]: Value } | undefined;
+  /** Assigned by the server on insert; a request that carries an id updates that artifact. */
+  id?:
+    | bigint
+    | undefined;
+  /** Optional, unique within the type; never changed by updates. */
+  name?:
+    | string
+    | undefined;
+  /** Id of the ArtifactType; required on insert. */
+  typeId?:
+    | bigint
+    | undefined;
+  /** Output only: name of the artifact type, filled on reads. */
+  type?:
+    | string
+    | undefined;
+  /** Free-text location; always present on reads ("" when never set). */
+  uri?:
+    | string
+    | undefined;
+  /** Optional client key, unique among artifacts. */
+  externalId?:
+    | string
+    | undefined;
+  /** Values for the properties declared by the type (validated). */
+  properties?:
+    | { [key: string]: Value }
+    | undefined;
+  /** Free-form values, not validated against the type. */
   customProperties?: { [key: string]: Value } | undefined;
-  state?: Artifact_State | undefined;
-  createTimeSinceEpoch?: bigint | undefined;
-  lastUpdateTimeSinceEpoch?: bigint | undefined;
+  state?:
+    | Artifact_State
+    | undefined;
+  /** Output only: milliseconds since the Unix epoch, set on insert. */
+  createTimeSinceEpoch?:
+    | bigint
+    | undefined;
+  /** Output only: milliseconds since the Unix epoch, set on every change. */
+  lastUpdateTimeSinceEpoch?:
+    | bigint
+    | undefined;
+  /** Output only; never populated by the store. */
   systemMetadata?: Any | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Lifecycle of an artifact; no transitions are enforced. */
 export enum Artifact_State {
   UNKNOWN = 0,
   PENDING = 1,
@@ -184,17 +228,38 @@ export interface Artifact_CustomPropertiesEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Schema of a kind of artifact: name (+ optional version) and declared properties. */
 export interface ArtifactType {
-  id?: bigint | undefined;
-  name?: string | undefined;
-  version?: string | undefined;
-  description?: string | undefined;
-  externalId?: string | undefined;
-  properties?: { [key: string]: PropertyType } | undefined;
+  /** Assigned by the server; one id space is shared by artifact, execution and context types. */
+  id?:
+    | bigint
+    | undefined;
+  /** Required; (name, version) identifies the type. */
+  name?:
+    | string
+    | undefined;
+  /** Optional; absent and "" both mean unversioned. */
+  version?:
+    | string
+    | undefined;
+  /** Set on creation only. */
+  description?:
+    | string
+    | undefined;
+  /** Optional client key, unique across all types of every kind. */
+  externalId?:
+    | string
+    | undefined;
+  /** Declared property names and their data types. */
+  properties?:
+    | { [key: string]: PropertyType }
+    | undefined;
+  /** Links the type to a built-in simple type; cannot be changed or removed once set. */
   baseType?: ArtifactType_SystemDefinedBaseType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Built-in artifact base types; each names its simple type via system_type_extension. */
 export enum ArtifactType_SystemDefinedBaseType {
   UNSET = 0,
   DATASET = 1,
@@ -252,16 +317,31 @@ export interface ArtifactType_PropertiesEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A directed edge between an artifact and an execution (the execution read or wrote the artifact). */
 export interface Event {
-  artifactId?: bigint | undefined;
+  /** Required. */
+  artifactId?:
+    | bigint
+    | undefined;
+  /** Required. */
   executionId?: bigint | undefined;
-  path?: Event_Path | undefined;
-  type?: Event_Type | undefined;
-  millisecondsSinceEpoch?: bigint | undefined;
+  path?:
+    | Event_Path
+    | undefined;
+  /** Required and not UNKNOWN; (artifact_id, execution_id, type) is unique. */
+  type?:
+    | Event_Type
+    | undefined;
+  /** Stored as given; the server uses the current time when absent. */
+  millisecondsSinceEpoch?:
+    | bigint
+    | undefined;
+  /** Output only; never populated by the store. */
   systemMetadata?: Any | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Role of the artifact for the execution; *_INPUT are inputs, the others outputs. */
 export enum Event_Type {
   UNKNOWN = 0,
   DECLARED_OUTPUT = 1,
@@ -331,31 +411,66 @@ export function event_TypeToJSON(object: Event_Type): string {
   }
 }
 
+/** Where the artifact sits in the execution's inputs/outputs, as a list of steps. */
 export interface Event_Path {
   steps?: Event_Path_Step[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** One step: a list index or a map key. */
 export interface Event_Path_Step {
   value?: { $case: "index"; value: bigint } | { $case: "key"; value: string } | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A run of a component or step that consumes and produces artifacts. */
 export interface Execution {
-  id?: bigint | undefined;
-  name?: string | undefined;
-  typeId?: bigint | undefined;
-  type?: string | undefined;
-  externalId?: string | undefined;
-  lastKnownState?: Execution_State | undefined;
-  properties?: { [key: string]: Value } | undefined;
-  customProperties?: { [key: string]: Value } | undefined;
-  createTimeSinceEpoch?: bigint | undefined;
-  lastUpdateTimeSinceEpoch?: bigint | undefined;
+  /** Assigned by the server on insert; a request that carries an id updates that execution. */
+  id?:
+    | bigint
+    | undefined;
+  /** Optional, unique within the type; never changed by updates. */
+  name?:
+    | string
+    | undefined;
+  /** Id of the ExecutionType; required on insert. */
+  typeId?:
+    | bigint
+    | undefined;
+  /** Output only: name of the execution type, filled on reads. */
+  type?:
+    | string
+    | undefined;
+  /** Optional client key, unique among executions. */
+  externalId?:
+    | string
+    | undefined;
+  /** Optional; a full update without it clears the stored state. */
+  lastKnownState?:
+    | Execution_State
+    | undefined;
+  /** Values for the properties declared by the type (validated). */
+  properties?:
+    | { [key: string]: Value }
+    | undefined;
+  /** Free-form values, not validated against the type. */
+  customProperties?:
+    | { [key: string]: Value }
+    | undefined;
+  /** Output only: milliseconds since the Unix epoch, set on insert. */
+  createTimeSinceEpoch?:
+    | bigint
+    | undefined;
+  /** Output only: milliseconds since the Unix epoch, set on every change. */
+  lastUpdateTimeSinceEpoch?:
+    | bigint
+    | undefined;
+  /** Output only; never populated by the store. */
   systemMetadata?: Any | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Lifecycle of an execution; no transitions are enforced. */
 export enum Execution_State {
   UNKNOWN = 0,
   NEW = 1,
@@ -431,19 +546,46 @@ export interface Execution_CustomPropertiesEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Schema of a kind of execution, optionally with the artifact signatures it expects. */
 export interface ExecutionType {
-  id?: bigint | undefined;
-  name?: string | undefined;
-  version?: string | undefined;
-  description?: string | undefined;
-  externalId?: string | undefined;
-  properties?: { [key: string]: PropertyType } | undefined;
-  inputType?: ArtifactStructType | undefined;
-  outputType?: ArtifactStructType | undefined;
+  /** Assigned by the server; shared id space with the other type kinds. */
+  id?:
+    | bigint
+    | undefined;
+  /** Required; (name, version) identifies the type. */
+  name?:
+    | string
+    | undefined;
+  /** Optional; absent and "" both mean unversioned. */
+  version?:
+    | string
+    | undefined;
+  /** Set on creation only. */
+  description?:
+    | string
+    | undefined;
+  /** Optional client key, unique across all types of every kind. */
+  externalId?:
+    | string
+    | undefined;
+  /** Declared property names and their data types. */
+  properties?:
+    | { [key: string]: PropertyType }
+    | undefined;
+  /** Expected input artifacts; stored as JSON, set on creation only. */
+  inputType?:
+    | ArtifactStructType
+    | undefined;
+  /** Expected output artifacts; stored as JSON, set on creation only. */
+  outputType?:
+    | ArtifactStructType
+    | undefined;
+  /** Links the type to a built-in simple type; cannot be changed or removed once set. */
   baseType?: ExecutionType_SystemDefinedBaseType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Built-in execution base types; each names its simple type via system_type_extension. */
 export enum ExecutionType_SystemDefinedBaseType {
   UNSET = 0,
   TRAIN = 1,
@@ -507,17 +649,38 @@ export interface ExecutionType_PropertiesEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Schema of a kind of context (pipeline, run, experiment...). */
 export interface ContextType {
-  id?: bigint | undefined;
-  name?: string | undefined;
-  version?: string | undefined;
-  description?: string | undefined;
-  externalId?: string | undefined;
-  properties?: { [key: string]: PropertyType } | undefined;
+  /** Assigned by the server; shared id space with the other type kinds. */
+  id?:
+    | bigint
+    | undefined;
+  /** Required; (name, version) identifies the type. */
+  name?:
+    | string
+    | undefined;
+  /** Optional; absent and "" both mean unversioned. */
+  version?:
+    | string
+    | undefined;
+  /** Set on creation only. */
+  description?:
+    | string
+    | undefined;
+  /** Optional client key, unique across all types of every kind. */
+  externalId?:
+    | string
+    | undefined;
+  /** Declared property names and their data types. */
+  properties?:
+    | { [key: string]: PropertyType }
+    | undefined;
+  /** Only UNSET exists, so setting it is UNIMPLEMENTED. */
   baseType?: ContextType_SystemDefinedBaseType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Context types have no built-in base types. */
 export enum ContextType_SystemDefinedBaseType {
   UNSET = 0,
   UNRECOGNIZED = -1,
@@ -551,16 +714,45 @@ export interface ContextType_PropertiesEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A group of artifacts and executions (a pipeline, run or experiment); contexts can have parents. */
 export interface Context {
-  id?: bigint | undefined;
-  name?: string | undefined;
-  typeId?: bigint | undefined;
-  type?: string | undefined;
-  externalId?: string | undefined;
-  properties?: { [key: string]: Value } | undefined;
-  customProperties?: { [key: string]: Value } | undefined;
-  createTimeSinceEpoch?: bigint | undefined;
-  lastUpdateTimeSinceEpoch?: bigint | undefined;
+  /** Assigned by the server on insert; a request that carries an id updates that context. */
+  id?:
+    | bigint
+    | undefined;
+  /** Required and non-empty, unique within the type; may be renamed. */
+  name?:
+    | string
+    | undefined;
+  /** Id of the ContextType; required on insert. */
+  typeId?:
+    | bigint
+    | undefined;
+  /** Output only: name of the context type, filled on reads. */
+  type?:
+    | string
+    | undefined;
+  /** Optional client key, unique among contexts. */
+  externalId?:
+    | string
+    | undefined;
+  /** Values for the properties declared by the type (validated). */
+  properties?:
+    | { [key: string]: Value }
+    | undefined;
+  /** Free-form values, not validated against the type. */
+  customProperties?:
+    | { [key: string]: Value }
+    | undefined;
+  /** Output only: milliseconds since the Unix epoch, set on insert. */
+  createTimeSinceEpoch?:
+    | bigint
+    | undefined;
+  /** Output only: milliseconds since the Unix epoch, set on every change. */
+  lastUpdateTimeSinceEpoch?:
+    | bigint
+    | undefined;
+  /** Output only; never populated by the store. */
   systemMetadata?: Any | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -577,33 +769,60 @@ export interface Context_CustomPropertiesEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Membership of an artifact in a context. */
 export interface Attribution {
   artifactId?: bigint | undefined;
-  contextId?: bigint | undefined;
+  contextId?:
+    | bigint
+    | undefined;
+  /** Output only; never populated by the store. */
   systemMetadata?: Any | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Membership of an execution in a context. */
 export interface Association {
   executionId?: bigint | undefined;
-  contextId?: bigint | undefined;
+  contextId?:
+    | bigint
+    | undefined;
+  /** Output only; never populated by the store. */
   systemMetadata?: Any | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A parent-child link between two contexts; cycles are rejected. */
 export interface ParentContext {
-  childId?: bigint | undefined;
-  parentId?: bigint | undefined;
+  /** Id of the child context. */
+  childId?:
+    | bigint
+    | undefined;
+  /** Id of the parent context. */
+  parentId?:
+    | bigint
+    | undefined;
+  /** Output only; never populated by the store. */
   systemMetadata?: Any | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A lineage subgraph: nodes, their types and the edges between them. */
 export interface LineageGraph {
+  /** In GetLineageSubgraph: every artifact type in the store, not only those used. */
   artifactTypes?: ArtifactType[] | undefined;
   executionTypes?: ExecutionType[] | undefined;
-  contextTypes?: ContextType[] | undefined;
-  artifacts?: Artifact[] | undefined;
-  executions?: Execution[] | undefined;
+  contextTypes?:
+    | ContextType[]
+    | undefined;
+  /** In GetLineageSubgraph: only ids are filled. */
+  artifacts?:
+    | Artifact[]
+    | undefined;
+  /** In GetLineageSubgraph: only ids are filled. */
+  executions?:
+    | Execution[]
+    | undefined;
+  /** In GetLineageSubgraph: only ids are filled. */
   contexts?: Context[] | undefined;
   events?: Event[] | undefined;
   attributions?: Attribution[] | undefined;
@@ -612,6 +831,7 @@ export interface LineageGraph {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A signature over artifacts, used for ExecutionType.input_type/output_type. */
 export interface ArtifactStructType {
   kind?:
     | { $case: "simple"; value: ArtifactType }
@@ -626,37 +846,50 @@ export interface ArtifactStructType {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Matches if any candidate matches. */
 export interface UnionArtifactStructType {
   candidates?: ArtifactStructType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Matches if every constraint matches. */
 export interface IntersectionArtifactStructType {
   constraints?: ArtifactStructType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A list whose elements all match one signature. */
 export interface ListArtifactStructType {
   element?: ArtifactStructType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Matches nothing being given. */
 export interface NoneArtifactStructType {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Matches anything. */
 export interface AnyArtifactStructType {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A fixed-length list with one signature per position. */
 export interface TupleArtifactStructType {
   elements?: ArtifactStructType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A map of named signatures. */
 export interface DictArtifactStructType {
-  properties?: { [key: string]: ArtifactStructType } | undefined;
-  noneTypeNotRequired?: boolean | undefined;
+  properties?:
+    | { [key: string]: ArtifactStructType }
+    | undefined;
+  /** When true, keys whose signature accepts None may be left out. */
+  noneTypeNotRequired?:
+    | boolean
+    | undefined;
+  /** Signature for keys not listed in properties; absent means no extra keys. */
   extraPropertiesType?: ArtifactStructType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -667,22 +900,31 @@ export interface DictArtifactStructType_PropertiesEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** An in-memory SQLite database (testing only; nothing persists). */
 export interface FakeDatabaseConfig {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Connection settings for a MySQL backend. */
 export interface MySQLDatabaseConfig {
   host?: string | undefined;
   port?: bigint | undefined;
   database?: string | undefined;
   user?: string | undefined;
-  password?: string | undefined;
+  password?:
+    | string
+    | undefined;
+  /** Unix socket path, used instead of host/port when set. */
   socket?: string | undefined;
-  sslOptions?: MySQLDatabaseConfig_SSLOptions | undefined;
+  sslOptions?:
+    | MySQLDatabaseConfig_SSLOptions
+    | undefined;
+  /** Do not create the database when it does not exist. */
   skipDbCreation?: boolean | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** TLS settings for the MySQL connection. */
 export interface MySQLDatabaseConfig_SSLOptions {
   key?: string | undefined;
   cert?: string | undefined;
@@ -693,12 +935,18 @@ export interface MySQLDatabaseConfig_SSLOptions {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Connection settings for a SQLite file. */
 export interface SqliteMetadataSourceConfig {
-  filenameUri?: string | undefined;
+  /** A path or file: URI; empty or ":memory:" means an in-memory database. */
+  filenameUri?:
+    | string
+    | undefined;
+  /** Unset or UNKNOWN means READWRITE_OPENCREATE. */
   connectionMode?: SqliteMetadataSourceConfig_ConnectionMode | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** How the file is opened. */
 export enum SqliteMetadataSourceConfig_ConnectionMode {
   UNKNOWN = 0,
   READONLY = 1,
@@ -748,6 +996,7 @@ export function sqliteMetadataSourceConfig_ConnectionModeToJSON(
   }
 }
 
+/** Connection settings for a PostgreSQL backend (libpq parameters). */
 export interface PostgreSQLDatabaseConfig {
   host?: string | undefined;
   hostaddr?: string | undefined;
@@ -755,12 +1004,16 @@ export interface PostgreSQLDatabaseConfig {
   user?: string | undefined;
   password?: string | undefined;
   passfile?: string | undefined;
-  dbname?: string | undefined;
+  dbname?:
+    | string
+    | undefined;
+  /** Do not create the database when it does not exist. */
   skipDbCreation?: boolean | undefined;
   ssloption?: PostgreSQLDatabaseConfig_SSLOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** TLS settings for the PostgreSQL connection (libpq names). */
 export interface PostgreSQLDatabaseConfig_SSLOptions {
   sslmode?: string | undefined;
   sslcert?: string | undefined;
@@ -770,17 +1023,24 @@ export interface PostgreSQLDatabaseConfig_SSLOptions {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Schema migration choices applied when a store is opened. */
 export interface MigrationOptions {
-  enableUpgradeMigration?: boolean | undefined;
+  /** Upgrade an older database to the current schema (10); otherwise it is refused with FAILED_PRECONDITION. */
+  enableUpgradeMigration?:
+    | boolean
+    | undefined;
+  /** Downgrade to this version and stop (the open then ends CANCELLED); -1 means no downgrade. */
   downgradeToSchemaVersion?: bigint | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Client-side retries of ABORTED calls (in-process client only). */
 export interface RetryOptions {
   maxNumRetries?: bigint | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Which backend a store uses. */
 export interface ConnectionConfig {
   config?:
     | { $case: "fakeDatabase"; value: FakeDatabaseConfig }
@@ -792,21 +1052,28 @@ export interface ConnectionConfig {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** gRPC channel settings for the client. */
 export interface GrpcChannelArguments {
+  /** Largest response the client accepts, in bytes. */
   maxReceiveMessageLength?: bigint | undefined;
   http2MaxPingStrikes?: bigint | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** How a client reaches a metadata store server. */
 export interface MetadataStoreClientConfig {
   host?: string | undefined;
   port?: bigint | undefined;
   sslConfig?: MetadataStoreClientConfig_SSLConfig | undefined;
-  channelArguments?: GrpcChannelArguments | undefined;
+  channelArguments?:
+    | GrpcChannelArguments
+    | undefined;
+  /** Per-call deadline in seconds; absent means none. */
   clientTimeoutSec?: number | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** TLS material for the client channel (PEM contents). */
 export interface MetadataStoreClientConfig_SSLConfig {
   clientKey?: string | undefined;
   serverCert?: string | undefined;
@@ -814,6 +1081,7 @@ export interface MetadataStoreClientConfig_SSLConfig {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Server configuration: backend, migration and TLS. */
 export interface MetadataStoreServerConfig {
   connectionConfig?: ConnectionConfig | undefined;
   migrationOptions?: MigrationOptions | undefined;
@@ -821,28 +1089,42 @@ export interface MetadataStoreServerConfig {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** TLS material for the server (PEM contents). */
 export interface MetadataStoreServerConfig_SSLConfig {
   serverKey?: string | undefined;
   serverCert?: string | undefined;
-  customCa?: string | undefined;
+  customCa?:
+    | string
+    | undefined;
+  /** Require and verify client certificates (mutual TLS). */
   clientVerify?: boolean | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Paging, ordering and filtering for list reads. */
 export interface ListOperationOptions {
+  /** Page size; must be > 0. Values above 100 return at most 101 rows and no token. */
   maxResultSize?: number | undefined;
-  orderByField?: ListOperationOptions_OrderByField | undefined;
-  nextPageToken?: string | undefined;
+  orderByField?:
+    | ListOperationOptions_OrderByField
+    | undefined;
+  /** Token from the previous page; the order must not change between pages. */
+  nextPageToken?:
+    | string
+    | undefined;
+  /** A SQL-like boolean expression over node attributes, properties and neighbours. */
   filterQuery?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Sort key; ties are broken by id in the same direction. */
 export interface ListOperationOptions_OrderByField {
   field?: ListOperationOptions_OrderByField_Field | undefined;
   isAsc?: boolean | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Sortable columns; FIELD_UNSPECIFIED is INVALID_ARGUMENT. */
 export enum ListOperationOptions_OrderByField_Field {
   FIELD_UNSPECIFIED = 0,
   CREATE_TIME = 1,
@@ -888,27 +1170,47 @@ export function listOperationOptions_OrderByField_FieldToJSON(object: ListOperat
   }
 }
 
+/** Content of next_page_token (web-safe base64 without padding); opaque to clients. */
 export interface ListOperationNextPageToken {
-  idOffset?: bigint | undefined;
-  fieldOffset?: bigint | undefined;
-  setOptions?: ListOperationOptions | undefined;
+  /** Id of the last row returned. */
+  idOffset?:
+    | bigint
+    | undefined;
+  /** Sort-key value of the last row returned. */
+  fieldOffset?:
+    | bigint
+    | undefined;
+  /** The request options, without the token, to check later pages against. */
+  setOptions?:
+    | ListOperationOptions
+    | undefined;
+  /** LAST_UPDATE_TIME order: ids already returned that share the last timestamp. */
   listedIds?: bigint[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Per-request transaction options; accepted and ignored by the server. */
 export interface TransactionOptions {
   tag?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
-/** @deprecated */
+/**
+ * Query for the deprecated GetLineageGraph.
+ *
+ * @deprecated
+ */
 export interface LineageGraphQueryOptions {
   queryNodes?: { $case: "artifactsOptions"; value: ListOperationOptions } | undefined;
-  stopConditions?: LineageGraphQueryOptions_BoundaryConstraint | undefined;
+  stopConditions?:
+    | LineageGraphQueryOptions_BoundaryConstraint
+    | undefined;
+  /** Cap on artifacts plus executions returned; <= 0 means no cap. */
   maxNodeSize?: bigint | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Where the traversal stops. */
 export interface LineageGraphQueryOptions_BoundaryConstraint {
   maxNumHops?: bigint | undefined;
   boundaryArtifacts?: string | undefined;
@@ -916,11 +1218,13 @@ export interface LineageGraphQueryOptions_BoundaryConstraint {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Query for GetLineageSubgraph: starting nodes, hops, direction and ending nodes. */
 export interface LineageSubgraphQueryOptions {
-  startingNodes?: { $case: "startingArtifacts"; value: LineageSubgraphQueryOptions_StartingNodes } | {
-    $case: "startingExecutions";
-    value: LineageSubgraphQueryOptions_StartingNodes;
-  } | undefined;
+  startingNodes?:
+    | { $case: "startingArtifacts"; value: LineageSubgraphQueryOptions_StartingNodes }
+    | { $case: "startingExecutions"; value: LineageSubgraphQueryOptions_StartingNodes }
+    | undefined;
+  /** Unset means 100; larger values are capped at 100; negative is INVALID_ARGUMENT. */
   maxNumHops?: bigint | undefined;
   direction?: LineageSubgraphQueryOptions_Direction | undefined;
   endingArtifacts?: LineageSubgraphQueryOptions_EndingNodes | undefined;
@@ -928,6 +1232,7 @@ export interface LineageSubgraphQueryOptions {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Which events are followed; UNSPECIFIED behaves as BIDIRECTIONAL. */
 export enum LineageSubgraphQueryOptions_Direction {
   DIRECTION_UNSPECIFIED = 0,
   UPSTREAM = 1,
@@ -973,13 +1278,19 @@ export function lineageSubgraphQueryOptions_DirectionToJSON(object: LineageSubgr
   }
 }
 
+/** Nodes the traversal starts from. */
 export interface LineageSubgraphQueryOptions_StartingNodes {
+  /** Required; selects the starting nodes (at most about 100). */
   filterQuery?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Nodes where the traversal stops. */
 export interface LineageSubgraphQueryOptions_EndingNodes {
-  filterQuery?: string | undefined;
+  filterQuery?:
+    | string
+    | undefined;
+  /** Whether the ending nodes themselves are returned. */
   includeEndingNodes?: boolean | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }

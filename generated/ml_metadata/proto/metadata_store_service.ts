@@ -41,12 +41,14 @@ export const protobufPackage = "ml_metadata";
 
 export const protobufFileName = "ml_metadata/proto/metadata_store_service.proto";
 
+/** An artifact together with its type. */
 export interface ArtifactAndType {
   artifact?: Artifact | undefined;
   type?: ArtifactType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** A named collection of artifact structs. */
 export interface ArtifactStructMap {
   properties?: { [key: string]: ArtifactStruct } | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
@@ -58,11 +60,13 @@ export interface ArtifactStructMap_PropertiesEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** An ordered collection of artifact structs. */
 export interface ArtifactStructList {
   elements?: ArtifactStruct[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** An artifact, or a map or list of them (a nested value matching an ArtifactStructType). */
 export interface ArtifactStruct {
   value?: { $case: "artifact"; value: ArtifactAndType } | { $case: "map"; value: ArtifactStructMap } | {
     $case: "list";
@@ -71,628 +75,958 @@ export interface ArtifactStruct {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutArtifacts. */
 export interface PutArtifactsRequest {
+  /** Nodes without id are inserted, nodes with id are updated. */
   artifacts?: Artifact[] | undefined;
-  options?: PutArtifactsRequest_Options | undefined;
-  transactionOptions?: TransactionOptions | undefined;
+  options?:
+    | PutArtifactsRequest_Options
+    | undefined;
+  /** Accepted and ignored. */
+  transactionOptions?:
+    | TransactionOptions
+    | undefined;
+  /** For updates only: the fields and property keys to change; without it an update replaces the node. */
   updateMask?: string[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Optional checks for updates. */
 export interface PutArtifactsRequest_Options {
+  /** Fail an update with FAILED_PRECONDITION if the stored last_update_time_since_epoch differs from the request's. */
   abortIfLatestUpdatedTimeChanged?: boolean | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutArtifacts. */
 export interface PutArtifactsResponse {
   artifactIds?: bigint[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutArtifactType. */
 export interface PutArtifactTypeRequest {
-  artifactType?: ArtifactType | undefined;
-  canAddFields?: boolean | undefined;
+  artifactType?:
+    | ArtifactType
+    | undefined;
+  /** Allow adding properties to an existing type. */
+  canAddFields?:
+    | boolean
+    | undefined;
+  /** Allow leaving out stored properties (they are kept). */
   canOmitFields?:
     | boolean
     | undefined;
-  /** @deprecated */
+  /**
+   * Ignored: properties are never deleted.
+   *
+   * @deprecated
+   */
   canDeleteFields?:
     | boolean
     | undefined;
-  /** @deprecated */
-  allFieldsMatch?: boolean | undefined;
+  /**
+   * Must be absent or true; false is UNIMPLEMENTED.
+   *
+   * @deprecated
+   */
+  allFieldsMatch?:
+    | boolean
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutArtifactType. */
 export interface PutArtifactTypeResponse {
   typeId?: bigint | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutExecutions. */
 export interface PutExecutionsRequest {
-  executions?: Execution[] | undefined;
-  transactionOptions?: TransactionOptions | undefined;
+  /** Nodes without id are inserted, nodes with id are updated. */
+  executions?:
+    | Execution[]
+    | undefined;
+  /** Accepted and ignored. */
+  transactionOptions?:
+    | TransactionOptions
+    | undefined;
+  /** For updates only: the fields and property keys to change; without it an update replaces the node. */
   updateMask?: string[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutExecutions. */
 export interface PutExecutionsResponse {
   executionIds?: bigint[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutExecutionType. */
 export interface PutExecutionTypeRequest {
-  executionType?: ExecutionType | undefined;
-  canAddFields?: boolean | undefined;
+  executionType?:
+    | ExecutionType
+    | undefined;
+  /** Allow adding properties to an existing type. */
+  canAddFields?:
+    | boolean
+    | undefined;
+  /** Allow leaving out stored properties (they are kept). */
   canOmitFields?:
     | boolean
     | undefined;
-  /** @deprecated */
+  /**
+   * Ignored: properties are never deleted.
+   *
+   * @deprecated
+   */
   canDeleteFields?:
     | boolean
     | undefined;
-  /** @deprecated */
-  allFieldsMatch?: boolean | undefined;
+  /**
+   * Must be absent or true; false is UNIMPLEMENTED.
+   *
+   * @deprecated
+   */
+  allFieldsMatch?:
+    | boolean
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutExecutionType. */
 export interface PutExecutionTypeResponse {
   typeId?: bigint | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutEvents. */
 export interface PutEventsRequest {
-  events?: Event[] | undefined;
+  events?:
+    | Event[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutEvents. */
 export interface PutEventsResponse {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutExecution. */
 export interface PutExecutionRequest {
   execution?: Execution | undefined;
   artifactEventPairs?: PutExecutionRequest_ArtifactAndEvent[] | undefined;
   contexts?: Context[] | undefined;
-  options?: PutExecutionRequest_Options | undefined;
+  options?:
+    | PutExecutionRequest_Options
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** An artifact to write and/or the event linking it to the execution; either may be absent. */
 export interface PutExecutionRequest_ArtifactAndEvent {
   artifact?: Artifact | undefined;
   event?: Event | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Reuse and timestamp options. */
 export interface PutExecutionRequest_Options {
-  reuseContextIfAlreadyExist?: boolean | undefined;
-  reuseArtifactIfAlreadyExistByExternalId?: boolean | undefined;
-  forceUpdateTime?: boolean | undefined;
+  /** A new context whose (type_id, name) exists reuses that context unchanged. */
+  reuseContextIfAlreadyExist?:
+    | boolean
+    | undefined;
+  /** A new artifact whose external_id exists updates that artifact instead. */
+  reuseArtifactIfAlreadyExistByExternalId?:
+    | boolean
+    | undefined;
+  /** Bump the execution's last_update_time_since_epoch even if nothing changed. */
+  forceUpdateTime?:
+    | boolean
+    | undefined;
+  /** A context with an id is only checked to exist (NOT_FOUND otherwise), not updated. */
   forceReuseContext?: boolean | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutExecution. */
 export interface PutExecutionResponse {
-  executionId?: bigint | undefined;
-  artifactIds?: bigint[] | undefined;
+  executionId?:
+    | bigint
+    | undefined;
+  /** Index-aligned with artifact_event_pairs; -1 for an empty pair. */
+  artifactIds?:
+    | bigint[]
+    | undefined;
+  /** Index-aligned with contexts. */
   contextIds?: bigint[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutLineageSubgraph. */
 export interface PutLineageSubgraphRequest {
   executions?: Execution[] | undefined;
   artifacts?: Artifact[] | undefined;
   contexts?: Context[] | undefined;
   eventEdges?: PutLineageSubgraphRequest_EventEdge[] | undefined;
-  options?: PutLineageSubgraphRequest_Options | undefined;
+  options?:
+    | PutLineageSubgraphRequest_Options
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** An event between nodes given by index into the request lists and/or by the ids in the event. */
 export interface PutLineageSubgraphRequest_EventEdge {
-  executionIndex?: number | undefined;
+  /** Index into executions; out of range is OUT_OF_RANGE. */
+  executionIndex?:
+    | number
+    | undefined;
+  /** Index into artifacts; out of range is OUT_OF_RANGE. */
   artifactIndex?: number | undefined;
   event?: Event | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Reuse options, as in PutExecutionRequest.Options. */
 export interface PutLineageSubgraphRequest_Options {
   reuseContextIfAlreadyExist?: boolean | undefined;
   reuseArtifactIfAlreadyExistByExternalId?: boolean | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutLineageSubgraph. */
 export interface PutLineageSubgraphResponse {
+  /** Index-aligned with the request lists, as are the two below. */
   executionIds?: bigint[] | undefined;
   artifactIds?: bigint[] | undefined;
   contextIds?: bigint[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutTypes. */
 export interface PutTypesRequest {
   artifactTypes?: ArtifactType[] | undefined;
   executionTypes?: ExecutionType[] | undefined;
-  contextTypes?: ContextType[] | undefined;
-  canAddFields?: boolean | undefined;
+  contextTypes?:
+    | ContextType[]
+    | undefined;
+  /** Allow adding properties to existing types. */
+  canAddFields?:
+    | boolean
+    | undefined;
+  /** Allow leaving out stored properties (they are kept). */
   canOmitFields?:
     | boolean
     | undefined;
-  /** @deprecated */
+  /**
+   * Ignored: properties are never deleted.
+   *
+   * @deprecated
+   */
   canDeleteFields?:
     | boolean
     | undefined;
-  /** @deprecated */
-  allFieldsMatch?: boolean | undefined;
+  /**
+   * Must be absent or true; false is UNIMPLEMENTED.
+   *
+   * @deprecated
+   */
+  allFieldsMatch?:
+    | boolean
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutTypes. */
 export interface PutTypesResponse {
+  /** Index-aligned with the request lists, as are the two below. */
   artifactTypeIds?: bigint[] | undefined;
   executionTypeIds?: bigint[] | undefined;
   contextTypeIds?: bigint[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutContextType. */
 export interface PutContextTypeRequest {
-  contextType?: ContextType | undefined;
-  canAddFields?: boolean | undefined;
+  contextType?:
+    | ContextType
+    | undefined;
+  /** Allow adding properties to an existing type. */
+  canAddFields?:
+    | boolean
+    | undefined;
+  /** Allow leaving out stored properties (they are kept). */
   canOmitFields?:
     | boolean
     | undefined;
-  /** @deprecated */
+  /**
+   * Ignored: properties are never deleted.
+   *
+   * @deprecated
+   */
   canDeleteFields?:
     | boolean
     | undefined;
-  /** @deprecated */
-  allFieldsMatch?: boolean | undefined;
+  /**
+   * Must be absent or true; false is UNIMPLEMENTED.
+   *
+   * @deprecated
+   */
+  allFieldsMatch?:
+    | boolean
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutContextType. */
 export interface PutContextTypeResponse {
   typeId?: bigint | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutContexts. */
 export interface PutContextsRequest {
-  contexts?: Context[] | undefined;
-  transactionOptions?: TransactionOptions | undefined;
+  /** Nodes without id are inserted, nodes with id are updated. */
+  contexts?:
+    | Context[]
+    | undefined;
+  /** Accepted and ignored. */
+  transactionOptions?:
+    | TransactionOptions
+    | undefined;
+  /** For updates only: the fields and property keys to change; without it an update replaces the node. */
   updateMask?: string[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutContexts. */
 export interface PutContextsResponse {
   contextIds?: bigint[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutAttributionsAndAssociations. */
 export interface PutAttributionsAndAssociationsRequest {
   attributions?: Attribution[] | undefined;
-  associations?: Association[] | undefined;
+  associations?:
+    | Association[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutAttributionsAndAssociations. */
 export interface PutAttributionsAndAssociationsResponse {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of PutParentContexts. */
 export interface PutParentContextsRequest {
-  parentContexts?: ParentContext[] | undefined;
+  parentContexts?:
+    | ParentContext[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of PutParentContexts. */
 export interface PutParentContextsResponse {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactsByType. */
 export interface GetArtifactsByTypeRequest {
   typeName?: string | undefined;
   typeVersion?: string | undefined;
-  options?: ListOperationOptions | undefined;
+  options?:
+    | ListOperationOptions
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactsByType. */
 export interface GetArtifactsByTypeResponse {
   artifacts?: Artifact[] | undefined;
   nextPageToken?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactByTypeAndName. */
 export interface GetArtifactByTypeAndNameRequest {
   typeName?: string | undefined;
   typeVersion?: string | undefined;
-  artifactName?: string | undefined;
+  artifactName?:
+    | string
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactByTypeAndName. */
 export interface GetArtifactByTypeAndNameResponse {
   artifact?: Artifact | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactsByID. */
 export interface GetArtifactsByIDRequest {
-  artifactIds?: bigint[] | undefined;
-  populateArtifactTypes?: boolean | undefined;
+  artifactIds?:
+    | bigint[]
+    | undefined;
+  /** Also return the distinct types of the returned artifacts. */
+  populateArtifactTypes?:
+    | boolean
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactsByID. */
 export interface GetArtifactsByIDResponse {
   artifacts?: Artifact[] | undefined;
   artifactTypes?: ArtifactType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifacts. */
 export interface GetArtifactsRequest {
-  options?: ListOperationOptions | undefined;
+  options?:
+    | ListOperationOptions
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifacts. */
 export interface GetArtifactsResponse {
   artifacts?: Artifact[] | undefined;
   nextPageToken?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactsByURI. */
 export interface GetArtifactsByURIRequest {
-  uris?: string[] | undefined;
+  /** Field 1 (an old single uri) is reserved; a request still sending it is INVALID_ARGUMENT. */
+  uris?:
+    | string[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactsByURI. */
 export interface GetArtifactsByURIResponse {
   artifacts?: Artifact[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutions. */
 export interface GetExecutionsRequest {
-  options?: ListOperationOptions | undefined;
+  options?:
+    | ListOperationOptions
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutions. */
 export interface GetExecutionsResponse {
   executions?: Execution[] | undefined;
   nextPageToken?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactType. */
 export interface GetArtifactTypeRequest {
   typeName?: string | undefined;
-  typeVersion?: string | undefined;
+  typeVersion?:
+    | string
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactType. */
 export interface GetArtifactTypeResponse {
   artifactType?: ArtifactType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactTypes. */
 export interface GetArtifactTypesRequest {
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactTypes. */
 export interface GetArtifactTypesResponse {
   artifactTypes?: ArtifactType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionTypes. */
 export interface GetExecutionTypesRequest {
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionTypes. */
 export interface GetExecutionTypesResponse {
   executionTypes?: ExecutionType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextTypes. */
 export interface GetContextTypesRequest {
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextTypes. */
 export interface GetContextTypesResponse {
   contextTypes?: ContextType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactsByExternalIds. */
 export interface GetArtifactsByExternalIdsRequest {
-  externalIds?: string[] | undefined;
+  externalIds?:
+    | string[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactsByExternalIds. */
 export interface GetArtifactsByExternalIdsResponse {
   artifacts?: Artifact[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionsByExternalIds. */
 export interface GetExecutionsByExternalIdsRequest {
-  externalIds?: string[] | undefined;
+  externalIds?:
+    | string[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionsByExternalIds. */
 export interface GetExecutionsByExternalIdsResponse {
   executions?: Execution[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextsByExternalIds. */
 export interface GetContextsByExternalIdsRequest {
-  externalIds?: string[] | undefined;
+  externalIds?:
+    | string[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextsByExternalIds. */
 export interface GetContextsByExternalIdsResponse {
   contexts?: Context[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactTypesByExternalIds. */
 export interface GetArtifactTypesByExternalIdsRequest {
-  externalIds?: string[] | undefined;
+  externalIds?:
+    | string[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactTypesByExternalIds. */
 export interface GetArtifactTypesByExternalIdsResponse {
   artifactTypes?: ArtifactType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionTypesByExternalIds. */
 export interface GetExecutionTypesByExternalIdsRequest {
-  externalIds?: string[] | undefined;
+  externalIds?:
+    | string[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionTypesByExternalIds. */
 export interface GetExecutionTypesByExternalIdsResponse {
   executionTypes?: ExecutionType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextTypesByExternalIds. */
 export interface GetContextTypesByExternalIdsRequest {
-  externalIds?: string[] | undefined;
+  externalIds?:
+    | string[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextTypesByExternalIds. */
 export interface GetContextTypesByExternalIdsResponse {
   contextTypes?: ContextType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionsByType. */
 export interface GetExecutionsByTypeRequest {
   typeName?: string | undefined;
   typeVersion?: string | undefined;
-  options?: ListOperationOptions | undefined;
+  options?:
+    | ListOperationOptions
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionsByType. */
 export interface GetExecutionsByTypeResponse {
   executions?: Execution[] | undefined;
   nextPageToken?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionByTypeAndName. */
 export interface GetExecutionByTypeAndNameRequest {
   typeName?: string | undefined;
   typeVersion?: string | undefined;
-  executionName?: string | undefined;
+  executionName?:
+    | string
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionByTypeAndName. */
 export interface GetExecutionByTypeAndNameResponse {
   execution?: Execution | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionsByID. */
 export interface GetExecutionsByIDRequest {
-  executionIds?: bigint[] | undefined;
+  executionIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionsByID. */
 export interface GetExecutionsByIDResponse {
   executions?: Execution[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionType. */
 export interface GetExecutionTypeRequest {
   typeName?: string | undefined;
-  typeVersion?: string | undefined;
+  typeVersion?:
+    | string
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionType. */
 export interface GetExecutionTypeResponse {
   executionType?: ExecutionType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetEventsByExecutionIDs. */
 export interface GetEventsByExecutionIDsRequest {
-  executionIds?: bigint[] | undefined;
+  executionIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetEventsByExecutionIDs. */
 export interface GetEventsByExecutionIDsResponse {
   events?: Event[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetEventsByArtifactIDs. */
 export interface GetEventsByArtifactIDsRequest {
-  artifactIds?: bigint[] | undefined;
+  artifactIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetEventsByArtifactIDs. */
 export interface GetEventsByArtifactIDsResponse {
   events?: Event[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactTypesByID. */
 export interface GetArtifactTypesByIDRequest {
-  typeIds?: bigint[] | undefined;
+  typeIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactTypesByID. */
 export interface GetArtifactTypesByIDResponse {
   artifactTypes?: ArtifactType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionTypesByID. */
 export interface GetExecutionTypesByIDRequest {
-  typeIds?: bigint[] | undefined;
+  typeIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionTypesByID. */
 export interface GetExecutionTypesByIDResponse {
   executionTypes?: ExecutionType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextType. */
 export interface GetContextTypeRequest {
   typeName?: string | undefined;
-  typeVersion?: string | undefined;
+  typeVersion?:
+    | string
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextType. */
 export interface GetContextTypeResponse {
   contextType?: ContextType | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextTypesByID. */
 export interface GetContextTypesByIDRequest {
-  typeIds?: bigint[] | undefined;
+  typeIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextTypesByID. */
 export interface GetContextTypesByIDResponse {
   contextTypes?: ContextType[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContexts. */
 export interface GetContextsRequest {
-  options?: ListOperationOptions | undefined;
+  options?:
+    | ListOperationOptions
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContexts. */
 export interface GetContextsResponse {
   contexts?: Context[] | undefined;
   nextPageToken?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextsByType. */
 export interface GetContextsByTypeRequest {
   typeName?: string | undefined;
   options?: ListOperationOptions | undefined;
-  typeVersion?: string | undefined;
+  typeVersion?:
+    | string
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextsByType. */
 export interface GetContextsByTypeResponse {
   contexts?: Context[] | undefined;
   nextPageToken?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextByTypeAndName. */
 export interface GetContextByTypeAndNameRequest {
   typeName?: string | undefined;
   typeVersion?: string | undefined;
-  contextName?: string | undefined;
+  contextName?:
+    | string
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextByTypeAndName. */
 export interface GetContextByTypeAndNameResponse {
   context?: Context | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextsByID. */
 export interface GetContextsByIDRequest {
-  contextIds?: bigint[] | undefined;
+  contextIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextsByID. */
 export interface GetContextsByIDResponse {
   contexts?: Context[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextsByArtifact. */
 export interface GetContextsByArtifactRequest {
-  artifactId?: bigint | undefined;
+  artifactId?:
+    | bigint
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextsByArtifact. */
 export interface GetContextsByArtifactResponse {
   contexts?: Context[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetContextsByExecution. */
 export interface GetContextsByExecutionRequest {
-  executionId?: bigint | undefined;
+  executionId?:
+    | bigint
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetContextsByExecution. */
 export interface GetContextsByExecutionResponse {
   contexts?: Context[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetParentContextsByContext. */
 export interface GetParentContextsByContextRequest {
-  contextId?: bigint | undefined;
+  contextId?:
+    | bigint
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetParentContextsByContext. */
 export interface GetParentContextsByContextResponse {
   contexts?: Context[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetChildrenContextsByContext. */
 export interface GetChildrenContextsByContextRequest {
-  contextId?: bigint | undefined;
+  contextId?:
+    | bigint
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetChildrenContextsByContext. */
 export interface GetChildrenContextsByContextResponse {
   contexts?: Context[] | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetParentContextsByContexts. */
 export interface GetParentContextsByContextsRequest {
-  contextIds?: bigint[] | undefined;
+  contextIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetParentContextsByContexts. */
 export interface GetParentContextsByContextsResponse {
+  /** Keyed by requested context id; only contexts with at least one parent appear. */
   contexts?: Map<bigint, GetParentContextsByContextsResponse_ParentContextsPerChild> | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -708,13 +1042,19 @@ export interface GetParentContextsByContextsResponse_ContextsEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetChildrenContextsByContexts. */
 export interface GetChildrenContextsByContextsRequest {
-  contextIds?: bigint[] | undefined;
+  contextIds?:
+    | bigint[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetChildrenContextsByContexts. */
 export interface GetChildrenContextsByContextsResponse {
+  /** Keyed by requested context id; only contexts with at least one child appear. */
   contexts?: Map<bigint, GetChildrenContextsByContextsResponse_ChildrenContextsPerParent> | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -730,53 +1070,85 @@ export interface GetChildrenContextsByContextsResponse_ContextsEntry {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetArtifactsByContext. */
 export interface GetArtifactsByContextRequest {
   contextId?: bigint | undefined;
-  options?: ListOperationOptions | undefined;
+  options?:
+    | ListOperationOptions
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetArtifactsByContext. */
 export interface GetArtifactsByContextResponse {
   artifacts?: Artifact[] | undefined;
   nextPageToken?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetExecutionsByContext. */
 export interface GetExecutionsByContextRequest {
   contextId?: bigint | undefined;
-  options?: ListOperationOptions | undefined;
+  options?:
+    | ListOperationOptions
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetExecutionsByContext. */
 export interface GetExecutionsByContextResponse {
   executions?: Execution[] | undefined;
-  nextPageToken?: string | undefined;
+  nextPageToken?:
+    | string
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
-/** @deprecated */
+/**
+ * Request of GetLineageGraph.
+ *
+ * @deprecated
+ */
 export interface GetLineageGraphRequest {
-  options?: LineageGraphQueryOptions | undefined;
+  options?:
+    | LineageGraphQueryOptions
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
-/** @deprecated */
+/**
+ * Response of GetLineageGraph.
+ *
+ * @deprecated
+ */
 export interface GetLineageGraphResponse {
   subgraph?: LineageGraph | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Request of GetLineageSubgraph. */
 export interface GetLineageSubgraphRequest {
-  lineageSubgraphQueryOptions?: LineageSubgraphQueryOptions | undefined;
-  readMask?: string[] | undefined;
+  lineageSubgraphQueryOptions?:
+    | LineageSubgraphQueryOptions
+    | undefined;
+  /** LineageGraph fields to return; empty means all. */
+  readMask?:
+    | string[]
+    | undefined;
+  /** Accepted and ignored. */
   transactionOptions?: TransactionOptions | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Response of GetLineageSubgraph. */
 export interface GetLineageSubgraphResponse {
   lineageSubgraph?: LineageGraph | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
@@ -13167,8 +13539,13 @@ export const GetLineageSubgraphResponse: MessageFns<GetLineageSubgraphResponse> 
   },
 };
 
+/** The MLMD metadata store API. Method paths are /ml_metadata.MetadataStoreService/<Rpc>. */
 export type MetadataStoreServiceService = typeof MetadataStoreServiceService;
 export const MetadataStoreServiceService = {
+  /**
+   * Creates an artifact type, or checks and evolves the stored one with the same (name, version); returns its id.
+   * ALREADY_EXISTS if incompatible with the stored type, INVALID_ARGUMENT without a name, UNIMPLEMENTED for base_type changes.
+   */
   putArtifactType: {
     path: "/ml_metadata.MetadataStoreService/PutArtifactType" as const,
     requestStream: false as const,
@@ -13180,6 +13557,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(PutArtifactTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutArtifactTypeResponse => PutArtifactTypeResponse.decode(value),
   },
+  /** Creates or evolves an execution type, as PutArtifactType. */
   putExecutionType: {
     path: "/ml_metadata.MetadataStoreService/PutExecutionType" as const,
     requestStream: false as const,
@@ -13191,6 +13569,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(PutExecutionTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutExecutionTypeResponse => PutExecutionTypeResponse.decode(value),
   },
+  /** Creates or evolves a context type, as PutArtifactType. */
   putContextType: {
     path: "/ml_metadata.MetadataStoreService/PutContextType" as const,
     requestStream: false as const,
@@ -13202,6 +13581,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(PutContextTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutContextTypeResponse => PutContextTypeResponse.decode(value),
   },
+  /** Creates or evolves several types of all kinds in one transaction, as PutArtifactType. */
   putTypes: {
     path: "/ml_metadata.MetadataStoreService/PutTypes" as const,
     requestStream: false as const,
@@ -13211,6 +13591,10 @@ export const MetadataStoreServiceService = {
     responseSerialize: (value: PutTypesResponse): Buffer => Buffer.from(PutTypesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutTypesResponse => PutTypesResponse.decode(value),
   },
+  /**
+   * Inserts artifacts without id and updates those with one; returns ids in request order.
+   * INVALID_ARGUMENT for a missing type_id, unknown id or bad property; NOT_FOUND for an unknown type; ALREADY_EXISTS for a duplicate name or external_id.
+   */
   putArtifacts: {
     path: "/ml_metadata.MetadataStoreService/PutArtifacts" as const,
     requestStream: false as const,
@@ -13221,6 +13605,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(PutArtifactsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutArtifactsResponse => PutArtifactsResponse.decode(value),
   },
+  /** Inserts or updates executions, as PutArtifacts. */
   putExecutions: {
     path: "/ml_metadata.MetadataStoreService/PutExecutions" as const,
     requestStream: false as const,
@@ -13231,6 +13616,10 @@ export const MetadataStoreServiceService = {
       Buffer.from(PutExecutionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutExecutionsResponse => PutExecutionsResponse.decode(value),
   },
+  /**
+   * Records events between existing artifacts and executions.
+   * INVALID_ARGUMENT for missing ids or type, or unknown nodes; ALREADY_EXISTS for a duplicate (artifact, execution, type).
+   */
   putEvents: {
     path: "/ml_metadata.MetadataStoreService/PutEvents" as const,
     requestStream: false as const,
@@ -13240,6 +13629,10 @@ export const MetadataStoreServiceService = {
     responseSerialize: (value: PutEventsResponse): Buffer => Buffer.from(PutEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutEventsResponse => PutEventsResponse.decode(value),
   },
+  /**
+   * Writes an execution with its artifacts, events and contexts (plus attributions and associations) atomically.
+   * INVALID_ARGUMENT without an execution or for misaligned events; ABORTED when a reused context is created concurrently.
+   */
   putExecution: {
     path: "/ml_metadata.MetadataStoreService/PutExecution" as const,
     requestStream: false as const,
@@ -13250,6 +13643,10 @@ export const MetadataStoreServiceService = {
       Buffer.from(PutExecutionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutExecutionResponse => PutExecutionResponse.decode(value),
   },
+  /**
+   * Writes contexts, artifacts, executions, events and all context links atomically.
+   * INVALID_ARGUMENT for nodes without type_id or bad edges; OUT_OF_RANGE for an edge index outside the lists.
+   */
   putLineageSubgraph: {
     path: "/ml_metadata.MetadataStoreService/PutLineageSubgraph" as const,
     requestStream: false as const,
@@ -13261,6 +13658,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(PutLineageSubgraphResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutLineageSubgraphResponse => PutLineageSubgraphResponse.decode(value),
   },
+  /** Inserts or updates contexts, as PutArtifacts; a context needs a non-empty name (INVALID_ARGUMENT). */
   putContexts: {
     path: "/ml_metadata.MetadataStoreService/PutContexts" as const,
     requestStream: false as const,
@@ -13270,6 +13668,10 @@ export const MetadataStoreServiceService = {
     responseSerialize: (value: PutContextsResponse): Buffer => Buffer.from(PutContextsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutContextsResponse => PutContextsResponse.decode(value),
   },
+  /**
+   * Links artifacts and executions to contexts; links that already exist are accepted.
+   * INVALID_ARGUMENT for missing or unknown ids.
+   */
   putAttributionsAndAssociations: {
     path: "/ml_metadata.MetadataStoreService/PutAttributionsAndAssociations" as const,
     requestStream: false as const,
@@ -13283,6 +13685,10 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): PutAttributionsAndAssociationsResponse =>
       PutAttributionsAndAssociationsResponse.decode(value),
   },
+  /**
+   * Adds parent-child links between contexts.
+   * INVALID_ARGUMENT for missing or unknown ids, self-links and cycles; ALREADY_EXISTS for an existing link.
+   */
   putParentContexts: {
     path: "/ml_metadata.MetadataStoreService/PutParentContexts" as const,
     requestStream: false as const,
@@ -13294,6 +13700,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(PutParentContextsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutParentContextsResponse => PutParentContextsResponse.decode(value),
   },
+  /** Returns the artifact type with the given name and version (empty version = unversioned); NOT_FOUND if none. */
   getArtifactType: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactType" as const,
     requestStream: false as const,
@@ -13305,6 +13712,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetArtifactTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetArtifactTypeResponse => GetArtifactTypeResponse.decode(value),
   },
+  /** Returns the artifact types with the given ids in request order; unknown ids are skipped. */
   getArtifactTypesById: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactTypesByID" as const,
     requestStream: false as const,
@@ -13316,6 +13724,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetArtifactTypesByIDResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetArtifactTypesByIDResponse => GetArtifactTypesByIDResponse.decode(value),
   },
+  /** Returns all user artifact types (the built-in simple types are left out). */
   getArtifactTypes: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactTypes" as const,
     requestStream: false as const,
@@ -13327,6 +13736,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetArtifactTypesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetArtifactTypesResponse => GetArtifactTypesResponse.decode(value),
   },
+  /** Returns the execution type with the given name and version; NOT_FOUND if none. */
   getExecutionType: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionType" as const,
     requestStream: false as const,
@@ -13338,6 +13748,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetExecutionTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetExecutionTypeResponse => GetExecutionTypeResponse.decode(value),
   },
+  /** Returns the execution types with the given ids; unknown ids are skipped. */
   getExecutionTypesById: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionTypesByID" as const,
     requestStream: false as const,
@@ -13349,6 +13760,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetExecutionTypesByIDResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetExecutionTypesByIDResponse => GetExecutionTypesByIDResponse.decode(value),
   },
+  /** Returns all user execution types (the built-in simple types are left out). */
   getExecutionTypes: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionTypes" as const,
     requestStream: false as const,
@@ -13360,6 +13772,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetExecutionTypesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetExecutionTypesResponse => GetExecutionTypesResponse.decode(value),
   },
+  /** Returns the context type with the given name and version; NOT_FOUND if none. */
   getContextType: {
     path: "/ml_metadata.MetadataStoreService/GetContextType" as const,
     requestStream: false as const,
@@ -13371,6 +13784,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetContextTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContextTypeResponse => GetContextTypeResponse.decode(value),
   },
+  /** Returns the context types with the given ids; unknown ids are skipped. */
   getContextTypesById: {
     path: "/ml_metadata.MetadataStoreService/GetContextTypesByID" as const,
     requestStream: false as const,
@@ -13382,6 +13796,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetContextTypesByIDResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContextTypesByIDResponse => GetContextTypesByIDResponse.decode(value),
   },
+  /** Returns all context types. */
   getContextTypes: {
     path: "/ml_metadata.MetadataStoreService/GetContextTypes" as const,
     requestStream: false as const,
@@ -13393,6 +13808,10 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetContextTypesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContextTypesResponse => GetContextTypesResponse.decode(value),
   },
+  /**
+   * Lists artifacts: all of them without options, else one page (ordered, filtered).
+   * INVALID_ARGUMENT for bad options, tokens or filter queries.
+   */
   getArtifacts: {
     path: "/ml_metadata.MetadataStoreService/GetArtifacts" as const,
     requestStream: false as const,
@@ -13403,6 +13822,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetArtifactsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetArtifactsResponse => GetArtifactsResponse.decode(value),
   },
+  /** Lists executions, as GetArtifacts. */
   getExecutions: {
     path: "/ml_metadata.MetadataStoreService/GetExecutions" as const,
     requestStream: false as const,
@@ -13413,6 +13833,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetExecutionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetExecutionsResponse => GetExecutionsResponse.decode(value),
   },
+  /** Lists contexts, as GetArtifacts. */
   getContexts: {
     path: "/ml_metadata.MetadataStoreService/GetContexts" as const,
     requestStream: false as const,
@@ -13422,6 +13843,7 @@ export const MetadataStoreServiceService = {
     responseSerialize: (value: GetContextsResponse): Buffer => Buffer.from(GetContextsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContextsResponse => GetContextsResponse.decode(value),
   },
+  /** Returns the artifacts with the given ids; unknown ids are skipped. */
   getArtifactsById: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactsByID" as const,
     requestStream: false as const,
@@ -13433,6 +13855,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetArtifactsByIDResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetArtifactsByIDResponse => GetArtifactsByIDResponse.decode(value),
   },
+  /** Returns the executions with the given ids; unknown ids are skipped. */
   getExecutionsById: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionsByID" as const,
     requestStream: false as const,
@@ -13444,6 +13867,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetExecutionsByIDResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetExecutionsByIDResponse => GetExecutionsByIDResponse.decode(value),
   },
+  /** Returns the contexts with the given ids; unknown ids are skipped. */
   getContextsById: {
     path: "/ml_metadata.MetadataStoreService/GetContextsByID" as const,
     requestStream: false as const,
@@ -13455,6 +13879,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetContextsByIDResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContextsByIDResponse => GetContextsByIDResponse.decode(value),
   },
+  /** Lists the artifacts of a type (optionally paged); an unknown type gives an empty list. */
   getArtifactsByType: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactsByType" as const,
     requestStream: false as const,
@@ -13466,6 +13891,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetArtifactsByTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetArtifactsByTypeResponse => GetArtifactsByTypeResponse.decode(value),
   },
+  /** Lists the executions of a type, as GetArtifactsByType. */
   getExecutionsByType: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionsByType" as const,
     requestStream: false as const,
@@ -13477,6 +13903,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetExecutionsByTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetExecutionsByTypeResponse => GetExecutionsByTypeResponse.decode(value),
   },
+  /** Lists the contexts of a type, as GetArtifactsByType. */
   getContextsByType: {
     path: "/ml_metadata.MetadataStoreService/GetContextsByType" as const,
     requestStream: false as const,
@@ -13488,6 +13915,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetContextsByTypeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContextsByTypeResponse => GetContextsByTypeResponse.decode(value),
   },
+  /** Returns the artifact with this type and name, or a response without artifact if there is none. */
   getArtifactByTypeAndName: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactByTypeAndName" as const,
     requestStream: false as const,
@@ -13501,6 +13929,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetArtifactByTypeAndNameResponse =>
       GetArtifactByTypeAndNameResponse.decode(value),
   },
+  /** Returns the execution with this type and name, or an empty response. */
   getExecutionByTypeAndName: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionByTypeAndName" as const,
     requestStream: false as const,
@@ -13514,6 +13943,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetExecutionByTypeAndNameResponse =>
       GetExecutionByTypeAndNameResponse.decode(value),
   },
+  /** Returns the context with this type and name, or an empty response. */
   getContextByTypeAndName: {
     path: "/ml_metadata.MetadataStoreService/GetContextByTypeAndName" as const,
     requestStream: false as const,
@@ -13526,6 +13956,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetContextByTypeAndNameResponse =>
       GetContextByTypeAndNameResponse.decode(value),
   },
+  /** Returns the artifacts whose uri is one of the given ones. */
   getArtifactsByUri: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactsByURI" as const,
     requestStream: false as const,
@@ -13537,6 +13968,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetArtifactsByURIResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetArtifactsByURIResponse => GetArtifactsByURIResponse.decode(value),
   },
+  /** Returns the events (with paths) of the given executions. */
   getEventsByExecutionIDs: {
     path: "/ml_metadata.MetadataStoreService/GetEventsByExecutionIDs" as const,
     requestStream: false as const,
@@ -13549,6 +13981,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetEventsByExecutionIDsResponse =>
       GetEventsByExecutionIDsResponse.decode(value),
   },
+  /** Returns the events (with paths) of the given artifacts. */
   getEventsByArtifactIDs: {
     path: "/ml_metadata.MetadataStoreService/GetEventsByArtifactIDs" as const,
     requestStream: false as const,
@@ -13561,6 +13994,10 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetEventsByArtifactIDsResponse =>
       GetEventsByArtifactIDsResponse.decode(value),
   },
+  /**
+   * Returns the artifacts with the given external ids.
+   * NOT_FOUND if none matches; INVALID_ARGUMENT for an empty external id.
+   */
   getArtifactsByExternalIds: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactsByExternalIds" as const,
     requestStream: false as const,
@@ -13574,6 +14011,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetArtifactsByExternalIdsResponse =>
       GetArtifactsByExternalIdsResponse.decode(value),
   },
+  /** Returns the executions with the given external ids, as GetArtifactsByExternalIds. */
   getExecutionsByExternalIds: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionsByExternalIds" as const,
     requestStream: false as const,
@@ -13587,6 +14025,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetExecutionsByExternalIdsResponse =>
       GetExecutionsByExternalIdsResponse.decode(value),
   },
+  /** Returns the contexts with the given external ids, as GetArtifactsByExternalIds. */
   getContextsByExternalIds: {
     path: "/ml_metadata.MetadataStoreService/GetContextsByExternalIds" as const,
     requestStream: false as const,
@@ -13600,6 +14039,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetContextsByExternalIdsResponse =>
       GetContextsByExternalIdsResponse.decode(value),
   },
+  /** Returns the artifact types with the given external ids, as GetArtifactsByExternalIds. */
   getArtifactTypesByExternalIds: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactTypesByExternalIds" as const,
     requestStream: false as const,
@@ -13613,6 +14053,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetArtifactTypesByExternalIdsResponse =>
       GetArtifactTypesByExternalIdsResponse.decode(value),
   },
+  /** Returns the execution types with the given external ids, as GetArtifactsByExternalIds. */
   getExecutionTypesByExternalIds: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionTypesByExternalIds" as const,
     requestStream: false as const,
@@ -13626,6 +14067,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetExecutionTypesByExternalIdsResponse =>
       GetExecutionTypesByExternalIdsResponse.decode(value),
   },
+  /** Returns the context types with the given external ids, as GetArtifactsByExternalIds. */
   getContextTypesByExternalIds: {
     path: "/ml_metadata.MetadataStoreService/GetContextTypesByExternalIds" as const,
     requestStream: false as const,
@@ -13639,6 +14081,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetContextTypesByExternalIdsResponse =>
       GetContextTypesByExternalIdsResponse.decode(value),
   },
+  /** Returns the contexts an artifact is attributed to; NOT_FOUND if there are none. */
   getContextsByArtifact: {
     path: "/ml_metadata.MetadataStoreService/GetContextsByArtifact" as const,
     requestStream: false as const,
@@ -13650,6 +14093,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetContextsByArtifactResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContextsByArtifactResponse => GetContextsByArtifactResponse.decode(value),
   },
+  /** Returns the contexts an execution is associated with; NOT_FOUND if there are none. */
   getContextsByExecution: {
     path: "/ml_metadata.MetadataStoreService/GetContextsByExecution" as const,
     requestStream: false as const,
@@ -13662,6 +14106,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetContextsByExecutionResponse =>
       GetContextsByExecutionResponse.decode(value),
   },
+  /** Returns the parents of a context (empty if none). */
   getParentContextsByContext: {
     path: "/ml_metadata.MetadataStoreService/GetParentContextsByContext" as const,
     requestStream: false as const,
@@ -13675,6 +14120,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetParentContextsByContextResponse =>
       GetParentContextsByContextResponse.decode(value),
   },
+  /** Returns the children of a context (empty if none). */
   getChildrenContextsByContext: {
     path: "/ml_metadata.MetadataStoreService/GetChildrenContextsByContext" as const,
     requestStream: false as const,
@@ -13688,6 +14134,10 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetChildrenContextsByContextResponse =>
       GetChildrenContextsByContextResponse.decode(value),
   },
+  /**
+   * Returns the parents of several contexts; INVALID_ARGUMENT for an empty id list.
+   * The reference server does not register it (UNIMPLEMENTED there).
+   */
   getParentContextsByContexts: {
     path: "/ml_metadata.MetadataStoreService/GetParentContextsByContexts" as const,
     requestStream: false as const,
@@ -13701,6 +14151,10 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetParentContextsByContextsResponse =>
       GetParentContextsByContextsResponse.decode(value),
   },
+  /**
+   * Returns the children of several contexts; INVALID_ARGUMENT for an empty id list.
+   * The reference server does not register it (UNIMPLEMENTED there).
+   */
   getChildrenContextsByContexts: {
     path: "/ml_metadata.MetadataStoreService/GetChildrenContextsByContexts" as const,
     requestStream: false as const,
@@ -13714,6 +14168,7 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetChildrenContextsByContextsResponse =>
       GetChildrenContextsByContextsResponse.decode(value),
   },
+  /** Lists the artifacts attributed to a context (optionally paged and filtered); empty if none. */
   getArtifactsByContext: {
     path: "/ml_metadata.MetadataStoreService/GetArtifactsByContext" as const,
     requestStream: false as const,
@@ -13725,6 +14180,7 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetArtifactsByContextResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetArtifactsByContextResponse => GetArtifactsByContextResponse.decode(value),
   },
+  /** Lists the executions associated with a context, as GetArtifactsByContext. */
   getExecutionsByContext: {
     path: "/ml_metadata.MetadataStoreService/GetExecutionsByContext" as const,
     requestStream: false as const,
@@ -13737,7 +14193,11 @@ export const MetadataStoreServiceService = {
     responseDeserialize: (value: Buffer): GetExecutionsByContextResponse =>
       GetExecutionsByContextResponse.decode(value),
   },
-  /** @deprecated */
+  /**
+   * Deprecated lineage query; the reference server answers UNIMPLEMENTED.
+   *
+   * @deprecated
+   */
   getLineageGraph: {
     path: "/ml_metadata.MetadataStoreService/GetLineageGraph" as const,
     requestStream: false as const,
@@ -13749,6 +14209,10 @@ export const MetadataStoreServiceService = {
       Buffer.from(GetLineageGraphResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetLineageGraphResponse => GetLineageGraphResponse.decode(value),
   },
+  /**
+   * Walks events from the starting nodes for up to max_num_hops hops and returns the subgraph (node ids only).
+   * INVALID_ARGUMENT for missing or bad starting filters or negative hops; NOT_FOUND when no starting node matches.
+   */
   getLineageSubgraph: {
     path: "/ml_metadata.MetadataStoreService/GetLineageSubgraph" as const,
     requestStream: false as const,
@@ -13763,80 +14227,175 @@ export const MetadataStoreServiceService = {
 } as const;
 
 export interface MetadataStoreServiceServer extends UntypedServiceImplementation {
+  /**
+   * Creates an artifact type, or checks and evolves the stored one with the same (name, version); returns its id.
+   * ALREADY_EXISTS if incompatible with the stored type, INVALID_ARGUMENT without a name, UNIMPLEMENTED for base_type changes.
+   */
   putArtifactType: handleUnaryCall<PutArtifactTypeRequest, PutArtifactTypeResponse>;
+  /** Creates or evolves an execution type, as PutArtifactType. */
   putExecutionType: handleUnaryCall<PutExecutionTypeRequest, PutExecutionTypeResponse>;
+  /** Creates or evolves a context type, as PutArtifactType. */
   putContextType: handleUnaryCall<PutContextTypeRequest, PutContextTypeResponse>;
+  /** Creates or evolves several types of all kinds in one transaction, as PutArtifactType. */
   putTypes: handleUnaryCall<PutTypesRequest, PutTypesResponse>;
+  /**
+   * Inserts artifacts without id and updates those with one; returns ids in request order.
+   * INVALID_ARGUMENT for a missing type_id, unknown id or bad property; NOT_FOUND for an unknown type; ALREADY_EXISTS for a duplicate name or external_id.
+   */
   putArtifacts: handleUnaryCall<PutArtifactsRequest, PutArtifactsResponse>;
+  /** Inserts or updates executions, as PutArtifacts. */
   putExecutions: handleUnaryCall<PutExecutionsRequest, PutExecutionsResponse>;
+  /**
+   * Records events between existing artifacts and executions.
+   * INVALID_ARGUMENT for missing ids or type, or unknown nodes; ALREADY_EXISTS for a duplicate (artifact, execution, type).
+   */
   putEvents: handleUnaryCall<PutEventsRequest, PutEventsResponse>;
+  /**
+   * Writes an execution with its artifacts, events and contexts (plus attributions and associations) atomically.
+   * INVALID_ARGUMENT without an execution or for misaligned events; ABORTED when a reused context is created concurrently.
+   */
   putExecution: handleUnaryCall<PutExecutionRequest, PutExecutionResponse>;
+  /**
+   * Writes contexts, artifacts, executions, events and all context links atomically.
+   * INVALID_ARGUMENT for nodes without type_id or bad edges; OUT_OF_RANGE for an edge index outside the lists.
+   */
   putLineageSubgraph: handleUnaryCall<PutLineageSubgraphRequest, PutLineageSubgraphResponse>;
+  /** Inserts or updates contexts, as PutArtifacts; a context needs a non-empty name (INVALID_ARGUMENT). */
   putContexts: handleUnaryCall<PutContextsRequest, PutContextsResponse>;
+  /**
+   * Links artifacts and executions to contexts; links that already exist are accepted.
+   * INVALID_ARGUMENT for missing or unknown ids.
+   */
   putAttributionsAndAssociations: handleUnaryCall<
     PutAttributionsAndAssociationsRequest,
     PutAttributionsAndAssociationsResponse
   >;
+  /**
+   * Adds parent-child links between contexts.
+   * INVALID_ARGUMENT for missing or unknown ids, self-links and cycles; ALREADY_EXISTS for an existing link.
+   */
   putParentContexts: handleUnaryCall<PutParentContextsRequest, PutParentContextsResponse>;
+  /** Returns the artifact type with the given name and version (empty version = unversioned); NOT_FOUND if none. */
   getArtifactType: handleUnaryCall<GetArtifactTypeRequest, GetArtifactTypeResponse>;
+  /** Returns the artifact types with the given ids in request order; unknown ids are skipped. */
   getArtifactTypesById: handleUnaryCall<GetArtifactTypesByIDRequest, GetArtifactTypesByIDResponse>;
+  /** Returns all user artifact types (the built-in simple types are left out). */
   getArtifactTypes: handleUnaryCall<GetArtifactTypesRequest, GetArtifactTypesResponse>;
+  /** Returns the execution type with the given name and version; NOT_FOUND if none. */
   getExecutionType: handleUnaryCall<GetExecutionTypeRequest, GetExecutionTypeResponse>;
+  /** Returns the execution types with the given ids; unknown ids are skipped. */
   getExecutionTypesById: handleUnaryCall<GetExecutionTypesByIDRequest, GetExecutionTypesByIDResponse>;
+  /** Returns all user execution types (the built-in simple types are left out). */
   getExecutionTypes: handleUnaryCall<GetExecutionTypesRequest, GetExecutionTypesResponse>;
+  /** Returns the context type with the given name and version; NOT_FOUND if none. */
   getContextType: handleUnaryCall<GetContextTypeRequest, GetContextTypeResponse>;
+  /** Returns the context types with the given ids; unknown ids are skipped. */
   getContextTypesById: handleUnaryCall<GetContextTypesByIDRequest, GetContextTypesByIDResponse>;
+  /** Returns all context types. */
   getContextTypes: handleUnaryCall<GetContextTypesRequest, GetContextTypesResponse>;
+  /**
+   * Lists artifacts: all of them without options, else one page (ordered, filtered).
+   * INVALID_ARGUMENT for bad options, tokens or filter queries.
+   */
   getArtifacts: handleUnaryCall<GetArtifactsRequest, GetArtifactsResponse>;
+  /** Lists executions, as GetArtifacts. */
   getExecutions: handleUnaryCall<GetExecutionsRequest, GetExecutionsResponse>;
+  /** Lists contexts, as GetArtifacts. */
   getContexts: handleUnaryCall<GetContextsRequest, GetContextsResponse>;
+  /** Returns the artifacts with the given ids; unknown ids are skipped. */
   getArtifactsById: handleUnaryCall<GetArtifactsByIDRequest, GetArtifactsByIDResponse>;
+  /** Returns the executions with the given ids; unknown ids are skipped. */
   getExecutionsById: handleUnaryCall<GetExecutionsByIDRequest, GetExecutionsByIDResponse>;
+  /** Returns the contexts with the given ids; unknown ids are skipped. */
   getContextsById: handleUnaryCall<GetContextsByIDRequest, GetContextsByIDResponse>;
+  /** Lists the artifacts of a type (optionally paged); an unknown type gives an empty list. */
   getArtifactsByType: handleUnaryCall<GetArtifactsByTypeRequest, GetArtifactsByTypeResponse>;
+  /** Lists the executions of a type, as GetArtifactsByType. */
   getExecutionsByType: handleUnaryCall<GetExecutionsByTypeRequest, GetExecutionsByTypeResponse>;
+  /** Lists the contexts of a type, as GetArtifactsByType. */
   getContextsByType: handleUnaryCall<GetContextsByTypeRequest, GetContextsByTypeResponse>;
+  /** Returns the artifact with this type and name, or a response without artifact if there is none. */
   getArtifactByTypeAndName: handleUnaryCall<GetArtifactByTypeAndNameRequest, GetArtifactByTypeAndNameResponse>;
+  /** Returns the execution with this type and name, or an empty response. */
   getExecutionByTypeAndName: handleUnaryCall<GetExecutionByTypeAndNameRequest, GetExecutionByTypeAndNameResponse>;
+  /** Returns the context with this type and name, or an empty response. */
   getContextByTypeAndName: handleUnaryCall<GetContextByTypeAndNameRequest, GetContextByTypeAndNameResponse>;
+  /** Returns the artifacts whose uri is one of the given ones. */
   getArtifactsByUri: handleUnaryCall<GetArtifactsByURIRequest, GetArtifactsByURIResponse>;
+  /** Returns the events (with paths) of the given executions. */
   getEventsByExecutionIDs: handleUnaryCall<GetEventsByExecutionIDsRequest, GetEventsByExecutionIDsResponse>;
+  /** Returns the events (with paths) of the given artifacts. */
   getEventsByArtifactIDs: handleUnaryCall<GetEventsByArtifactIDsRequest, GetEventsByArtifactIDsResponse>;
+  /**
+   * Returns the artifacts with the given external ids.
+   * NOT_FOUND if none matches; INVALID_ARGUMENT for an empty external id.
+   */
   getArtifactsByExternalIds: handleUnaryCall<GetArtifactsByExternalIdsRequest, GetArtifactsByExternalIdsResponse>;
+  /** Returns the executions with the given external ids, as GetArtifactsByExternalIds. */
   getExecutionsByExternalIds: handleUnaryCall<GetExecutionsByExternalIdsRequest, GetExecutionsByExternalIdsResponse>;
+  /** Returns the contexts with the given external ids, as GetArtifactsByExternalIds. */
   getContextsByExternalIds: handleUnaryCall<GetContextsByExternalIdsRequest, GetContextsByExternalIdsResponse>;
+  /** Returns the artifact types with the given external ids, as GetArtifactsByExternalIds. */
   getArtifactTypesByExternalIds: handleUnaryCall<
     GetArtifactTypesByExternalIdsRequest,
     GetArtifactTypesByExternalIdsResponse
   >;
+  /** Returns the execution types with the given external ids, as GetArtifactsByExternalIds. */
   getExecutionTypesByExternalIds: handleUnaryCall<
     GetExecutionTypesByExternalIdsRequest,
     GetExecutionTypesByExternalIdsResponse
   >;
+  /** Returns the context types with the given external ids, as GetArtifactsByExternalIds. */
   getContextTypesByExternalIds: handleUnaryCall<
     GetContextTypesByExternalIdsRequest,
     GetContextTypesByExternalIdsResponse
   >;
+  /** Returns the contexts an artifact is attributed to; NOT_FOUND if there are none. */
   getContextsByArtifact: handleUnaryCall<GetContextsByArtifactRequest, GetContextsByArtifactResponse>;
+  /** Returns the contexts an execution is associated with; NOT_FOUND if there are none. */
   getContextsByExecution: handleUnaryCall<GetContextsByExecutionRequest, GetContextsByExecutionResponse>;
+  /** Returns the parents of a context (empty if none). */
   getParentContextsByContext: handleUnaryCall<GetParentContextsByContextRequest, GetParentContextsByContextResponse>;
+  /** Returns the children of a context (empty if none). */
   getChildrenContextsByContext: handleUnaryCall<
     GetChildrenContextsByContextRequest,
     GetChildrenContextsByContextResponse
   >;
+  /**
+   * Returns the parents of several contexts; INVALID_ARGUMENT for an empty id list.
+   * The reference server does not register it (UNIMPLEMENTED there).
+   */
   getParentContextsByContexts: handleUnaryCall<GetParentContextsByContextsRequest, GetParentContextsByContextsResponse>;
+  /**
+   * Returns the children of several contexts; INVALID_ARGUMENT for an empty id list.
+   * The reference server does not register it (UNIMPLEMENTED there).
+   */
   getChildrenContextsByContexts: handleUnaryCall<
     GetChildrenContextsByContextsRequest,
     GetChildrenContextsByContextsResponse
   >;
+  /** Lists the artifacts attributed to a context (optionally paged and filtered); empty if none. */
   getArtifactsByContext: handleUnaryCall<GetArtifactsByContextRequest, GetArtifactsByContextResponse>;
+  /** Lists the executions associated with a context, as GetArtifactsByContext. */
   getExecutionsByContext: handleUnaryCall<GetExecutionsByContextRequest, GetExecutionsByContextResponse>;
-  /** @deprecated */
+  /**
+   * Deprecated lineage query; the reference server answers UNIMPLEMENTED.
+   *
+   * @deprecated
+   */
   getLineageGraph: handleUnaryCall<GetLineageGraphRequest, GetLineageGraphResponse>;
+  /**
+   * Walks events from the starting nodes for up to max_num_hops hops and returns the subgraph (node ids only).
+   * INVALID_ARGUMENT for missing or bad starting filters or negative hops; NOT_FOUND when no starting node matches.
+   */
   getLineageSubgraph: handleUnaryCall<GetLineageSubgraphRequest, GetLineageSubgraphResponse>;
 }
 
 export interface MetadataStoreServiceClient extends Client {
+  /**
+   * Creates an artifact type, or checks and evolves the stored one with the same (name, version); returns its id.
+   * ALREADY_EXISTS if incompatible with the stored type, INVALID_ARGUMENT without a name, UNIMPLEMENTED for base_type changes.
+   */
   putArtifactType(
     request: PutArtifactTypeRequest,
     callback: (error: ServiceError | null, response: PutArtifactTypeResponse) => void,
@@ -13852,6 +14411,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutArtifactTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Creates or evolves an execution type, as PutArtifactType. */
   putExecutionType(
     request: PutExecutionTypeRequest,
     callback: (error: ServiceError | null, response: PutExecutionTypeResponse) => void,
@@ -13867,6 +14427,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutExecutionTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Creates or evolves a context type, as PutArtifactType. */
   putContextType(
     request: PutContextTypeRequest,
     callback: (error: ServiceError | null, response: PutContextTypeResponse) => void,
@@ -13882,6 +14443,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutContextTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Creates or evolves several types of all kinds in one transaction, as PutArtifactType. */
   putTypes(
     request: PutTypesRequest,
     callback: (error: ServiceError | null, response: PutTypesResponse) => void,
@@ -13897,6 +14459,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutTypesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Inserts artifacts without id and updates those with one; returns ids in request order.
+   * INVALID_ARGUMENT for a missing type_id, unknown id or bad property; NOT_FOUND for an unknown type; ALREADY_EXISTS for a duplicate name or external_id.
+   */
   putArtifacts(
     request: PutArtifactsRequest,
     callback: (error: ServiceError | null, response: PutArtifactsResponse) => void,
@@ -13912,6 +14478,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutArtifactsResponse) => void,
   ): ClientUnaryCall;
+  /** Inserts or updates executions, as PutArtifacts. */
   putExecutions(
     request: PutExecutionsRequest,
     callback: (error: ServiceError | null, response: PutExecutionsResponse) => void,
@@ -13927,6 +14494,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutExecutionsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Records events between existing artifacts and executions.
+   * INVALID_ARGUMENT for missing ids or type, or unknown nodes; ALREADY_EXISTS for a duplicate (artifact, execution, type).
+   */
   putEvents(
     request: PutEventsRequest,
     callback: (error: ServiceError | null, response: PutEventsResponse) => void,
@@ -13942,6 +14513,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutEventsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Writes an execution with its artifacts, events and contexts (plus attributions and associations) atomically.
+   * INVALID_ARGUMENT without an execution or for misaligned events; ABORTED when a reused context is created concurrently.
+   */
   putExecution(
     request: PutExecutionRequest,
     callback: (error: ServiceError | null, response: PutExecutionResponse) => void,
@@ -13957,6 +14532,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutExecutionResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Writes contexts, artifacts, executions, events and all context links atomically.
+   * INVALID_ARGUMENT for nodes without type_id or bad edges; OUT_OF_RANGE for an edge index outside the lists.
+   */
   putLineageSubgraph(
     request: PutLineageSubgraphRequest,
     callback: (error: ServiceError | null, response: PutLineageSubgraphResponse) => void,
@@ -13972,6 +14551,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutLineageSubgraphResponse) => void,
   ): ClientUnaryCall;
+  /** Inserts or updates contexts, as PutArtifacts; a context needs a non-empty name (INVALID_ARGUMENT). */
   putContexts(
     request: PutContextsRequest,
     callback: (error: ServiceError | null, response: PutContextsResponse) => void,
@@ -13987,6 +14567,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutContextsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Links artifacts and executions to contexts; links that already exist are accepted.
+   * INVALID_ARGUMENT for missing or unknown ids.
+   */
   putAttributionsAndAssociations(
     request: PutAttributionsAndAssociationsRequest,
     callback: (error: ServiceError | null, response: PutAttributionsAndAssociationsResponse) => void,
@@ -14002,6 +14586,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutAttributionsAndAssociationsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Adds parent-child links between contexts.
+   * INVALID_ARGUMENT for missing or unknown ids, self-links and cycles; ALREADY_EXISTS for an existing link.
+   */
   putParentContexts(
     request: PutParentContextsRequest,
     callback: (error: ServiceError | null, response: PutParentContextsResponse) => void,
@@ -14017,6 +14605,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutParentContextsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the artifact type with the given name and version (empty version = unversioned); NOT_FOUND if none. */
   getArtifactType(
     request: GetArtifactTypeRequest,
     callback: (error: ServiceError | null, response: GetArtifactTypeResponse) => void,
@@ -14032,6 +14621,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the artifact types with the given ids in request order; unknown ids are skipped. */
   getArtifactTypesById(
     request: GetArtifactTypesByIDRequest,
     callback: (error: ServiceError | null, response: GetArtifactTypesByIDResponse) => void,
@@ -14047,6 +14637,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactTypesByIDResponse) => void,
   ): ClientUnaryCall;
+  /** Returns all user artifact types (the built-in simple types are left out). */
   getArtifactTypes(
     request: GetArtifactTypesRequest,
     callback: (error: ServiceError | null, response: GetArtifactTypesResponse) => void,
@@ -14062,6 +14653,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactTypesResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the execution type with the given name and version; NOT_FOUND if none. */
   getExecutionType(
     request: GetExecutionTypeRequest,
     callback: (error: ServiceError | null, response: GetExecutionTypeResponse) => void,
@@ -14077,6 +14669,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the execution types with the given ids; unknown ids are skipped. */
   getExecutionTypesById(
     request: GetExecutionTypesByIDRequest,
     callback: (error: ServiceError | null, response: GetExecutionTypesByIDResponse) => void,
@@ -14092,6 +14685,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionTypesByIDResponse) => void,
   ): ClientUnaryCall;
+  /** Returns all user execution types (the built-in simple types are left out). */
   getExecutionTypes(
     request: GetExecutionTypesRequest,
     callback: (error: ServiceError | null, response: GetExecutionTypesResponse) => void,
@@ -14107,6 +14701,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionTypesResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the context type with the given name and version; NOT_FOUND if none. */
   getContextType(
     request: GetContextTypeRequest,
     callback: (error: ServiceError | null, response: GetContextTypeResponse) => void,
@@ -14122,6 +14717,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the context types with the given ids; unknown ids are skipped. */
   getContextTypesById(
     request: GetContextTypesByIDRequest,
     callback: (error: ServiceError | null, response: GetContextTypesByIDResponse) => void,
@@ -14137,6 +14733,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextTypesByIDResponse) => void,
   ): ClientUnaryCall;
+  /** Returns all context types. */
   getContextTypes(
     request: GetContextTypesRequest,
     callback: (error: ServiceError | null, response: GetContextTypesResponse) => void,
@@ -14152,6 +14749,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextTypesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Lists artifacts: all of them without options, else one page (ordered, filtered).
+   * INVALID_ARGUMENT for bad options, tokens or filter queries.
+   */
   getArtifacts(
     request: GetArtifactsRequest,
     callback: (error: ServiceError | null, response: GetArtifactsResponse) => void,
@@ -14167,6 +14768,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactsResponse) => void,
   ): ClientUnaryCall;
+  /** Lists executions, as GetArtifacts. */
   getExecutions(
     request: GetExecutionsRequest,
     callback: (error: ServiceError | null, response: GetExecutionsResponse) => void,
@@ -14182,6 +14784,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionsResponse) => void,
   ): ClientUnaryCall;
+  /** Lists contexts, as GetArtifacts. */
   getContexts(
     request: GetContextsRequest,
     callback: (error: ServiceError | null, response: GetContextsResponse) => void,
@@ -14197,6 +14800,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the artifacts with the given ids; unknown ids are skipped. */
   getArtifactsById(
     request: GetArtifactsByIDRequest,
     callback: (error: ServiceError | null, response: GetArtifactsByIDResponse) => void,
@@ -14212,6 +14816,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactsByIDResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the executions with the given ids; unknown ids are skipped. */
   getExecutionsById(
     request: GetExecutionsByIDRequest,
     callback: (error: ServiceError | null, response: GetExecutionsByIDResponse) => void,
@@ -14227,6 +14832,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionsByIDResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the contexts with the given ids; unknown ids are skipped. */
   getContextsById(
     request: GetContextsByIDRequest,
     callback: (error: ServiceError | null, response: GetContextsByIDResponse) => void,
@@ -14242,6 +14848,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextsByIDResponse) => void,
   ): ClientUnaryCall;
+  /** Lists the artifacts of a type (optionally paged); an unknown type gives an empty list. */
   getArtifactsByType(
     request: GetArtifactsByTypeRequest,
     callback: (error: ServiceError | null, response: GetArtifactsByTypeResponse) => void,
@@ -14257,6 +14864,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactsByTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Lists the executions of a type, as GetArtifactsByType. */
   getExecutionsByType(
     request: GetExecutionsByTypeRequest,
     callback: (error: ServiceError | null, response: GetExecutionsByTypeResponse) => void,
@@ -14272,6 +14880,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionsByTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Lists the contexts of a type, as GetArtifactsByType. */
   getContextsByType(
     request: GetContextsByTypeRequest,
     callback: (error: ServiceError | null, response: GetContextsByTypeResponse) => void,
@@ -14287,6 +14896,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextsByTypeResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the artifact with this type and name, or a response without artifact if there is none. */
   getArtifactByTypeAndName(
     request: GetArtifactByTypeAndNameRequest,
     callback: (error: ServiceError | null, response: GetArtifactByTypeAndNameResponse) => void,
@@ -14302,6 +14912,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactByTypeAndNameResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the execution with this type and name, or an empty response. */
   getExecutionByTypeAndName(
     request: GetExecutionByTypeAndNameRequest,
     callback: (error: ServiceError | null, response: GetExecutionByTypeAndNameResponse) => void,
@@ -14317,6 +14928,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionByTypeAndNameResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the context with this type and name, or an empty response. */
   getContextByTypeAndName(
     request: GetContextByTypeAndNameRequest,
     callback: (error: ServiceError | null, response: GetContextByTypeAndNameResponse) => void,
@@ -14332,6 +14944,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextByTypeAndNameResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the artifacts whose uri is one of the given ones. */
   getArtifactsByUri(
     request: GetArtifactsByURIRequest,
     callback: (error: ServiceError | null, response: GetArtifactsByURIResponse) => void,
@@ -14347,6 +14960,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactsByURIResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the events (with paths) of the given executions. */
   getEventsByExecutionIDs(
     request: GetEventsByExecutionIDsRequest,
     callback: (error: ServiceError | null, response: GetEventsByExecutionIDsResponse) => void,
@@ -14362,6 +14976,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetEventsByExecutionIDsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the events (with paths) of the given artifacts. */
   getEventsByArtifactIDs(
     request: GetEventsByArtifactIDsRequest,
     callback: (error: ServiceError | null, response: GetEventsByArtifactIDsResponse) => void,
@@ -14377,6 +14992,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetEventsByArtifactIDsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Returns the artifacts with the given external ids.
+   * NOT_FOUND if none matches; INVALID_ARGUMENT for an empty external id.
+   */
   getArtifactsByExternalIds(
     request: GetArtifactsByExternalIdsRequest,
     callback: (error: ServiceError | null, response: GetArtifactsByExternalIdsResponse) => void,
@@ -14392,6 +15011,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactsByExternalIdsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the executions with the given external ids, as GetArtifactsByExternalIds. */
   getExecutionsByExternalIds(
     request: GetExecutionsByExternalIdsRequest,
     callback: (error: ServiceError | null, response: GetExecutionsByExternalIdsResponse) => void,
@@ -14407,6 +15027,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionsByExternalIdsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the contexts with the given external ids, as GetArtifactsByExternalIds. */
   getContextsByExternalIds(
     request: GetContextsByExternalIdsRequest,
     callback: (error: ServiceError | null, response: GetContextsByExternalIdsResponse) => void,
@@ -14422,6 +15043,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextsByExternalIdsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the artifact types with the given external ids, as GetArtifactsByExternalIds. */
   getArtifactTypesByExternalIds(
     request: GetArtifactTypesByExternalIdsRequest,
     callback: (error: ServiceError | null, response: GetArtifactTypesByExternalIdsResponse) => void,
@@ -14437,6 +15059,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactTypesByExternalIdsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the execution types with the given external ids, as GetArtifactsByExternalIds. */
   getExecutionTypesByExternalIds(
     request: GetExecutionTypesByExternalIdsRequest,
     callback: (error: ServiceError | null, response: GetExecutionTypesByExternalIdsResponse) => void,
@@ -14452,6 +15075,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionTypesByExternalIdsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the context types with the given external ids, as GetArtifactsByExternalIds. */
   getContextTypesByExternalIds(
     request: GetContextTypesByExternalIdsRequest,
     callback: (error: ServiceError | null, response: GetContextTypesByExternalIdsResponse) => void,
@@ -14467,6 +15091,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextTypesByExternalIdsResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the contexts an artifact is attributed to; NOT_FOUND if there are none. */
   getContextsByArtifact(
     request: GetContextsByArtifactRequest,
     callback: (error: ServiceError | null, response: GetContextsByArtifactResponse) => void,
@@ -14482,6 +15107,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextsByArtifactResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the contexts an execution is associated with; NOT_FOUND if there are none. */
   getContextsByExecution(
     request: GetContextsByExecutionRequest,
     callback: (error: ServiceError | null, response: GetContextsByExecutionResponse) => void,
@@ -14497,6 +15123,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextsByExecutionResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the parents of a context (empty if none). */
   getParentContextsByContext(
     request: GetParentContextsByContextRequest,
     callback: (error: ServiceError | null, response: GetParentContextsByContextResponse) => void,
@@ -14512,6 +15139,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetParentContextsByContextResponse) => void,
   ): ClientUnaryCall;
+  /** Returns the children of a context (empty if none). */
   getChildrenContextsByContext(
     request: GetChildrenContextsByContextRequest,
     callback: (error: ServiceError | null, response: GetChildrenContextsByContextResponse) => void,
@@ -14527,6 +15155,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetChildrenContextsByContextResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Returns the parents of several contexts; INVALID_ARGUMENT for an empty id list.
+   * The reference server does not register it (UNIMPLEMENTED there).
+   */
   getParentContextsByContexts(
     request: GetParentContextsByContextsRequest,
     callback: (error: ServiceError | null, response: GetParentContextsByContextsResponse) => void,
@@ -14542,6 +15174,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetParentContextsByContextsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Returns the children of several contexts; INVALID_ARGUMENT for an empty id list.
+   * The reference server does not register it (UNIMPLEMENTED there).
+   */
   getChildrenContextsByContexts(
     request: GetChildrenContextsByContextsRequest,
     callback: (error: ServiceError | null, response: GetChildrenContextsByContextsResponse) => void,
@@ -14557,6 +15193,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetChildrenContextsByContextsResponse) => void,
   ): ClientUnaryCall;
+  /** Lists the artifacts attributed to a context (optionally paged and filtered); empty if none. */
   getArtifactsByContext(
     request: GetArtifactsByContextRequest,
     callback: (error: ServiceError | null, response: GetArtifactsByContextResponse) => void,
@@ -14572,6 +15209,7 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetArtifactsByContextResponse) => void,
   ): ClientUnaryCall;
+  /** Lists the executions associated with a context, as GetArtifactsByContext. */
   getExecutionsByContext(
     request: GetExecutionsByContextRequest,
     callback: (error: ServiceError | null, response: GetExecutionsByContextResponse) => void,
@@ -14587,7 +15225,11 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetExecutionsByContextResponse) => void,
   ): ClientUnaryCall;
-  /** @deprecated */
+  /**
+   * Deprecated lineage query; the reference server answers UNIMPLEMENTED.
+   *
+   * @deprecated
+   */
   getLineageGraph(
     request: GetLineageGraphRequest,
     callback: (error: ServiceError | null, response: GetLineageGraphResponse) => void,
@@ -14603,6 +15245,10 @@ export interface MetadataStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetLineageGraphResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Walks events from the starting nodes for up to max_num_hops hops and returns the subgraph (node ids only).
+   * INVALID_ARGUMENT for missing or bad starting filters or negative hops; NOT_FOUND when no starting node matches.
+   */
   getLineageSubgraph(
     request: GetLineageSubgraphRequest,
     callback: (error: ServiceError | null, response: GetLineageSubgraphResponse) => void,
