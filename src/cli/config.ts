@@ -1,0 +1,204 @@
+/**
+ * Turns flags (and the config file they name) into a plan for the server: which backend, which migration, TLS,
+ * port and channel arguments. Pure apart from reading the config file, so every rule here is unit-testable.
+ *
+ * Backend choice follows upstream's --metadata_source_config_type, with these deliberate differences:
+ * - No configuration at all serves the embedded SQLite file ./mlmd.db (our --db default). Upstream falls back to
+ *   an in-memory fake database that is re-created for every request, which stores nothing (issue #79).
+ * - `fake_database` in a config file is an in-memory SQLite database that lives as long as the process.
+ * - A config file that is named but missing or unparsable is an error in every mode; upstream silently ignores it
+ *   in default mode, which would quietly serve a different database than the operator meant.
+ * - MySQL is not supported; PostgreSQL flags are parsed and validated, the backend itself comes later.
+ */
+import * as fs from 'node:fs';
+import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
+import {
+  MetadataStoreServerConfig,
+  SqliteMetadataSourceConfig_ConnectionMode as ConnectionMode,
+} from '../../generated/ml_metadata/proto/metadata_store';
+import type { SslConfig } from '../server/tls';
+import { parseServerConfig } from './config-file';
+import { parseChannelArguments, type Flags, UsageError } from './flags';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_SQLITE_FILE = './mlmd.db';
+export const DEFAULT_CONNECTION_RETRIES = 5;
+
+export type Backend =
+  | { kind: 'sqlite'; filenameUri: string; readonly?: boolean; mustExist?: boolean }
+  | { kind: 'postgresql'; config: PostgreSQLDatabaseConfig };
+
+export interface Migration {
+  enableUpgradeMigration: boolean;
+  /** -1: no downgrade. Otherwise the server downgrades to this version and exits. */
+  downgradeToSchemaVersion: number;
+}
+
+export interface ServerPlan {
+  host: string;
+  port: number;
+  backend: Backend;
+  migration: Migration;
+  tls?: SslConfig;
+  channelOptions: Record<string, string | number>;
+  maxMessageBytes?: number;
+  connectionRetries: number;
+  /** Things worth telling the operator that do not stop the start. */
+  warnings: string[];
+}
+
+/** A configuration that cannot be served: the CLI prints it and exits 1. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const MYSQL_UNSUPPORTED = 'MySQL is not supported by cmf-mlmd; use SQLite or PostgreSQL';
+
+const SOURCE_TYPES = ['default', 'config_file', 'mysql', 'postgresql'] as const;
+
+export type ReadFile = (path: string) => string;
+const readUtf8: ReadFile = (path) => fs.readFileSync(path, 'utf8');
+
+function loadConfigFile(path: string, readFile: ReadFile): MetadataStoreServerConfig {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return parseServerConfig(text);
+  } catch (e) {
+    throw new ConfigError(`cannot parse config file ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** The backend a config file's connection_config describes. */
+function backendFromConfig(config: MetadataStoreServerConfig): Backend {
+  const c = config.connectionConfig?.config;
+  switch (c?.$case) {
+    case undefined:
+      throw new ConfigError('the config file has no connection_config (fake_database, sqlite or postgresql)');
+    case 'fakeDatabase':
+      return { kind: 'sqlite', filenameUri: ':memory:' };
+    case 'mysql':
+      throw new ConfigError(MYSQL_UNSUPPORTED);
+    case 'postgresql':
+      return { kind: 'postgresql', config: c.value };
+    case 'sqlite': {
+      // Empty filename_uri is MLMD's in-memory database; mode 0/unset means READWRITE_OPENCREATE.
+      const filenameUri = c.value.filenameUri || ':memory:';
+      switch (c.value.connectionMode ?? ConnectionMode.UNKNOWN) {
+        case ConnectionMode.READONLY:
+          return { kind: 'sqlite', filenameUri, readonly: true, mustExist: true };
+        case ConnectionMode.READWRITE:
+          return { kind: 'sqlite', filenameUri, mustExist: true };
+        default:
+          return { kind: 'sqlite', filenameUri };
+      }
+    }
+  }
+}
+
+/** Upstream's validation of the --postgres_config_* flags. */
+function postgresFromFlags(flags: Flags): PostgreSQLDatabaseConfig {
+  const host = flags.postgres_config_host ?? '';
+  const hostaddr = flags.postgres_config_hostaddr ?? '';
+  if ((host === '') === (hostaddr === '')) {
+    throw new ConfigError('exactly one of --postgres_config_host and --postgres_config_hostaddr is required');
+  }
+  for (const name of ['postgres_config_port', 'postgres_config_dbname', 'postgres_config_user'] as const) {
+    if (!flags[name]) throw new ConfigError(`--${name} is required with --metadata_source_config_type=postgresql`);
+  }
+  const ssl = {
+    sslmode: flags.postgres_config_sslmode,
+    sslcert: flags.postgres_config_sslcert,
+    sslkey: flags.postgres_config_sslkey,
+    sslpassword: flags.postgres_config_sslpassword,
+    sslrootcert: flags.postgres_config_sslrootcert,
+  };
+  return {
+    host: host || undefined,
+    hostaddr: hostaddr || undefined,
+    port: flags.postgres_config_port,
+    user: flags.postgres_config_user,
+    password: flags.postgres_config_password,
+    passfile: flags.postgres_config_passfile,
+    dbname: flags.postgres_config_dbname,
+    skipDbCreation: flags.postgres_config_skip_db_creation,
+    ssloption: Object.values(ssl).some((v) => v !== undefined) ? ssl : undefined,
+  };
+}
+
+export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): ServerPlan {
+  const warnings: string[] = [];
+  const sourceType = flags.metadata_source_config_type ?? 'default';
+  if (!(SOURCE_TYPES as readonly string[]).includes(sourceType)) {
+    throw new UsageError(`--metadata_source_config_type must be one of ${SOURCE_TYPES.join(', ')}; got "${sourceType}"`);
+  }
+  const port = flags.grpc_port ?? DEFAULT_PORT;
+  if (port <= 0 || port > 65535) throw new ConfigError(`--grpc_port must be between 1 and 65535; got ${port}`);
+
+  const flagNames = Object.keys(flags);
+  if (sourceType === 'mysql' || flagNames.some((n) => n.startsWith('mysql_config_'))) {
+    throw new ConfigError(MYSQL_UNSUPPORTED);
+  }
+
+  const flagMigration: Migration = {
+    enableUpgradeMigration: flags.enable_database_upgrade ?? false,
+    downgradeToSchemaVersion: flags.downgrade_db_schema_version ?? -1,
+  };
+  if (flagMigration.enableUpgradeMigration && flagMigration.downgradeToSchemaVersion >= 0) {
+    throw new ConfigError('--enable_database_upgrade and --downgrade_db_schema_version cannot be used together');
+  }
+  const migrationFlagsGiven = 'enable_database_upgrade' in flags || 'downgrade_db_schema_version' in flags;
+
+  const configPath = flags.metadata_store_server_config_file ?? '';
+  if (flags.db !== undefined && (configPath !== '' || sourceType !== 'default')) {
+    throw new ConfigError('--db cannot be combined with a config file or --metadata_source_config_type');
+  }
+
+  let backend: Backend;
+  let migration = flagMigration;
+  let tls: SslConfig | undefined;
+  if (sourceType === 'config_file' || (sourceType === 'default' && configPath !== '')) {
+    if (configPath === '') throw new ConfigError('--metadata_source_config_type=config_file needs --metadata_store_server_config_file');
+    const config = loadConfigFile(configPath, readFile);
+    backend = backendFromConfig(config);
+    // As upstream: a config file brings its own migration_options and the migration flags do not apply.
+    if (migrationFlagsGiven) warnings.push('migration flags are ignored when a config file is used; set migration_options in it');
+    const m = config.migrationOptions;
+    migration = {
+      enableUpgradeMigration: m?.enableUpgradeMigration ?? false,
+      downgradeToSchemaVersion: Number(m?.downgradeToSchemaVersion ?? -1n),
+    };
+    if (migration.enableUpgradeMigration && migration.downgradeToSchemaVersion >= 0) {
+      throw new ConfigError('migration_options: enable_upgrade_migration and downgrade_to_schema_version cannot be used together');
+    }
+    tls = config.sslConfig;
+  } else if (sourceType === 'postgresql') {
+    backend = { kind: 'postgresql', config: postgresFromFlags(flags) };
+  } else {
+    if (flagNames.some((n) => n.startsWith('postgres_config_'))) {
+      warnings.push('--postgres_config_* flags are ignored unless --metadata_source_config_type=postgresql');
+    }
+    backend = { kind: 'sqlite', filenameUri: flags.db ?? DEFAULT_SQLITE_FILE };
+  }
+
+  const retries = flags.metadata_store_connection_retries ?? DEFAULT_CONNECTION_RETRIES;
+  if (retries < 0) throw new ConfigError('--metadata_store_connection_retries must not be negative');
+  return {
+    host: flags.host ?? '0.0.0.0',
+    port,
+    backend,
+    migration,
+    tls,
+    channelOptions: parseChannelArguments(flags.grpc_channel_arguments ?? ''),
+    maxMessageBytes: flags.max_message_bytes,
+    connectionRetries: retries,
+    warnings,
+  };
+}

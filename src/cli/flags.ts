@@ -1,0 +1,126 @@
+/**
+ * Command-line flags: upstream metadata_store_server's gflags (same names, types and defaults) plus a few of our
+ * own. Accepts gflags syntax: `--name=value`, `--name value`, `--bool`, `--nobool`, `--bool=true|false`, and a
+ * single leading dash as well as two.
+ */
+
+type FlagType = 'string' | 'int' | 'bool';
+interface FlagSpec {
+  type: FlagType;
+  help: string;
+}
+
+const FLAGS = {
+  grpc_port: { type: 'int', help: 'port to listen on (default 8080)' },
+  grpc_channel_arguments: { type: 'string', help: 'comma-separated gRPC server channel arguments, key=value' },
+  metadata_source_config_type: { type: 'string', help: 'default | config_file | mysql | postgresql' },
+  metadata_store_server_config_file: { type: 'string', help: 'text-format MetadataStoreServerConfig file' },
+  metadata_store_connection_retries: { type: 'int', help: 'start-up retries while the store answers ABORTED (5)' },
+  enable_database_upgrade: { type: 'bool', help: 'upgrade an older schema at start-up (flag-configured backends)' },
+  downgrade_db_schema_version: { type: 'int', help: 'downgrade the schema to this version, then exit' },
+  mysql_config_host: { type: 'string', help: 'not supported (MySQL)' },
+  mysql_config_port: { type: 'int', help: 'not supported (MySQL)' },
+  mysql_config_database: { type: 'string', help: 'not supported (MySQL)' },
+  mysql_config_user: { type: 'string', help: 'not supported (MySQL)' },
+  mysql_config_password: { type: 'string', help: 'not supported (MySQL)' },
+  postgres_config_host: { type: 'string', help: 'PostgreSQL host' },
+  postgres_config_hostaddr: { type: 'string', help: 'PostgreSQL host address' },
+  postgres_config_port: { type: 'string', help: 'PostgreSQL port (a string, as upstream)' },
+  postgres_config_user: { type: 'string', help: 'PostgreSQL user' },
+  postgres_config_password: { type: 'string', help: 'PostgreSQL password' },
+  postgres_config_passfile: { type: 'string', help: 'PostgreSQL passfile' },
+  postgres_config_dbname: { type: 'string', help: 'PostgreSQL database' },
+  postgres_config_skip_db_creation: { type: 'bool', help: 'do not create the PostgreSQL database' },
+  postgres_config_sslmode: { type: 'string', help: 'disable|allow|prefer|require|verify-ca|verify-full' },
+  postgres_config_sslcert: { type: 'string', help: 'client certificate file' },
+  postgres_config_sslkey: { type: 'string', help: 'client key file' },
+  postgres_config_sslpassword: { type: 'string', help: 'client key password' },
+  postgres_config_sslrootcert: { type: 'string', help: 'CA file' },
+  // Ours.
+  db: { type: 'string', help: 'SQLite file to serve (shortcut for a sqlite connection_config); default ./mlmd.db' },
+  host: { type: 'string', help: 'bind address (default 0.0.0.0)' },
+  max_message_bytes: { type: 'int', help: 'gRPC receive/send limit in bytes (default 128 MiB; -1 = unlimited)' },
+  help: { type: 'bool', help: 'print this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof FLAGS;
+type ValueOf<T extends FlagType> = T extends 'int' ? number : T extends 'bool' ? boolean : string;
+
+/** Only the flags that were given are present, so "unset" and "set to the default" stay distinguishable. */
+export type Flags = { -readonly [K in FlagName]?: ValueOf<(typeof FLAGS)[K]['type']> };
+
+/** A command-line mistake: the CLI prints it with the usage and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const isFlagName = (name: string): name is FlagName => Object.prototype.hasOwnProperty.call(FLAGS, name);
+
+function parseBool(name: string, text: string): boolean {
+  if (/^(true|t|yes|y|1)$/i.test(text)) return true;
+  if (/^(false|f|no|n|0)$/i.test(text)) return false;
+  throw new UsageError(`--${name} needs a boolean (true/false), got "${text}"`);
+}
+
+function parseInt32(name: string, text: string): number {
+  if (!/^[-+]?[0-9]+$/.test(text.trim())) throw new UsageError(`--${name} needs an integer, got "${text}"`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--${name} is out of range: ${text}`);
+  return n;
+}
+
+export function parseFlags(argv: readonly string[]): Flags {
+  const flags: Record<string, string | number | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const m = /^--?([A-Za-z0-9_]+)(?:=(.*))?$/s.exec(arg);
+    if (!m) throw new UsageError(`unexpected argument "${arg}" (flags look like --name=value)`);
+    let name = m[1];
+    let value: string | undefined = m[2];
+    // gflags' --noX form negates boolean X.
+    if (!isFlagName(name) && name.startsWith('no') && isFlagName(name.slice(2)) && FLAGS[name.slice(2) as FlagName].type === 'bool') {
+      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
+      name = name.slice(2);
+      value = 'false';
+    }
+    if (!isFlagName(name)) throw new UsageError(`unknown flag --${name}`);
+    const spec: FlagSpec = FLAGS[name];
+    if (value === undefined) {
+      if (spec.type === 'bool') value = 'true';
+      else if (i + 1 < argv.length) value = argv[++i];
+      else throw new UsageError(`--${name} needs a value`);
+    }
+    flags[name] = spec.type === 'bool' ? parseBool(name, value) : spec.type === 'int' ? parseInt32(name, value) : value;
+  }
+  return flags as Flags;
+}
+
+export function usage(): string {
+  const lines = ['usage: cmf-mlmd [--flag=value ...]', '', 'flags (upstream metadata_store_server names):'];
+  for (const [name, spec] of Object.entries(FLAGS) as [string, FlagSpec][]) {
+    lines.push(`  --${name}${spec.type === 'bool' ? '' : `=<${spec.type}>`}`.padEnd(44) + spec.help);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * --grpc_channel_arguments: "k=v,k2=v2". Empty items are skipped; integer values become numbers (as upstream adds
+ * them as integer arguments). Upstream reads past the end for an item without '='; we refuse it.
+ */
+export function parseChannelArguments(text: string): Record<string, string | number> {
+  const args: Record<string, string | number> = {};
+  for (const item of text.split(',')) {
+    if (item.trim() === '') continue;
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--grpc_channel_arguments: "${item}" is not key=value`);
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (value.includes('=')) throw new UsageError(`--grpc_channel_arguments: "${item}" has more than one '='`);
+    const n = /^[-+]?[0-9]+$/.test(value) ? Number(value) : NaN;
+    args[key] = Number.isSafeInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 ? n : value;
+  }
+  return args;
+}

@@ -1,0 +1,121 @@
+/**
+ * The server binary: `cmf-mlmd [flags]`, a drop-in for ml-metadata's metadata_store_server.
+ *
+ * Exit codes: 0 after a signal-driven shutdown or a successful downgrade; 1 for a configuration that cannot be
+ * served or a store that cannot be opened; 2 for a command-line mistake.
+ */
+import { Code, MlmdError } from '../errors';
+import { createMlmdApi } from '../mlmd/store';
+import { startServer, type ServerHandle } from '../server/server';
+import { TlsConfigError } from '../server/tls';
+import { buildServerPlan, ConfigError, type Backend, type ServerPlan } from './config';
+import { parseFlags, usage, UsageError } from './flags';
+import { openStore } from './open-store';
+
+const log = (line: string): void => void process.stderr.write(`cmf-mlmd: ${line}\n`);
+
+function describeBackend(b: Backend): string {
+  if (b.kind === 'postgresql') return `postgresql ${b.config.host ?? b.config.hostaddr}/${b.config.dbname}`;
+  return b.filenameUri === ':memory:' ? 'sqlite in-memory (lives as long as the process)' : `sqlite ${b.filenameUri}`;
+}
+
+/** Upstream's downgrade is a one-shot tool: migrate down, then stop. The store reports success as CANCELLED. */
+async function runDowngrade(plan: ServerPlan): Promise<number> {
+  try {
+    const db = await openStore(plan.backend, plan.migration, plan.connectionRetries);
+    await db.close();
+  } catch (e) {
+    if (!(e instanceof MlmdError && e.code === Code.CANCELLED)) throw e;
+    log(e.message);
+  }
+  log(`downgrade to schema version ${plan.migration.downgradeToSchemaVersion} done; exiting`);
+  return 0;
+}
+
+async function serve(plan: ServerPlan): Promise<ServerHandle> {
+  const db = await openStore(plan.backend, plan.migration, plan.connectionRetries);
+  try {
+    return await startServer({
+      api: createMlmdApi(db),
+      host: plan.host,
+      port: plan.port,
+      tls: plan.tls,
+      channelOptions: plan.channelOptions,
+      maxMessageBytes: plan.maxMessageBytes,
+      onShutdown: () => db.close(),
+    });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let plan: ServerPlan;
+  try {
+    const flags = parseFlags(argv);
+    if (flags.help) {
+      process.stdout.write(`${usage()}\n`);
+      return 0;
+    }
+    plan = buildServerPlan(flags);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      log(e.message);
+      process.stderr.write(`${usage()}\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      log(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  for (const w of plan.warnings) log(`warning: ${w}`);
+
+  let handle: ServerHandle;
+  try {
+    if (plan.migration.downgradeToSchemaVersion >= 0) return await runDowngrade(plan);
+    handle = await serve(plan);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof TlsConfigError || e instanceof MlmdError) {
+      log(e instanceof MlmdError ? `cannot open the metadata store: ${e.message}` : e.message);
+      return 1;
+    }
+    log(`cannot start: ${(e as Error).message}`);
+    return 1;
+  }
+  log(`listening on ${plan.host}:${handle.port} (${plan.tls ? 'TLS' : 'plaintext'}, ${describeBackend(plan.backend)})`);
+
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signalled) {
+        // A second signal while draining: the operator does not want to wait.
+        log(`${signal} again; exiting without waiting`);
+        process.exit(1);
+      }
+      signalled = true;
+      log(`${signal}: shutting down`);
+      handle.shutdown().then(
+        () => resolve(0),
+        (e: unknown) => {
+          log(`shutdown failed: ${(e as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      log(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exit(1);
+    },
+  );
+}

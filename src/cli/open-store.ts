@@ -1,0 +1,25 @@
+/**
+ * Opening the planned backend at start-up, with upstream's retry rule: store creation is retried (without delay)
+ * while it answers ABORTED, which is what a concurrently initialising database reports.
+ */
+import { Code, MlmdError } from '../errors';
+import type { Database } from '../storage/database';
+import { openDatabase } from '../storage/open';
+import { ConfigError, type Backend, type Migration } from './config';
+
+export const POSTGRES_UNAVAILABLE = 'PostgreSQL backend not available yet; use SQLite (--db or a sqlite connection_config)';
+
+export async function openStore(backend: Backend, migration: Migration, retries: number): Promise<Database> {
+  if (backend.kind === 'postgresql') throw new ConfigError(POSTGRES_UNAVAILABLE);
+  const options = {
+    enableUpgradeMigration: migration.enableUpgradeMigration,
+    downgradeToSchemaVersion: migration.downgradeToSchemaVersion,
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await openDatabase({ ...backend }, options);
+    } catch (e) {
+      if (!(e instanceof MlmdError && e.code === Code.ABORTED) || attempt >= retries) throw e;
+    }
+  }
+}
