@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `npm test`: every check and suite of the project, then one closing line "N passed, M failed" (sums over all).
+#   1. scripts/setup-test-env.sh  (.venv with ml-metadata 1.17.1 + pytest, .tools/grpcurl)
+#   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes
+#   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
+#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop
+# A suite that cannot run (exit 77: no python, no grpcurl, no CLI...) is a failure when CI=true, a skip otherwise.
+# ONLY="gen tsc ts descriptors upstream grpcurl sqlite-interop" runs a subset (names separated by spaces).
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+CI_MODE=""; [[ "${CI:-}" == "true" || "${CI:-}" == "1" ]] && CI_MODE=1
+LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/test-all.XXXXXX")"
+trap 'rm -rf "$LOGDIR"' EXIT
+
+TOTAL_PASS=0; TOTAL_FAIL=0; ROWS=()
+record() { # name passed failed note
+  TOTAL_PASS=$((TOTAL_PASS + $2)); TOTAL_FAIL=$((TOTAL_FAIL + $3))
+  ROWS+=("$(printf '%-16s %5s passed %5s failed  %s' "$1" "$2" "$3" "${4:-}")")
+}
+wanted() { [[ -z "${ONLY:-}" ]] || [[ " $ONLY " == *" $1 "* ]]; }
+banner() { echo; echo "=== $* ==="; }
+
+# Reads "N passed, M failed" (last such line) or node:test counters from a log; echoes "P F" or nothing.
+counts_of() {
+  local log="$1" line p f c
+  line="$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
+  if [[ -n "$line" ]]; then
+    p="$(sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/' <<<"$line")"
+    f="$(sed -E 's/^([A-Za-z-]+: )?[0-9]+ passed, ([0-9]+) failed.*/\2/' <<<"$line")"
+    echo "$p $f"; return
+  fi
+  p="$(grep -E '^(#|ℹ) pass [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+$' || true)"
+  f="$(grep -E '^(#|ℹ) fail [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+$' || true)"
+  c="$(grep -E '^(#|ℹ) cancelled [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+$' || true)"
+  [[ -n "$p" && -n "$f" ]] && echo "$p $((f + ${c:-0}))"
+}
+
+# run_suite NAME CMD...: runs, shows output, records counts. Exit 77 = cannot run.
+run_suite() {
+  local name="$1"; shift
+  local log="$LOGDIR/$name.log" rc pf p f
+  banner "$name: $*"
+  "$@" 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+  if [[ $rc -eq 77 ]]; then
+    if [[ -n "$CI_MODE" ]]; then record "$name" 0 1 "CANNOT RUN (failure under CI): $(grep 'cannot run' "$log" | tail -n 1)"
+    else record "$name" 0 0 "SKIPPED: $(grep 'cannot run' "$log" | tail -n 1)"; fi
+    return
+  fi
+  pf="$(counts_of "$log")"
+  if [[ -z "$pf" ]]; then
+    if [[ $rc -eq 0 ]]; then record "$name" 1 0 "(no counts; exit 0)"; else record "$name" 0 1 "(no counts; exit $rc)"; fi
+    return
+  fi
+  read -r p f <<<"$pf"
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi    # a non-zero exit is never a pass
+  record "$name" "$p" "$f" "$( [[ $rc -ne 0 ]] && echo "exit $rc" )"
+}
+
+check() { # NAME CMD...: a single pass/fail check
+  local name="$1"; shift
+  banner "$name: $*"
+  if "$@"; then record "$name" 1 0; else record "$name" 0 1; fi
+}
+
+# ---------------------------------------------------------------- 1. environment
+banner "setup-test-env"
+SETUP_OK=1
+if ! bash scripts/setup-test-env.sh; then
+  SETUP_OK=""
+  if [[ -n "$CI_MODE" ]]; then record setup-test-env 0 1 "FAILED"; else record setup-test-env 0 0 "FAILED (suites needing it will skip)"; fi
+fi
+
+# ---------------------------------------------------------------- 2. checks
+gen_unchanged() {
+  npm run --silent gen || return 1
+  git diff --exit-code --stat -- generated || { echo "npm run gen changed generated/ (commit the regenerated files)"; return 1; }
+  local extra; extra="$(git ls-files --others --exclude-standard -- generated)"
+  [[ -z "$extra" ]] || { echo "npm run gen created untracked files:"; echo "$extra"; return 1; }
+}
+wanted gen && check gen gen_unchanged
+wanted tsc && check tsc npx --no-install tsc -p .
+
+# ---------------------------------------------------------------- 3. TypeScript suites
+wanted ts && run_suite ts npm run --silent test:ts
+
+# ---------------------------------------------------------------- 4. compat suites
+wanted descriptors && run_suite descriptors bash test/compat/descriptors.sh
+wanted upstream && run_suite upstream bash test/compat/upstream.sh
+wanted grpcurl && run_suite grpcurl node --import tsx --test test/compat/grpcurl.test.ts
+wanted sqlite-interop && run_suite sqlite-interop bash test/compat/sqlite-interop.sh
+
+# ---------------------------------------------------------------- summary
+banner "summary"
+for r in "${ROWS[@]}"; do echo "$r"; done
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+[[ $TOTAL_FAIL -eq 0 ]]

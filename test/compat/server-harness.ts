@@ -1,0 +1,133 @@
+/**
+ * Test harness: runs our server the way a user does — the CLI with upstream's flags
+ * (`--grpc_port`, `--metadata_store_server_config_file` pointing at a text-format MetadataStoreServerConfig) —
+ * as a child process, and waits until it accepts TCP connections.
+ *
+ * The child is `node --import tsx src/cli/main.ts …` (one process, so SIGKILL really kills the server;
+ * `npx tsx` would put a wrapper process in between). MLMD_SERVER_CMD overrides the command (space-separated).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const CLI_PATH = path.join(REPO_ROOT, 'src', 'cli', 'main.ts');
+
+export function makeTempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export function writeSqliteConfig(dir: string, dbFile: string): string {
+  const cfg = path.join(dir, `server-${process.pid}-${Date.now()}.cfg`);
+  fs.writeFileSync(
+    cfg,
+    `connection_config {\n  sqlite {\n    filename_uri: ${JSON.stringify(dbFile)}\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n`,
+  );
+  return cfg;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly address: string;
+  readonly proc: ChildProcess;
+  /** What the server printed so far (stdout and stderr interleaved). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once; resolves when the process is gone. */
+  kill(): Promise<void>;
+}
+
+function serverCommand(): string[] {
+  const override = process.env.MLMD_SERVER_CMD?.trim();
+  if (override) return override.split(/\s+/);
+  return [process.execPath, '--import', 'tsx', CLI_PATH];
+}
+
+export function cliExists(): boolean {
+  return Boolean(process.env.MLMD_SERVER_CMD?.trim()) || fs.existsSync(CLI_PATH);
+}
+
+function exited(proc: ChildProcess): boolean {
+  return proc.exitCode !== null || proc.signalCode !== null;
+}
+
+async function waitGone(proc: ChildProcess): Promise<void> {
+  if (exited(proc)) return;
+  await once(proc, 'exit');
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/** Starts the CLI on `dbFile` (created if missing) and waits until the port accepts connections. */
+export async function startServer(opts: {
+  dbFile: string;
+  dir: string;
+  port?: number;
+  extraArgs?: string[];
+  timeoutMs?: number;
+}): Promise<RunningServer> {
+  const port = opts.port ?? (await freePort());
+  const cfg = writeSqliteConfig(opts.dir, opts.dbFile);
+  const [cmd, ...args] = serverCommand();
+  const proc = spawn(
+    cmd,
+    [...args, `--grpc_port=${port}`, `--metadata_store_server_config_file=${cfg}`, ...(opts.extraArgs ?? [])],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.on('error', (e) => (out += `\n[spawn error] ${e.message}\n`));
+
+  const server: RunningServer = {
+    port,
+    address: `127.0.0.1:${port}`,
+    proc,
+    output: () => out,
+    async stop(graceMs = 10_000) {
+      if (exited(proc)) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      await waitGone(proc);
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (exited(proc)) return;
+      proc.kill('SIGKILL');
+      await waitGone(proc);
+    },
+  };
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exited(proc)) {
+      throw new Error(`server exited (code ${proc.exitCode}, signal ${proc.signalCode}) before listening:\n${out}`);
+    }
+    if (await canConnect(port)) return server;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await server.kill();
+  throw new Error(`server did not listen on ${port} within ${opts.timeoutMs ?? 60_000} ms:\n${out}`);
+}
