@@ -1,9 +1,9 @@
 /**
- * The bridge from list options to the filter_query compiler (src/query/). Until the compiler lands, a non-empty
- * filter is refused with INVALID_ARGUMENT rather than silently ignored.
+ * The bridge from list options to the filter_query compiler (src/query/): the listed node kind and the
+ * transaction's dialect go in; a condition on the node table aliased `n` and its bound values come out.
  */
-import { invalidArgument } from '../errors';
 import { Dialect, SqlValue } from '../storage/database';
+import { compileFilterQuery } from '../query';
 import { NodeKindSpec } from './node-kinds';
 
 export interface CompiledFilter {
@@ -12,6 +12,6 @@ export interface CompiledFilter {
   params: SqlValue[];
 }
 
-export function compileFilter(_dialect: Dialect, _spec: NodeKindSpec, query: string): CompiledFilter {
-  throw invalidArgument(`Invalid \`filter_query\`: filter_query is not supported by this server yet: ${query}`);
+export function compileFilter(dialect: Dialect, spec: NodeKindSpec, query: string): CompiledFilter {
+  return compileFilterQuery(query, { nodeKind: spec.label, dialect, alias: 'n' });
 }
