@@ -209,14 +209,22 @@ class Parser {
     const t = this.peek();
     if (this.isOp(t, '-')) {
       this.next();
+      const lit = this.peek();
+      // A sign directly on a number is part of the literal, so -9223372036854775808 is representable.
+      if (lit.kind === 'int' || lit.kind === 'float') {
+        this.next();
+        if (lit.kind === 'float') return { kind: 'float', value: -lit.float!, start: t.start, end: lit.end };
+        return this.checkInt({ kind: 'int', value: -lit.int!, start: t.start, end: lit.end });
+      }
       const operand = this.parseUnary();
-      // Fold the sign into an integer literal so -9223372036854775808 is representable.
-      if (operand.kind === 'int') return { kind: 'int', value: -operand.value, start: t.start, end: operand.end };
-      if (operand.kind === 'float') return { kind: 'float', value: -operand.value, start: t.start, end: operand.end };
       return { kind: 'neg', operand, start: t.start, end: operand.end };
     }
     const node = this.parsePrimary();
-    if (node.kind === 'int' && node.value > INT64_MAX) {
+    return node.kind === 'int' ? this.checkInt(node) : node;
+  }
+
+  private checkInt(node: Node & { kind: 'int' }): Node {
+    if (node.value > INT64_MAX || node.value < -INT64_MAX - 1n) {
       throw syntaxError(this.query, node.start, `Invalid integer literal: ${this.query.slice(node.start, node.end)}`);
     }
     return node;

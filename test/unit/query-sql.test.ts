@@ -1,0 +1,281 @@
+/**
+ * filter_query compiler: generated SQL. Literal values (hostile ones included) only ever travel as bound
+ * parameters, so the SQL text does not depend on them and they match literally; join shape; dialect differences;
+ * literal decoding.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { Code, MlmdError } from '../../src/errors';
+import { MlmdApi } from '../../src/mlmd/api';
+import { createMlmdApi } from '../../src/mlmd/store';
+import { compileFilterQuery, NodeKind } from '../../src/query';
+import { Database } from '../../src/storage/database';
+import { openDatabase } from '../../src/storage/open';
+
+const compile = (query: string, nodeKind: NodeKind = 'Artifact', dialect: 'sqlite' | 'postgres' = 'sqlite') =>
+  compileFilterQuery(query, { nodeKind, dialect });
+
+/** Renders a string as a ZetaSQL literal with backslash escapes. */
+function literal(value: string, quote: "'" | '"' = "'"): string {
+  let out = quote;
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += '\\' + quote;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (cp < 0x20 || cp === 0x7f) out += '\\x' + cp.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + quote;
+}
+
+const HOSTILE = [
+  "'",
+  '"',
+  "''",
+  "a' OR '1'='1",
+  '" OR 1=1 --',
+  'x; DROP TABLE Artifact; --',
+  '-- comment',
+  '/* not a comment */',
+  '\\',
+  '\\\\',
+  "\\'",
+  'back\\slash\\n',
+  '%',
+  '_',
+  'a%b_c',
+  '?',
+  '??',
+  '$1',
+  '`',
+  'properties.a.int_value',
+  'contexts_a.name',
+  'state = LIVE',
+  'ünïcödé 名前 😀',
+  'tab\there',
+  'line\nbreak',
+  '\u0001\u007f',
+  '',
+  ' ',
+  'NULL',
+];
+
+describe('SQL text does not depend on literal values', () => {
+  const templates: Array<[string, NodeKind]> = [
+    ['name = $', 'Artifact'],
+    ['uri LIKE $ OR external_id != $', 'Artifact'],
+    ['properties.p.string_value IN ($, $) AND custom_properties.q.string_value NOT LIKE $', 'Execution'],
+    ['contexts_a.name = $ AND contexts_a.type = $', 'Execution'],
+    ['artifacts_x.uri = $ OR parent_contexts_y.name BETWEEN $ AND $', 'Context'],
+    ['type = $ AND name > $', 'Context'],
+  ];
+  for (const [template, kind] of templates) {
+    test(template, () => {
+      const reference = compile(template.replaceAll('$', "'x'"), kind);
+      fc.assert(
+        fc.property(fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary' })), { minLength: 6, maxLength: 6 }), fc.boolean(), (values, dq) => {
+          let i = 0;
+          const query = template.replaceAll('$', () => literal(values[i++], dq ? '"' : "'"));
+          const out = compile(query, kind);
+          assert.equal(out.where, reference.where);
+          const strings = out.params.filter((p) => typeof p === 'string');
+          const expected = reference.params.filter((p) => typeof p === 'string' && p !== 'x');
+          // the bound strings are the property names (fixed) followed by the literals, each exactly as written
+          assert.deepEqual(strings, [...expected, ...values.slice(0, strings.length - expected.length)]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
+
+  test('property names are bound values too', () => {
+    const a = compile('properties.p.int_value = 1');
+    for (const name of ["it's", 'a"b', 'name', 'int_value', 'with space', 'a;--', 'ü']) {
+      const q = /^[0-9A-Za-z_]+$/.test(name) ? `properties.${name}.int_value = 1` : `properties.\`${name}\`.int_value = 1`;
+      const b = compile(q);
+      assert.equal(b.where, a.where);
+      assert.deepEqual(b.params, [name, 1n]);
+    }
+  });
+
+  test('integers and doubles are bound', () => {
+    const a = compile('id = 1 AND properties.p.double_value > 0.5');
+    const b = compile('id = 9223372036854775807 AND properties.p.double_value > -1e300');
+    assert.equal(a.where, b.where);
+    assert.deepEqual(b.params, ['p', 9223372036854775807n, -1e300]);
+    assert.deepEqual(compile('id = -9223372036854775808').params, [-9223372036854775808n]);
+    assert.deepEqual(compile('id = 0x7FFFFFFFFFFFFFFF').params, [9223372036854775807n]);
+  });
+});
+
+describe('literal decoding', () => {
+  test('escapes, quotes, raw and triple-quoted strings', () => {
+    const value = (lit: string) => compile(`name = ${lit}`).params[0];
+    assert.equal(value(`"exe_name_with_'"`), "exe_name_with_'");
+    assert.equal(value(`'a\\'b'`), "a'b");
+    assert.equal(value(`"a\\"b"`), 'a"b');
+    assert.equal(value(`'\\\\'`), '\\');
+    assert.equal(value(`'\\n\\t\\r\\a\\b\\f\\v\\?\\\`'`), '\n\t\r\x07\b\f\v?`');
+    assert.equal(value(`'\\x41\\u00e9\\U0001F600\\101'`), 'Aé😀A');
+    assert.equal(value(`r'a\\nb'`), 'a\\nb');
+    assert.equal(value(`R"a\\"b"`), 'a\\"b');
+    assert.equal(value(`'''it's "quoted"\nover lines'''`), `it's "quoted"\nover lines`);
+    assert.equal(value(`"""a""b"""`), 'a""b');
+    assert.equal(value(`'-- not a comment'`), '-- not a comment');
+    assert.equal(value(`'/* nor this */'`), '/* nor this */');
+  });
+
+  test('numbers', () => {
+    const value = (lit: string) => compile(`properties.p.double_value = ${lit}`).params[1];
+    assert.equal(value('1.5'), 1.5);
+    assert.equal(value('.5'), 0.5);
+    assert.equal(value('1e3'), 1000);
+    assert.equal(value('2.5E-1'), 0.25);
+    assert.equal(value('-0.5'), -0.5);
+    assert.match(compile('properties.p.double_value = -(-0.5)').where, /= \(- \?\)\)/);
+    assert.equal(value('10'), 10n);
+    assert.equal(value('0x1f'), 31n);
+  });
+
+  test('comments and free whitespace', () => {
+    const a = compile('id = 1 AND name = \'x\'');
+    const b = compile('id=1 -- first\n\tAND /* second */ name\n=\r\n\'x\' # done');
+    assert.equal(a.where, b.where);
+    assert.deepEqual(a.params, b.params);
+  });
+
+  test('keywords and attribute names are case-insensitive; enum names and prefixes are not', () => {
+    assert.equal(compile('ID = 1 and Name LIKE \'a\' Or NOT TYPE_ID IN (1)').where, compile('id = 1 AND name LIKE \'a\' OR NOT type_id IN (1)').where);
+    assert.throws(() => compile('state = live'), /Unsupported enum value/);
+    assert.throws(() => compile('CONTEXTS_a.id = 1'), /Unrecognized name: CONTEXTS_a/);
+  });
+});
+
+describe('join shape', () => {
+  const joins = (q: string, kind: NodeKind = 'Artifact') => (compile(q, kind).where.match(/ JOIN /g) ?? []).length;
+
+  test('no neighbour or property: the condition applies to the outer alias', () => {
+    const out = compile("name = 'a' AND type = 't' AND state != LIVE");
+    assert.doesNotMatch(out.where, /table_0|JOIN/);
+    assert.match(out.where, /^\(\(\(n\.name = \?\)/);
+    assert.equal(compileFilterQuery('id = 1', { nodeKind: 'Context', dialect: 'sqlite', alias: 'c' }).where, '(c.id = ?)');
+  });
+
+  test('one join per alias and per property struct, in order of first appearance', () => {
+    assert.equal(joins("contexts_a.name = 'x' AND contexts_a.type = 't' OR NOT contexts_a.id = 3"), 2); // link + context
+    assert.equal(joins("contexts_a.name = 'x' AND contexts_b.name = 'y'"), 4);
+    assert.equal(joins("properties.p0.int_value = 1 OR properties.p0.string_value = '1'"), 1);
+    assert.equal(joins('properties.p0.int_value > 1 OR custom_properties.p0.int_value > 1'), 2);
+    assert.equal(joins('events_0.type = OUTPUT AND events_0.milliseconds_since_epoch = 1'), 1);
+    const out = compile('custom_properties.b.int_value = 1 AND properties.a.int_value = 2');
+    assert.match(out.where, /^n\.id IN \(SELECT table_0\.id FROM Artifact table_0 JOIN ArtifactProperty table_1 .* JOIN ArtifactProperty table_2 /);
+    assert.deepEqual(out.params, ['b', 'a', 1n, 2n]);
+    assert.match(out.where, /table_1\.is_custom_property = 1 .* table_2\.is_custom_property = 0/);
+  });
+
+  test('neighbour joins per kind', () => {
+    assert.match(compile('contexts_a.id = 1', 'Artifact').where, /JOIN Attribution link_1 ON link_1\.artifact_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/);
+    assert.match(compile('contexts_a.id = 1', 'Execution').where, /JOIN Association link_1 ON link_1\.execution_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/);
+    assert.match(compile('artifacts_a.id = 1', 'Context').where, /JOIN Attribution link_1 ON link_1\.context_id = table_0\.id JOIN Artifact table_1 ON table_1\.id = link_1\.artifact_id/);
+    assert.match(compile('executions_a.id = 1', 'Context').where, /JOIN Association link_1 ON link_1\.context_id = table_0\.id JOIN Execution table_1/);
+    assert.match(compile('parent_contexts_a.id = 1', 'Context').where, /JOIN ParentContext link_1 ON link_1\.context_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.parent_context_id/);
+    assert.match(compile('child_contexts_a.id = 1', 'Context').where, /JOIN ParentContext link_1 ON link_1\.parent_context_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/);
+    assert.match(compile('events_a.execution_id = 1', 'Artifact').where, /JOIN Event table_1 ON table_1\.artifact_id = table_0\.id/);
+    assert.match(compile('events_a.artifact_id = 1', 'Execution').where, /JOIN Event table_1 ON table_1\.execution_id = table_0\.id/);
+    // the strict superset of upstream's fields works
+    assert.match(compile("artifacts_a.external_id = 'e'", 'Context').where, /table_1\.external_id = \?/);
+    assert.match(compile('child_contexts_a.create_time_since_epoch > 1', 'Context').where, /table_1\.create_time_since_epoch > \?/);
+  });
+
+  test('enum rewrites', () => {
+    assert.deepEqual(compile('state != LIVE'), { where: '((n.state <> ?) OR (n.state IS NULL))', params: [2n] });
+    assert.deepEqual(compile('state NOT IN (DELETED, PENDING)'), { where: '((n.state NOT IN (?, ?)) OR (n.state IS NULL))', params: [4n, 1n] });
+    assert.deepEqual(compile('state IN (PENDING, LIVE)'), { where: '(n.state IN (?, ?))', params: [1n, 2n] });
+    assert.deepEqual(compile('state=PENDING'), { where: '(n.state = ?)', params: [1n] });
+    // other operators compare integers, with ordinary NULL semantics
+    assert.deepEqual(compile('state <> 2'), { where: '(n.state <> ?)', params: [2n] });
+    assert.deepEqual(compile('state > 1'), { where: '(n.state > ?)', params: [1n] });
+    assert.deepEqual(compile('last_known_state = CANCELED', 'Execution').params, [6n]);
+    assert.deepEqual(compile('events_0.type IN (INPUT, OUTPUT, DECLARED_INPUT, DECLARED_OUTPUT, INTERNAL_INPUT, INTERNAL_OUTPUT)').params, [3n, 4n, 2n, 1n, 5n, 6n]);
+  });
+});
+
+describe('PostgreSQL dialect', () => {
+  test('typed placeholders, ILIKE without escape, boolean flags, safe division, binary string order', () => {
+    const out = compile("name LIKE 'a%' AND custom_properties.p.bool_value = true AND id / 0 IS NULL AND name < 'b'", 'Artifact', 'postgres');
+    assert.match(out.where, /table_0\.name ILIKE CAST\(\? AS TEXT\) ESCAPE ''/);
+    assert.match(out.where, /table_1\.is_custom_property = TRUE/);
+    assert.match(out.where, /table_1\.bool_value = CAST\(\? AS BOOLEAN\)/);
+    assert.match(out.where, /table_0\.id \/ NULLIF\(CAST\(\? AS BIGINT\), 0\)/);
+    assert.match(out.where, /\(table_0\.name\) COLLATE "C" < CAST\(\? AS TEXT\)/);
+    assert.deepEqual(out.params, ['p', 'a%', 'true', '0', 'b']);
+  });
+});
+
+describe('hostile literals match literally in SQLite', () => {
+  let db: Database;
+  let api: MlmdApi;
+  const ids = new Map<string, bigint>();
+
+  before(async () => {
+    db = await openDatabase({ kind: 'sqlite', filenameUri: ':memory:' });
+    api = createMlmdApi(db);
+    const { typeId } = await api.putArtifactType({ artifactType: { name: 'T' } });
+    const names = HOSTILE.filter((h) => h !== '');
+    const { artifactIds } = await api.putArtifacts({
+      artifacts: names.map((name, i) => ({
+        typeId,
+        name,
+        uri: name.toUpperCase(),
+        customProperties: { [name]: { value: { $case: 'stringValue', value: name } } },
+        externalId: `ext-${i}`,
+      })),
+    });
+    names.forEach((n, i) => ids.set(n, artifactIds![i]));
+  });
+  after(() => db.close());
+
+  const list = async (filterQuery: string): Promise<bigint[]> => {
+    const out: bigint[] = [];
+    let nextPageToken: string | undefined;
+    do {
+      const r = await api.getArtifacts({ options: { filterQuery, maxResultSize: 100, nextPageToken } });
+      out.push(...(r.artifacts ?? []).map((a) => a.id!));
+      nextPageToken = r.nextPageToken;
+    } while (nextPageToken);
+    return out;
+  };
+
+  test('= with either quote, and a property of the same name', async () => {
+    for (const [name, id] of ids) {
+      assert.deepEqual(await list(`name = ${literal(name)}`), [id], name);
+      assert.deepEqual(await list(`name = ${literal(name, '"')}`), [id], name);
+      const prop = name.includes('`') ? undefined : `custom_properties.\`${name}\`.string_value = ${literal(name)}`;
+      if (prop) assert.deepEqual(await list(prop), [id], name);
+    }
+  });
+
+  test('LIKE: % and _ are wildcards, ASCII case-insensitive, and backslash is an ordinary character', async () => {
+    assert.deepEqual(await list(`name LIKE '\\\\'`), [ids.get('\\')]);
+    assert.deepEqual(await list(`name LIKE '\\\\\\\\'`), [ids.get('\\\\')]);
+    assert.deepEqual(await list(`name LIKE '%'`), [...ids.values()]);
+    assert.deepEqual(await list(`name LIKE '_'`).then((r) => r.length), [...ids.keys()].filter((k) => [...k].length === 1).length);
+    assert.deepEqual(await list(`name LIKE 'a%b_c'`), [ids.get('a%b_c')]);
+    assert.deepEqual(await list(`uri LIKE 'A%B_C'`), [ids.get('a%b_c')]);
+    assert.deepEqual(await list(`uri LIKE 'a%b_c'`), [ids.get('a%b_c')]);
+    assert.deepEqual(await list(`name LIKE '%DROP TABLE%'`), [ids.get('x; DROP TABLE Artifact; --')]);
+    assert.deepEqual(await list(`name LIKE 'ünïcödé%'`), [ids.get('ünïcödé 名前 😀')]);
+    assert.deepEqual(await list(`name LIKE '%😀'`), [ids.get('ünïcödé 名前 😀')]);
+  });
+
+  test('the store is intact afterwards', async () => {
+    assert.equal((await list('id > 0')).length, ids.size);
+  });
+
+  test('a bad filter through the API is INVALID_ARGUMENT', async () => {
+    await assert.rejects(list('invalid syntax'), (e: unknown) => e instanceof MlmdError && e.code === Code.INVALID_ARGUMENT);
+  });
+});
