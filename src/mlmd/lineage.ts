@@ -1,4 +1,11 @@
+/**
+ * The composite writes and lineage reads: PutExecution, PutLineageSubgraph, GetLineageGraph, GetLineageSubgraph.
+ * Each lives in its own module; this table binds them to one transaction per RPC.
+ */
 import { unimplemented } from '../errors';
+import { getLineageGraph } from './lineage-graph';
+import { putExecution } from './put-execution';
+import { putLineageSubgraph } from './put-lineage-subgraph';
 import { read, RpcTable, write } from './rpc';
 
 type LineageRpc =
@@ -8,8 +15,10 @@ type LineageRpc =
   | 'getLineageSubgraph';
 
 export const lineageRpcs: RpcTable<LineageRpc> = {
-  putExecution: write(async () => { throw unimplemented('putExecution is not implemented yet'); }),
-  putLineageSubgraph: write(async () => { throw unimplemented('putLineageSubgraph is not implemented yet'); }),
-  getLineageGraph: read(async () => { throw unimplemented('getLineageGraph is not implemented yet'); }),
-  getLineageSubgraph: read(async () => { throw unimplemented('getLineageSubgraph is not implemented yet'); }),
+  putExecution: write((tx, r) => putExecution(tx, r)),
+  putLineageSubgraph: write((tx, r) => putLineageSubgraph(tx, r)),
+  getLineageGraph: read(async (tx, r) => ({ subgraph: await getLineageGraph(tx, r.options) })),
+  getLineageSubgraph: read(async () => {
+    throw unimplemented('GetLineageSubgraph is not implemented yet (needs filter_query)');
+  }),
 };

@@ -1,0 +1,119 @@
+/**
+ * PutLineageSubgraph: executions, artifacts and contexts plus the events between them (edges given by index into
+ * the request's lists, by id, or both), written in one transaction in MLMD's order: edges and node types are
+ * validated first, then contexts, artifacts and executions are written, every context is linked to every written
+ * execution and artifact, and the events go in last.
+ *
+ * Deviation from MLMD: an edge that names a node only by id must name a stored node (INVALID_ARGUMENT "No artifact
+ * with the given id N" / "No execution ..."); MLMD stores an event pointing at nothing.
+ */
+import { Event } from '../../generated/ml_metadata/proto/metadata_store';
+import {
+  PutLineageSubgraphRequest,
+  PutLineageSubgraphRequest_EventEdge as EventEdge,
+  PutLineageSubgraphResponse,
+} from '../../generated/ml_metadata/proto/metadata_store_service';
+import { invalidArgument, notFound, outOfRange } from '../errors';
+import { Tx } from '../storage/database';
+import { idSet, textSet } from '../storage/sql';
+import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
+import { NodeSequenceWriter, writeContexts } from './put-node-sequence';
+import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
+
+export async function putLineageSubgraph(tx: Tx, request: PutLineageSubgraphRequest): Promise<PutLineageSubgraphResponse> {
+  const executions = request.executions ?? [];
+  const artifacts = request.artifacts ?? [];
+  const contexts = request.contexts ?? [];
+  const edges = request.eventEdges ?? [];
+  const options = request.options ?? {};
+
+  edges.forEach((edge, i) => validateEdge(edge, i, executions, artifacts));
+  await validateTypes(tx, ARTIFACT, artifacts);
+  await validateTypes(tx, EXECUTION, executions);
+  await validateTypes(tx, CONTEXT, contexts);
+
+  const contextIds = await writeContexts(tx, contexts, {
+    reuseIfAlreadyExist: options.reuseContextIfAlreadyExist ?? false,
+    forceReuse: false,
+  });
+
+  // Reuse by external id is decided by one lookup before any artifact is written: unlike PutExecution, two new
+  // artifacts sharing a new external_id are not collapsed (the second insert answers ALREADY_EXISTS).
+  const reused = options.reuseArtifactIfAlreadyExistByExternalId ? await artifactsByExternalId(tx, artifacts) : new Map<string, bigint>();
+  const resolvedArtifacts = artifacts.map((a): AnyNode => {
+    const found = a.id === undefined && a.externalId ? reused.get(a.externalId) : undefined;
+    return found === undefined ? a : { ...a, id: found };
+  });
+  const artifactIds = await writeAll(tx, ARTIFACT, resolvedArtifacts);
+  const executionIds = await writeAll(tx, EXECUTION, executions);
+
+  await insertAssociations(tx, contextIds.flatMap((contextId) => executionIds.map((executionId) => ({ contextId, executionId }))));
+  await insertAttributions(tx, contextIds.flatMap((contextId) => artifactIds.map((artifactId) => ({ contextId, artifactId }))));
+
+  const events = edges.map((edge): Event => ({
+    ...edge.event!,
+    executionId: edge.executionIndex !== undefined ? executionIds[edge.executionIndex] : edge.event!.executionId,
+    artifactId: edge.artifactIndex !== undefined ? artifactIds[edge.artifactIndex] : edge.event!.artifactId,
+  }));
+  // Nodes written above exist; only edges that name other nodes by id need the existence check.
+  const written = { artifacts: new Set(artifactIds), executions: new Set(executionIds) };
+  const checkNodesExist = events.some((e) => !written.artifacts.has(e.artifactId!) || !written.executions.has(e.executionId!));
+  await insertEvents(tx, events, { checkNodesExist });
+
+  return { executionIds, artifactIds, contextIds };
+}
+
+/** One edge's references, checked against the request's lists before anything is written. */
+function validateEdge(edge: EventEdge, i: number, executions: readonly AnyNode[], artifacts: readonly AnyNode[]): void {
+  const event = edge.event;
+  if (!event) throw invalidArgument(`Event edge ${i} has no event`);
+  const sides = [
+    { label: 'execution', index: edge.executionIndex, id: event.executionId, nodes: executions },
+    { label: 'artifact', index: edge.artifactIndex, id: event.artifactId, nodes: artifacts },
+  ];
+  for (const side of sides) {
+    if (side.index === undefined) {
+      if (side.id === undefined) throw invalidArgument(`Event edge ${i} has neither a ${side.label}_index nor an event.${side.label}_id`);
+      continue;
+    }
+    if (side.index < 0 || side.index >= side.nodes.length) {
+      throw outOfRange(`Event edge ${i} has ${side.label}_index ${side.index} outside [0, ${side.nodes.length})`);
+    }
+    if (side.id === undefined) continue;
+    const node = side.nodes[side.index];
+    if (node.id === undefined) {
+      throw invalidArgument(`Missing ${side.label} ID: event edge ${i} names event.${side.label}_id ${side.id}, but the ${side.label} at index ${side.index} has no id`);
+    }
+    if (node.id !== side.id) {
+      throw invalidArgument(`${side.label === 'execution' ? 'Execution' : 'Artifact'} ID mismatch: event edge ${i} names ${side.id}, the ${side.label} at index ${side.index} has id ${node.id}`);
+    }
+  }
+}
+
+/** Every node needs a type_id (even with an id), and every type_id must be a stored type of the kind. */
+async function validateTypes(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<void> {
+  if (nodes.length === 0) return;
+  if (nodes.some((n) => n.typeId === undefined)) throw invalidArgument(`Type id is missing. Every ${spec.label} must have a type_id.`);
+  const typeIds = [...new Set(nodes.map((n) => n.typeId!))];
+  const set = idSet(tx.dialect, typeIds);
+  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM Type WHERE type_kind = ? AND id IN (${set.sql})`, [spec.typeKind.kind, set.param]);
+  const found = new Set(rows.map((r) => r.id));
+  const missing = typeIds.filter((id) => !found.has(id));
+  if (missing.length > 0) throw notFound(`Results missing for ids: {${missing.join(', ')}} of ${spec.label} types`);
+}
+
+/** Stored artifacts by external_id, for the id-less artifacts that carry one; one query. */
+async function artifactsByExternalId(tx: Tx, artifacts: readonly AnyNode[]): Promise<Map<string, bigint>> {
+  const wanted = [...new Set(artifacts.filter((a) => a.id === undefined && a.externalId).map((a) => a.externalId!))];
+  if (wanted.length === 0) return new Map();
+  const set = textSet(tx.dialect, wanted);
+  const rows = await tx.all<{ id: bigint; external_id: string }>(`SELECT id, external_id FROM Artifact WHERE external_id IN (${set.sql})`, [set.param]);
+  return new Map(rows.map((r) => [r.external_id, r.id]));
+}
+
+async function writeAll(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<bigint[]> {
+  const writer = await NodeSequenceWriter.prepare(tx, spec, nodes);
+  const ids: bigint[] = [];
+  for (const node of nodes) ids.push(await writer.upsert(node));
+  return ids;
+}

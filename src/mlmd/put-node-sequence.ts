@@ -1,0 +1,136 @@
+/**
+ * Node writes inside the composite RPCs (PutExecution, PutLineageSubgraph), where nodes are written one after the
+ * other and a later node may target a row an earlier one just wrote (an artifact collapsing onto a new artifact with
+ * the same external_id, a context reused by name, the same id twice). MLMD reloads each node before updating it; we
+ * keep NodeWriter's batch preparation (types and stored nodes in a few queries) and prepare afresh only for a node
+ * whose snapshot would be stale, so a request is a handful of queries unless it actually targets a row twice.
+ */
+import { Context } from '../../generated/ml_metadata/proto/metadata_store';
+import { aborted, Code, invalidArgument, MlmdError, notFound } from '../errors';
+import { Tx } from '../storage/database';
+import { idSet, textSet } from '../storage/sql';
+import { AnyNode, CONTEXT, NodeKindSpec } from './node-kinds';
+import { NodeWriter, UpsertOptions } from './node-store';
+
+export class NodeSequenceWriter {
+  private main?: NodeWriter;
+  /** Ids whose stored state the main writer loaded. */
+  private readonly covered = new Set<bigint>();
+  /** Ids written through this sequence: the main writer's snapshot of them is out of date. */
+  private readonly written = new Set<bigint>();
+
+  private constructor(
+    private readonly tx: Tx,
+    private readonly spec: NodeKindSpec,
+  ) {}
+
+  /** Prepares for `nodes` (ids as far as they are known now; later changes are handled by `upsert`). */
+  static async prepare(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<NodeSequenceWriter> {
+    const sequence = new NodeSequenceWriter(tx, spec);
+    if (nodes.length > 0) {
+      sequence.main = await NodeWriter.prepare(tx, spec, nodes);
+      for (const n of nodes) if (n.id !== undefined) sequence.covered.add(n.id);
+    }
+    return sequence;
+  }
+
+  /** Inserts (no id) or updates with an empty mask (full replace); returns the id. */
+  async upsert(node: AnyNode, options: UpsertOptions = {}): Promise<bigint> {
+    const stale = node.id !== undefined && (!this.covered.has(node.id) || this.written.has(node.id));
+    const writer = stale || !this.main ? await NodeWriter.prepare(this.tx, this.spec, [node]) : this.main;
+    const id = await writer.upsert(node, options);
+    this.written.add(id);
+    return id;
+  }
+}
+
+export interface ContextWriteOptions {
+  /** A context without id whose (type_id, name) is stored is reused as is (not updated). */
+  reuseIfAlreadyExist: boolean;
+  /** PutExecution only: a context with an id is only checked for existence (NOT_FOUND), never updated. */
+  forceReuse: boolean;
+}
+
+const contextKey = (typeId: bigint, name: string) => `${typeId}\u0000${name}`;
+
+/**
+ * Writes the contexts of PutExecution / PutLineageSubgraph in request order and returns their ids, index-aligned.
+ *
+ * The stored contexts the reuse options can hit are found with one query each up front; a map of (type_id, name)
+ * -> id is then kept current as contexts are written, so a context repeated within the request is reused exactly as
+ * MLMD's per-context lookup would reuse it.
+ */
+export async function writeContexts(tx: Tx, contexts: readonly Context[], options: ContextWriteOptions): Promise<bigint[]> {
+  if (contexts.length === 0) return [];
+
+  // Existence of the contexts that are only referenced (force_reuse_context).
+  const referenced = options.forceReuse ? contexts.filter((c) => c.id !== undefined).map((c) => c.id!) : [];
+  const existing = new Set<bigint>();
+  if (referenced.length > 0) {
+    const set = idSet(tx.dialect, [...new Set(referenced)]);
+    for (const r of await tx.all<{ id: bigint }>(`SELECT id FROM Context WHERE id IN (${set.sql})`, [set.param])) existing.add(r.id);
+  }
+
+  // Stored contexts that reuse-by-name could hit: candidates by type and by name, matched exactly below.
+  const byName = new Map<string, bigint>();
+  const nameOf = new Map<bigint, string>();
+  const reusable = options.reuseIfAlreadyExist
+    ? contexts.filter((c) => c.id === undefined && c.typeId !== undefined && c.name !== undefined)
+    : [];
+  if (reusable.length > 0) {
+    const types = idSet(tx.dialect, [...new Set(reusable.map((c) => c.typeId!))]);
+    const names = textSet(tx.dialect, [...new Set(reusable.map((c) => c.name!))]);
+    const wanted = new Set(reusable.map((c) => contextKey(c.typeId!, c.name!)));
+    const rows = await tx.all<{ id: bigint; type_id: bigint; name: string }>(
+      `SELECT id, type_id, name FROM Context WHERE type_id IN (${types.sql}) AND name IN (${names.sql})`,
+      [types.param, names.param],
+    );
+    for (const r of rows) {
+      const key = contextKey(r.type_id, r.name);
+      if (!wanted.has(key)) continue;
+      byName.set(key, r.id);
+      nameOf.set(r.id, key);
+    }
+  }
+
+  const writer = await NodeSequenceWriter.prepare(
+    tx,
+    CONTEXT,
+    contexts.filter((c) => !(options.forceReuse && c.id !== undefined)),
+  );
+  const ids: bigint[] = [];
+  for (const context of contexts) {
+    if (context.id !== undefined && options.forceReuse) {
+      if (!existing.has(context.id)) throw notFound(`Cannot reuse context: Results missing for ids: {${context.id}}`);
+      ids.push(context.id);
+      continue;
+    }
+    // Required even for contexts that carry an id.
+    if (context.typeId === undefined) throw invalidArgument('Context is missing a type_id');
+    if (context.name === undefined) throw invalidArgument('Context is missing a name');
+    const key = contextKey(context.typeId, context.name);
+    if (options.reuseIfAlreadyExist && context.id === undefined && byName.has(key)) {
+      ids.push(byName.get(key)!);
+      continue;
+    }
+    let id: bigint;
+    try {
+      id = await writer.upsert(context);
+    } catch (e) {
+      if (options.reuseIfAlreadyExist && context.id === undefined && e instanceof MlmdError && e.code === Code.ALREADY_EXISTS) {
+        // Not found by name a moment ago, yet the insert collided: another writer created it. The client retries.
+        throw aborted(
+          `Concurrent creation of the same context at the first time. Retry can reuse the stored context: ${e.message}`,
+        );
+      }
+      throw e;
+    }
+    // A full-replace update may have renamed a stored context: keep the lookup map exact.
+    const previous = nameOf.get(id);
+    if (previous !== undefined && byName.get(previous) === id) byName.delete(previous);
+    byName.set(key, id);
+    nameOf.set(id, key);
+    ids.push(id);
+  }
+  return ids;
+}
