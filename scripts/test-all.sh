@@ -3,9 +3,9 @@
 #   1. scripts/setup-test-env.sh  (.venv with ml-metadata 1.17.1 + pytest, .tools/grpcurl)
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
-#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop
+#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options
 # A suite that cannot run (exit 77: no python, no grpcurl, no CLI...) is a failure when CI=true, a skip otherwise.
-# ONLY="gen tsc ts descriptors upstream grpcurl sqlite-interop" runs a subset (names separated by spaces).
+# ONLY="gen tsc ts descriptors upstream grpcurl sqlite-interop client-options" runs a subset (names separated by spaces).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -89,6 +89,7 @@ wanted descriptors && run_suite descriptors bash test/compat/descriptors.sh
 wanted upstream && run_suite upstream bash test/compat/upstream.sh
 wanted grpcurl && run_suite grpcurl node --import tsx --test test/compat/grpcurl.test.ts
 wanted sqlite-interop && run_suite sqlite-interop bash test/compat/sqlite-interop.sh
+wanted client-options && run_suite client-options bash test/compat/pytest-suite.sh test/compat/test_client_options.py
 
 # ---------------------------------------------------------------- summary
 banner "summary"
