@@ -1,6 +1,6 @@
 /**
  * Semantics of the composite writes and lineage reads, called on the domain directly (no gRPC): PutExecution,
- * PutLineageSubgraph, GetLineageGraph, and GetLineageSubgraph's placeholder.
+ * PutLineageSubgraph and GetLineageGraph (GetLineageSubgraph has its own module and tests).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -673,12 +673,5 @@ describe('an empty store', () => {
   before(freshStore);
   test('GetLineageGraph answers NOT_FOUND when no artifact matches', async () => {
     await rejects(api.getLineageGraph({ options: { queryNodes: { $case: 'artifactsOptions', value: {} } } }), Code.NOT_FOUND);
-  });
-  test('GetLineageSubgraph is not implemented yet', async () => {
-    await rejects(
-      api.getLineageSubgraph({ lineageSubgraphQueryOptions: { startingNodes: { $case: 'startingArtifacts', value: { filterQuery: 'id = 1' } } } }),
-      Code.UNIMPLEMENTED,
-      'needs filter_query',
-    );
   });
 });
