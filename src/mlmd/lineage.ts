@@ -2,8 +2,8 @@
  * The composite writes and lineage reads: PutExecution, PutLineageSubgraph, GetLineageGraph, GetLineageSubgraph.
  * Each lives in its own module; this table binds them to one transaction per RPC.
  */
-import { unimplemented } from '../errors';
 import { getLineageGraph } from './lineage-graph';
+import { getLineageSubgraph } from './lineage-subgraph';
 import { putExecution } from './put-execution';
 import { putLineageSubgraph } from './put-lineage-subgraph';
 import { read, RpcTable, write } from './rpc';
@@ -18,7 +18,7 @@ export const lineageRpcs: RpcTable<LineageRpc> = {
   putExecution: write((tx, r) => putExecution(tx, r)),
   putLineageSubgraph: write((tx, r) => putLineageSubgraph(tx, r)),
   getLineageGraph: read(async (tx, r) => ({ subgraph: await getLineageGraph(tx, r.options) })),
-  getLineageSubgraph: read(async () => {
-    throw unimplemented('GetLineageSubgraph is not implemented yet (needs filter_query)');
-  }),
+  getLineageSubgraph: read(async (tx, r) => ({
+    lineageSubgraph: await getLineageSubgraph(tx, r.lineageSubgraphQueryOptions, r.readMask),
+  })),
 };

@@ -3,13 +3,14 @@
  * (context <-> execution) and parent contexts (context -> context), with their writes and reads.
  */
 import { Context } from '../../generated/ml_metadata/proto/metadata_store';
-import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors';
+import { alreadyExists, invalidArgument, notFound } from '../errors';
 import { Tx, UniqueViolation } from '../storage/database';
 import { idSet } from '../storage/sql';
 import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
 import { listNodes } from './listing';
 import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
 import { loadNodes } from './node-store';
+import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
 import { read, RpcTable, write } from './rpc';
 
 /** Contexts linked to a node through Attribution or Association; MLMD answers NOT_FOUND when there are none. */
@@ -86,6 +87,38 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
   }
 }
 
+/** Ids among `ids` that exist in `table`: one query for the whole request. */
+async function existing(tx: Tx, table: string, ids: readonly bigint[]): Promise<Set<bigint>> {
+  if (ids.length === 0) return new Set();
+  const set = idSet(tx.dialect, [...new Set(ids)]);
+  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql})`, [set.param]);
+  return new Set(rows.map((r) => r.id));
+}
+
+interface LinkRequest {
+  attributions?: Array<{ contextId?: bigint; artifactId?: bigint }>;
+  associations?: Array<{ contextId?: bigint; executionId?: bigint }>;
+}
+
+/** Validates every link in MLMD's order (attributions first) before writing any; duplicates are accepted. */
+async function putAttributionsAndAssociations(tx: Tx, r: LinkRequest): Promise<void> {
+  const attributions = r.attributions ?? [];
+  const associations = r.associations ?? [];
+  const contexts = await existing(tx, 'Context', [...attributions, ...associations].flatMap((l) => (l.contextId === undefined ? [] : [l.contextId])));
+  const artifacts = await existing(tx, 'Artifact', attributions.flatMap((l) => (l.artifactId === undefined ? [] : [l.artifactId])));
+  const executions = await existing(tx, 'Execution', associations.flatMap((l) => (l.executionId === undefined ? [] : [l.executionId])));
+  const check = (contextId: bigint | undefined, nodeId: bigint | undefined, node: 'artifact' | 'execution', known: Set<bigint>) => {
+    if (contextId === undefined) throw invalidArgument('No context id is specified.');
+    if (nodeId === undefined) throw invalidArgument(`No ${node} id is specified.`);
+    if (!contexts.has(contextId)) throw invalidArgument(`Context id not found: ${contextId}`);
+    if (!known.has(nodeId)) throw invalidArgument(`${node === 'artifact' ? 'Artifact' : 'Execution'} id not found: ${nodeId}`);
+  };
+  for (const a of attributions) check(a.contextId, a.artifactId, 'artifact', artifacts);
+  for (const a of associations) check(a.contextId, a.executionId, 'execution', executions);
+  await insertAttributions(tx, attributions.map((a) => ({ contextId: a.contextId!, artifactId: a.artifactId! })));
+  await insertAssociations(tx, associations.map((a) => ({ contextId: a.contextId!, executionId: a.executionId! })));
+}
+
 type LinksRpc =
   | 'putEvents' | 'getEventsByExecutionIDs' | 'getEventsByArtifactIDs'
   | 'putAttributionsAndAssociations' | 'putParentContexts'
@@ -95,11 +128,13 @@ type LinksRpc =
   | 'getArtifactsByContext' | 'getExecutionsByContext';
 
 export const linkRpcs: RpcTable<LinksRpc> = {
-  putEvents: write(async () => {
-    throw unimplemented('putEvents is not implemented yet');
+  putEvents: write(async (tx, r) => {
+    await insertEvents(tx, r.events ?? [], { checkNodesExist: true });
+    return {};
   }),
-  putAttributionsAndAssociations: write(async () => {
-    throw unimplemented('putAttributionsAndAssociations is not implemented yet');
+  putAttributionsAndAssociations: write(async (tx, r) => {
+    await putAttributionsAndAssociations(tx, r);
+    return {};
   }),
   getEventsByExecutionIDs: read(async (tx, r) => ({ events: await eventsOfExecutions(tx, r.executionIds ?? []) })),
   getEventsByArtifactIDs: read(async (tx, r) => ({ events: await eventsOfArtifacts(tx, r.artifactIds ?? []) })),

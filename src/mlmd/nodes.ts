@@ -118,7 +118,8 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
 
   getArtifactsByUri: read(async (tx, r) => {
     // Field 1 was the singular `uri` of old clients; silently ignoring it would return everything's opposite.
-    if (r._unknownFields?.[1]) {
+    // ts-proto keys unknown fields by their whole tag (field number << 3 | wire type).
+    if (Object.keys(r._unknownFields ?? {}).some((tag) => Number(tag) >> 3 === 1)) {
       throw invalidArgument('The request contains deprecated field `uri`. Please upgrade the client library version above 0.21.0. GetArtifactsByURIRequest.uris should be used instead.');
     }
     const uris = [...new Set(r.uris ?? [])];

@@ -2,7 +2,8 @@
  * What the server hosts, described uniformly so that another API (e.g. a future cmf.v1.CmfService) is added by
  * appending one registration: the grpc-js definition and handlers, plus the .proto that reflection describes.
  */
-import type { ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
+import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
 import type { MlmdApi, MlmdRpcName } from '../mlmd/api';
 import { MLMD_SERVICE_PROTO, type ProtoSource } from './protos';
@@ -30,6 +31,41 @@ export function unaryHandler<Req, Res>(fn: (request: Req) => Promise<Res>): hand
   };
 }
 
+/**
+ * ts-proto's decoder stops quietly at an end-group tag or tag 0 and returns what it has, so garbage could be read as
+ * an empty request (GetArtifacts would then list everything). Before decoding, walk the top-level fields: every tag
+ * must be valid and every field must end inside the message, to its last byte.
+ */
+export function checkWellFormed(bytes: Uint8Array): void {
+  const reader = new BinaryReader(bytes);
+  try {
+    while (reader.pos < bytes.length) {
+      const tag = reader.uint32();
+      const wireType = tag & 7;
+      if (tag >>> 3 === 0 || wireType === 4 || wireType > 5) throw new Error(`invalid tag ${tag}`);
+      reader.skip(wireType, tag >>> 3);
+    }
+  } catch (e) {
+    throw new Error(`malformed request: ${(e as Error).message}`);
+  }
+  if (reader.pos !== bytes.length) throw new Error('malformed request: a field runs past the end of the message');
+}
+
+/** The service definition with every request checked for well-formedness before it is decoded. */
+function withStrictRequests(definition: ServiceDefinition): ServiceDefinition {
+  const strict: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    strict[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        checkWellFormed(bytes);
+        return method.requestDeserialize(bytes);
+      },
+    };
+  }
+  return strict as ServiceDefinition;
+}
+
 export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
 
 /** Every MetadataStoreService method, bound generically to the domain function of the same key. */
@@ -43,7 +79,7 @@ export function mlmdServiceRegistration(api: MlmdApi): ServiceRegistration {
   }
   return {
     name: MLMD_SERVICE_NAME,
-    definition: MetadataStoreServiceService,
+    definition: withStrictRequests(MetadataStoreServiceService),
     implementation,
     proto: MLMD_SERVICE_PROTO,
   };
