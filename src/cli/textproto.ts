@@ -341,7 +341,8 @@ class Parser {
       }
       case 'float':
       case 'double': {
-        const text = t.text.replace(/[fF]$/, '');
+        // A trailing f/F (as in 1.5f) is allowed on numbers, not on the inf/nan words.
+        const text = t.kind === 'number' ? t.text.replace(/[fF]$/, '') : t.text;
         let value: number | undefined;
         if (/^(inf|infinity)$/i.test(text)) value = Infinity;
         else if (/^nan$/i.test(text)) value = NaN;

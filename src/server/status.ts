@@ -11,11 +11,21 @@ export interface StatusObject {
   details: string;
 }
 
+/**
+ * The status message travels in an HTTP/2 trailer, and clients refuse (grpc-js: hang up on) trailers beyond a few
+ * KiB. Domain messages can echo request values of any size (e.g. a 5 MB external id), so long ones are cut.
+ */
+export const MAX_DETAILS_CHARS = 2000;
+
+function clip(message: string): string {
+  return message.length <= MAX_DETAILS_CHARS ? message : `${message.slice(0, MAX_DETAILS_CHARS)}... (truncated)`;
+}
+
 /** Messages of unexpected errors already written to stderr, so a failure that repeats on every call logs once. */
 const logged = new Set<string>();
 
 export function toGrpcStatus(error: unknown): StatusObject {
-  if (error instanceof MlmdError) return { code: error.code as number as GrpcStatus, details: error.message };
+  if (error instanceof MlmdError) return { code: error.code as number as GrpcStatus, details: clip(error.message) };
   const message = error instanceof Error ? error.message : String(error);
   // UniqueViolation lands here on purpose: where MLMD maps it to ALREADY_EXISTS the domain has already done so;
   // one reaching this point is an internal inconsistency. Any other Error is unexpected and deserves a stack trace.
@@ -23,9 +33,9 @@ export function toGrpcStatus(error: unknown): StatusObject {
   if (!logged.has(key)) {
     logged.add(key);
     const detail = error instanceof Error && error.name !== 'UniqueViolation' ? (error.stack ?? key) : key;
-    process.stderr.write(`cmf-mlmd: unexpected error turned into INTERNAL: ${detail}\n`);
+    process.stderr.write(`cmf-mlmd: unexpected error turned into INTERNAL: ${clip(detail)}\n`);
   }
-  return { code: GrpcStatus.INTERNAL, details: message };
+  return { code: GrpcStatus.INTERNAL, details: clip(message) };
 }
 
 /** The error object grpc-js's unary callback expects. */

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildServerPlan, ConfigError, DEFAULT_SQLITE_FILE, MYSQL_UNSUPPORTED } from '../../src/cli/config';
+import { parseChannelArguments, parseFlags, UsageError } from '../../src/cli/flags';
+
+test('gflags syntax: =value, separate value, bare bool, --nobool, single dash', () => {
+  assert.deepEqual(parseFlags(['--grpc_port=9090', '--db', 'x.db', '--enable_database_upgrade', '-host=::1']), {
+    grpc_port: 9090,
+    db: 'x.db',
+    enable_database_upgrade: true,
+    host: '::1',
+  });
+  assert.deepEqual(parseFlags(['--noenable_database_upgrade']), { enable_database_upgrade: false });
+  assert.deepEqual(parseFlags(['--enable_database_upgrade=false']), { enable_database_upgrade: false });
+  assert.deepEqual(parseFlags(['--metadata_store_server_config_file=']), { metadata_store_server_config_file: '' });
+});
+
+test('flag mistakes are usage errors', () => {
+  assert.throws(() => parseFlags(['--bogus=1']), (e: unknown) => e instanceof UsageError && /unknown flag --bogus/.test(e.message));
+  assert.throws(() => parseFlags(['--grpc_port=abc']), UsageError);
+  assert.throws(() => parseFlags(['--grpc_port']), /needs a value/);
+  assert.throws(() => parseFlags(['--enable_database_upgrade=maybe']), UsageError);
+  assert.throws(() => parseFlags(['positional']), UsageError);
+  assert.throws(() => parseFlags(['--nogrpc_port']), /unknown flag/);
+});
+
+test('channel arguments: integers become numbers, empty items skipped, missing = rejected', () => {
+  assert.deepEqual(parseChannelArguments('grpc.max_connection_age_ms=2000,,grpc.max_receive_message_length=-1,x=abc'), {
+    'grpc.max_connection_age_ms': 2000,
+    'grpc.max_receive_message_length': -1,
+    x: 'abc',
+  });
+  assert.throws(() => parseChannelArguments('grpc.keepalive_time_ms'), /not key=value/);
+});
+
+const noFile = (): string => {
+  throw new Error('ENOENT');
+};
+
+test('no configuration serves the embedded SQLite file', () => {
+  const plan = buildServerPlan({}, noFile);
+  assert.deepEqual(plan.backend, { kind: 'sqlite', filenameUri: DEFAULT_SQLITE_FILE });
+  assert.equal(plan.port, 8080);
+  assert.equal(plan.host, '0.0.0.0');
+  assert.deepEqual(plan.migration, { enableUpgradeMigration: false, downgradeToSchemaVersion: -1 });
+  // The Docker entrypoint passes an empty config path: same as none.
+  assert.equal(buildServerPlan({ metadata_store_server_config_file: '' }, noFile).backend.kind, 'sqlite');
+});
+
+test('config file: sqlite modes, fake_database, migration options and ssl come from the file', () => {
+  const files: Record<string, string> = {
+    ro: 'connection_config { sqlite { filename_uri: "/d/m" connection_mode: READONLY } }',
+    rw: 'connection_config { sqlite { filename_uri: "/d/m" connection_mode: READWRITE } }',
+    fake: 'connection_config { fake_database {} } migration_options { downgrade_to_schema_version: 7 }',
+    tls: 'connection_config { sqlite { } } ssl_config { server_key: "k" client_verify: true }',
+  };
+  const read = (p: string): string => files[p];
+  const plan = (p: string) => buildServerPlan({ metadata_store_server_config_file: p, enable_database_upgrade: true }, read);
+  assert.deepEqual(plan('ro').backend, { kind: 'sqlite', filenameUri: '/d/m', readonly: true, mustExist: true });
+  assert.deepEqual(plan('rw').backend, { kind: 'sqlite', filenameUri: '/d/m', mustExist: true });
+  assert.deepEqual(plan('fake').backend, { kind: 'sqlite', filenameUri: ':memory:' });
+  assert.equal(plan('fake').migration.downgradeToSchemaVersion, 7);
+  assert.equal(plan('fake').migration.enableUpgradeMigration, false, 'migration flags do not apply with a config file');
+  assert.match(plan('fake').warnings.join(), /migration flags are ignored/);
+  assert.deepEqual(plan('tls').backend, { kind: 'sqlite', filenameUri: ':memory:' });
+  assert.equal(plan('tls').tls?.clientVerify, true);
+});
+
+test('configuration errors', () => {
+  const err = (flags: Parameters<typeof buildServerPlan>[0], re: RegExp) =>
+    assert.throws(() => buildServerPlan(flags, noFile), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+  err({ grpc_port: 0 }, /--grpc_port/);
+  err({ grpc_port: -5 }, /--grpc_port/);
+  err({ mysql_config_host: 'db' }, new RegExp(MYSQL_UNSUPPORTED));
+  err({ mysql_config_user: 'root' }, /MySQL is not supported/);
+  err({ metadata_source_config_type: 'mysql' }, /MySQL is not supported/);
+  err({ enable_database_upgrade: true, downgrade_db_schema_version: 3 }, /cannot be used together/);
+  err({ metadata_source_config_type: 'config_file' }, /needs --metadata_store_server_config_file/);
+  err({ metadata_store_server_config_file: '/nope' }, /cannot read config file/);
+  err({ db: 'x', metadata_store_server_config_file: '/c' }, /--db cannot be combined/);
+  err({ metadata_source_config_type: 'postgresql', postgres_config_host: 'h' }, /postgres_config_port is required/);
+  err({ metadata_source_config_type: 'postgresql', postgres_config_host: 'h', postgres_config_hostaddr: '1.2.3.4' }, /exactly one/);
+  assert.throws(() => buildServerPlan({ metadata_source_config_type: 'oracle' }), UsageError);
+  assert.throws(
+    () => buildServerPlan({ metadata_store_server_config_file: 'c' }, () => 'connection_config { sqlit {} }'),
+    /cannot parse config file c: line 1, column 21: unknown field "sqlit"/,
+  );
+});
+
+test('postgresql flags are kept in the plan', () => {
+  const plan = buildServerPlan({
+    metadata_source_config_type: 'postgresql',
+    postgres_config_host: 'pg',
+    postgres_config_port: '5432',
+    postgres_config_user: 'u',
+    postgres_config_dbname: 'mlmd',
+    postgres_config_sslmode: 'require',
+    enable_database_upgrade: true,
+  });
+  assert.equal(plan.backend.kind, 'postgresql');
+  assert.equal(plan.backend.kind === 'postgresql' && plan.backend.config.ssloption?.sslmode, 'require');
+  assert.equal(plan.migration.enableUpgradeMigration, true);
+});
