@@ -5,6 +5,7 @@
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options
 # A suite that cannot run (exit 77: no python, no grpcurl, no CLI...) is a failure when CI=true, a skip otherwise.
+# SUITE_TIME_LIMIT=SECONDS overrides every suite's time limit.
 # ONLY="gen tsc ts descriptors upstream grpcurl sqlite-interop client-options" runs a subset (names separated by spaces).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,12 +37,18 @@ counts_of() {
   [[ -n "$p" && -n "$f" ]] && echo "$p $((f + ${c:-0}))"
 }
 
-# run_suite NAME CMD...: runs, shows output, records counts. Exit 77 = cannot run.
+# run_suite NAME SECONDS CMD...: runs with a time limit (the whole process group is killed past it), shows the
+# output, records counts. Exit 77 = cannot run. The limits add up to less than CI's 90 minutes.
 run_suite() {
-  local name="$1"; shift
+  local name="$1" limit="${SUITE_TIME_LIMIT:-$2}"; shift 2
   local log="$LOGDIR/$name.log" rc pf p f
-  banner "$name: $*"
-  "$@" 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+  banner "$name: $* (limit ${limit}s)"
+  timeout -k 30 "$limit" "$@" 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+  if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+    pf="$(counts_of "$log")"; read -r p f <<<"${pf:-0 0}"
+    record "$name" "$p" "$((f + 1))" "TIMED OUT after ${limit}s (counts so far)"
+    return
+  fi
   if [[ $rc -eq 77 ]]; then
     if [[ -n "$CI_MODE" ]]; then record "$name" 0 1 "CANNOT RUN (failure under CI): $(grep 'cannot run' "$log" | tail -n 1)"
     else record "$name" 0 0 "SKIPPED: $(grep 'cannot run' "$log" | tail -n 1)"; fi
@@ -79,17 +86,17 @@ gen_unchanged() {
   [[ -z "$extra" ]] || { echo "npm run gen created untracked files:"; echo "$extra"; return 1; }
 }
 wanted gen && check gen gen_unchanged
-wanted tsc && check tsc npx --no-install tsc -p .
+wanted tsc && check tsc timeout 600 npx --no-install tsc -p .
 
 # ---------------------------------------------------------------- 3. TypeScript suites
-wanted ts && run_suite ts npm run --silent test:ts
+wanted ts && run_suite ts 1500 npm run --silent test:ts
 
 # ---------------------------------------------------------------- 4. compat suites
-wanted descriptors && run_suite descriptors bash test/compat/descriptors.sh
-wanted upstream && run_suite upstream bash test/compat/upstream.sh
-wanted grpcurl && run_suite grpcurl node --import tsx --test test/compat/grpcurl.test.ts
-wanted sqlite-interop && run_suite sqlite-interop bash test/compat/sqlite-interop.sh
-wanted client-options && run_suite client-options bash test/compat/pytest-suite.sh test/compat/test_client_options.py
+wanted descriptors && run_suite descriptors 300 bash test/compat/descriptors.sh
+wanted upstream && run_suite upstream 1200 bash test/compat/upstream.sh
+wanted grpcurl && run_suite grpcurl 300 node --import tsx --test test/compat/grpcurl.test.ts
+wanted sqlite-interop && run_suite sqlite-interop 900 bash test/compat/sqlite-interop.sh
+wanted client-options && run_suite client-options 300 bash test/compat/pytest-suite.sh test/compat/test_client_options.py
 
 # ---------------------------------------------------------------- summary
 banner "summary"

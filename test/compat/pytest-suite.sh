@@ -9,7 +9,7 @@ FILE="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; shift
 if [[ -z "${MLMD_SERVER_CMD:-}" && ! -f src/cli/main.ts ]]; then compat_skip "src/cli/main.ts does not exist (yet)"; fi
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/compat-pytest.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
-(cd "$TMP" && timeout 900 "$VENV_PY" -m pytest -p no:cacheprovider -q -rfE --timeout=180 --rootdir="$COMPAT_ROOT/test/compat" \
+(cd "$TMP" && timeout 800 "$VENV_PY" -m pytest -p no:cacheprovider -q -rfE --timeout=180 --rootdir="$COMPAT_ROOT/test/compat" \
   --junitxml="$TMP/junit.xml" "$FILE" "$@") | tail -n 60
 if [[ ! -s "$TMP/junit.xml" ]]; then echo "pytest produced no JUnit file"; echo "0 passed, 1 failed"; exit 1; fi
 "$VENV_PY" test/compat/junit_tool.py count "$TMP/junit.xml"

@@ -25,7 +25,7 @@ echo "upstream: server pid $SERVER_PID on 127.0.0.1:$SERVER_PORT; running $(base
 # initial conftest because the test file is given by path. Run from the temp dir with the cache off so nothing is
 # written into site-packages or the repo. --timeout guards against a hanging RPC (the client sets no deadline).
 # shellcheck disable=SC2086
-(cd "$TMP" && timeout 1500 "$VENV_PY" -m pytest -p no:cacheprovider -q -rN --timeout=120 \
+(cd "$TMP" && timeout 1100 "$VENV_PY" -m pytest -p no:cacheprovider -q -rN --timeout=120 \
   --rootdir="$TMP" --junitxml="$TMP/upstream.xml" \
   "$TEST_FILE" --use_grpc_backend --grpc_host=127.0.0.1 --grpc_port="$SERVER_PORT" ${UPSTREAM_PYTEST_ARGS:-} \
   >"$TMP/pytest.log" 2>&1)
