@@ -124,10 +124,15 @@ export interface UpsertOptions {
 }
 
 /**
- * Prepared context for writing a batch of nodes of one kind: type information and the stored versions of updated
- * nodes are loaded up front in two queries, then each node is inserted or updated in request order.
+ * Prepared context for writing a sequence of nodes of one kind: type information and the stored versions of the
+ * nodes to update are loaded up front in a few queries, then each node is inserted or updated in order. A node the
+ * batch did not foresee (an id learnt later, e.g. by reuse) or one the sequence already wrote is reloaded before it
+ * is updated, as MLMD reloads every node, so a request is a handful of queries unless it targets a row twice.
  */
 export class NodeWriter {
+  /** Ids written by this writer: their snapshot in `stored` is out of date. */
+  private readonly written = new Set<bigint>();
+
   private constructor(
     private readonly tx: Tx,
     private readonly spec: NodeKindSpec,
@@ -146,7 +151,26 @@ export class NodeWriter {
 
   /** Inserts (no id) or updates (id) one node; returns its id. */
   async upsert(node: AnyNode, options: UpsertOptions = {}): Promise<bigint> {
-    return node.id === undefined ? this.insert(node) : this.update(node, options);
+    if (node.id !== undefined && (this.written.has(node.id) || !this.stored.has(node.id))) await this.reload(node.id);
+    if (node.typeId !== undefined && !this.types.has(node.typeId)) {
+      for (const [id, info] of await loadTypeInfo(this.tx, this.spec, [node.typeId])) this.types.set(id, info);
+    }
+    const id = node.id === undefined ? await this.insert(node) : await this.update(node, options);
+    this.written.add(id);
+    return id;
+  }
+
+  private async reload(id: bigint): Promise<void> {
+    const [node] = await loadNodesByIds(this.tx, this.spec, [id]);
+    this.written.delete(id);
+    if (!node) {
+      this.stored.delete(id);
+      return;
+    }
+    this.stored.set(id, node);
+    if (!this.types.has(node.typeId!)) {
+      for (const [typeId, info] of await loadTypeInfo(this.tx, this.spec, [node.typeId!])) this.types.set(typeId, info);
+    }
   }
 
   private typeOf(typeId: bigint | undefined): TypeInfo {
@@ -156,7 +180,7 @@ export class NodeWriter {
     return type;
   }
 
-  async insert(node: AnyNode): Promise<bigint> {
+  private async insert(node: AnyNode): Promise<bigint> {
     const { spec, tx } = this;
     const type = this.typeOf(node.typeId);
     validateProperties(spec, type, node.properties ?? {});

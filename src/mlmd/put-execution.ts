@@ -13,7 +13,8 @@ import { invalidArgument, MlmdError } from '../errors';
 import { Tx } from '../storage/database';
 import { textSet } from '../storage/sql';
 import { AnyNode, ARTIFACT, EXECUTION } from './node-kinds';
-import { NodeSequenceWriter, writeContexts } from './put-node-sequence';
+import { writeContexts } from './put-node-sequence';
+import { NodeWriter } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
 
 /** The id answered for a pair with neither artifact nor event. */
@@ -29,7 +30,7 @@ export async function putExecution(tx: Tx, request: PutExecutionRequest): Promis
   const artifactIds = await writeArtifacts(tx, pairs.map((p) => p.artifact), options.reuseArtifactIfAlreadyExistByExternalId ?? false);
 
   // 2. The execution (force_update_time rewrites it and bumps its update time even when nothing changed).
-  const executionWriter = await NodeSequenceWriter.prepare(tx, EXECUTION, [execution]);
+  const executionWriter = await NodeWriter.prepare(tx, EXECUTION, [execution]);
   const executionId = await executionWriter.upsert(execution, { forceUpdateTime: options.forceUpdateTime ?? false });
 
   // 3. Events, aligned with the nodes just written.
@@ -75,7 +76,7 @@ async function writeArtifacts(tx: Tx, artifacts: ReadonlyArray<Artifact | undefi
     return found === undefined ? a : { ...a, id: found };
   };
 
-  const writer = await NodeSequenceWriter.prepare(tx, ARTIFACT, present.map(resolve));
+  const writer = await NodeWriter.prepare(tx, ARTIFACT, present.map(resolve));
   const ids: Array<bigint | undefined> = [];
   for (const artifact of artifacts) {
     if (!artifact) {

@@ -17,7 +17,8 @@ import { invalidArgument, notFound, outOfRange } from '../errors';
 import { Tx } from '../storage/database';
 import { idSet, textSet } from '../storage/sql';
 import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
-import { NodeSequenceWriter, writeContexts } from './put-node-sequence';
+import { writeContexts } from './put-node-sequence';
+import { NodeWriter } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
 
 export async function putLineageSubgraph(tx: Tx, request: PutLineageSubgraphRequest): Promise<PutLineageSubgraphResponse> {
@@ -112,7 +113,7 @@ async function artifactsByExternalId(tx: Tx, artifacts: readonly AnyNode[]): Pro
 }
 
 async function writeAll(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<bigint[]> {
-  const writer = await NodeSequenceWriter.prepare(tx, spec, nodes);
+  const writer = await NodeWriter.prepare(tx, spec, nodes);
   const ids: bigint[] = [];
   for (const node of nodes) ids.push(await writer.upsert(node));
   return ids;

@@ -1,48 +1,12 @@
 /**
- * Node writes inside the composite RPCs (PutExecution, PutLineageSubgraph), where nodes are written one after the
- * other and a later node may target a row an earlier one just wrote (an artifact collapsing onto a new artifact with
- * the same external_id, a context reused by name, the same id twice). MLMD reloads each node before updating it; we
- * keep NodeWriter's batch preparation (types and stored nodes in a few queries) and prepare afresh only for a node
- * whose snapshot would be stale, so a request is a handful of queries unless it actually targets a row twice.
+ * Context writes inside the composite RPCs (PutExecution, PutLineageSubgraph), with their reuse options.
  */
 import { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { aborted, Code, invalidArgument, MlmdError, notFound } from '../errors';
 import { Tx } from '../storage/database';
 import { idSet, textSet } from '../storage/sql';
 import { AnyNode, CONTEXT, NodeKindSpec } from './node-kinds';
-import { NodeWriter, UpsertOptions } from './node-store';
-
-export class NodeSequenceWriter {
-  private main?: NodeWriter;
-  /** Ids whose stored state the main writer loaded. */
-  private readonly covered = new Set<bigint>();
-  /** Ids written through this sequence: the main writer's snapshot of them is out of date. */
-  private readonly written = new Set<bigint>();
-
-  private constructor(
-    private readonly tx: Tx,
-    private readonly spec: NodeKindSpec,
-  ) {}
-
-  /** Prepares for `nodes` (ids as far as they are known now; later changes are handled by `upsert`). */
-  static async prepare(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<NodeSequenceWriter> {
-    const sequence = new NodeSequenceWriter(tx, spec);
-    if (nodes.length > 0) {
-      sequence.main = await NodeWriter.prepare(tx, spec, nodes);
-      for (const n of nodes) if (n.id !== undefined) sequence.covered.add(n.id);
-    }
-    return sequence;
-  }
-
-  /** Inserts (no id) or updates with an empty mask (full replace); returns the id. */
-  async upsert(node: AnyNode, options: UpsertOptions = {}): Promise<bigint> {
-    const stale = node.id !== undefined && (!this.covered.has(node.id) || this.written.has(node.id));
-    const writer = stale || !this.main ? await NodeWriter.prepare(this.tx, this.spec, [node]) : this.main;
-    const id = await writer.upsert(node, options);
-    this.written.add(id);
-    return id;
-  }
-}
+import { NodeWriter } from './node-store';
 
 export interface ContextWriteOptions {
   /** A context without id whose (type_id, name) is stored is reused as is (not updated). */
@@ -93,7 +57,7 @@ export async function writeContexts(tx: Tx, contexts: readonly Context[], option
     }
   }
 
-  const writer = await NodeSequenceWriter.prepare(
+  const writer = await NodeWriter.prepare(
     tx,
     CONTEXT,
     contexts.filter((c) => !(options.forceReuse && c.id !== undefined)),

@@ -4,10 +4,9 @@
  * database (the CLI does and hands over a cleanup).
  */
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import type { MlmdApi } from '../mlmd/api';
-import { HEALTH_PROTO, loadProtos } from './protos';
+import { reflectionService } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
 
@@ -71,8 +70,8 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   const health = new HealthImplementation(initial);
   health.addToServer(server);
 
-  // One package definition for everything hosted, so reflection lists all of it, health included.
-  new ReflectionService(loadProtos([...services.map((s) => s.proto), HEALTH_PROTO])).addToServer(server);
+  // Reflection describes every compiled .proto (our services, health and the well-known types).
+  reflectionService().addToServer(server);
   return { server, health, healthNames };
 }
 

@@ -1,12 +1,11 @@
 /**
  * What the server hosts, described uniformly so that another API (e.g. a future cmf.v1.CmfService) is added by
- * appending one registration: the grpc-js definition and handlers, plus the .proto that reflection describes.
+ * appending one registration: the grpc-js definition and handlers (reflection serves every compiled .proto).
  */
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
 import type { MlmdApi, MlmdRpcName } from '../mlmd/api';
-import { MLMD_SERVICE_PROTO, type ProtoSource } from './protos';
 import { toServiceError } from './status';
 
 export interface ServiceRegistration {
@@ -14,8 +13,6 @@ export interface ServiceRegistration {
   name: string;
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
-  /** The .proto declaring the service, loaded for server reflection. */
-  proto: ProtoSource;
 }
 
 /** A unary handler around an async function; every failure goes through the single status mapping. */
@@ -81,6 +78,5 @@ export function mlmdServiceRegistration(api: MlmdApi): ServiceRegistration {
     name: MLMD_SERVICE_NAME,
     definition: withStrictRequests(MetadataStoreServiceService),
     implementation,
-    proto: MLMD_SERVICE_PROTO,
   };
 }
