@@ -6,7 +6,8 @@ upstream-expected-failures.txt. Their intent is checked here against our server,
   * a 100-byte client receive limit suffices for PutArtifactType + GetArtifactsByType of a small fresh type;
   * a 1-byte client receive limit makes the client raise ResourceExhaustedError;
   * channel_arguments.http2_max_ping_strikes = 0 still allows PutArtifactType + GetArtifactTypes;
-  * client_timeout_sec = 0 makes the call fail with DeadlineExceededError.
+The fourth (client_timeout_sec = 0 gives DeadlineExceededError) is left out: whether grpcio fails a call whose
+deadline is already due or lets a fast local server answer first is a race inside the client, not server behaviour.
 """
 import os
 import tempfile
@@ -67,9 +68,3 @@ def test_http2_max_ping_strikes_zero(server):
   t = _small_type()
   store.put_artifact_type(t)
   assert t.name in [x.name for x in store.get_artifact_types()]
-
-
-def test_client_timeout_zero_raises_deadline_exceeded(server):
-  store = _store(server, client_timeout_sec=0)
-  with pytest.raises(errors.DeadlineExceededError):
-    store.get_artifact_types()
