@@ -9,7 +9,6 @@
  */
 import { Event, LineageGraph, LineageGraphQueryOptions } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument, notFound } from '../errors';
-import { SIMPLE_TYPES } from '../storage/bootstrap';
 import { SqlValue, Tx } from '../storage/database';
 import { idSet } from '../storage/sql';
 import { loadEvents } from './event-reader';
@@ -18,7 +17,7 @@ import { listNodes } from './listing';
 import { ARTIFACT, EXECUTION, NodeKindSpec } from './node-kinds';
 import { loadNodesByIds } from './node-store';
 import { TYPE_KINDS } from './type-kinds';
-import { AnyType, loadTypes } from './types';
+import { getAllTypes } from './types';
 
 /** Default and upper bound of stop_conditions.max_num_hops. */
 const MAX_HOPS = 20n;
@@ -27,8 +26,6 @@ type Side = 'artifact' | 'execution';
 const SPEC: Record<Side, NodeKindSpec> = { artifact: ARTIFACT, execution: EXECUTION };
 const COLUMN: Record<Side, string> = { artifact: 'artifact_id', execution: 'execution_id' };
 const OTHER: Record<Side, Side> = { artifact: 'execution', execution: 'artifact' };
-
-const SIMPLE_TYPE_NAMES = new Set(SIMPLE_TYPES.map((t) => t.name));
 
 export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions | undefined): Promise<LineageGraph> {
   if (options?.queryNodes?.$case !== 'artifactsOptions') throw invalidArgument('Missing query_nodes conditions');
@@ -109,14 +106,12 @@ async function assemble(tx: Tx, kept: Record<Side, bigint[]>): Promise<LineageGr
     const x = idSet(tx.dialect, kept.execution);
     events = await loadEvents(tx, `e.artifact_id IN (${a.sql}) AND e.execution_id IN (${x.sql})`, [a.param, x.param]);
   }
-  const view = { externalId: false, baseType: true, structTypes: true };
-  const userTypes = (types: Map<bigint, AnyType>) => [...types.values()].filter((t) => !SIMPLE_TYPE_NAMES.has(t.name!));
   return {
     artifacts,
     executions,
     events,
-    artifactTypes: userTypes(await loadTypes(tx, TYPE_KINDS.artifact, '1 = 1', [], view)),
-    executionTypes: userTypes(await loadTypes(tx, TYPE_KINDS.execution, '1 = 1', [], view)),
-    contextTypes: [...(await loadTypes(tx, TYPE_KINDS.context, '1 = 1', [], { ...view, baseType: false })).values()],
+    artifactTypes: await getAllTypes(tx, TYPE_KINDS.artifact),
+    executionTypes: await getAllTypes(tx, TYPE_KINDS.execution),
+    contextTypes: await getAllTypes(tx, TYPE_KINDS.context),
   };
 }

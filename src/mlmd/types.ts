@@ -211,7 +211,8 @@ async function getTypeByName(tx: Tx, spec: TypeKindSpec, name: string | undefine
   return type;
 }
 
-async function getAllTypes(tx: Tx, spec: TypeKindSpec): Promise<AnyType[]> {
+/** Get*Types: every type of the kind except MLMD's built-in simple types, without external ids. */
+export async function getAllTypes(tx: Tx, spec: TypeKindSpec): Promise<AnyType[]> {
   const all = await loadTypes(tx, spec, '1 = 1', [], { externalId: false, baseType: true, structTypes: true });
   return [...all.values()].filter((t) => spec.name === 'context' || !SIMPLE_TYPE_NAMES.has(t.name!));
 }
