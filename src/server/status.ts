@@ -31,6 +31,8 @@ export function toGrpcStatus(error: unknown): StatusObject {
   // one reaching this point is an internal inconsistency. Any other Error is unexpected and deserves a stack trace.
   const key = error instanceof Error ? `${error.name}: ${message}` : message;
   if (!logged.has(key)) {
+    // Bounded: messages can carry user input, so an endless variety must not grow memory for ever.
+    if (logged.size >= 1000) logged.clear();
     logged.add(key);
     const detail = error instanceof Error && error.name !== 'UniqueViolation' ? (error.stack ?? key) : key;
     process.stderr.write(`cmf-mlmd: unexpected error turned into INTERNAL: ${clip(detail)}\n`);
