@@ -1,0 +1,162 @@
+/**
+ * Shared pieces of the benchmarks: our server as a child process (the CLI, as users run it), the Python helper
+ * scripts (run with the compat venv), timing statistics and plain-text tables.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const BENCH_DIR = path.join(ROOT, '.bench');
+export const VENV_PY = path.join(ROOT, '.venv', 'bin', 'python');
+
+export interface BenchOptions {
+  quick: boolean;
+}
+
+export function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  address: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `node --import tsx src/cli/main.ts` on a SQLite file with upstream's flags and waits until it listens. */
+export async function startServerProcess(dbPath: string): Promise<ServerProcess> {
+  fs.mkdirSync(BENCH_DIR, { recursive: true });
+  const cfg = path.join(BENCH_DIR, `server-${process.pid}-${Date.now()}.cfg`);
+  fs.writeFileSync(
+    cfg,
+    `connection_config {\n  sqlite {\n    filename_uri: "${dbPath}"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n`,
+  );
+  const port = await freePort();
+  const logPath = path.join(BENCH_DIR, `server-${port}.log`);
+  const out = fs.openSync(logPath, 'w');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, `--metadata_store_server_config_file=${cfg}`],
+    { cwd: ROOT, stdio: ['ignore', out, out] },
+  );
+  fs.closeSync(out);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 300_000; // opening a large file may build missing indexes first
+  while (!(await canConnect(port))) {
+    if (exited) throw new Error(`server exited before listening; log: ${fs.readFileSync(logPath, 'utf8').slice(-2000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not listen within 300 s; log ${logPath}`);
+    }
+    await sleep(100);
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      if (!exited) {
+        const done = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await done;
+        clearTimeout(t);
+      }
+      fs.rmSync(cfg, { force: true });
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a script of bench/py with the venv's Python; it prints one JSON document on stdout (progress on stderr). */
+export async function runPython<T>(script: string, args: readonly string[]): Promise<T> {
+  if (!fs.existsSync(VENV_PY)) throw new Error(`${VENV_PY} missing: run bash scripts/setup-test-env.sh`);
+  const child = spawn(VENV_PY, [path.join(ROOT, 'bench', 'py', script), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // TF/absl chatter off
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', GRPC_VERBOSITY: 'ERROR' },
+  });
+  let stdout = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => (stdout += d));
+  const code: number = await new Promise((r) => child.once('exit', (c) => r(c ?? 1)));
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as T;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// statistics
+
+export function percentile(sortedMs: readonly number[], p: number): number {
+  if (sortedMs.length === 0) return NaN;
+  const i = Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1));
+  return sortedMs[i];
+}
+
+export interface Latency {
+  n: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+export function latency(samplesMs: readonly number[]): Latency {
+  const s = [...samplesMs].sort((a, b) => a - b);
+  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / (s.length || 1) };
+}
+
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// tables
+
+export function table(title: string, header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const line = (r: (string | number)[]) =>
+    r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const sep = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [`\n${title}`, line(cells[0]), sep, ...cells.slice(1).map(line)].join('\n') + '\n';
+}
+
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  if (x >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+export function ratio(ours: number, ref: number): string {
+  if (!Number.isFinite(ours) || !Number.isFinite(ref) || ref === 0) return 'n/a';
+  return `${(ours / ref).toFixed(2)}x`;
+}

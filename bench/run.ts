@@ -1,0 +1,50 @@
+/**
+ * `npm run bench [-- --only=crud|query] [--quick]`: runs the benchmarks and prints their figure tables.
+ *
+ *   crud   Issue 2: PutArtifacts / GetArtifactsByID throughput, ours vs. ml-metadata's C++ store
+ *   query  Issue 3: filter and lineage latency on a ~1M-node store, ours vs. ml-metadata's C++ store
+ *
+ * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
+ * the Python and reference parts. Generated stores are cached under .bench/.
+ */
+import { runCrud } from './crud';
+import { BenchOptions, log } from './lib';
+import { runQuery } from './query';
+
+const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = { crud: runCrud, query: runQuery };
+
+async function main(argv: string[]): Promise<number> {
+  let only: string[] = Object.keys(SUITES);
+  const opts: BenchOptions = { quick: false };
+  for (const a of argv) {
+    if (a === '--quick') opts.quick = true;
+    else if (a.startsWith('--only=')) only = a.slice('--only='.length).split(',').filter(Boolean);
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run bench -- [--only=crud|query[,..]] [--quick]\n');
+      return 0;
+    } else {
+      process.stderr.write(`unknown argument ${a}\n`);
+      return 2;
+    }
+  }
+  for (const name of only) if (!SUITES[name]) {
+    process.stderr.write(`unknown suite ${name} (have: ${Object.keys(SUITES).join(', ')})\n`);
+    return 2;
+  }
+  const t0 = Date.now();
+  for (const name of only) {
+    log(`=== ${name}${opts.quick ? ' (quick)' : ''} ===`);
+    const out = await SUITES[name](opts);
+    process.stdout.write(out + '\n');
+  }
+  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  },
+);
