@@ -174,6 +174,8 @@ export interface IndexSpec {
   name: string;
   table: string;
   columns: string[];
+  /** Collation of the indexed columns (default: the column's, BINARY). */
+  collate?: 'NOCASE';
   where?: string;
 }
 
@@ -218,6 +220,14 @@ export const EXTRA_INDEXES: IndexSpec[] = [
   { name: 'idx_artifact_type_id', table: 'Artifact', columns: ['type_id', 'id'] },
   { name: 'idx_execution_type_id', table: 'Execution', columns: ['type_id', 'id'] },
   { name: 'idx_context_type_id', table: 'Context', columns: ['type_id', 'id'] },
+  // filter_query `contexts_X.name = ...` (and listing contexts by name): without it the planner drives the neighbour
+  // join from a full scan of Attribution / Association (MLMD's only name index is UNIQUE(type_id, name)).
+  { name: 'idx_context_name', table: 'Context', columns: ['name'] },
+  // filter_query `name LIKE 'prefix%'`: SQLite's LIKE is ASCII case-insensitive, so its prefix-range optimisation
+  // needs a NOCASE index; the LIKE itself still filters, so results are unchanged.
+  { name: 'idx_artifact_name_nocase', table: 'Artifact', columns: ['name'], collate: 'NOCASE' },
+  { name: 'idx_execution_name_nocase', table: 'Execution', columns: ['name'], collate: 'NOCASE' },
+  { name: 'idx_context_name_nocase', table: 'Context', columns: ['name'], collate: 'NOCASE' },
 ];
 
 export function sqliteCreateTable(t: TableSpec): string {
@@ -226,6 +236,6 @@ export function sqliteCreateTable(t: TableSpec): string {
 }
 
 export function sqliteCreateIndex(i: IndexSpec): string {
-  const cols = i.columns.map((c) => `\`${c}\``).join(', ');
+  const cols = i.columns.map((c) => `\`${c}\`${i.collate ? ` COLLATE ${i.collate}` : ''}`).join(', ');
   return `CREATE INDEX IF NOT EXISTS \`${i.name}\` ON \`${i.table}\`(${cols})${i.where ? ' WHERE ' + i.where : ''}`;
 }
