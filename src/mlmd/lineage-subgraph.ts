@@ -143,27 +143,32 @@ async function assemble(tx: Tx, nodes: Record<Side, Set<bigint>>, eventIds: bigi
     const set = idSet(tx.dialect, eventIds);
     graph.events = eventIds.length ? await loadEvents(tx, `e.id IN (${set.sql})`, [set.param]) : ([] as Event[]);
   }
+  // Contexts are those of the returned nodes' attributions and associations: read the links once and derive the
+  // context ids from them (one indexed lookup per side, instead of a separate UNION over the same rows).
+  const linked = want.has('contexts') || want.has('attributions') || want.has('associations');
+  const attributionRows = linked
+    ? await tx.all<{ context_id: bigint; artifact_id: bigint }>(
+        `SELECT context_id, artifact_id FROM Attribution WHERE artifact_id IN (${artifacts.sql}) ORDER BY id`,
+        [artifacts.param],
+      )
+    : [];
+  const associationRows = linked
+    ? await tx.all<{ context_id: bigint; execution_id: bigint }>(
+        `SELECT context_id, execution_id FROM Association WHERE execution_id IN (${executions.sql}) ORDER BY id`,
+        [executions.param],
+      )
+    : [];
   if (want.has('contexts')) {
-    const rows = await tx.all<{ id: bigint }>(
-      `SELECT context_id AS id FROM Attribution WHERE artifact_id IN (${artifacts.sql}) UNION ` +
-        `SELECT context_id AS id FROM Association WHERE execution_id IN (${executions.sql}) ORDER BY id`,
-      [artifacts.param, executions.param],
-    );
-    graph.contexts = rows.map((r) => ({ id: r.id }));
+    const ids = new Set<bigint>();
+    for (const r of attributionRows) ids.add(r.context_id);
+    for (const r of associationRows) ids.add(r.context_id);
+    graph.contexts = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => ({ id }));
   }
   if (want.has('attributions')) {
-    const rows = await tx.all<{ context_id: bigint; artifact_id: bigint }>(
-      `SELECT context_id, artifact_id FROM Attribution WHERE artifact_id IN (${artifacts.sql}) ORDER BY id`,
-      [artifacts.param],
-    );
-    graph.attributions = rows.map((r): Attribution => ({ contextId: r.context_id, artifactId: r.artifact_id }));
+    graph.attributions = attributionRows.map((r): Attribution => ({ contextId: r.context_id, artifactId: r.artifact_id }));
   }
   if (want.has('associations')) {
-    const rows = await tx.all<{ context_id: bigint; execution_id: bigint }>(
-      `SELECT context_id, execution_id FROM Association WHERE execution_id IN (${executions.sql}) ORDER BY id`,
-      [executions.param],
-    );
-    graph.associations = rows.map((r): Association => ({ contextId: r.context_id, executionId: r.execution_id }));
+    graph.associations = associationRows.map((r): Association => ({ contextId: r.context_id, executionId: r.execution_id }));
   }
   const plainTypes = { externalId: false, baseType: false, structTypes: true };
   if (want.has('artifact_types')) graph.artifactTypes = [...(await loadTypes(tx, ARTIFACT.typeKind, '1 = 1', [], plainTypes)).values()];
