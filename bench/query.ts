@@ -111,7 +111,7 @@ async function runOurs(address: string, groups: Group[]): Promise<Record<string,
 
 export async function runQuery(opts: BenchOptions): Promise<string> {
   const scale = opts.quick ? QUICK_SCALE : FULL_SCALE;
-  const samples = opts.quick ? 30 : 40;
+  const samples = opts.quick ? 30 : 100;
   const store = await ensureStore(scale);
   const groups = buildWorkload(scale, samples);
   fs.mkdirSync(BENCH_DIR, { recursive: true });
