@@ -76,6 +76,7 @@ export async function startServerProcess(dbPath: string): Promise<ServerProcess>
         clearTimeout(t);
       }
       fs.rmSync(cfg, { force: true });
+      fs.rmSync(logPath, { force: true }); // kept only when the server failed to start
     },
   };
 }
