@@ -5,7 +5,9 @@
  * served or a store that cannot be opened; 2 for a command-line mistake.
  */
 import { Code, MlmdError } from '../errors';
+import { createCmfApi } from '../cmf/api';
 import { createMlmdApi } from '../mlmd/store';
+import { cmfServiceRegistration } from '../server/cmf-service';
 import { startServer, type ServerHandle } from '../server/server';
 import { TlsConfigError } from '../server/tls';
 import { buildServerPlan, ConfigError, type Backend, type ServerPlan } from './config';
@@ -37,6 +39,7 @@ async function serve(plan: ServerPlan): Promise<ServerHandle> {
   try {
     return await startServer({
       api: createMlmdApi(db),
+      extraServices: [cmfServiceRegistration(createCmfApi(db))],
       host: plan.host,
       port: plan.port,
       tls: plan.tls,

@@ -49,7 +49,7 @@ export function checkWellFormed(bytes: Uint8Array): void {
 }
 
 /** The service definition with every request checked for well-formedness before it is decoded. */
-function withStrictRequests(definition: ServiceDefinition): ServiceDefinition {
+export function strictRequests(definition: ServiceDefinition): ServiceDefinition {
   const strict: Record<string, MethodDefinition<unknown, unknown>> = {};
   for (const [name, method] of Object.entries(definition)) {
     strict[name] = {
@@ -76,7 +76,7 @@ export function mlmdServiceRegistration(api: MlmdApi): ServiceRegistration {
   }
   return {
     name: MLMD_SERVICE_NAME,
-    definition: withStrictRequests(MetadataStoreServiceService),
+    definition: strictRequests(MetadataStoreServiceService),
     implementation,
   };
 }

@@ -1,0 +1,126 @@
+/**
+ * Python's text forms of values, which cmflib stores: `str(float)` (the shortest repr, with Python's switch to
+ * exponent notation), `repr(str)` and `repr(list)` (used for the default `Execution` command and for the
+ * environment file name's hash). Shared by the CMF domain and the SDK; imports nothing.
+ */
+
+/** `str(x)` / `repr(x)` of a Python float. */
+export function pyFloatStr(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // toExponential() without a digit count gives the shortest digits that round-trip, as Python's repr does.
+  const [mantissa, expText] = x.toExponential().split('e');
+  const exp = Number(expText);
+  const sign = mantissa.startsWith('-') ? '-' : '';
+  const digits = mantissa.replace('-', '').replace('.', '');
+  if (exp >= -4 && exp < 16) {
+    if (exp >= 0) {
+      const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+      const frac = digits.slice(exp + 1);
+      return `${sign}${intPart}.${frac === '' ? '0' : frac}`;
+    }
+    return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  }
+  const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  const e = Math.abs(exp).toString().padStart(2, '0');
+  return `${sign}${m}e${exp < 0 ? '-' : '+'}${e}`;
+}
+
+/** `repr(s)` of a Python str (quote choice and escapes as CPython does for printable text). */
+export function pyStrRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${quote}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** `repr()` / `str()` of a JSON-like value as Python would print the equivalent object. */
+export function pyRepr(value: unknown, top = true): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) < 2 ** 53 ? value.toFixed(0) : pyFloatStr(value);
+  if (typeof value === 'string') return top ? value : pyStrRepr(value);
+  if (Array.isArray(value)) return `[${value.map((v) => pyRepr(v, false)).join(', ')}]`;
+  if (value instanceof Map) return `{${[...value].map(([k, v]) => `${pyRepr(k, false)}: ${pyRepr(v, false)}`).join(', ')}}`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v, false)}`).join(', ')}}`;
+  }
+  return String(value);
+}
+
+/** `repr(list_of_str)`, e.g. the default `Execution` command `['src/parse.py', 'a']`. */
+export function pyListRepr(items: readonly string[]): string {
+  return `[${items.map(pyStrRepr).join(', ')}]`;
+}
+
+/** A number that Python holds as a float (printed with a decimal point or exponent, e.g. 20.0). */
+export class PyFloat {
+  constructor(readonly value: number) {}
+}
+
+export type PyJson = null | boolean | string | bigint | number | PyFloat | PyJson[] | { [key: string]: PyJson };
+
+function pyJsonString(s: string): string {
+  // ensure_ascii=True: everything outside printable ASCII is \uXXXX (UTF-16 units, as surrogate pairs).
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i];
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/**
+ * `json.dumps(value, sort_keys=sortKeys)` with Python's defaults: separators ", " and ": ", ensure_ascii, floats
+ * as repr (NaN / Infinity spelled as Python does). JS numbers print as ints when integral, else as floats.
+ */
+export function pyJsonDumps(value: PyJson, sortKeys = false): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return pyJsonString(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof PyFloat || typeof value === 'number') {
+    const x = value instanceof PyFloat ? value.value : value;
+    if (Number.isNaN(x)) return 'NaN';
+    if (x === Infinity) return 'Infinity';
+    if (x === -Infinity) return '-Infinity';
+    if (typeof value === 'number' && Number.isInteger(x)) return x.toFixed(0);
+    return pyFloatStr(x);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => pyJsonDumps(v, sortKeys)).join(', ')}]`;
+  let keys = Object.keys(value);
+  if (sortKeys) keys = keys.sort(comparePyStr);
+  return `{${keys.map((k) => `${pyJsonString(k)}: ${pyJsonDumps(value[k], sortKeys)}`).join(', ')}}`;
+}
+
+/** Python's str ordering: by code point (JS's default sort compares UTF-16 units, which differs above U+FFFF). */
+export function comparePyStr(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}

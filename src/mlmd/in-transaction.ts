@@ -1,0 +1,29 @@
+/**
+ * The MLMD domain inside a caller's transaction: every RPC body of MetadataStoreService bound to one `Tx`, so a
+ * higher domain (CMF) composes several MLMD operations and they commit or roll back together. The bodies are the
+ * very ones the MLMD service runs; only the transaction boundary moves to the caller.
+ */
+import type { Database, Tx, TxMode } from '../storage/database';
+import type { MlmdApi, MlmdRpcName, RequestOf } from './api';
+import type { RpcBody } from './rpc';
+import { typeRpcs } from './types';
+import { nodeRpcs } from './nodes';
+import { linkRpcs } from './links';
+import { lineageRpcs } from './lineage';
+
+const TABLE = { ...typeRpcs, ...nodeRpcs, ...linkRpcs, ...lineageRpcs };
+
+/** Every MLMD RPC body bound to `tx` (no transaction of its own). */
+export function mlmdInTx(tx: Tx): MlmdApi {
+  const api = {} as Record<string, (request: unknown) => Promise<unknown>>;
+  for (const name of Object.keys(TABLE) as MlmdRpcName[]) {
+    const body = TABLE[name] as unknown as RpcBody<MlmdRpcName>;
+    api[name] = (request) => body.run(tx, (request ?? {}) as RequestOf<MlmdRpcName>);
+  }
+  return api as unknown as MlmdApi;
+}
+
+/** Runs `body` with the MLMD domain inside one transaction of `mode` on `db`. */
+export function withMlmd<T>(db: Database, mode: TxMode, body: (mlmd: MlmdApi) => Promise<T>): Promise<T> {
+  return db.transaction(mode, (tx) => body(mlmdInTx(tx)));
+}
