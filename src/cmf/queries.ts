@@ -7,7 +7,7 @@ import { invalidArgument, notFound } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
 import { checkNonEmpty, intOf, PIPELINE_TYPE } from './model';
 import { pipelineByName } from './records';
-import { PyFloat, pyJsonDumps, type PyJson } from './python-text';
+import { PyFloat, pyJsonDumps, type PyJson } from '../python-text';
 
 // ---------------------------------------------------------------- paging
 

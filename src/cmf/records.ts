@@ -34,7 +34,7 @@ import {
   str,
   stringOf,
 } from './model';
-import { pyFloatStr } from './python-text';
+import { pyFloatStr } from '../python-text';
 import { uuid1 } from './uuid1';
 
 type Props = { [key: string]: Value };

@@ -1,7 +1,7 @@
 /**
  * Python's text forms of values, which cmflib stores: `str(float)` (the shortest repr, with Python's switch to
  * exponent notation), `repr(str)` and `repr(list)` (used for the default `Execution` command and for the
- * environment file name's hash). Shared by the CMF domain and the SDK; imports nothing.
+ * environment file name's hash), and json.dumps. Like errors.ts it imports nothing, so the CMF domain and the SDK both use it.
  */
 
 /** `str(x)` / `repr(x)` of a Python float. */
