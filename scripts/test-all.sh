@@ -3,7 +3,7 @@
 #   1. scripts/setup-test-env.sh  (.venv with ml-metadata 1.17.1 + pytest, .tools/grpcurl)
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
-#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing
+#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib
 # A suite that cannot run (exit 77: no python, no grpcurl, no CLI...) is a failure when CI=true, a skip otherwise.
 # SUITE_TIME_LIMIT=SECONDS overrides every suite's time limit.
 # ONLY="gen tsc ts descriptors upstream grpcurl sqlite-interop client-options" runs a subset (names separated by spaces).
@@ -98,6 +98,7 @@ wanted grpcurl && run_suite grpcurl 300 node --import tsx --test test/compat/grp
 wanted sqlite-interop && run_suite sqlite-interop 900 bash test/compat/sqlite-interop.sh
 wanted client-options && run_suite client-options 300 bash test/compat/pytest-suite.sh test/compat/test_client_options.py
 wanted cmf-hashing && run_suite cmf-hashing 300 node --import tsx --test test/compat/cmf-hashing.test.ts
+wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
 
 # ---------------------------------------------------------------- summary
 banner "summary"
