@@ -297,6 +297,13 @@ async function createArtifactWithEvent(
   return artifactById(m, id);
 }
 
+/** Events joining the execution and one artifact (read from the execution's side: an execution has few events, a
+ * shared input artifact may have one per execution that ever read it). */
+async function eventsBetween(m: MlmdApi, scope: ExecutionScope, artifactId: bigint) {
+  const { events } = await m.getEventsByExecutionIDs({ executionIds: [scope.execution.id!] });
+  return (events ?? []).filter((e) => e.artifactId === artifactId);
+}
+
 /**
  * Links the last artifact carrying `uri` to the execution with a one-step path keyed `key`, unless some event
  * already joins them (cmflib's link-existing helper; `always` is its dataslice variant without that check).
@@ -304,10 +311,7 @@ async function createArtifactWithEvent(
 async function linkExisting(m: MlmdApi, scope: ExecutionScope, uri: string, key: string, eventType: Event_Type, always = false): Promise<Artifact> {
   const all = await artifactsByUri(m, uri);
   const artifact = all[all.length - 1];
-  if (!always) {
-    const { events } = await m.getEventsByArtifactIDs({ artifactIds: [artifact.id!] });
-    if ((events ?? []).some((e) => e.executionId === scope.execution.id)) return artifact;
-  }
+  if (!always && (await eventsBetween(m, scope, artifact.id!)).length > 0) return artifact;
   await m.putEvents({
     events: [{ artifactId: artifact.id, executionId: scope.execution.id, type: eventType, path: { steps: [{ value: { $case: 'key', value: key } }] } }],
   });
@@ -508,8 +512,7 @@ export async function logDataslice(
     // MLMD's event key, so we skip it when the same link already exists (cmflib fails there).
     const all = await artifactsByUri(m, file.hash);
     const last = all[all.length - 1];
-    const { events } = await m.getEventsByArtifactIDs({ artifactIds: [last.id!] });
-    const linked = (events ?? []).some((e) => e.executionId === scope.execution.id && e.type === Event_Type.INPUT);
+    const linked = (await eventsBetween(m, scope, last.id!)).some((e) => e.type === Event_Type.INPUT);
     const artifact = linked ? last : await linkExisting(m, scope, file.hash, name, Event_Type.INPUT, true);
     return { artifact, reused: true };
   }
