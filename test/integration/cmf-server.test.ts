@@ -1,0 +1,131 @@
+/**
+ * CmfService hosting: the server binary (src/cli/main.ts, as users run it) serves cmf.v1.CmfService on the MLMD
+ * port; reflection lists and describes it; health reports it.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+
+import { CmfClient } from '../../src/client/cmf-client';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function load(file: string, dotted: string): new (address: string, creds: grpc.ChannelCredentials) => grpc.Client {
+  let cur: unknown = grpc.loadPackageDefinition(protoLoader.loadSync(file, { keepCase: true, enums: String }));
+  for (const part of dotted.split('.')) cur = (cur as Record<string, unknown>)[part];
+  return cur as new (address: string, creds: grpc.ChannelCredentials) => grpc.Client;
+}
+
+const Reflection = load(path.join(ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'), 'grpc.reflection.v1.ServerReflection');
+const Health = load(healthProtoPath, 'grpc.health.v1.Health');
+
+interface ReflectionResponse {
+  list_services_response?: { service: { name: string }[] };
+  file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+}
+
+function reflect(address: string, request: object): Promise<ReflectionResponse> {
+  const client = new Reflection(address, grpc.credentials.createInsecure());
+  const stream = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> }).ServerReflectionInfo();
+  return new Promise((resolve, reject) => {
+    stream.on('data', (r: ReflectionResponse) => {
+      resolve(r);
+      stream.end();
+      client.close();
+    });
+    stream.on('error', reject);
+    stream.write(request);
+  });
+}
+
+function health(address: string, service: string): Promise<string> {
+  const client = new Health(address, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) =>
+    (client as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check({ service }, (e, r) => {
+      client.close();
+      if (e) reject(e);
+      else resolve(r.status);
+    }),
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the server binary hosts CmfService', () => {
+  let dir: string;
+  let child: ChildProcess;
+  let address: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-cli-'));
+    const cfg = path.join(dir, 'server.cfg');
+    fs.writeFileSync(cfg, `connection_config {\n  sqlite {\n    filename_uri: "${path.join(dir, 'mlmd')}"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n`);
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, `--metadata_store_server_config_file=${cfg}`], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      });
+      if (ok) break;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error('the server did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  after(async () => {
+    if (child.exitCode === null) {
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await done;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers CmfService calls on the MLMD port', async () => {
+    const cmf = new CmfClient(address, { deadlineMs: 30_000 });
+    try {
+      const { pipeline } = await cmf.createPipeline({ pipelineName: 'cli' });
+      assert.equal(pipeline!.type, 'Parent_Context');
+      assert.deepEqual((await cmf.getPipelineNames({})).names, ['cli']);
+    } finally {
+      cmf.close();
+    }
+  });
+
+  it('reflection lists and describes cmf.v1.CmfService; health reports it', async () => {
+    const list = await reflect(address, { list_services: '' });
+    const names = (list.list_services_response?.service ?? []).map((s) => s.name);
+    assert.ok(names.includes('cmf.v1.CmfService'), names.join());
+    assert.ok(names.includes('ml_metadata.MetadataStoreService'), names.join());
+    const file = await reflect(address, { file_containing_symbol: 'cmf.v1.CmfService' });
+    const text = Buffer.concat(file.file_descriptor_response?.file_descriptor_proto ?? []).toString('latin1');
+    assert.match(text, /LogDataset/);
+    assert.match(text, /execution_id/);
+    assert.equal(await health(address, 'cmf.v1.CmfService'), 'SERVING');
+  });
+});
