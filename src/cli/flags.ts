@@ -40,6 +40,12 @@ const FLAGS = {
   db: { type: 'string', help: 'SQLite file to serve (shortcut for a sqlite connection_config); default ./mlmd.db' },
   host: { type: 'string', help: 'bind address (default 0.0.0.0)' },
   max_message_bytes: { type: 'int', help: 'gRPC receive/send limit in bytes (default 128 MiB; -1 = unlimited)' },
+  neo4j_uri: { type: 'string', help: 'project lineage into Neo4j at this Bolt URI (default: env NEO4J_URI; off if unset)' },
+  neo4j_user_name: { type: 'string', help: 'Neo4j user (default: env NEO4J_USER_NAME)' },
+  neo4j_passwd: { type: 'string', help: 'Neo4j password (default: env NEO4J_PASSWD)' },
+  neo4j_database: { type: 'string', help: "Neo4j database (default: the server's default)" },
+  neo4j_resync: { type: 'bool', help: 'rebuild the whole Neo4j graph from the store, then exit' },
+  neo4j_resync_clear: { type: 'bool', help: 'with --neo4j_resync: first delete the projected nodes' },
   help: { type: 'bool', help: 'print this help' },
 } as const satisfies Record<string, FlagSpec>;
 

@@ -11,7 +11,8 @@ import { cmfServiceRegistration } from '../server/cmf-service';
 import { startServer, type ServerHandle } from '../server/server';
 import { TlsConfigError } from '../server/tls';
 import { buildServerPlan, ConfigError, type Backend, type ServerPlan } from './config';
-import { parseFlags, usage, UsageError } from './flags';
+import { type Flags, parseFlags, usage, UsageError } from './flags';
+import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
 
 const log = (line: string): void => void process.stderr.write(`cmf-mlmd: ${line}\n`);
@@ -34,20 +35,34 @@ async function runDowngrade(plan: ServerPlan): Promise<number> {
   return 0;
 }
 
-async function serve(plan: ServerPlan): Promise<ServerHandle> {
+async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
   const db = await openStore(plan.backend, plan.migration, plan.connectionRetries);
+  // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
+  let graph: Awaited<ReturnType<typeof startGraphIfConfigured>>;
+  try {
+    graph = await startGraphIfConfigured(flags, db, log);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  const store = graph?.db ?? db;
   try {
     return await startServer({
-      api: createMlmdApi(db),
-      extraServices: [cmfServiceRegistration(createCmfApi(db))],
+      api: createMlmdApi(store),
+      extraServices: [cmfServiceRegistration(createCmfApi(store))],
+      extraHealth: graph ? [graph.health] : [],
       host: plan.host,
       port: plan.port,
       tls: plan.tls,
       channelOptions: plan.channelOptions,
       maxMessageBytes: plan.maxMessageBytes,
-      onShutdown: () => db.close(),
+      onShutdown: async () => {
+        await graph?.stop();
+        await db.close();
+      },
     });
   } catch (e) {
+    await graph?.stop();
     await db.close();
     throw e;
   }
@@ -55,8 +70,9 @@ async function serve(plan: ServerPlan): Promise<ServerHandle> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   let plan: ServerPlan;
+  let flags: Flags;
   try {
-    const flags = parseFlags(argv);
+    flags = parseFlags(argv);
     if (flags.help) {
       process.stdout.write(`${usage()}\n`);
       return 0;
@@ -79,7 +95,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   let handle: ServerHandle;
   try {
     if (plan.migration.downgradeToSchemaVersion >= 0) return await runDowngrade(plan);
-    handle = await serve(plan);
+    if (flags.neo4j_resync) {
+      const db = await openStore(plan.backend, plan.migration, plan.connectionRetries);
+      try {
+        return await runResync(flags, db, log);
+      } finally {
+        await db.close();
+      }
+    }
+    handle = await serve(plan, flags);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof TlsConfigError || e instanceof MlmdError) {
       log(e instanceof MlmdError ? `cannot open the metadata store: ${e.message}` : e.message);

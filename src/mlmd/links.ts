@@ -4,6 +4,7 @@
  */
 import { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound } from '../errors';
+import { noteLinked } from '../storage/change-log';
 import { Tx, UniqueViolation } from '../storage/database';
 import { idSet } from '../storage/sql';
 import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
@@ -80,6 +81,7 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
     if (cycle) throw invalidArgument('There is a cycle detected of the given relationship.');
     try {
       await tx.run('INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)', [childId, parentId]);
+      noteLinked(tx, 'parent_context', [[childId, parentId]]);
     } catch (e) {
       if (e instanceof UniqueViolation) throw alreadyExists(`The parent context link from ${childId} to ${parentId} already exists`);
       throw e;

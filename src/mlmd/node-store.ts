@@ -5,6 +5,7 @@
  */
 import { PropertyType, Value } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors';
+import { noteChanged } from '../storage/change-log';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
 import { idSet, nowMillis } from '../storage/sql';
 import { decodeValue, encodeValue, sameValue, valueColumnsAsParams } from '../storage/values';
@@ -113,6 +114,8 @@ function validateProperties(spec: NodeKindSpec, type: TypeInfo, properties: { [k
   }
 }
 
+const KIND_OF = { Artifact: 'artifact', Execution: 'execution', Context: 'context' } as const;
+
 /** Options of one upsert batch. */
 export interface UpsertOptions {
   /** Update mask paths (PutArtifacts/PutExecutions/PutContexts only); ignored for inserts. */
@@ -157,6 +160,7 @@ export class NodeWriter {
     }
     const id = node.id === undefined ? await this.insert(node) : await this.update(node, options);
     this.written.add(id);
+    noteChanged(this.tx, KIND_OF[this.spec.label], id);
     return id;
   }
 

@@ -9,6 +9,7 @@
  */
 import { Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, MlmdError } from '../errors';
+import { noteChanged, noteLinked } from '../storage/change-log';
 import { SqlValue, Tx, UniqueViolation } from '../storage/database';
 import { idSet, nowMillis } from '../storage/sql';
 
@@ -158,6 +159,7 @@ async function insertValidEvents(tx: Tx, events: readonly ValidEvent[]): Promise
     }
   }
   const ids = events.map((e) => idByKey.get(eventKey(e))!);
+  noteChanged(tx, 'event', ...ids);
 
   // Path steps in event order, then step order: EventPath has no ordinal, so insertion order is the path order.
   const steps: SqlValue[][] = [];
@@ -224,9 +226,11 @@ async function insertLinks(tx: Tx, table: 'Attribution' | 'Association', column:
 }
 
 export async function insertAttributions(tx: Tx, pairs: readonly AttributionPair[]): Promise<void> {
+  noteLinked(tx, 'attribution', pairs.map((p) => [p.contextId, p.artifactId] as const));
   await insertLinks(tx, 'Attribution', 'artifact_id', pairs.map((p) => [p.contextId, p.artifactId]));
 }
 
 export async function insertAssociations(tx: Tx, pairs: readonly AssociationPair[]): Promise<void> {
+  noteLinked(tx, 'association', pairs.map((p) => [p.contextId, p.executionId] as const));
   await insertLinks(tx, 'Association', 'execution_id', pairs.map((p) => [p.contextId, p.executionId]));
 }

@@ -36,6 +36,14 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Runs once the server has stopped (e.g. closing the database). */
   onShutdown?: () => Promise<void>;
+  /** Further health service names whose status their owner drives (e.g. `cmf.graph`, the Neo4j projection). */
+  extraHealth?: readonly HealthReporter[];
+}
+
+/** A health service name and a subscription through which its owner reports SERVING (true) or NOT_SERVING. */
+export interface HealthReporter {
+  name: string;
+  subscribe(report: (serving: boolean) => void): void;
 }
 
 export interface ServerHandle {
@@ -51,6 +59,8 @@ export interface BuiltServer {
   health: HealthImplementation;
   /** Names whose health status the server publishes ("" is the whole server). */
   healthNames: string[];
+  /** Set when shutdown begins: extra health reporters are ignored from then on. */
+  stopping: boolean;
 }
 
 /** Builds a server with every service registered, not yet bound. */
@@ -64,15 +74,22 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])];
   for (const s of services) server.addService(s.definition, s.implementation);
 
-  const healthNames = ['', ...services.map((s) => s.name)];
+  const healthNames = ['', ...services.map((s) => s.name), ...(options.extraHealth ?? []).map((h) => h.name)];
   const initial: ServingStatusMap = {};
   for (const name of healthNames) initial[name] = 'SERVING';
   const health = new HealthImplementation(initial);
+  const built: BuiltServer = { server, health, healthNames, stopping: false };
+  for (const h of options.extraHealth ?? []) {
+    // Once shutdown has begun every name stays NOT_SERVING.
+    h.subscribe((serving) => {
+      if (!built.stopping) health.setStatus(h.name, serving ? 'SERVING' : 'NOT_SERVING');
+    });
+  }
   health.addToServer(server);
 
   // Reflection describes every compiled .proto (our services, health and the well-known types).
   reflectionService().addToServer(server);
-  return { server, health, healthNames };
+  return built;
 }
 
 /** A host:port string grpc-js accepts; IPv6 literals need brackets. */
@@ -83,7 +100,8 @@ function bindAddress(host: string, port: number): string {
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
   const host = options.host ?? '0.0.0.0';
   const credentials = serverCredentials(options.tls);
-  const { server, health, healthNames } = createServer(options);
+  const built = createServer(options);
+  const { server, health, healthNames } = built;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(bindAddress(host, options.port), credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
@@ -93,6 +111,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
+    built.stopping = true;
     for (const name of healthNames) health.setStatus(name, 'NOT_SERVING');
     await new Promise<void>((resolve) => {
       // tryShutdown refuses new calls and waits for running ones; health Watch streams and slow clients could

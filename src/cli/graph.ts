@@ -1,0 +1,54 @@
+/**
+ * The CLI's side of the Neo4j projection (src/graph/): starting it next to the server when configured
+ * (--neo4j_uri or NEO4J_URI), publishing its lag as the `cmf.graph` health service, and the one-shot
+ * `--neo4j_resync` command that rebuilds the graph from the store and exits.
+ */
+import type { Database } from '../storage/database';
+import { GRAPH_HEALTH_SERVICE, graphConfigFrom, openDriver, resync, startGraphProjection } from '../graph';
+import type { HealthReporter } from '../server/server';
+import type { Flags } from './flags';
+
+export interface GraphHook {
+  /** The store the domains must use (write transactions append to the outbox). */
+  db: Database;
+  health: HealthReporter;
+  stop(): Promise<void>;
+}
+
+/** Starts the projection when configured; undefined when it is off (the default). */
+export async function startGraphIfConfigured(flags: Flags, db: Database, log: (line: string) => void): Promise<GraphHook | undefined> {
+  const config = graphConfigFrom(flags);
+  if (!config) return undefined;
+  const projection = await startGraphProjection(config, db, log);
+  return {
+    db: projection.db,
+    health: {
+      name: GRAPH_HEALTH_SERVICE,
+      subscribe: (report) => projection.worker.onStatus((s) => report(s.healthy)),
+    },
+    stop: () => projection.stop(),
+  };
+}
+
+/** --neo4j_resync: rebuilds the graph of `db`; returns the exit code. */
+export async function runResync(flags: Flags, db: Database, log: (line: string) => void): Promise<number> {
+  const config = graphConfigFrom(flags);
+  if (!config) {
+    log('--neo4j_resync needs --neo4j_uri or NEO4J_URI');
+    return 2;
+  }
+  const driver = openDriver(config);
+  try {
+    const r = await resync(db, driver, { database: config.database, clear: flags.neo4j_resync_clear ?? false, log });
+    log(
+      `resync: ${r.contexts} contexts, ${r.executions} executions, ${r.artifacts} artifacts, ${r.events} events ` +
+        `projected to ${config.uri} in ${r.ms} ms`,
+    );
+    return 0;
+  } catch (e) {
+    log(`resync failed: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await driver.close();
+  }
+}
