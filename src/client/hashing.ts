@@ -13,15 +13,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { comparePyStr, pyJsonDumps } from '../python-text';
 
-/** md5 of a file's bytes (streamed). */
-export function md5File(file: string, highWaterMark = 1024 * 1024): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('md5');
-    const stream = fs.createReadStream(file, { highWaterMark });
-    stream.on('error', reject);
-    stream.on('data', (chunk) => hash.update(chunk));
-    stream.on('end', () => resolve(hash.digest('hex')));
-  });
+/**
+ * md5 of a file's bytes, read in chunks into one reused buffer: constant memory for any file size, and no stream
+ * machinery per chunk (measurably faster than fs.createReadStream, close to md5sum).
+ */
+export async function md5File(file: string, chunkBytes = 4 * 1024 * 1024): Promise<string> {
+  const handle = await fs.promises.open(file, 'r');
+  const buffer = Buffer.allocUnsafe(chunkBytes);
+  const hash = createHash('md5');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+      if (bytesRead === 0) break;
+      hash.update(bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
 }
 
 export const md5Text = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');

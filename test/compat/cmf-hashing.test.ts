@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { dvcDefaultRemote, dvcHash, dvcRemoteUrl, hashDirectory } from '../../src/client/hashing';
+import { pyFloatStr, pyJsonDumps, pyListRepr, type PyJson } from '../../src/python-text';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DVC = path.join(ROOT, '.venv', 'bin', 'dvc');
@@ -107,5 +108,40 @@ describe('SDK hashing equals DVC 3', { skip: missing && !CI ? `cannot run: ${mis
 
   it('a missing path is an error', async () => {
     await assert.rejects(dvcHash(path.join(dir, 'project', 'nope')), /no such file/);
+  });
+});
+
+/** The Python text forms the CMF records depend on (str(float), repr(list of str), json.dumps), against CPython. */
+describe('Python text forms equal CPython', { skip: missing && !CI ? `cannot run: ${missing}` : false }, () => {
+  it('str(float) for special and 2000 random doubles', () => {
+    const special = [0.1, 0.2, 1e-5, 1e-4, 0.0001234, 1e16, 1e15, 1.5e-7, 123456789012345680, 5e-324, 1e22, 20, -0, 0, 9999999999999998, 1.7976931348623157e308, -2.5, 1 / 3];
+    const doubles = [...special];
+    const buf = Buffer.alloc(8);
+    while (doubles.length < special.length + 2000) {
+      randomBytes(8).copy(buf);
+      const x = buf.readDoubleBE(0);
+      if (Number.isFinite(x)) doubles.push(x);
+    }
+    const hex = doubles.map((x) => {
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(x);
+      return b.toString('hex');
+    });
+    const script = 'import json, struct, sys\nprint(json.dumps([str(struct.unpack(">d", bytes.fromhex(h))[0]) for h in json.load(sys.stdin)]))';
+    const expected: string[] = JSON.parse(execFileSync(PY, ['-c', script], { input: JSON.stringify(hex), encoding: 'utf8' }));
+    doubles.forEach((x, i) => assert.equal(pyFloatStr(x), expected[i], `double ${hex[i]}`));
+  });
+
+  it('repr(list of str) and json.dumps(sort_keys=True)', () => {
+    const strings = ["plain", "it's", 'say "hi"', 'both \' and "', 'back\\slash', 'tab\tnew\nline', 'numpy==1.26.4', 'é', '日本', ''];
+    const docs: PyJson[] = [
+      [{ md5: 'a', relpath: 'é/日本/😀.txt' }, { relpath: 'q"\\', md5: 'b' }],
+      { z: 1n, a: [true, false, null, 'x'], 'ü': { '😀': 'ｱ', '\uff61': 'end' }, ctrl: '\u0001\u001f\u007f' },
+    ];
+    const script = 'import json, sys\nd = json.load(sys.stdin)\nprint(json.dumps([repr(d["strings"])] + [json.dumps(x, sort_keys=True) for x in d["docs"]]))';
+    const input = JSON.stringify({ strings, docs }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
+    const [repr, ...dumps] = JSON.parse(execFileSync(PY, ['-c', script], { input, encoding: 'utf8' }));
+    assert.equal(pyListRepr(strings), repr);
+    docs.forEach((doc, i) => assert.equal(pyJsonDumps(doc, true), dumps[i]));
   });
 });
