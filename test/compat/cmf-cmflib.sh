@@ -3,7 +3,8 @@
 # One small pipeline (3 stages; datasets incl. a directory with a label, a model, execution metrics, step metrics,
 # a dataslice) runs once through PyPI cmflib on its own SQLite `mlmd` (cmf_pipeline_cmflib.py) and once through our
 # TypeScript SDK against our server (cmf-pipeline-sdk.ts); cmf_compat_compare.py compares the normalised stores,
-# the Parquet files as pandas reads them, and CmfQuery's public methods opened on both files.
+# the Parquet files as pandas reads them, and CmfQuery's public methods opened on both files; then our CmfService
+# serving each file answers as CmfQuery does on that same file (dumptojson included, without normalisation).
 # cmflib 0.1.0 pins ml-metadata==1.15.0, which has no wheel for this Python: it is installed here with --no-deps
 # beside ml-metadata 1.17.1 (its other runtime needs are in scripts/test-requirements.txt).
 set -uo pipefail
@@ -50,5 +51,10 @@ echo "--- cmflib run"
   || { tail -n 40 "$TMP/cmflib.log"; fail "cmflib run failed"; }
 echo "--- SDK run"
 node --import tsx test/compat/cmf-pipeline-sdk.ts "$TMP/ours" "$TMP/env.txt" || fail "SDK run failed"
+echo "--- our CmfService queries on both files"
+cp "$TMP/cmflib/mlmd" "$TMP/cmflib-copy.mlmd"   # served by our server; CmfQuery reads the original
+node --import tsx test/compat/cmf-pipeline-sdk.ts --query "$TMP/cmflib-copy.mlmd" > "$TMP/ours-on-cmflib.json" || fail "query run failed"
+cp "$TMP/ours/mlmd" "$TMP/ours-copy.mlmd"
+node --import tsx test/compat/cmf-pipeline-sdk.ts --query "$TMP/ours-copy.mlmd" > "$TMP/ours-on-ours.json" || fail "query run failed"
 echo "--- compare"
-"$VENV_PY" test/compat/cmf_compat_compare.py "$TMP/cmflib" "$TMP/ours"
+"$VENV_PY" test/compat/cmf_compat_compare.py "$TMP/cmflib" "$TMP/ours" "$TMP/ours-on-cmflib.json" "$TMP/ours-on-ours.json"

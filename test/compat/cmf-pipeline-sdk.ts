@@ -2,6 +2,8 @@
  * The compat pipeline run through our TypeScript SDK against our server (in this process, real gRPC, SQLite file
  * <project>/mlmd). Usage: tsx test/compat/cmf-pipeline-sdk.ts <project dir> <env lines file>
  * Mirrors cmf_pipeline_cmflib.py call for call.
+ * `tsx test/compat/cmf-pipeline-sdk.ts --query <mlmd file>` instead serves an existing file (e.g. the one cmflib
+ * wrote) and prints our CmfService's answers as JSON, for comparison with CmfQuery on the same file.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,7 +15,53 @@ import { cmfServiceRegistration } from '../../src/server/cmf-service';
 import { startServer } from '../../src/server/server';
 import { openDatabase } from '../../src/storage/open';
 
+async function query(file: string): Promise<void> {
+  const db = await openDatabase({ kind: 'sqlite', filenameUri: file });
+  const server = await startServer({
+    api: createMlmdApi(db),
+    extraServices: [cmfServiceRegistration(createCmfApi(db))],
+    port: 0,
+    host: '127.0.0.1',
+    onShutdown: () => db.close(),
+  });
+  const client = new CmfClient(`127.0.0.1:${server.port}`, { deadlineMs: 60_000 });
+  try {
+    const cmf = await Cmf.create({ client, root: path.dirname(file), pipelineName: 'compat', environment: false });
+    const out: Record<string, unknown> = {};
+    out.pipeline_names = await cmf.getPipelineNames();
+    const stages = await cmf.getPipelineStages('compat');
+    out.stages = stages;
+    for (const stage of stages) {
+      const execs = await cmf.getAllExecutionsInStage(stage);
+      out[`executions:${stage}`] = execs.map((x) => Number(x.id));
+      for (const x of execs) {
+        out[`artifacts_for_execution:${x.id}`] = (await cmf.getAllArtifactsForExecution(x.id!)).map((a) => [a.artifact!.name, a.event]).sort();
+      }
+    }
+    const names = new Set<string>();
+    for (const key of Object.keys(out)) if (key.startsWith('artifacts_for_execution:')) for (const [n] of out[key] as string[][]) names.add(n);
+    const sorted = (xs: Array<{ name?: string }>) => xs.map((a) => a.name!).sort();
+    for (const name of [...names].sort()) {
+      out[`executions_for_artifact:${name}`] = (await cmf.getAllExecutionsForArtifact(name))
+        .map((e) => [e.event, Number(e.execution!.id), e.executionTypeName, e.stage, e.pipeline])
+        .sort();
+      out[`one_hop_child:${name}`] = sorted(await cmf.getOneHopChildArtifacts(name));
+      out[`all_child:${name}`] = sorted(await cmf.getAllChildArtifacts(name));
+      out[`one_hop_parent:${name}`] = sorted(await cmf.getOneHopParentArtifacts(name));
+      out[`all_parent:${name}`] = sorted(await cmf.getAllParentArtifacts(name));
+      out[`all_parent_executions:${name}`] = (await cmf.getAllParentExecutions(name)).map((x) => Number(x.id)).sort();
+      out[`producers:${name}`] = (await cmf.getProducerExecutions(name)).map((x) => Number(x.id)).sort();
+    }
+    out.dumptojson = await cmf.dumpToJson('compat');
+    process.stdout.write(JSON.stringify(out));
+  } finally {
+    client.close();
+    await server.shutdown();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--query') return query(path.resolve(process.argv[3]));
   const [project, envFile] = process.argv.slice(2);
   const root = path.resolve(project);
   const db = await openDatabase({ kind: 'sqlite', filenameUri: path.join(root, 'mlmd') });

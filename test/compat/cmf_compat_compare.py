@@ -198,8 +198,55 @@ def parquet_frames(project):
     return frames
 
 
+def cmfquery_like_ours(path):
+    """CmfQuery's answers on `path` in the shape `cmf-pipeline-sdk.ts --query` prints ours."""
+    from cmflib.cmfquery import CmfQuery
+    q = CmfQuery(filepath=path)
+    names_of = lambda df: sorted(df["name"].tolist()) if isinstance(df, pd.DataFrame) and "name" in df.columns else []
+    ids_of = lambda df: sorted(int(x) for x in df["id"].tolist()) if isinstance(df, pd.DataFrame) and "id" in df.columns else []
+    out = {"pipeline_names": q.get_pipeline_names()}
+    stages = q.get_pipeline_stages("compat")
+    out["stages"] = stages
+    names = set()
+    for stage in stages:
+        ids = ids_of(q.get_all_executions_in_stage(stage))
+        out["executions:" + stage] = ids
+        for i in ids:
+            df = q.get_all_artifacts_for_execution(i)
+            rows = sorted([r["name"], r["event"]] for _, r in df.iterrows())
+            out["artifacts_for_execution:%d" % i] = rows
+            names.update(r[0] for r in rows)
+    for name in sorted(names):
+        df = q.get_all_executions_for_artifact(name)
+        out["executions_for_artifact:" + name] = sorted(
+            [r["Type"], int(r["execution_id"]), r["execution_type_name"].string_value, r["stage"], r["pipeline"]]
+            for _, r in df.iterrows())
+        out["one_hop_child:" + name] = names_of(q.get_one_hop_child_artifacts(name))
+        out["all_child:" + name] = names_of(q.get_all_child_artifacts(name))
+        out["one_hop_parent:" + name] = names_of(q.get_one_hop_parent_artifacts(name))
+        out["all_parent:" + name] = names_of(q.get_all_parent_artifacts(name))
+        out["all_parent_executions:" + name] = ids_of(q.get_all_parent_executions(name))
+        producer = q.find_producer_execution(name)
+        out["producers:" + name] = [producer.id] if producer else []
+    out["dumptojson"] = json.loads(q.dumptojson("compat"))
+    return out
+
+
+def compare_on_same_file(label, path, ours_json):
+    """Our CmfService and CmfQuery opened on the same file: identical answers, no normalisation."""
+    with open(ours_json) as f:
+        ours = json.load(f)
+    ours["dumptojson"] = json.loads(ours["dumptojson"])
+    theirs = cmfquery_like_ours(path)
+    for key in sorted(set(ours) | set(theirs)):
+        check("CmfService vs CmfQuery on %s: %s" % (label, key), ours.get(key), theirs.get(key))
+
+
 def main():
     theirs_dir, ours_dir = sys.argv[1], sys.argv[2]
+    if len(sys.argv) > 4:
+        compare_on_same_file("cmflib's file", os.path.join(theirs_dir, "mlmd"), sys.argv[3])
+        compare_on_same_file("our file", os.path.join(ours_dir, "mlmd"), sys.argv[4])
     theirs, n_theirs = snapshot(os.path.join(theirs_dir, "mlmd"))
     ours, n_ours = snapshot(os.path.join(ours_dir, "mlmd"))
     for part in ("types", "contexts", "executions", "artifacts", "events", "attributions", "associations", "parents"):
