@@ -5,12 +5,9 @@
 import { Code, MlmdError } from '../errors';
 import type { Database } from '../storage/database';
 import { openDatabase } from '../storage/open';
-import { ConfigError, type Backend, type Migration } from './config';
-
-export const POSTGRES_UNAVAILABLE = 'PostgreSQL backend not available yet; use SQLite (--db or a sqlite connection_config)';
+import type { Backend, Migration } from './config';
 
 export async function openStore(backend: Backend, migration: Migration, retries: number): Promise<Database> {
-  if (backend.kind === 'postgresql') throw new ConfigError(POSTGRES_UNAVAILABLE);
   const options = {
     enableUpgradeMigration: migration.enableUpgradeMigration,
     downgradeToSchemaVersion: migration.downgradeToSchemaVersion,

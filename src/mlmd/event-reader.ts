@@ -3,6 +3,7 @@
  */
 import { Event } from '../../generated/ml_metadata/proto/metadata_store';
 import { Row, SqlValue, Tx } from '../storage/database';
+import { PG_EVENTPATH_ORDER_COLUMN } from '../storage/schema';
 import { idSet } from '../storage/sql';
 
 /** Events selected by `where` (a condition on Event aliased `e`), ordered by `orderBy`. */
@@ -20,10 +21,10 @@ export async function loadEvents(tx: Tx, where: string, params: readonly SqlValu
     return event;
   });
   const ids = idSet(tx.dialect, [...byId.keys()]);
-  // EventPath has no ordinal column: steps are ordered by insertion, i.e. rowid (ctid order is not reliable on PostgreSQL,
-  // which is why the PostgreSQL dialect must keep an insertion order of its own).
+  // EventPath has no ordinal column: steps are ordered by insertion, i.e. rowid on SQLite; on PostgreSQL (no stable
+  // row order) by the insertion-order column the storage layer adds (storage/schema.ts).
   const steps = await tx.all<Row>(
-    `SELECT event_id, is_index_step, step_index, step_key FROM EventPath WHERE event_id IN (${ids.sql}) ORDER BY ${tx.dialect === 'sqlite' ? 'rowid' : 'ctid'}`,
+    `SELECT event_id, is_index_step, step_index, step_key FROM EventPath WHERE event_id IN (${ids.sql}) ORDER BY ${tx.dialect === 'sqlite' ? 'rowid' : PG_EVENTPATH_ORDER_COLUMN}`,
     [ids.param],
   );
   for (const s of steps) {

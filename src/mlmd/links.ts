@@ -74,7 +74,7 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
     }
     // Walking up from the parent must never reach the child: one recursive query instead of a loop of lookups.
     const cycle = await tx.get(
-      `WITH RECURSIVE ancestors(id) AS (SELECT ? UNION SELECT pc.parent_context_id FROM ParentContext pc JOIN ancestors a ON pc.context_id = a.id) ` +
+      `WITH RECURSIVE ancestors(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT pc.parent_context_id FROM ParentContext pc JOIN ancestors a ON pc.context_id = a.id) ` +
         `SELECT 1 AS found FROM ancestors WHERE id = ? LIMIT 1`,
       [parentId, childId],
     );

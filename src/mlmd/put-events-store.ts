@@ -11,7 +11,7 @@ import { Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_st
 import { alreadyExists, invalidArgument, MlmdError } from '../errors';
 import { noteChanged, noteLinked } from '../storage/change-log';
 import { SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, nowMillis } from '../storage/sql';
+import { idSet, nowMillis, withSavepoint } from '../storage/sql';
 
 /** Rows per multi-row INSERT: a few hundred bound values per statement, and few distinct statement texts. */
 const CHUNK_ROWS = 100;
@@ -141,10 +141,13 @@ async function insertValidEvents(tx: Tx, events: readonly ValidEvent[]): Promise
     let rows: Array<{ id: bigint; artifact_id: bigint; execution_id: bigint; type: bigint }>;
     try {
       // RETURNING does not promise row order, so ids are matched back through the unique key.
-      rows = await tx.all(
-        `INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES ` +
-          `${chunk.map(() => '(?, ?, ?, ?)').join(', ')} RETURNING id, artifact_id, execution_id, type`,
-        params,
+      // Under a savepoint: on PostgreSQL a failed statement otherwise aborts the transaction, and the catch below queries.
+      rows = await withSavepoint(tx, () =>
+        tx.all(
+          `INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES ` +
+            `${chunk.map(() => '(?, ?, ?, ?)').join(', ')} RETURNING id, artifact_id, execution_id, type`,
+          params,
+        ),
       );
     } catch (err) {
       if (err instanceof UniqueViolation) {

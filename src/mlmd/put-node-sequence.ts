@@ -4,7 +4,7 @@
 import { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { aborted, Code, invalidArgument, MlmdError, notFound } from '../errors';
 import { Tx } from '../storage/database';
-import { idSet, textSet } from '../storage/sql';
+import { idSet, serializeOn, textSet } from '../storage/sql';
 import { AnyNode, CONTEXT, NodeKindSpec } from './node-kinds';
 import { NodeWriter } from './node-store';
 
@@ -42,6 +42,8 @@ export async function writeContexts(tx: Tx, contexts: readonly Context[], option
     ? contexts.filter((c) => c.id === undefined && c.typeId !== undefined && c.name !== undefined)
     : [];
   if (reusable.length > 0) {
+    // Concurrent get-or-create of the same context (from any server on a shared database) takes turns.
+    await serializeOn(tx, reusable.map((c) => `context:${c.typeId}:${c.name}`));
     const types = idSet(tx.dialect, [...new Set(reusable.map((c) => c.typeId!))]);
     const names = textSet(tx.dialect, [...new Set(reusable.map((c) => c.name!))]);
     const wanted = new Set(reusable.map((c) => contextKey(c.typeId!, c.name!)));

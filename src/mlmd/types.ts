@@ -6,7 +6,7 @@ import { ArtifactStructType, PropertyType } from '../../generated/ml_metadata/pr
 import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors';
 import { SIMPLE_TYPES } from '../storage/bootstrap';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, textSet } from '../storage/sql';
+import { idSet, serializeOn, textSet } from '../storage/sql';
 import { read, RpcTable, write } from './rpc';
 import { KindName, TYPE_KINDS, TypeKindSpec } from './type-kinds';
 
@@ -77,6 +77,9 @@ export async function upsertType(tx: Tx, spec: TypeKindSpec, type: AnyType, flag
   const name = type.name ?? '';
   if (name === '') throw invalidArgument('No type name is specified.');
   const requested = new Map(Object.entries(type.properties ?? {}));
+  // MLMD's schema has no unique constraint on type names: concurrent upserts of one name (from any server on a
+  // shared database) take turns, and each sees the type the previous one committed.
+  await serializeOn(tx, [`type:${spec.kind}:${name}`]);
   let typeId = await findTypeId(tx, spec, name, type.version);
 
   if (typeId === undefined) {

@@ -7,6 +7,10 @@ import { Database, Tx } from './database';
 import { migrate, downgrade } from './migrations';
 import {
   EXTRA_INDEXES,
+  IndexSpec,
+  PG_EVENTPATH_ORDER_COLUMN,
+  pgCreateIndex,
+  pgCreateTable,
   SCHEMA_VERSION,
   sqliteCreateIndex,
   sqliteCreateTable,
@@ -41,12 +45,22 @@ export const SIMPLE_TYPES: ReadonlyArray<{ name: string; kind: TypeKind }> = [
   { name: 'mlmd.Deploy', kind: TypeKind.EXECUTION },
 ];
 
+/** The column names of `table` (empty when it does not exist). PostgreSQL folds the CamelCase names to lower case. */
+async function columnsOf(tx: Tx, table: string): Promise<Set<string>> {
+  const rows =
+    tx.dialect === 'postgres'
+      ? await tx.all<{ name: string }>(
+          'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?',
+          [table.toLowerCase()],
+        )
+      : await tx.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table]);
+  return new Set(rows.map((r) => r.name));
+}
+
 /** Returns the schema version stored in the database, or undefined for an empty database. */
 export async function readSchemaVersion(tx: Tx): Promise<number | undefined> {
-  const tables = new Set(
-    (await tx.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")).map((r) => r.name),
-  );
-  if (tables.has('MLMDEnv')) {
+  // Probing the catalog rather than the table: a failed statement would abort a PostgreSQL transaction.
+  if ((await columnsOf(tx, 'MLMDEnv')).has('schema_version')) {
     const rows = await tx.all<{ schema_version: bigint }>('SELECT schema_version FROM MLMDEnv');
     if (rows.length === 0) {
       throw new MlmdError(
@@ -57,11 +71,9 @@ export async function readSchemaVersion(tx: Tx): Promise<number | undefined> {
     if (rows.length > 1) throw dataLoss('MLMDEnv table has more than one schema_version');
     return Number(rows[0].schema_version);
   }
-  // MLMD 0.13.2 files (schema 0) predate MLMDEnv; they are recognised by Type.is_artifact_type.
-  if (tables.has('Type')) {
-    const cols = await tx.all<{ name: string }>("SELECT name FROM pragma_table_info('Type')");
-    if (cols.some((c) => c.name === 'is_artifact_type')) return 0;
-  }
+  // MLMD 0.13.2 files (schema 0) predate MLMDEnv; they are recognised by Type.is_artifact_type (SQLite only:
+  // MLMD's PostgreSQL support starts at schema 1).
+  if (tx.dialect === 'sqlite' && (await columnsOf(tx, 'Type')).has('is_artifact_type')) return 0;
   return undefined;
 }
 
@@ -70,9 +82,7 @@ async function checkTables(tx: Tx): Promise<void> {
   const present: string[] = [];
   const missing: string[] = [];
   for (const table of TABLES) {
-    const cols = new Set(
-      (await tx.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table.name])).map((c) => c.name),
-    );
+    const cols = await columnsOf(tx, table.name);
     const ok = table.columns.every((c) => c.unprobed || cols.has(c.name));
     (ok ? present : missing).push(table.name);
   }
@@ -85,10 +95,24 @@ async function checkTables(tx: Tx): Promise<void> {
   );
 }
 
+async function createIndexes(tx: Tx, indexes: readonly IndexSpec[]): Promise<void> {
+  for (const index of indexes) {
+    const sql = tx.dialect === 'postgres' ? pgCreateIndex(index) : sqliteCreateIndex(index);
+    if (sql) await tx.run(sql);
+  }
+}
+
 async function createSchema(tx: Tx): Promise<void> {
-  for (const table of TABLES) await tx.run(sqliteCreateTable(table));
-  for (const index of [...UPSTREAM_INDEXES, ...EXTRA_INDEXES]) await tx.run(sqliteCreateIndex(index));
+  for (const table of TABLES) await tx.run(tx.dialect === 'postgres' ? pgCreateTable(table) : sqliteCreateTable(table));
+  await createIndexes(tx, [...UPSTREAM_INDEXES, ...EXTRA_INDEXES]);
   await tx.run('INSERT INTO MLMDEnv (schema_version) VALUES (?)', [SCHEMA_VERSION]);
+}
+
+/** Our additions to a PostgreSQL database created elsewhere (ml-metadata): EventPath's insertion order column. */
+async function completePostgresSchema(tx: Tx): Promise<void> {
+  if (!(await columnsOf(tx, 'EventPath')).has(PG_EVENTPATH_ORDER_COLUMN)) {
+    await tx.run(`ALTER TABLE EventPath ADD COLUMN ${PG_EVENTPATH_ORDER_COLUMN} BIGSERIAL NOT NULL`);
+  }
 }
 
 async function seedSimpleTypes(tx: Tx): Promise<void> {
@@ -108,6 +132,9 @@ async function seedSimpleTypes(tx: Tx): Promise<void> {
 export async function initializeStore(db: Database, options: MigrationOptions = {}): Promise<void> {
   const downgradeTo = options.downgradeToSchemaVersion ?? -1;
   await db.transaction('write', async (tx) => {
+    // Several servers may open one PostgreSQL database at once: initialisation runs one at a time (the lock is
+    // released at commit), so concurrent CREATE TABLE / seeding never race.
+    if (tx.dialect === 'postgres') await tx.get("SELECT pg_advisory_xact_lock(hashtextextended('cmf-mlmd:init', 0)) AS locked");
     const version = await readSchemaVersion(tx);
     if (downgradeTo >= 0) {
       if (downgradeTo > SCHEMA_VERSION) {
@@ -121,6 +148,7 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
         throw new MlmdError(Code.INVALID_ARGUMENT, 'Empty database is given. Downgrade operation is not needed.');
       }
       if (version > SCHEMA_VERSION) throw newerDatabase(version);
+      if (tx.dialect === 'postgres') throw postgresMigrationUnsupported('Downgrade');
       await downgrade(tx, version, downgradeTo);
       return;
     }
@@ -142,11 +170,13 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
             `ml_metadata/g3doc/get_started.md#upgrade-the-mlmd-library`,
         );
       }
+      if (tx.dialect === 'postgres') throw postgresMigrationUnsupported('Upgrade');
       await migrate(tx, version, SCHEMA_VERSION);
     }
     await checkTables(tx);
+    if (tx.dialect === 'postgres') await completePostgresSchema(tx);
     // Our own indexes are also added to files created elsewhere (cheap when they exist).
-    for (const index of EXTRA_INDEXES) await tx.run(sqliteCreateIndex(index));
+    await createIndexes(tx, EXTRA_INDEXES);
     await seedSimpleTypes(tx);
   });
   if (downgradeTo >= 0) {
@@ -156,6 +186,13 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
         `serve a database that was downgraded; use a library of that schema version to connect to it.`,
     );
   }
+}
+
+function postgresMigrationUnsupported(what: string): MlmdError {
+  return failedPrecondition(
+    `${what} migration of PostgreSQL databases is not supported by cmf-mlmd (only schema ${SCHEMA_VERSION} is served); ` +
+      `migrate the database with the ml-metadata package first.`,
+  );
 }
 
 function newerDatabase(version: number): MlmdError {

@@ -3,12 +3,19 @@
  */
 import { initializeStore, MigrationOptions } from './bootstrap';
 import { Database } from './database';
+import { ensureDatabase, PostgresDatabase, PostgresOptions } from './postgres';
 import { SqliteDatabase, SqliteOptions } from './sqlite';
 
-export type BackendConfig = { kind: 'sqlite' } & SqliteOptions;
+export type BackendConfig = ({ kind: 'sqlite' } & SqliteOptions) | ({ kind: 'postgresql' } & PostgresOptions);
 
 export async function openDatabase(config: BackendConfig, migration: MigrationOptions = {}): Promise<Database> {
-  const db = new SqliteDatabase(config);
+  let db: Database;
+  if (config.kind === 'postgresql') {
+    await ensureDatabase(config.config);
+    db = new PostgresDatabase(config);
+  } else {
+    db = new SqliteDatabase(config);
+  }
   try {
     await initializeStore(db, migration);
   } catch (e) {

@@ -177,6 +177,11 @@ export interface IndexSpec {
   /** Collation of the indexed columns (default: the column's, BINARY). */
   collate?: 'NOCASE';
   where?: string;
+  /**
+   * PostgreSQL only: a hash index on this one column instead (no size limit: a btree entry must fit in a third of a
+   * page, so a btree over TEXT rejects long values).
+   */
+  pgHash?: string;
 }
 
 function propertyIndexes(kind: string, table: string): IndexSpec[] {
@@ -185,6 +190,7 @@ function propertyIndexes(kind: string, table: string): IndexSpec[] {
     table,
     columns: ['name', 'is_custom_property', `${v}_value`],
     where: `\`${v}_value\` IS NOT NULL`,
+    ...(v === 'string' ? { pgHash: 'string_value' } : {}),
   }));
 }
 
@@ -238,4 +244,75 @@ export function sqliteCreateTable(t: TableSpec): string {
 export function sqliteCreateIndex(i: IndexSpec): string {
   const cols = i.columns.map((c) => `\`${c}\`${i.collate ? ` COLLATE ${i.collate}` : ''}`).join(', ');
   return `CREATE INDEX IF NOT EXISTS \`${i.name}\` ON \`${i.table}\`(${cols})${i.where ? ' WHERE ' + i.where : ''}`;
+}
+
+// ------------------------------------------------------------------------------------------------- PostgreSQL
+
+/**
+ * EventPath's insertion order on PostgreSQL. SQLite orders a path's steps by rowid; PostgreSQL has no stable row order
+ * (ctid changes with updates and free-space reuse), so we add this column: a BIGSERIAL whose default numbers rows as
+ * they are inserted. Upstream's INSERTs name their four columns, so it never touches it; its own reads (no ORDER BY)
+ * still work. Databases created by ml-metadata get it at start-up (ALTER TABLE: existing rows are numbered in their
+ * physical order, which is the order upstream itself reads them in).
+ */
+export const PG_EVENTPATH_ORDER_COLUMN = 'step_order';
+
+/** The three named unique constraints of upstream's PostgreSQL DDL (they fold to lower case). */
+const PG_CONSTRAINT_NAMES: Record<string, string> = {
+  Artifact: 'UniqueArtifactTypeName',
+  Execution: 'UniqueExecutionTypeName',
+  Event: 'UniqueEvent',
+};
+
+const PG_BIGINT_COLUMNS = new Set(['create_time_since_epoch', 'last_update_time_since_epoch', 'milliseconds_since_epoch']);
+
+/**
+ * A column's PostgreSQL type as upstream declares it (spec §1.11), with one deliberate difference: `int_value` is
+ * BIGINT in databases we create, so int64 property values round-trip exactly as on SQLite (upstream's INT is 32-bit
+ * and rejects larger values; databases created by ml-metadata keep their INT and are served as they are).
+ */
+export function pgColumnType(c: ColumnSpec): string {
+  if (c.constraint === 'PRIMARY KEY AUTOINCREMENT') return 'SERIAL PRIMARY KEY';
+  if (c.name === 'int_value') return 'BIGINT';
+  if (PG_BIGINT_COLUMNS.has(c.name)) return `BIGINT${c.constraint ? ' ' + c.constraint : ''}`;
+  const constraint = c.constraint ? ' ' + c.constraint : '';
+  switch (c.sqliteType) {
+    case 'TINYINT(1)':
+      return (c.name === 'type_kind' ? 'SMALLINT' : 'BOOLEAN') + constraint;
+    case 'INTEGER':
+    case 'INT':
+      return 'INT' + constraint;
+    case 'DOUBLE':
+      return 'DOUBLE PRECISION' + constraint;
+    case 'BLOB':
+      return 'BYTEA' + constraint;
+    default:
+      return c.sqliteType + constraint;
+  }
+}
+
+export function pgCreateTable(t: TableSpec): string {
+  const parts = t.columns.map((c) => `${c.name} ${pgColumnType(c)}`);
+  if (t.name === 'EventPath') parts.push(`${PG_EVENTPATH_ORDER_COLUMN} BIGSERIAL NOT NULL`);
+  for (const constraint of t.constraints ?? []) {
+    const text = constraint.replace(/`/g, '');
+    const name = PG_CONSTRAINT_NAMES[t.name];
+    parts.push(name && text.startsWith('UNIQUE') ? `CONSTRAINT ${name} ${text}` : text);
+  }
+  return `CREATE TABLE IF NOT EXISTS ${t.name} (${parts.join(', ')})`;
+}
+
+/**
+ * An index on PostgreSQL, or undefined when it has no use there. Upstream's property indexes are not partial on
+ * PostgreSQL; the NOCASE indexes serve SQLite's LIKE only (PostgreSQL's ILIKE cannot use a btree).
+ *
+ * Deliberate difference: upstream's idx_*_property_string is a btree over (name, is_custom_property, string_value),
+ * so a string property longer than about 2.7 kB (after compression) fails to insert ("index row requires N bytes").
+ * In databases we create these three are hash indexes on string_value (equality lookups, any length). Databases
+ * created by ml-metadata keep upstream's index, and with it that limit.
+ */
+export function pgCreateIndex(i: IndexSpec): string | undefined {
+  if (i.collate) return undefined;
+  if (i.pgHash) return `CREATE INDEX IF NOT EXISTS ${i.name} ON ${i.table} USING hash (${i.pgHash})`;
+  return `CREATE INDEX IF NOT EXISTS ${i.name} ON ${i.table} (${i.columns.join(', ')})`;
 }

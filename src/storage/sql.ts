@@ -1,7 +1,7 @@
 /**
  * Small SQL helpers shared by the domains, so dialect differences stay in storage/.
  */
-import { Dialect, SqlValue } from './database';
+import { Dialect, SqlValue, Tx } from './database';
 
 /**
  * A subquery yielding the given integers, bound as ONE parameter whatever the list's length (no statement per list
@@ -21,4 +21,38 @@ export function textSet(dialect: Dialect, values: readonly string[]): { sql: str
 /** Milliseconds since the Unix epoch, as MLMD stores every timestamp. */
 export function nowMillis(): bigint {
   return BigInt(Date.now());
+}
+
+/**
+ * Makes the rest of the transaction mutually exclusive, across every server on the database, with other
+ * transactions that call it with any of the same keys: transaction-scoped advisory locks on PostgreSQL (released at
+ * COMMIT/ROLLBACK), taken in one statement in a fixed order so two multi-key callers cannot deadlock. Used where
+ * MLMD's schema has no unique constraint to arbitrate a read-then-insert (types), and for get-or-create of contexts.
+ * Call it before the read: under READ COMMITTED the statements after it see what the previous holder committed.
+ * On SQLite it does nothing: write transactions there are already serialised (BEGIN IMMEDIATE).
+ */
+export async function serializeOn(tx: Tx, keys: readonly string[]): Promise<void> {
+  if (tx.dialect !== 'postgres' || keys.length === 0) return;
+  await tx.all(
+    'SELECT pg_advisory_xact_lock(h) AS locked FROM ' +
+      '(SELECT DISTINCT hashtextextended(k, 0) AS h FROM json_array_elements_text(?::json) AS k ORDER BY h) AS s',
+    [JSON.stringify(keys)],
+  );
+}
+
+/**
+ * Runs `body` so that a failing statement in it can be caught and the transaction continued (PostgreSQL aborts the
+ * whole transaction on an error unless a savepoint was set; SQLite undoes just the failed statement).
+ */
+export async function withSavepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T> {
+  if (tx.dialect !== 'postgres') return body();
+  await tx.run('SAVEPOINT mlmd_stmt');
+  try {
+    const result = await body();
+    await tx.run('RELEASE SAVEPOINT mlmd_stmt');
+    return result;
+  } catch (e) {
+    await tx.run('ROLLBACK TO SAVEPOINT mlmd_stmt');
+    throw e;
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * Integration-test harness: a real MetadataStoreService server (in this process, real grpc-js on 127.0.0.1 with a
- * free port) over a real SQLite file in a fresh temp directory, plus an SDK client connected to it.
+ * free port) over a real SQLite file in a fresh temp directory (or, with MLMD_TEST_BACKEND=postgres, a fresh
+ * PostgreSQL database: see backend.ts), plus an SDK client connected to it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,13 +10,13 @@ import * as path from 'node:path';
 import { MlmdClient, type MlmdClientOptions } from '../../src/client';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer, type ServerHandle } from '../../src/server/server';
-import { openDatabase } from '../../src/storage/open';
+import { openTestStore } from './backend';
 
 export interface TestServer {
   client: MlmdClient;
   /** host:port of the server. */
   address: string;
-  /** The SQLite file the server writes. */
+  /** The SQLite file the server writes (on PostgreSQL: the database name). */
   dbPath: string;
   server: ServerHandle;
   /** Closes the client, shuts the server down, closes the database and removes the temp directory. */
@@ -24,8 +25,9 @@ export interface TestServer {
 
 export async function startTestServer(clientOptions: MlmdClientOptions = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-it-'));
-  const dbPath = path.join(dir, 'mlmd.sqlite');
-  const db = await openDatabase({ kind: 'sqlite', filenameUri: dbPath });
+  const store = await openTestStore(path.join(dir, 'mlmd.sqlite'));
+  const { db } = store;
+  const dbPath = store.location;
   let server: ServerHandle;
   try {
     server = await startServer({
@@ -33,10 +35,14 @@ export async function startTestServer(clientOptions: MlmdClientOptions = {}): Pr
       port: 0,
       host: '127.0.0.1',
       shutdownGraceMs: 2_000,
-      onShutdown: () => db.close(),
+      onShutdown: async () => {
+        await db.close();
+        await store.remove();
+      },
     });
   } catch (e) {
     await db.close();
+    await store.remove();
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }

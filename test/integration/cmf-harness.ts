@@ -12,7 +12,7 @@ import { createCmfApi } from '../../src/cmf/api';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { cmfServiceRegistration } from '../../src/server/cmf-service';
 import { startServer, type ServerHandle } from '../../src/server/server';
-import { openDatabase } from '../../src/storage/open';
+import { openTestStore } from '../helpers/backend';
 
 export interface CmfTestServer {
   mlmd: MlmdClient;
@@ -26,15 +26,19 @@ export interface CmfTestServer {
 
 export async function startCmfServer(): Promise<CmfTestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-it-'));
-  const dbPath = path.join(dir, 'mlmd');
-  const db = await openDatabase({ kind: 'sqlite', filenameUri: dbPath });
+  const store = await openTestStore(path.join(dir, 'mlmd'));
+  const { db } = store;
+  const dbPath = store.location;
   const server = await startServer({
     api: createMlmdApi(db),
     extraServices: [cmfServiceRegistration(createCmfApi(db))],
     port: 0,
     host: '127.0.0.1',
     shutdownGraceMs: 2_000,
-    onShutdown: () => db.close(),
+    onShutdown: async () => {
+      await db.close();
+      await store.remove();
+    },
   });
   const address = `127.0.0.1:${server.port}`;
   const mlmd = new MlmdClient(address, { deadlineMs: 30_000 });

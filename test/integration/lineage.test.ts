@@ -12,23 +12,27 @@ import { Code, MlmdError } from '../../src/errors';
 import { MlmdApi } from '../../src/mlmd/api';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { Database } from '../../src/storage/database';
-import { openDatabase } from '../../src/storage/open';
+import { openTestStore, type TestStore } from '../helpers/backend';
 
 const dir = mkdtempSync(join(tmpdir(), 'cmf-mlmd-lineage-'));
 let db: Database;
+let store: TestStore | undefined;
 let api: MlmdApi;
 let fileCount = 0;
 
 /** A fresh store per describe block, so counts and ids are predictable. */
 async function freshStore(): Promise<void> {
   if (db) await db.close();
+  await store?.remove();
   fileCount += 1;
-  db = await openDatabase({ kind: 'sqlite', filenameUri: join(dir, `store-${fileCount}.db`) });
+  store = await openTestStore(join(dir, `store-${fileCount}.db`));
+  db = store.db;
   api = createMlmdApi(db);
 }
 
 after(async () => {
   if (db) await db.close();
+  await store?.remove();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -309,15 +309,15 @@ describe('CLI', () => {
     assert.match(badPort.stderr(), /--grpc_port/);
   });
 
-  test('selecting PostgreSQL says it is not available yet', async () => {
+  test('selecting PostgreSQL with an unreachable database exits 1 with a clear message', async () => {
     const cli = runCli([
       '--metadata_source_config_type=postgresql',
-      '--postgres_config_host=pg',
-      '--postgres_config_port=5432',
+      '--postgres_config_host=127.0.0.1',
+      '--postgres_config_port=1',
       '--postgres_config_user=u',
       '--postgres_config_dbname=mlmd',
     ]);
     assert.equal(await cli.exited, 1);
-    assert.match(cli.stderr(), /PostgreSQL backend not available yet/);
+    assert.match(cli.stderr(), /Cannot connect to PostgreSQL database 127\.0\.0\.1:1\/mlmd/);
   });
 });
