@@ -4,16 +4,18 @@
  *   cmf    Issue 4: CMF SDK logging (executions/s, artifacts/s) and DVC hashing MB/s vs md5sum
  *   crud   Issue 2: PutArtifacts / GetArtifactsByID throughput, ours vs. ml-metadata's C++ store
  *   query  Issue 3: filter and lineage latency on a ~1M-node store, ours vs. ml-metadata's C++ store
+ *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *
  * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
  * the Python and reference parts. Generated stores are cached under .bench/.
  */
 import { runCmf } from './cmf';
 import { runCrud } from './crud';
+import { runGraph } from './graph';
 import { BenchOptions, log } from './lib';
 import { runQuery } from './query';
 
-const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = { crud: runCrud, query: runQuery, cmf: runCmf };
+const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = { crud: runCrud, query: runQuery, cmf: runCmf, graph: runGraph };
 
 async function main(argv: string[]): Promise<number> {
   let only: string[] = Object.keys(SUITES);

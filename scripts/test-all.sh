@@ -100,6 +100,9 @@ wanted client-options && run_suite client-options 300 bash test/compat/pytest-su
 wanted cmf-hashing && run_suite cmf-hashing 300 node --import tsx --test test/compat/cmf-hashing.test.ts
 wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
 
+# ---------------------------------------------------------------- 5. graph (a real Neo4j 5.26 on Java 17, from Maven Central)
+wanted graph && run_suite graph 480 bash test/graph/run.sh
+
 # ---------------------------------------------------------------- summary
 banner "summary"
 for r in "${ROWS[@]}"; do echo "$r"; done

@@ -242,3 +242,25 @@ describe('dependability', () => {
     assert.ok(live.length > 50, `the graph has content (${live.length} lines)`);
   });
 });
+
+describe('health', () => {
+  test('with Neo4j unreachable, logging succeeds and the projection reports unhealthy once the lag passes the threshold', async () => {
+    const s = await startGraphServer('bolt://127.0.0.1:1', { lagThresholdMs: 200 });
+    try {
+      const statuses: boolean[] = [];
+      s.projection!.worker.onStatus((st) => statuses.push(st.healthy));
+      await s.client.putContextType({ contextType: { name: 'T', properties: {} } });
+      const t = (await s.client.getContextType({ typeName: 'T' })).contextType!.id!;
+      await s.client.putContexts({ contexts: [{ typeId: t, name: 'c' }] });
+      await new Promise((r) => setTimeout(r, 400));
+      const lag = await s.projection!.worker.reportLag();
+      assert.equal(lag.rows, 1);
+      assert.ok(lag.oldestAgeMs >= 200);
+      assert.equal(s.projection!.status().healthy, false);
+      assert.equal(statuses.at(-1), false);
+      assert.ok(s.projection!.status().failures > 0);
+    } finally {
+      await s.stop();
+    }
+  });
+});

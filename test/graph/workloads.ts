@@ -142,8 +142,9 @@ export class CmfLikeWriter {
     const existing = (await this.client.getArtifactsByUri({ uris: [hash] })).artifacts;
     if (existing.length > 0) {
       const a = existing[existing.length - 1];
-      const events = (await this.client.getEventsByArtifactIDs({ artifactIds: [a.id!] })).events;
-      if (!events.some((e) => e.executionId === this.executionId)) {
+      // Existing links looked up from the execution side (a shared artifact's event list grows with every reader).
+      const events = (await this.client.getEventsByExecutionIDs({ executionIds: [this.executionId] })).events;
+      if (!events.some((e) => e.artifactId === a.id)) {
         await this.client.putEvents({
           events: [{ artifactId: a.id!, executionId: this.executionId, type: evType, path: { steps: [{ value: { $case: 'key', value: `${path}:${hash}` } }] } }],
         });
