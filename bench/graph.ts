@@ -27,7 +27,7 @@ async function logRun(s: GraphServer, executions: number): Promise<number> {
 }
 
 export async function runGraph(opts: BenchOptions): Promise<string> {
-  const n = opts.quick ? 300 : 10_000;
+  const n = Number(process.env.GRAPH_BENCH_EXECUTIONS) || (opts.quick ? 300 : 10_000);
   const neo = await startNeo4j();
   const rows: (string | number)[][] = [];
   try {
