@@ -4,6 +4,12 @@
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib
+#   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage and CMF integration suites with
+#      MLMD_TEST_BACKEND=postgres), pg-multi (test/postgres: 3 servers x 32 clients; restart under load),
+#      upstream-postgres (ml-metadata's suite against our server on PostgreSQL), postgres-interop (the ml-metadata
+#      package's PostgreSQL mode and our server on one database, both ways). They use the cluster named by
+#      MLMD_TEST_PG_* (.ci/run starts one); outside CI, when none is named, one is started here if PostgreSQL's
+#      server binaries are installed (scripts/pg-cluster.sh), else these suites are skipped.
 # A suite that cannot run (exit 77: no python, no grpcurl, no CLI...) is a failure when CI=true, a skip otherwise.
 # SUITE_TIME_LIMIT=SECONDS overrides every suite's time limit.
 # ONLY="gen tsc ts descriptors upstream grpcurl sqlite-interop client-options" runs a subset (names separated by spaces).
@@ -102,6 +108,24 @@ wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
 
 # ---------------------------------------------------------------- 5. graph (a real Neo4j 5.26 on Java 17, from Maven Central)
 wanted graph && run_suite graph 480 bash test/graph/run.sh
+
+# ---------------------------------------------------------------- 5. PostgreSQL suites
+PG_SUITES="ts-postgres pg-multi upstream-postgres postgres-interop"
+pg_wanted() { local s; for s in $PG_SUITES; do wanted "$s" && return 0; done; return 1; }
+if pg_wanted && [[ -z "${MLMD_TEST_PG_HOST:-}" && -z "$CI_MODE" ]]; then
+  banner "starting a PostgreSQL cluster for the PostgreSQL suites"
+  if PG_ENV="$(bash scripts/pg-cluster.sh start "$LOGDIR/pg")"; then
+    eval "$PG_ENV"
+    trap 'bash scripts/pg-cluster.sh stop "$LOGDIR/pg" >/dev/null 2>&1 || true; rm -rf "$LOGDIR"' EXIT
+  fi
+fi
+PG_INTEGRATION=(test/integration/mlmd-*.test.ts test/integration/filter.test.ts test/integration/lineage.test.ts
+  test/integration/cmf-queries.test.ts test/integration/cmf-records.test.ts test/integration/cmf-sdk.test.ts)
+wanted ts-postgres && run_suite ts-postgres 1200 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
+  node --import tsx --test --test-concurrency=1 "${PG_INTEGRATION[@]}"
+wanted pg-multi && run_suite pg-multi 600 bash scripts/pg-suite.sh node --import tsx --test --test-concurrency=1 test/postgres/*.test.ts
+wanted upstream-postgres && run_suite upstream-postgres 900 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres bash test/compat/upstream.sh
+wanted postgres-interop && run_suite postgres-interop 300 bash scripts/pg-suite.sh bash test/compat/pytest-suite.sh test/compat/test_postgres_interop.py
 
 # ---------------------------------------------------------------- summary
 banner "summary"

@@ -280,6 +280,12 @@ export class PostgresDatabase implements Database {
   private async attempt<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
+    // A checked-out connection that dies emits 'error' outside any query: without a listener that would crash the
+    // process. The failure also surfaces in the running or next query, so noting it is enough.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     const tx = this.txFor(client);
     try {
       await client.query(mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
@@ -311,6 +317,7 @@ export class PostgresDatabase implements Database {
       }
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
@@ -356,6 +363,7 @@ class InDoubt extends Error {
 export async function ensureDatabase(config: PostgreSQLDatabaseConfig): Promise<void> {
   const dbname = config.dbname ?? '';
   const probe = new Client(clientConfig(config));
+  probe.on('error', () => undefined);
   try {
     await probe.connect();
     return;
@@ -365,6 +373,7 @@ export async function ensureDatabase(config: PostgreSQLDatabaseConfig): Promise<
     await probe.end().catch(() => undefined);
   }
   const admin = new Client(clientConfig(config, 'postgres'));
+  admin.on('error', () => undefined);
   try {
     await admin.connect();
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbname]);

@@ -17,10 +17,19 @@ free_port() {
 }
 
 # start_server DB_FILE LOG_FILE  -> sets SERVER_PID, SERVER_PORT; returns non-zero if it does not listen in time
+# With MLMD_TEST_BACKEND=postgres the server serves a fresh PostgreSQL database instead of DB_FILE (on the cluster
+# named by MLMD_TEST_PG_HOST/PORT/USER/PASSWORD; scripts/pg-cluster.sh); stop_server drops it.
 start_server() {
   local db="$1" log="$2" cfg port i
   cfg="$(dirname "$log")/server-$$-$RANDOM.cfg"
-  printf 'connection_config {\n  sqlite {\n    filename_uri: "%s"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n' "$db" > "$cfg"
+  if [[ "${MLMD_TEST_BACKEND:-}" == "postgres" ]]; then
+    [[ -n "${MLMD_TEST_PG_HOST:-}" ]] || { echo "MLMD_TEST_BACKEND=postgres needs MLMD_TEST_PG_HOST/PORT/USER/PASSWORD" >&2; return 2; }
+    SERVER_PG_DB="mlmd_compat_$$_$RANDOM"
+    printf 'connection_config {\n  postgresql {\n    host: "%s"\n    port: "%s"\n    user: "%s"\n    password: "%s"\n    dbname: "%s"\n  }\n}\n' \
+      "$MLMD_TEST_PG_HOST" "${MLMD_TEST_PG_PORT:-5432}" "${MLMD_TEST_PG_USER:-postgres}" "${MLMD_TEST_PG_PASSWORD:-}" "$SERVER_PG_DB" > "$cfg"
+  else
+    printf 'connection_config {\n  sqlite {\n    filename_uri: "%s"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n' "$db" > "$cfg"
+  fi
   port="$(free_port)"
   if [[ -n "${MLMD_SERVER_CMD:-}" ]]; then
     # shellcheck disable=SC2086
@@ -52,6 +61,11 @@ stop_server() {
   fi
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
+  if [[ -n "${SERVER_PG_DB:-}" ]] && command -v psql >/dev/null; then
+    PGPASSWORD="${MLMD_TEST_PG_PASSWORD:-}" psql -q -h "$MLMD_TEST_PG_HOST" -p "${MLMD_TEST_PG_PORT:-5432}" -U "${MLMD_TEST_PG_USER:-postgres}" \
+      -d postgres -c "DROP DATABASE IF EXISTS \"$SERVER_PG_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+    SERVER_PG_DB=""
+  fi
 }
 
 upstream_test_file() {

@@ -96,6 +96,7 @@ describe('PostgreSQL restarted under load', () => {
     await Promise.all(load);
 
     console.log(`acknowledged ${acknowledged.length} (${beforeOutage} before the outage); failed calls: ${JSON.stringify(Object.fromEntries(failures))}`);
+    for (const s of servers) assert.equal(s.child.exitCode, null, `a server process died during the outage:\n${s.log()}`);
     assert.deepEqual(unexpected, [], 'only retryable statuses during the outage');
     assert.ok(beforeOutage > 0, 'the load ran before the outage');
     assert.ok([...failures.values()].reduce((a, b) => a + b, 0) > 0, 'calls during the outage failed (retryably)');
