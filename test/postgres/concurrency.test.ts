@@ -39,9 +39,36 @@ after(async () => {
 describe('3 servers on one PostgreSQL database, 32 concurrent clients', () => {
   test('overlapping PutExecution with shared contexts and type upserts: exactly the expected records', { timeout: 300_000 }, async () => {
     const stats: RetryStats = { failures: new Map() };
+    const RACE_ROUNDS = 5;
     const acknowledged: string[] = [];
     const clients = Array.from({ length: CLIENTS }, (_, i) => new MlmdClient(servers[i % SERVERS].address, { deadlineMs: 60_000 }));
+    const { typeId: raceContextType } = await clients[0].putContextType({ contextType: { name: 'RaceRun' } });
+    const { typeId: raceExecutionType } = await clients[0].putExecutionType({ executionType: { name: 'RaceStep' } });
     try {
+      await Promise.all(clients.map((c) => c.waitForReady(30_000)));
+      // Races: in each round all 32 clients upsert the same new type, then get-or-create the same new context, at once.
+      for (let round = 0; round < RACE_ROUNDS; round++) {
+        const typeIds = await Promise.all(
+          clients.map((client) =>
+            withClientRetry(() => client.putArtifactType({ artifactType: { name: `Race${round}`, properties: { p: PropertyType.INT } } }), stats),
+          ),
+        );
+        assert.equal(new Set(typeIds.map((r) => r.typeId)).size, 1, 'one type id for all racers');
+        const ctxIds = await Promise.all(
+          clients.map((client, c) =>
+            withClientRetry(
+              () =>
+                client.putExecution({
+                  execution: { typeId: raceExecutionType, name: `race-${round}-${c}` },
+                  contexts: [{ typeId: raceContextType, name: `race-ctx-${round}` }],
+                  options: { reuseContextIfAlreadyExist: true },
+                }),
+              stats,
+            ),
+          ),
+        );
+        assert.equal(new Set(ctxIds.map((r) => r.contextIds![0])).size, 1, 'one context for all racers');
+      }
       await Promise.all(
         clients.map(async (client, c) => {
           for (let op = 0; op < OPS_PER_CLIENT; op++) {
@@ -93,7 +120,7 @@ describe('3 servers on one PostgreSQL database, 32 concurrent clients', () => {
     const dupTypes = await sql(config, 'SELECT name, type_kind, COUNT(*) AS n FROM type GROUP BY name, type_kind HAVING COUNT(*) > 1');
     assert.deepEqual(dupTypes, []);
     const typeCount = await sql<{ n: string }>(config, 'SELECT COUNT(*) AS n FROM type');
-    assert.equal(Number(typeCount[0].n), 9 + EXECUTION_TYPES.length + 1 + CONTEXT_TYPES.length);
+    assert.equal(Number(typeCount[0].n), 9 + EXECUTION_TYPES.length + 1 + CONTEXT_TYPES.length + 2 + RACE_ROUNDS);
     const trainerProps = await sql<{ name: string }>(
       config,
       "SELECT p.name FROM typeproperty p JOIN type t ON t.id = p.type_id WHERE t.name = 'Trainer' ORDER BY p.name",
@@ -102,10 +129,12 @@ describe('3 servers on one PostgreSQL database, 32 concurrent clients', () => {
 
     // Contexts: exactly the shared ones.
     const contexts = await sql<{ n: string }>(config, 'SELECT COUNT(*) AS n FROM context');
-    assert.equal(Number(contexts[0].n), CONTEXT_TYPES.length * CONTEXTS_PER_TYPE);
+    assert.equal(Number(contexts[0].n), CONTEXT_TYPES.length * CONTEXTS_PER_TYPE + RACE_ROUNDS);
 
     // Executions: every acknowledged one, once, and nothing else; with their artifacts, events and links.
-    const executions = await sql<{ name: string }>(config, 'SELECT name FROM execution ORDER BY name');
+    const executions = await sql<{ name: string }>(config, "SELECT name FROM execution WHERE name NOT LIKE 'race-%' ORDER BY name");
+    const raceExecutions = await sql<{ n: string }>(config, "SELECT COUNT(*) AS n FROM execution WHERE name LIKE 'race-%'");
+    assert.equal(Number(raceExecutions[0].n), RACE_ROUNDS * CLIENTS);
     assert.deepEqual(executions.map((r) => r.name), [...acknowledged].sort());
     const counts = await sql<Record<string, string>>(
       config,
@@ -115,7 +144,7 @@ describe('3 servers on one PostgreSQL database, 32 concurrent clients', () => {
     );
     assert.deepEqual(
       Object.fromEntries(Object.entries(counts[0]).map(([k, v]) => [k, Number(v)])),
-      { artifacts: 2 * total, events: 2 * total, steps: 2 * total, associations: 2 * total, attributions: 4 * total, props: total },
+      { artifacts: 2 * total, events: 2 * total, steps: 2 * total, associations: 2 * total + RACE_ROUNDS * CLIENTS, attributions: 4 * total, props: total },
     );
 
     // Read back through another server: paths keep their step order.
