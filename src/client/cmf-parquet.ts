@@ -97,3 +97,20 @@ export function writeStepMetrics(file: string, rows: Row[]): Promise<void> {
 export function writeDataslice(file: string, rows: Map<string, Row>): Promise<void> {
   return writeIndexedParquet(file, 'Path', [...rows.keys()], [...rows.values()]);
 }
+
+/**
+ * Reads a Parquet file written by pandas or by us back into rows (index column included under its name, as
+ * `DataFrame.reset_index()` would show it). INT64 values come back as bigint.
+ */
+export async function readParquetRows(file: string): Promise<Array<Record<string, unknown>>> {
+  const { ParquetReader } = await import('@dsnp/parquetjs');
+  const reader = await ParquetReader.openFile(file);
+  try {
+    const cursor = reader.getCursor();
+    const rows: Array<Record<string, unknown>> = [];
+    for (let row = await cursor.next(); row; row = await cursor.next()) rows.push({ ...(row as Record<string, unknown>) });
+    return rows;
+  } finally {
+    await reader.close();
+  }
+}

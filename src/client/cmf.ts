@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import type { Artifact, Context, Execution, Value } from '../../generated/ml_metadata/proto/metadata_store';
 import { pyListRepr, PyFloat, pyRepr } from '../python-text';
 import { CmfClient, type CmfClientOptions } from './cmf-client';
-import { writeDataslice, writeStepMetrics, type Row } from './cmf-parquet';
+import { readParquetRows, writeDataslice, writeStepMetrics, type Row } from './cmf-parquet';
 import { dvcDefaultRemote, dvcHash, dvcRemoteUrl, md5File, md5Text } from './hashing';
 
 export { PyFloat };
@@ -318,6 +318,22 @@ export class Cmf {
   /** @internal */
   hashOf(p: string): Promise<string> {
     return dvcHash(this.abs(p));
+  }
+
+  /** The rows of a dataslice of the current execution (cmflib's read_dataslice), index column `Path` included. */
+  readDataslice(name: string): Promise<Array<Record<string, unknown>>> {
+    if (!this.execution) throw new Error('readDataslice needs a current execution');
+    return readParquetRows(this.abs(`${Cmf.ARTIFACTS_PATH}/${firstUuid(this.execution)}/dataslice/${name}`));
+  }
+
+  /**
+   * The steps of a Step_Metrics artifact given its full name (CmfQuery.get_metrics' intent: the Parquet file at the
+   * name's path part, relative to root), index column `SequenceNumber` included.
+   */
+  async getMetrics(stepMetricsName: string): Promise<Array<Record<string, unknown>>> {
+    const artifact = await this.getArtifact(stepMetricsName);
+    if (artifact.type !== 'Step_Metrics') throw new Error(`${stepMetricsName} is a ${artifact.type}, not Step_Metrics`);
+    return readParquetRows(this.abs(stepMetricsName.split(':')[0]));
   }
 
   // ---------------------------------------------------------------- queries (CmfQuery)

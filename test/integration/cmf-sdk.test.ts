@@ -84,6 +84,15 @@ describe('Cmf SDK', () => {
     const sliceFile = path.join(root, 'cmf_artifacts', uuid0, 'dataslice', 'slice-a');
     assert.equal(slice.name, `cmf_artifacts/${uuid0}/dataslice/slice-a:${md5(fs.readFileSync(sliceFile))}`);
     assert.deepEqual(props(slice.customProperties), { purpose: 'bias' });
+    assert.deepEqual(await cmf.readDataslice('slice-a'), [
+      { hash: md5('<a/>'), label: 0n, Path: 'data/raw/1.xml' },
+      { hash: md5('<b/>'), label: 1n, Path: 'data/raw/2.xml' },
+    ]);
+    assert.deepEqual(await cmf.getMetrics(sm.name!), [
+      { loss: 0.5, step: 1n, SequenceNumber: 1n },
+      { loss: 0.25, step: 2n, SequenceNumber: 2n },
+    ]);
+    await assert.rejects(cmf.getMetrics(model.name!), /not Step_Metrics/);
     await cmf.finalize();
     assert.equal(v(cmf.execution!.properties!.Git_End_Commit), 'c0ffee');
   });
