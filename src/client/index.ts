@@ -17,4 +17,4 @@ export {
 export { CmfClient, CMF_METHOD_NAMES, type CmfClientOptions, type CmfMethodName } from './cmf-client';
 export { Cmf, DataSlice, PyFloat, toValue, toValues, gitRepoOf, type CmfOptions, type Properties, type PropertyValue } from './cmf';
 export { dvcHash, md5File, md5Text, hashDirectory, dvcRemoteUrl, dvcDefaultRemote, type DirEntry } from './hashing';
-export { writeStepMetrics, writeDataslice, writeIndexedParquet } from './cmf-parquet';
+export { writeStepMetrics, writeDataslice, writeIndexedParquet, readParquetRows } from './cmf-parquet';

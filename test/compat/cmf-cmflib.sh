@@ -52,9 +52,9 @@ echo "--- cmflib run"
 echo "--- SDK run"
 node --import tsx test/compat/cmf-pipeline-sdk.ts "$TMP/ours" "$TMP/env.txt" || fail "SDK run failed"
 echo "--- our CmfService queries on both files"
-cp "$TMP/cmflib/mlmd" "$TMP/cmflib-copy.mlmd"   # served by our server; CmfQuery reads the original
-node --import tsx test/compat/cmf-pipeline-sdk.ts --query "$TMP/cmflib-copy.mlmd" > "$TMP/ours-on-cmflib.json" || fail "query run failed"
-cp "$TMP/ours/mlmd" "$TMP/ours-copy.mlmd"
-node --import tsx test/compat/cmf-pipeline-sdk.ts --query "$TMP/ours-copy.mlmd" > "$TMP/ours-on-ours.json" || fail "query run failed"
+cp "$TMP/cmflib/mlmd" "$TMP/cmflib/mlmd-copy"   # served by our server; CmfQuery reads the original
+node --import tsx test/compat/cmf-pipeline-sdk.ts --query "$TMP/cmflib/mlmd-copy" > "$TMP/ours-on-cmflib.json" || fail "query run failed"
+cp "$TMP/ours/mlmd" "$TMP/ours/mlmd-copy"
+node --import tsx test/compat/cmf-pipeline-sdk.ts --query "$TMP/ours/mlmd-copy" > "$TMP/ours-on-ours.json" || fail "query run failed"
 echo "--- compare"
 "$VENV_PY" test/compat/cmf_compat_compare.py "$TMP/cmflib" "$TMP/ours" "$TMP/ours-on-cmflib.json" "$TMP/ours-on-ours.json"

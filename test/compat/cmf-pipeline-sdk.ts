@@ -3,12 +3,13 @@
  * <project>/mlmd). Usage: tsx test/compat/cmf-pipeline-sdk.ts <project dir> <env lines file>
  * Mirrors cmf_pipeline_cmflib.py call for call.
  * `tsx test/compat/cmf-pipeline-sdk.ts --query <mlmd file>` instead serves an existing file (e.g. the one cmflib
- * wrote) and prints our CmfService's answers as JSON, for comparison with CmfQuery on the same file.
+ * wrote) and prints our CmfService's answers as JSON, for comparison with CmfQuery on the same file, plus the
+ * step-metrics and dataslice Parquet files (relative to the file's directory) as the SDK reads them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Cmf, CmfClient } from '../../src/client';
+import { Cmf, CmfClient, readParquetRows } from '../../src/client';
 import { createCmfApi } from '../../src/cmf/api';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { cmfServiceRegistration } from '../../src/server/cmf-service';
@@ -35,7 +36,13 @@ async function query(file: string): Promise<void> {
       const execs = await cmf.getAllExecutionsInStage(stage);
       out[`executions:${stage}`] = execs.map((x) => Number(x.id));
       for (const x of execs) {
-        out[`artifacts_for_execution:${x.id}`] = (await cmf.getAllArtifactsForExecution(x.id!)).map((a) => [a.artifact!.name, a.event]).sort();
+        const arts = await cmf.getAllArtifactsForExecution(x.id!);
+        out[`artifacts_for_execution:${x.id}`] = arts.map((a) => [a.artifact!.name, a.event]).sort();
+        // The Parquet files (pandas-written on cmflib's side) read back by the SDK.
+        for (const { artifact } of arts) {
+          if (artifact!.type === 'Step_Metrics') out[`parquet:${artifact!.name}`] = await cmf.getMetrics(artifact!.name!);
+          if (artifact!.type === 'Dataslice') out[`parquet:${artifact!.name}`] = await readParquetRows(path.join(cmf.root, artifact!.name!.split(':')[0]));
+        }
       }
     }
     const names = new Set<string>();
@@ -53,7 +60,7 @@ async function query(file: string): Promise<void> {
       out[`producers:${name}`] = (await cmf.getProducerExecutions(name)).map((x) => Number(x.id)).sort();
     }
     out.dumptojson = await cmf.dumpToJson('compat');
-    process.stdout.write(JSON.stringify(out));
+    process.stdout.write(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
   } finally {
     client.close();
     await server.shutdown();

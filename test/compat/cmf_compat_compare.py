@@ -216,6 +216,11 @@ def cmfquery_like_ours(path):
             rows = sorted([r["name"], r["event"]] for _, r in df.iterrows())
             out["artifacts_for_execution:%d" % i] = rows
             names.update(r[0] for r in rows)
+            for _, r in df.iterrows():
+                if r["type"] in ("Step_Metrics", "Dataslice"):
+                    frame = pd.read_parquet(os.path.join(os.path.dirname(path), r["name"].split(":")[0])).reset_index()
+                    cols = [c for c in frame.columns if c != frame.columns[0]] + [frame.columns[0]]
+                    out["parquet:" + r["name"]] = json.loads(frame[cols].to_json(orient="records"))
     for name in sorted(names):
         df = q.get_all_executions_for_artifact(name)
         out["executions_for_artifact:" + name] = sorted(
