@@ -14,6 +14,9 @@ import { projectChanges } from './project';
 
 export type Log = (line: string) => void;
 
+/** How long the worker waits after waking, so the commits of that moment drain as one batch. */
+const COALESCE_MS = 100;
+
 export interface WorkerStatus {
   lag: OutboxLag;
   /** Consecutive failed attempts of the current batch. */
@@ -99,8 +102,8 @@ export class GraphWorker {
     return this.lastLag;
   }
 
-  /** Drains until the outbox is empty (tests, resync, benchmarks); retries like the loop does. */
-  async drainOnce(): Promise<number> {
+  /** Drains the backlog in batches (with `untilEmpty`, also what commits meanwhile); throws on a Neo4j failure. */
+  async drainOnce(untilEmpty = false): Promise<number> {
     if (!this.schemaReady) {
       await ensureSchema(this.driver, this.config.database);
       this.schemaReady = true;
@@ -118,18 +121,23 @@ export class GraphWorker {
       total += rows.length;
       this.drainedRows += rows.length;
       if (!this.running && this.loop) break;
+      // A short batch means the backlog is gone; what commits next is coalesced by the loop (untilEmpty: go on).
+      if (rows.length < this.config.batchRows && !untilEmpty) break;
     }
     return total;
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** A kick (a commit) wakes a `wakeable` sleep; a retry back-off is never cut short by commits (only by stop). */
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
+      const self = this;
       function done(): void {
         clearTimeout(timer);
+        self.wake = undefined;
         resolve();
       }
-      this.wake = done;
+      this.wake = wakeable ? done : () => (this.running ? undefined : done());
     });
   }
 
@@ -145,7 +153,10 @@ export class GraphWorker {
         delay = this.config.minBackoffMs;
         await this.reportLag();
         if (!this.running) break;
-        if (!this.kicked) await this.sleep(this.config.pollMs);
+        if (!this.kicked) await this.sleep(this.config.pollMs, true);
+        // Coalesce the commits of the next moment into one batch: a drain per commit would double the store's
+        // write transactions (each drain deletes its rows) and slow the write path.
+        if (this.running) await this.sleep(COALESCE_MS, false);
       } catch (e) {
         this.failures++;
         this.lastError = (e as Error).message.split('\n')[0].slice(0, 200);
@@ -155,7 +166,7 @@ export class GraphWorker {
         this.schemaReady = false;
         await this.reportLag();
         if (!this.running) break;
-        await this.sleep(delay);
+        await this.sleep(delay, false);
         delay = Math.min(this.config.maxBackoffMs, Math.max(1, delay * 2));
       }
     }
