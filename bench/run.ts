@@ -5,6 +5,7 @@
  *   crud   Issue 2: PutArtifacts / GetArtifactsByID throughput, ours vs. ml-metadata's C++ store
  *   query  Issue 3: filter and lineage latency on a ~1M-node store, ours vs. ml-metadata's C++ store
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
+ *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
  *
  * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
  * the Python and reference parts. Generated stores are cached under .bench/.
@@ -13,18 +14,20 @@ import { runCmf } from './cmf';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
 import { BenchOptions, log } from './lib';
+import { runPostgres } from './postgres';
 import { runQuery } from './query';
 
-const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = { crud: runCrud, query: runQuery, cmf: runCmf, graph: runGraph };
+const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = { crud: runCrud, query: runQuery, cmf: runCmf, graph: runGraph, postgres: runPostgres };
 
 async function main(argv: string[]): Promise<number> {
-  let only: string[] = Object.keys(SUITES);
+  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres');
   const opts: BenchOptions = { quick: false };
   for (const a of argv) {
     if (a === '--quick') opts.quick = true;
     else if (a.startsWith('--only=')) only = a.slice('--only='.length).split(',').filter(Boolean);
+    else if (a === '--backend=postgres') only = ['postgres'];
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--only=crud|query[,..]] [--quick]\n');
+      process.stdout.write('usage: npm run bench -- [--only=crud|query[,..]] [--backend=postgres] [--quick]\n');
       return 0;
     } else {
       process.stderr.write(`unknown argument ${a}\n`);
