@@ -19,6 +19,9 @@ DID=""
 die() { echo "setup-test-env: ERROR: $*" >&2; exit 1; }
 log() { [[ -n "${SETUP_QUIET:-}" ]] || echo "setup-test-env: $*" >&2; }
 
+# ---------------------------------------------------------------- system packages (root on Debian only)
+bash "$ROOT/scripts/install-system-deps.sh"
+
 # ---------------------------------------------------------------- Python venv
 pick_python() {
   local c

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, the system programs the test suites need and a fresh machine may lack:
+# Python 3.9-3.11 with venv (ml-metadata 1.17.1), make/g++/git (better-sqlite3 from source), Java 17 + Maven (the
+# graph suite's Neo4j), PostgreSQL's server (the PostgreSQL suites). Does nothing for what is already there.
+# Needs root and apt-get; without them it only reports what is missing (the suites that need it then say so).
+set -euo pipefail
+
+missing=()
+have_python() {
+  { command -v python3.11 >/dev/null && python3.11 -c 'import venv, ensurepip' 2>/dev/null; } ||
+    python3 -c 'import sys, venv, ensurepip; sys.exit(0 if (3,9) <= sys.version_info[:2] <= (3,11) else 1)' 2>/dev/null
+}
+have_python || missing+=(python3.11 python3.11-venv)
+for tool in make g++ git; do command -v "$tool" >/dev/null || { missing+=(build-essential git); break; }; done
+for tool in java javac mvn; do command -v "$tool" >/dev/null || { missing+=(openjdk-17-jdk-headless maven); break; }; done
+{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; } || missing+=(postgresql)
+
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+  echo "install-system-deps: missing Debian packages (install them as root): ${missing[*]}" >&2
+  exit 0
+fi
+echo "install-system-deps: installing ${missing[*]}" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
