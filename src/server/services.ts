@@ -5,7 +5,7 @@
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
-import type { MlmdApi, MlmdRpcName } from '../mlmd/api';
+import type { MlmdApi } from '../mlmd/api';
 import { toServiceError } from './status';
 
 export interface ServiceRegistration {
@@ -65,18 +65,21 @@ export function strictRequests(definition: ServiceDefinition): ServiceDefinition
 
 export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
 
-/** Every MetadataStoreService method, bound generically to the domain function of the same key. */
-export function mlmdServiceRegistration(api: MlmdApi): ServiceRegistration {
+/**
+ * A service whose every method is bound to the async function of the same key in `api` (the domain's table, whose
+ * request/response types are derived from the same definition; the loop erases them, so they are widened once here).
+ * Requests are checked for well-formedness before decoding.
+ */
+export function bindService(name: string, definition: ServiceDefinition, api: object): ServiceRegistration {
   const implementation: UntypedServiceImplementation = {};
-  for (const name of Object.keys(MetadataStoreServiceService) as MlmdRpcName[]) {
-    // The per-method request/response types line up by construction (MlmdApi is derived from the same
-    // definition); the loop erases them, so widen once here rather than at every call site.
-    const method = api[name] as (request: unknown) => Promise<unknown>;
-    implementation[name] = unaryHandler((request: unknown) => method.call(api, request));
+  for (const method of Object.keys(definition)) {
+    const fn = (api as Record<string, (request: unknown) => Promise<unknown>>)[method];
+    implementation[method] = unaryHandler((request: unknown) => fn.call(api, request));
   }
-  return {
-    name: MLMD_SERVICE_NAME,
-    definition: strictRequests(MetadataStoreServiceService),
-    implementation,
-  };
+  return { name, definition: strictRequests(definition), implementation };
+}
+
+/** Every MetadataStoreService method, bound to the MLMD domain. */
+export function mlmdServiceRegistration(api: MlmdApi): ServiceRegistration {
+  return bindService(MLMD_SERVICE_NAME, MetadataStoreServiceService, api);
 }
