@@ -44,18 +44,28 @@ export async function startServerProcess(dbPath: string): Promise<ServerProcess>
     cfg,
     `connection_config {\n  sqlite {\n    filename_uri: "${dbPath}"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n`,
   );
+  const server = await startCli([`--metadata_store_server_config_file=${cfg}`]);
+  return { ...server, stop: async () => (await server.stop(), fs.rmSync(cfg, { force: true })) };
+}
+
+/**
+ * Starts the server binary (`src/cli/main.ts`) on a free port with the given flags, as users run it, and waits until
+ * it accepts connections (up to 300 s: opening a large file may build missing indexes first).
+ */
+export async function startCli(flags: readonly string[]): Promise<ServerProcess> {
+  fs.mkdirSync(BENCH_DIR, { recursive: true });
   const port = await freePort();
   const logPath = path.join(BENCH_DIR, `server-${port}.log`);
   const out = fs.openSync(logPath, 'w');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, `--metadata_store_server_config_file=${cfg}`],
+    ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, ...flags],
     { cwd: ROOT, stdio: ['ignore', out, out] },
   );
   fs.closeSync(out);
   let exited = false;
   child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 300_000; // opening a large file may build missing indexes first
+  const deadline = Date.now() + 300_000;
   while (!(await canConnect(port))) {
     if (exited) throw new Error(`server exited before listening; log: ${fs.readFileSync(logPath, 'utf8').slice(-2000)}`);
     if (Date.now() > deadline) {
@@ -75,7 +85,6 @@ export async function startServerProcess(dbPath: string): Promise<ServerProcess>
         await done;
         clearTimeout(t);
       }
-      fs.rmSync(cfg, { force: true });
       fs.rmSync(logPath, { force: true }); // kept only when the server failed to start
     },
   };

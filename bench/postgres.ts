@@ -16,7 +16,7 @@
  *
  * Calls answered ABORTED/UNAVAILABLE are retried (as ml-metadata's Python client does) and counted.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -24,7 +24,7 @@ import { Client } from 'pg';
 import { Artifact, PostgreSQLDatabaseConfig, PropertyType } from '../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../src/client';
 import { clientConfig } from '../src/storage/postgres';
-import { BENCH_DIR, BenchOptions, freePort, log, nowMs, sleep, startServerProcess, table } from './lib';
+import { BENCH_DIR, BenchOptions, log, nowMs, sleep, startCli, startServerProcess, table } from './lib';
 
 const SERVERS = 3;
 const CLIENTS_PER_SERVER = 8;
@@ -105,50 +105,17 @@ async function dropDatabase(base: PostgreSQLDatabaseConfig, dbname: string): Pro
   }
 }
 
-/** `src/cli/main.ts` with the --postgres_config_* flags, as users run it; waits for its "listening on" line. */
-async function startPgServer(config: PostgreSQLDatabaseConfig): Promise<Server> {
-  fs.mkdirSync(BENCH_DIR, { recursive: true });
-  const port = await freePort();
-  const logPath = path.join(BENCH_DIR, `server-pg-${port}.log`);
-  const out = fs.openSync(logPath, 'w');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, '--host', '127.0.0.1',
-      '--metadata_source_config_type=postgresql',
-      `--postgres_config_host=${config.host}`,
-      `--postgres_config_port=${config.port}`,
-      `--postgres_config_user=${config.user}`,
-      `--postgres_config_password=${config.password}`,
-      `--postgres_config_dbname=${config.dbname}`,
-    ],
-    { cwd: path.join(__dirname, '..'), stdio: ['ignore', out, out] },
-  );
-  fs.closeSync(out);
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 60_000;
-  while (!/listening on/.test(fs.readFileSync(logPath, 'utf8'))) {
-    if (exited) throw new Error(`server exited before listening; log: ${fs.readFileSync(logPath, 'utf8').slice(-2000)}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not listen within 60 s; log ${logPath}`);
-    }
-    await sleep(50);
-  }
-  return {
-    address: `127.0.0.1:${port}`,
-    stop: async () => {
-      if (!exited) {
-        const done = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await done;
-        clearTimeout(t);
-      }
-      fs.rmSync(logPath, { force: true });
-    },
-  };
+/** `src/cli/main.ts` with the --postgres_config_* flags, as users run it. */
+function startPgServer(config: PostgreSQLDatabaseConfig): Promise<Server> {
+  return startCli([
+    '--host=127.0.0.1',
+    '--metadata_source_config_type=postgresql',
+    `--postgres_config_host=${config.host}`,
+    `--postgres_config_port=${config.port}`,
+    `--postgres_config_user=${config.user}`,
+    `--postgres_config_password=${config.password}`,
+    `--postgres_config_dbname=${config.dbname}`,
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
