@@ -4,7 +4,7 @@
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib
-#   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage and CMF integration suites with
+#   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage, CMF and graph-projection integration suites with
 #      MLMD_TEST_BACKEND=postgres), pg-multi (test/postgres: 3 servers x 32 clients; restart under load),
 #      upstream-postgres (ml-metadata's suite against our server on PostgreSQL), postgres-interop (the ml-metadata
 #      package's PostgreSQL mode and our server on one database, both ways). They use the cluster named by
@@ -120,7 +120,8 @@ if pg_wanted && [[ -z "${MLMD_TEST_PG_HOST:-}" && -z "$CI_MODE" ]]; then
   fi
 fi
 PG_INTEGRATION=(test/integration/mlmd-*.test.ts test/integration/filter.test.ts test/integration/lineage.test.ts
-  test/integration/cmf-queries.test.ts test/integration/cmf-records.test.ts test/integration/cmf-sdk.test.ts)
+  test/integration/cmf-queries.test.ts test/integration/cmf-records.test.ts test/integration/cmf-sdk.test.ts
+  test/integration/graph-projection.test.ts)
 wanted ts-postgres && run_suite ts-postgres 1200 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
   node --import tsx --test --test-concurrency=1 "${PG_INTEGRATION[@]}"
 wanted pg-multi && run_suite pg-multi 600 bash scripts/pg-suite.sh node --import tsx --test --test-concurrency=1 test/postgres/*.test.ts

@@ -282,6 +282,7 @@ class Reader {
   /** execution id -> the Pipeline_Stage contexts it is associated with. */
   private readonly stagesOf = new Map<bigint, bigint[]>();
   private readonly cmfArtifact = new Map<bigint, boolean>();
+  private readonly uriEvents = new Map<string, Array<{ execution_id: bigint; name: string | null }>>();
 
   constructor(readonly tx: Tx) {}
 
@@ -312,6 +313,24 @@ class Reader {
       );
       for (const r of rows) this.stagesOf.get(r.execution_id as bigint)!.push(r.context_id as bigint);
     }
+  }
+
+  /**
+   * The executions with an event of `eventType` on any artifact of this type and uri (with the artifact's name),
+   * read once per batch: every consumer of a widely shared dataset asks for the same producers.
+   */
+  async eventsOfUri(typeId: bigint, uri: string, eventType: number): Promise<Array<{ execution_id: bigint; name: string | null }>> {
+    const key = `${typeId}\u0000${eventType}\u0000${uri}`;
+    let peers = this.uriEvents.get(key);
+    if (!peers) {
+      peers = await this.tx.all<{ execution_id: bigint; name: string | null }>(
+        `SELECT DISTINCT ev.execution_id, ar.name FROM Event ev JOIN Artifact ar ON ar.id = ev.artifact_id ` +
+          `WHERE ar.uri = ? AND ar.type_id = ? AND ev.type = ? ORDER BY ev.execution_id`,
+        [uri, typeId, eventType],
+      );
+      this.uriEvents.set(key, peers);
+    }
+    return peers;
   }
 
   async isCmfExecution(id: bigint): Promise<boolean> {
@@ -531,46 +550,64 @@ async function projectCmfArtifact(r: Reader, a: NodeRecord, rows: GraphRows): Pr
   };
   const withPath = a.type !== 'Model';
   const withPipeline = a.type !== 'Dataslice';
-  const set = idSet(tx.dialect, members.map((m) => m.id));
-  const evRows = await tx.all(
-    `SELECT ev.id, ev.artifact_id, ev.execution_id, ` +
-      `(SELECT ep.step_key FROM EventPath ep WHERE ep.event_id = ev.id AND ep.is_index_step = 0 LIMIT 1) AS step_key, ` +
-      `pn.string_value AS pipeline_name, pid.int_value AS pipeline_id FROM Event ev ` +
-      `LEFT JOIN ExecutionProperty pn ON pn.execution_id = ev.execution_id AND pn.name = 'Pipeline_Type' AND pn.is_custom_property = 0 ` +
-      `LEFT JOIN ExecutionProperty pid ON pid.execution_id = ev.execution_id AND pid.name = 'Pipeline_id' AND pid.is_custom_property = 0 ` +
-      `WHERE ev.artifact_id IN (${set.sql}) ORDER BY ev.id`,
-    [set.param],
-  );
-  const created = new Set<bigint>();
   for (const m of members) {
     for (const [k, v] of m.custom) push(sanitizeKey(k), pyStr(v));
     if (m.type !== 'Model') push('git_repo', propStr(m, 'git_repo'));
     push('Commit', propStr(m, 'Commit'));
   }
-  const nameAndPath = (pathAndHash: string, executionId: bigint | undefined, isCreation: boolean): void => {
+  const nameAndPath = (pathAndHash: string, executionId: bigint | null, isCreation: boolean): void => {
     if (withPath) {
       push('Name', basename(pathOf(pathAndHash)));
       push('Path', pathAndHash);
     } else {
       // Model: Name is `<path>:<hash>:<execution id>`; the creating event's is the artifact's own name.
-      push('Name', isCreation || executionId === undefined ? pathAndHash : `${pathAndHash}:${executionId}`);
+      push('Name', isCreation || executionId === null ? pathAndHash : `${pathAndHash}:${executionId}`);
     }
   };
-  for (const e of evRows) {
-    const owner = members.find((m) => m.id === e.artifact_id)!;
-    const isCreation = !created.has(owner.id) && e.step_key === null;
-    if (isCreation) {
-      created.add(owner.id);
-      nameAndPath(owner.name ?? '', undefined, true);
-    } else if (e.step_key !== null) {
-      nameAndPath(String(e.step_key), e.execution_id as bigint, false);
+  // Every event of the group contributes, in event order: its path (the artifact's own name for the artifact's
+  // first event without a path key, its creation) and its execution's pipeline. A list keeps each value at its
+  // last position, so the database returns each distinct contribution once with its first and last event id
+  // instead of every event: a dataset consumed by thousands of executions is a few rows, not thousands.
+  const set = idSet(tx.dialect, members.map((m) => m.id));
+  const groupEvents = await tx.all(
+    `SELECT ev.artifact_id, ev.step_key, ${withPath ? '' : 'ev.execution_id, '}pn.string_value AS pipeline_name, ` +
+      `pid.int_value AS pipeline_id, MIN(ev.id) AS first_id, MAX(ev.id) AS last_id FROM (` +
+      `SELECT e.id, e.artifact_id, e.execution_id, (SELECT ep.step_key FROM EventPath ep WHERE ep.event_id = e.id ` +
+      `AND ep.is_index_step = FALSE LIMIT 1) AS step_key FROM Event e WHERE e.artifact_id IN (${set.sql})) ev ` +
+      `LEFT JOIN ExecutionProperty pn ON pn.execution_id = ev.execution_id AND pn.name = 'Pipeline_Type' AND pn.is_custom_property = FALSE ` +
+      `LEFT JOIN ExecutionProperty pid ON pid.execution_id = ev.execution_id AND pid.name = 'Pipeline_id' AND pid.is_custom_property = FALSE ` +
+      `GROUP BY ev.artifact_id, ev.step_key, ${withPath ? '' : 'ev.execution_id, '}pn.string_value, pid.int_value`,
+    [set.param],
+  );
+  const contributions: Array<{ at: bigint; apply: () => void }> = [];
+  const creation = new Map<bigint, bigint>();
+  for (const g of groupEvents) {
+    const artifactId = g.artifact_id as bigint;
+    if (g.step_key === null) {
+      const first = g.first_id as bigint;
+      if (!creation.has(artifactId) || first < creation.get(artifactId)!) creation.set(artifactId, first);
+    } else {
+      const executionId = withPath ? null : (g.execution_id as bigint);
+      contributions.push({ at: g.last_id as bigint, apply: () => nameAndPath(String(g.step_key), executionId, false) });
     }
-    if (withPipeline && e.pipeline_name !== null) {
-      push('pipeline_id', e.pipeline_id === null ? '' : String(e.pipeline_id));
-      push('pipeline_name', String(e.pipeline_name));
+    if (withPipeline && g.pipeline_name !== null) {
+      contributions.push({
+        at: g.last_id as bigint,
+        apply: () => {
+          push('pipeline_id', g.pipeline_id === null ? '' : String(g.pipeline_id));
+          push('pipeline_name', String(g.pipeline_name));
+        },
+      });
     }
   }
-  for (const m of members) if (!created.has(m.id) && !lists.has('Name')) nameAndPath(m.name ?? '', undefined, true);
+  for (const [artifactId, at] of creation) {
+    const owner = members.find((m) => m.id === artifactId);
+    if (owner) contributions.push({ at, apply: () => nameAndPath(owner.name ?? '', null, true) });
+  }
+  contributions.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
+  for (const c of contributions) c.apply();
+  const created = new Set(creation.keys());
+  for (const m of members) if (!created.has(m.id) && !lists.has('Name')) nameAndPath(m.name ?? '', null, true);
   const props: Record<string, unknown> = Object.fromEntries(lists);
   props.uri = uri;
   rows.cmfListArtifacts.push({ label: a.type, uri, props });
@@ -584,7 +621,7 @@ async function projectCmfArtifact(r: Reader, a: NodeRecord, rows: GraphRows): Pr
   } else if (a.type === 'Dataset') {
     const labels = await tx.all<{ uri: string }>(
       `SELECT DISTINCT ar.uri FROM ArtifactProperty p JOIN Artifact ar ON ar.id = p.artifact_id JOIN Type t ON t.id = ar.type_id ` +
-        `WHERE p.name = 'dataset_uri' AND p.is_custom_property = 1 AND p.string_value = ? AND t.name = 'Label'`,
+        `WHERE p.name = 'dataset_uri' AND p.is_custom_property = TRUE AND p.string_value = ? AND t.name = 'Label'`,
       [uri],
     );
     for (const l of labels) rows.cmfHasLabel.push({ dataset: uri, label: l.uri });
@@ -607,7 +644,7 @@ async function eventsOfExecution(r: Reader, x: bigint, cache: Map<bigint, EventW
   const rows = await r.tx.all(
     `SELECT ev.id, ev.type, ev.artifact_id, ar.uri, ar.name, t.name AS type_name, cp.string_value AS commit_value ` +
       `FROM Event ev JOIN Artifact ar ON ar.id = ev.artifact_id JOIN Type t ON t.id = ar.type_id ` +
-      `LEFT JOIN ArtifactProperty cp ON cp.artifact_id = ar.id AND cp.name = 'Commit' AND cp.is_custom_property = 0 ` +
+      `LEFT JOIN ArtifactProperty cp ON cp.artifact_id = ar.id AND cp.name = 'Commit' AND cp.is_custom_property = FALSE ` +
       `WHERE ev.execution_id = ? ORDER BY ev.id`,
     [x],
   );
@@ -655,15 +692,10 @@ async function projectCmfEvent(r: Reader, e: EventRecord, rows: GraphRows, cache
 
   // linked: every producer of the artifact's uri -> every consumer (cmflib links only the first consumer).
   if (LINEAGE_INPUTS.has(a.type)) {
-    const other = e.type === EV_INPUT ? EV_OUTPUT : EV_INPUT;
-    const peers = await r.tx.all<{ execution_id: bigint; name: string | null }>(
-      `SELECT DISTINCT ev.execution_id, ar.name FROM Event ev JOIN Artifact ar ON ar.id = ev.artifact_id ` +
-        `WHERE ar.uri = ? AND ar.type_id = ? AND ev.type = ? AND ev.execution_id <> ? ORDER BY ev.execution_id`,
-      [uri, a.typeId, other, x.id],
-    );
+    const peers = await r.eventsOfUri(a.typeId, uri, e.type === EV_INPUT ? EV_OUTPUT : EV_INPUT);
     await r.stagesOfExecutions(peers.map((p) => p.execution_id));
     for (const p of peers) {
-      if (!(await r.isCmfExecution(p.execution_id))) continue;
+      if (p.execution_id === x.id || !(await r.isCmfExecution(p.execution_id))) continue;
       const [from, to] = e.type === EV_INPUT ? [String(p.execution_id), xUri] : [xUri, String(p.execution_id)];
       rows.cmfLinked.push({ from, to, uri, artifactName: a.name ?? p.name ?? '' });
     }
