@@ -4,6 +4,7 @@
  * `--neo4j_resync` command that rebuilds the graph from the store and exits.
  */
 import type { Database } from '../storage/database';
+import type { BackendConfig } from '../storage/open';
 import { GRAPH_HEALTH_SERVICE, graphConfigFrom, openDriver, resync, startGraphProjection } from '../graph';
 import type { HealthReporter } from '../server/server';
 import type { Flags } from './flags';
@@ -16,10 +17,15 @@ export interface GraphHook {
 }
 
 /** Starts the projection when configured; undefined when it is off (the default). */
-export async function startGraphIfConfigured(flags: Flags, db: Database, log: (line: string) => void): Promise<GraphHook | undefined> {
+export async function startGraphIfConfigured(
+  flags: Flags,
+  db: Database,
+  connection: BackendConfig,
+  log: (line: string) => void,
+): Promise<GraphHook | undefined> {
   const config = graphConfigFrom(flags);
   if (!config) return undefined;
-  const projection = await startGraphProjection(config, db, log);
+  const projection = await startGraphProjection(config, db, { connection, log });
   return {
     db: projection.db,
     health: {

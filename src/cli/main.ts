@@ -40,7 +40,7 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
   let graph: Awaited<ReturnType<typeof startGraphIfConfigured>>;
   try {
-    graph = await startGraphIfConfigured(flags, db, log);
+    graph = await startGraphIfConfigured(flags, db, plan.backend, log);
   } catch (e) {
     await db.close();
     throw e;

@@ -16,6 +16,11 @@ export interface GraphConfig {
   maxBackoffMs: number;
   /** Idle poll period (a commit also wakes the worker at once). */
   pollMs: number;
+  /**
+   * After waking, how long the worker lets commits accumulate before draining them as one batch: the graph trails
+   * the store by about this much while logging goes on, and Neo4j does a transaction per window, not per commit.
+   */
+  coalesceMs: number;
   /** The cmf.graph health service turns NOT_SERVING when the oldest undrained change is older than this. */
   lagThresholdMs: number;
   /** How often the lag is logged while it is non-zero (0: never). */
@@ -27,6 +32,7 @@ export const GRAPH_DEFAULTS = {
   minBackoffMs: 200,
   maxBackoffMs: 30_000,
   pollMs: 1_000,
+  coalesceMs: 1_000,
   lagThresholdMs: 60_000,
   lagLogMs: 30_000,
 } as const;
@@ -55,6 +61,7 @@ export function graphConfigFrom(flags: GraphFlags, env: NodeJS.ProcessEnv = proc
     minBackoffMs: num('CMF_GRAPH_MIN_BACKOFF_MS', GRAPH_DEFAULTS.minBackoffMs),
     maxBackoffMs: num('CMF_GRAPH_MAX_BACKOFF_MS', GRAPH_DEFAULTS.maxBackoffMs),
     pollMs: num('CMF_GRAPH_POLL_MS', GRAPH_DEFAULTS.pollMs),
+    coalesceMs: num('CMF_GRAPH_COALESCE_MS', GRAPH_DEFAULTS.coalesceMs),
     lagThresholdMs: num('CMF_GRAPH_LAG_THRESHOLD_MS', GRAPH_DEFAULTS.lagThresholdMs),
     lagLogMs: num('CMF_GRAPH_LAG_LOG_MS', GRAPH_DEFAULTS.lagLogMs),
   };

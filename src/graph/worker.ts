@@ -14,9 +14,6 @@ import { projectChanges } from './project';
 
 export type Log = (line: string) => void;
 
-/** How long the worker waits after waking, so the commits of that moment drain as one batch. */
-const COALESCE_MS = 100;
-
 export interface WorkerStatus {
   lag: OutboxLag;
   /** Consecutive failed attempts of the current batch. */
@@ -26,7 +23,20 @@ export interface WorkerStatus {
   healthy: boolean;
 }
 
-export class GraphWorker {
+/** What the server holds of a running worker, whether it runs in-process or on its own thread. */
+export interface ProjectionWorker {
+  start(): void;
+  /** A commit appended to the outbox: drain soon. */
+  kick(): void;
+  /** Stops after the batch in flight (the outbox keeps whatever is left for the next start). */
+  stop(): Promise<void>;
+  status(): WorkerStatus;
+  onStatus(listener: (s: WorkerStatus) => void): void;
+  /** Reads the lag from the outbox now and publishes it. */
+  reportLag(): Promise<OutboxLag>;
+}
+
+export class GraphWorker implements ProjectionWorker {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -154,9 +164,9 @@ export class GraphWorker {
         await this.reportLag();
         if (!this.running) break;
         if (!this.kicked) await this.sleep(this.config.pollMs, true);
-        // Coalesce the commits of the next moment into one batch: a drain per commit would double the store's
-        // write transactions (each drain deletes its rows) and slow the write path.
-        if (this.running) await this.sleep(COALESCE_MS, false);
+        // Coalesce the commits of the next moment into one batch. Neo4j's cost is mostly per transaction and per
+        // statement, so while logging goes on, fewer and larger batches leave more of a shared machine to it.
+        if (this.running) await this.sleep(this.config.coalesceMs, false);
       } catch (e) {
         this.failures++;
         this.lastError = (e as Error).message.split('\n')[0].slice(0, 200);

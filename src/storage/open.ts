@@ -9,13 +9,8 @@ import { SqliteDatabase, SqliteOptions } from './sqlite';
 export type BackendConfig = ({ kind: 'sqlite' } & SqliteOptions) | ({ kind: 'postgresql' } & PostgresOptions);
 
 export async function openDatabase(config: BackendConfig, migration: MigrationOptions = {}): Promise<Database> {
-  let db: Database;
-  if (config.kind === 'postgresql') {
-    await ensureDatabase(config.config);
-    db = new PostgresDatabase(config);
-  } else {
-    db = new SqliteDatabase(config);
-  }
+  if (config.kind === 'postgresql') await ensureDatabase(config.config);
+  const db = connectDatabase(config);
   try {
     await initializeStore(db, migration);
   } catch (e) {
@@ -23,4 +18,12 @@ export async function openDatabase(config: BackendConfig, migration: MigrationOp
     throw e;
   }
   return db;
+}
+
+/**
+ * Connects to a backend without touching its schema: for a further connection to a store that `openDatabase`
+ * already prepared (the graph worker's own connection, on its own thread).
+ */
+export function connectDatabase(config: BackendConfig): Database {
+  return config.kind === 'postgresql' ? new PostgresDatabase(config) : new SqliteDatabase(config);
 }

@@ -20,6 +20,11 @@ export interface SqliteOptions {
   mustExist?: boolean;
   /** How long a statement waits for another process's lock before the call answers ABORTED. */
   busyTimeoutMs?: number;
+  /**
+   * FULL (the default) makes every acknowledged commit survive power loss. NORMAL skips the fsync per commit in WAL
+   * mode; only for a second connection whose writes may be lost and redone, such as the graph worker's.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 /** Resolves MLMD's `filename_uri` to a path better-sqlite3 can open (it is built without URI support). */
@@ -61,7 +66,7 @@ export class SqliteDatabase implements Database {
     this.conn.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     if (!readonly && path !== ':memory:') this.conn.pragma('journal_mode = WAL');
     // WAL with synchronous=FULL: a transaction acknowledged to a client survives a crash or power loss.
-    this.conn.pragma('synchronous = FULL');
+    this.conn.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   }
 
   transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {

@@ -8,11 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { Event_Type, PropertyType } from '../../generated/ml_metadata/proto/metadata_store';
-import { resync } from '../../src/graph';
+import { resync, startGraphProjection } from '../../src/graph';
+import { GRAPH_DEFAULTS } from '../../src/graph/config';
+import { createMlmdApi } from '../../src/mlmd/store';
+import { openDatabase } from '../../src/storage/open';
 import { outboxLag } from '../../src/graph/outbox';
 import { intValue, stringValue } from '../helpers/mlmd';
 import { clearNeo4j, cypher, dumpGraph, graphCounts, type GraphServer, type Neo4jServer, startGraphServer, startNeo4j, waitForDrain } from './harness';
-import { cmfWorkload, HASH, kfpWorkload, TRICKY } from './workloads';
+import { CmfLikeWriter, cmfWorkload, HASH, kfpWorkload, TRICKY } from './workloads';
 
 let neo: Neo4jServer;
 
@@ -180,6 +183,31 @@ describe("CMF's graph", () => {
       assert.equal(nodes.MlmdExecution, 3);
     });
   });
+  test('a dataset logged again under other paths and by another pipeline keeps each path and pipeline once, the latest last', async () => {
+    await clearNeo4j(neo.driver);
+    await withServer(true, async (s) => {
+      const hash = 'ab'.repeat(16);
+      const first = new CmfLikeWriter(s.client);
+      await first.startPipeline('P1');
+      await first.createContext('prepare');
+      await first.createExecution('Prepare', {}, HASH.env);
+      await first.logArtifact('Dataset', 'a/x.csv', hash, 'output');
+      await first.createExecution('Train', {}, HASH.env);
+      await first.logArtifact('Dataset', 'b/y.csv', hash, 'input');
+      const second = new CmfLikeWriter(s.client);
+      await second.startPipeline('P2');
+      await second.createContext('evaluate');
+      await second.createExecution('Evaluate', {}, HASH.env);
+      await second.logArtifact('Dataset', 'a/x.csv', hash, 'input');
+      await waitForDrain(s);
+      const [d] = await cypher(neo.driver, 'MATCH (d:Dataset {uri: $uri}) RETURN properties(d) AS p', { uri: hash });
+      const p = d.p as Record<string, unknown>;
+      assert.deepEqual(p.Path, [`b/y.csv:${hash}`, `a/x.csv:${hash}`]);
+      assert.deepEqual(p.Name, ['y.csv', 'x.csv']);
+      assert.deepEqual(p.pipeline_name, ['P1', 'P2']);
+      assert.deepEqual(p.pipeline_id, [String(first.pipelineId), String(second.pipelineId)]);
+    });
+  });
 });
 
 describe('dependability', () => {
@@ -268,6 +296,33 @@ describe('health', () => {
       assert.ok(s.projection!.status().failures > 0);
     } finally {
       await s.stop();
+    }
+  });
+});
+
+describe('worker placement', () => {
+  test('the worker runs on its own thread over a file store, and in-process over an in-memory store; both drain', async () => {
+    await withServer(true, async (s) => {
+      assert.equal(s.projection!.threaded, true);
+    });
+    await clearNeo4j(neo.driver);
+    const db = await openDatabase({ kind: 'sqlite', filenameUri: ':memory:' });
+    const projection = await startGraphProjection({ ...GRAPH_DEFAULTS, uri: neo.uri, pollMs: 50, coalesceMs: 10, lagLogMs: 0 }, db, {
+      connection: { kind: 'sqlite', filenameUri: ':memory:' },
+    });
+    try {
+      assert.equal(projection.threaded, false);
+      const api = createMlmdApi(projection.db);
+      const { typeId } = await api.putContextType({ contextType: { name: 'InMemory', properties: {} } });
+      await api.putContexts({ contexts: [{ typeId, name: 'ctx' }] });
+      for (let i = 0; (await outboxLag(db)).rows > 0; i++) {
+        assert.ok(i < 200, 'the in-process worker drains the outbox');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal((await graphCounts(neo.driver)).nodes.MlmdContext, 1);
+    } finally {
+      await projection.stop();
+      await db.close();
     }
   });
 });

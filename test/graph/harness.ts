@@ -43,7 +43,12 @@ export interface Neo4jServer {
   dispose(): Promise<void>;
 }
 
-export async function startNeo4j(): Promise<Neo4jServer> {
+export interface Neo4jOptions {
+  /** Run the JVM at this nice level (a lower CPU priority than the metadata server sharing the machine). */
+  nice?: number;
+}
+
+export async function startNeo4j(options: Neo4jOptions = {}): Promise<Neo4jServer> {
   const dir = execFileSync('bash', [path.join(ROOT, 'test/graph/neo4j.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'neo4j-test-'));
   const port = await freePort();
@@ -51,7 +56,9 @@ export async function startNeo4j(): Promise<Neo4jServer> {
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    const proc = spawn('java', ['-Xmx768m', '-cp', `${dir}/lib/*:${dir}/classes`, 'Neo4jTestServer', home, String(port)], {
+    const java = ['java', '-Xmx768m', '-cp', `${dir}/lib/*:${dir}/classes`, 'Neo4jTestServer', home, String(port)];
+    const argv = options.nice ? ['nice', '-n', String(options.nice), ...java] : java;
+    const proc = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child = proc;
@@ -108,13 +115,18 @@ export interface GraphServer {
   stop(): Promise<void>;
 }
 
-/** A server over a fresh SQLite store; with `neo4jUri` the projection runs (fast retries for tests). */
+/** A server over a fresh SQLite store; with `neo4jUri` the projection runs (fast retries and drains for tests). */
 export async function startGraphServer(neo4jUri?: string, overrides: Partial<GraphConfig> = {}): Promise<GraphServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graph-it-'));
   const dbPath = path.join(dir, 'mlmd.sqlite');
   const db = await openDatabase({ kind: 'sqlite', filenameUri: dbPath });
   const projection = neo4jUri
-    ? await startGraphProjection({ ...GRAPH_DEFAULTS, uri: neo4jUri, minBackoffMs: 50, maxBackoffMs: 1_000, pollMs: 200, lagLogMs: 0, ...overrides }, db)
+    ? await startGraphProjection(
+        { ...GRAPH_DEFAULTS, uri: neo4jUri, minBackoffMs: 50, maxBackoffMs: 1_000, pollMs: 200, coalesceMs: 50, lagLogMs: 0, ...overrides },
+        db,
+        // The worker opens the file again on its own thread, as the CLI's does. GRAPH_TEST_LOG=1 shows its log.
+        { connection: { kind: 'sqlite', filenameUri: dbPath }, log: process.env.GRAPH_TEST_LOG ? (l) => process.stderr.write(`${l}\n`) : undefined },
+      )
     : undefined;
   const server = await startServer({
     api: createMlmdApi(projection?.db ?? db),
