@@ -8,7 +8,7 @@
  * worker on its own thread, as the CLI runs it. Needs Java 17 and Maven (test/graph/neo4j.sh).
  */
 import { stringValue } from '../test/helpers/mlmd';
-import { graphCounts, startGraphServer, startNeo4j, waitForDrain, clearNeo4j, type GraphServer } from '../test/graph/harness';
+import { clearNeo4j, graphCounts, type GraphServer, type Neo4jServer, startGraphServer, startNeo4j, waitForDrain } from '../test/graph/harness';
 import { CmfLikeWriter } from '../test/graph/workloads';
 import { GRAPH_DEFAULTS } from '../src/graph/config';
 import { outboxLag } from '../src/graph/outbox';
@@ -16,11 +16,14 @@ import { type BenchOptions, fmt, latency, log, table } from './lib';
 
 interface LogRun {
   seconds: number;
+  /** CPU seconds the Neo4j JVM used meanwhile. */
+  neo4jCpu: number;
   /** Wall time of each execution's ~12 RPCs, in ms. */
   perExecutionMs: number[];
 }
 
-async function logRun(s: GraphServer, executions: number): Promise<LogRun> {
+async function logRun(s: GraphServer, executions: number, neo: Neo4jServer): Promise<LogRun> {
+  const cpu0 = neo.cpuSeconds();
   const w = new CmfLikeWriter(s.client);
   await w.startPipeline('bench');
   const perExecutionMs: number[] = [];
@@ -34,7 +37,7 @@ async function logRun(s: GraphServer, executions: number): Promise<LogRun> {
     await w.logMetrics('m', { n: stringValue(String(i)) });
     perExecutionMs.push(performance.now() - t);
   }
-  return { seconds: (performance.now() - t0) / 1000, perExecutionMs };
+  return { seconds: (performance.now() - t0) / 1000, neo4jCpu: neo.cpuSeconds() - cpu0, perExecutionMs };
 }
 
 /** Pools the runs of one setting: throughput over all of them, latency over every execution. */
@@ -42,7 +45,8 @@ function summary(label: string, runs: LogRun[], extra: string[]): (string | numb
   const n = runs.reduce((a, r) => a + r.perExecutionMs.length, 0);
   const seconds = runs.reduce((a, r) => a + r.seconds, 0);
   const l = latency(runs.flatMap((r) => r.perExecutionMs));
-  return [label, n, fmt(seconds), fmt(n / seconds), l.p50.toFixed(1), l.p99.toFixed(1), ...extra];
+  const neo4jCores = runs.reduce((a, r) => a + r.neo4jCpu, 0) / seconds;
+  return [label, n, fmt(seconds), fmt(n / seconds), l.p50.toFixed(1), l.p99.toFixed(1), Number.isFinite(neo4jCores) ? neo4jCores.toFixed(2) : 'stopped', ...extra];
 }
 
 export async function runGraph(opts: BenchOptions): Promise<string> {
@@ -58,7 +62,7 @@ export async function runGraph(opts: BenchOptions): Promise<string> {
     // Warm-up: a Neo4j JVM that just started spends most of a core compiling for its first minute or so (measured:
     // 0.8 cores, then 0.4 for the same load), which is start-up cost, not the projection's.
     let s = await startGraphServer(neo.uri, graphOn);
-    await logRun(s, Math.min(2_000, n));
+    await logRun(s, Math.min(2_000, n), neo);
     await waitForDrain(s, 600_000);
     await s.stop();
 
@@ -72,13 +76,13 @@ export async function runGraph(opts: BenchOptions): Promise<string> {
       log(`graph: ${n} executions with the graph ${graph ? 'on (Neo4j up)' : 'off'}`);
       if (!graph) {
         s = await startGraphServer();
-        off.push(await logRun(s, n));
+        off.push(await logRun(s, n, neo));
         await s.stop();
         continue;
       }
       await clearNeo4j(neo.driver);
       s = await startGraphServer(neo.uri, graphOn);
-      on.push(await logRun(s, n));
+      on.push(await logRun(s, n, neo));
       lags.push((await outboxLag(s.db)).rows);
       const t0 = performance.now();
       await waitForDrain(s, 3_600_000);
@@ -93,7 +97,7 @@ export async function runGraph(opts: BenchOptions): Promise<string> {
     await clearNeo4j(neo.driver);
     await neo.stop();
     s = await startGraphServer(neo.uri, { ...graphOn, maxBackoffMs: 1_000 });
-    const down = await logRun(s, n);
+    const down = await logRun(s, n, neo);
     const backlog = await outboxLag(s.db);
     await neo.start();
     const t0 = performance.now();
@@ -106,7 +110,7 @@ export async function runGraph(opts: BenchOptions): Promise<string> {
   }
   return table(
     `Neo4j projection (issue 5): CMF-shaped logging through MLMD gRPC, ~12 RPCs per execution; off and on run twice each (off, on, on, off); Neo4j at nice ${nice}`,
-    ['run', 'executions', 'logging s', 'executions/s', 'p50 ms/execution', 'p99 ms/execution', 'outbox after logging', 'graph caught up after (s)'],
+    ['run', 'executions', 'logging s', 'executions/s', 'p50 ms/execution', 'p99 ms/execution', 'Neo4j cores', 'outbox after logging', 'graph caught up after (s)'],
     rows,
   );
 }

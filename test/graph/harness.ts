@@ -41,6 +41,8 @@ export interface Neo4jServer {
   start(): Promise<void>;
   /** Stops it and removes the data directory. */
   dispose(): Promise<void>;
+  /** CPU seconds the running JVM has used (Linux /proc; NaN elsewhere or when stopped). */
+  cpuSeconds(): number;
 }
 
 export interface Neo4jOptions {
@@ -98,6 +100,15 @@ export async function startNeo4j(options: Neo4jOptions = {}): Promise<Neo4jServe
     driver,
     stop,
     start,
+    cpuSeconds() {
+      try {
+        // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second).
+        const fields = fs.readFileSync(`/proc/${child?.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return NaN;
+      }
+    },
     async dispose() {
       await driver.close();
       await stop();
