@@ -6,6 +6,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { freePort } from '../test/helpers/net';
+export { freePort };
 
 export const ROOT = path.resolve(__dirname, '..');
 export const BENCH_DIR = path.join(ROOT, '.bench');
@@ -17,17 +19,6 @@ export interface BenchOptions {
 
 export function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ServerProcess {

@@ -24,6 +24,7 @@ import { Client } from 'pg';
 import { Artifact, PostgreSQLDatabaseConfig, PropertyType } from '../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../src/client';
 import { clientConfig } from '../src/storage/postgres';
+import { pgFlags } from '../test/postgres/harness';
 import { BENCH_DIR, BenchOptions, log, nowMs, sleep, startCli, startServerProcess, table } from './lib';
 
 const SERVERS = 3;
@@ -107,15 +108,7 @@ async function dropDatabase(base: PostgreSQLDatabaseConfig, dbname: string): Pro
 
 /** `src/cli/main.ts` with the --postgres_config_* flags, as users run it. */
 function startPgServer(config: PostgreSQLDatabaseConfig): Promise<Server> {
-  return startCli([
-    '--host=127.0.0.1',
-    '--metadata_source_config_type=postgresql',
-    `--postgres_config_host=${config.host}`,
-    `--postgres_config_port=${config.port}`,
-    `--postgres_config_user=${config.user}`,
-    `--postgres_config_password=${config.password}`,
-    `--postgres_config_dbname=${config.dbname}`,
-  ]);
+  return startCli(['--host=127.0.0.1', ...pgFlags(config)]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

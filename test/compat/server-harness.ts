@@ -12,21 +12,14 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../helpers/net';
+export { freePort };
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CLI_PATH = path.join(REPO_ROOT, 'src', 'cli', 'main.ts');
 
 export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 export function writeSqliteConfig(dir: string, dbFile: string): string {

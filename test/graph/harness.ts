@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import neo4j, { type Driver } from 'neo4j-driver';
@@ -18,19 +17,9 @@ import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer, type ServerHandle } from '../../src/server/server';
 import type { Database } from '../../src/storage/database';
 import { openDatabase } from '../../src/storage/open';
+import { freePort } from '../helpers/net';
 
 const ROOT = path.resolve(__dirname, '../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 export interface Neo4jServer {
   uri: string;

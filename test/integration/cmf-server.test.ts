@@ -15,6 +15,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 
 import { CmfClient } from '../../src/client/cmf-client';
+import { freePort } from '../helpers/net';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -55,17 +56,6 @@ function health(address: string, service: string): Promise<string> {
       else resolve(r.status);
     }),
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('the server binary hosts CmfService', () => {

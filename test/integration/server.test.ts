@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -18,6 +17,7 @@ import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer, type ServerHandle, type ServerOptions } from '../../src/server/server';
 import type { Database } from '../../src/storage/database';
 import { openDatabase } from '../../src/storage/open';
+import { freePort } from '../helpers/net';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-mlmd-server-'));
@@ -252,15 +252,6 @@ describe('TLS and mTLS', () => {
 });
 
 describe('CLI', () => {
-  function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const port = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(port));
-      });
-    });
-  }
-
   function runCli(args: string[]) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
       cwd: ROOT, // so --import tsx resolves; every test names its database by absolute path

@@ -7,13 +7,14 @@
  * skip (exit 77, "cannot run") otherwise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
 import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../../src/client';
 import { clientConfig } from '../../src/storage/postgres';
+import { freePort } from '../helpers/net';
+export { freePort };
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -23,17 +24,6 @@ export function requirePostgres(): void {
     console.log('cannot run: no PostgreSQL (set MLMD_TEST_PG_HOST/PORT/USER/PASSWORD, e.g. from scripts/pg-cluster.sh)');
     process.exit(77);
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 export function pgFlags(config: PostgreSQLDatabaseConfig): string[] {
