@@ -13,8 +13,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { MlmdClient } from '../src/client';
-import { Artifact, PropertyType } from '../generated/ml_metadata/proto/metadata_store';
-import { BENCH_DIR, BenchOptions, log, nowMs, ratio, runPython, startServerProcess, table } from './lib';
+import { Artifact } from '../generated/ml_metadata/proto/metadata_store';
+import { BENCH_DIR, BenchOptions, log, nowMs, ratio, runPython, startServerProcess, table, crudArtifact, CRUD_ARTIFACT_TYPE } from './lib';
 
 interface Workload {
   singles: number;
@@ -35,15 +35,9 @@ async function runTs(address: string, w: Workload): Promise<CrudResult> {
   const client = new MlmdClient(address, { deadlineMs: 60_000 });
   try {
     const { typeId } = await client.putArtifactType({
-      artifactType: { name: 'bench.CrudArtifact', properties: { split: PropertyType.STRING } },
+      artifactType: CRUD_ARTIFACT_TYPE,
     });
-    const artifact = (tag: string, i: number): Artifact => ({
-      typeId,
-      uri: `gs://bench/crud/${tag}/${i}`,
-      name: `${tag}-${i}`,
-      properties: { split: { value: { $case: 'stringValue', value: 'train' } } },
-      customProperties: { n: { value: { $case: 'intValue', value: BigInt(i) } } },
-    });
+    const artifact = (tag: string, i: number): Artifact => crudArtifact(typeId, tag, i);
     const warm: bigint[] = [];
     for (let i = 0; i < w.warmup; i++) warm.push((await client.putArtifacts({ artifacts: [artifact('warm', i)] })).artifactIds[0]);
     for (let i = 0; i < w.warmup; i++) await client.getArtifactsById({ artifactIds: [warm[i]] });

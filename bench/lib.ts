@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { type Artifact, PropertyType } from '../generated/ml_metadata/proto/metadata_store';
 import { freePort } from '../test/helpers/net';
 export { freePort };
 
@@ -160,4 +161,17 @@ export function fmt(x: number): string {
 export function ratio(ours: number, ref: number): string {
   if (!Number.isFinite(ours) || !Number.isFinite(ref) || ref === 0) return 'n/a';
   return `${(ours / ref).toFixed(2)}x`;
+}
+
+/** The CRUD benches' artifact type and artifacts (one property, one custom property), shared by crud and postgres. */
+export const CRUD_ARTIFACT_TYPE = { name: 'bench.CrudArtifact', properties: { split: PropertyType.STRING } };
+
+export function crudArtifact(typeId: bigint | undefined, tag: string, i: number): Artifact {
+  return {
+    typeId,
+    uri: `gs://bench/crud/${tag}/${i}`,
+    name: `${tag}-${i}`,
+    properties: { split: { value: { $case: 'stringValue', value: 'train' } } },
+    customProperties: { n: { value: { $case: 'intValue', value: BigInt(i) } } },
+  };
 }

@@ -21,11 +21,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
-import { Artifact, PostgreSQLDatabaseConfig, PropertyType } from '../generated/ml_metadata/proto/metadata_store';
+import { Artifact, PostgreSQLDatabaseConfig } from '../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../src/client';
 import { clientConfig } from '../src/storage/postgres';
 import { pgFlags } from '../test/postgres/harness';
-import { BENCH_DIR, BenchOptions, log, nowMs, sleep, startCli, startServerProcess, table } from './lib';
+import { BENCH_DIR, BenchOptions, log, nowMs, sleep, startCli, startServerProcess, table, crudArtifact, CRUD_ARTIFACT_TYPE } from './lib';
 
 const SERVERS = 3;
 const CLIENTS_PER_SERVER = 8;
@@ -144,15 +144,9 @@ async function runWorkload(addresses: readonly string[], w: Workload): Promise<R
   const r = new Retrier();
   try {
     const { typeId } = await r.call(() =>
-      clients[0].putArtifactType({ artifactType: { name: 'bench.CrudArtifact', properties: { split: PropertyType.STRING } } }),
+      clients[0].putArtifactType({ artifactType: CRUD_ARTIFACT_TYPE }),
     );
-    const artifact = (tag: string, i: number): Artifact => ({
-      typeId,
-      uri: `gs://bench/crud/${tag}/${i}`,
-      name: `${tag}-${i}`,
-      properties: { split: { value: { $case: 'stringValue', value: 'train' } } },
-      customProperties: { n: { value: { $case: 'intValue', value: BigInt(i) } } },
-    });
+    const artifact = (tag: string, i: number): Artifact => crudArtifact(typeId, tag, i);
     // warm-up: every client (and so every server) connects, puts and gets
     await phase(async (c) => {
       for (let i = 0; i < w.warmup; i++) {

@@ -10,53 +10,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
-
 import { CmfClient } from '../../src/client/cmf-client';
+import { healthCheck, reflect } from '../helpers/grpc-probes';
 import { freePort } from '../helpers/net';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-function load(file: string, dotted: string): new (address: string, creds: grpc.ChannelCredentials) => grpc.Client {
-  let cur: unknown = grpc.loadPackageDefinition(protoLoader.loadSync(file, { keepCase: true, enums: String }));
-  for (const part of dotted.split('.')) cur = (cur as Record<string, unknown>)[part];
-  return cur as new (address: string, creds: grpc.ChannelCredentials) => grpc.Client;
-}
-
-const Reflection = load(path.join(ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'), 'grpc.reflection.v1.ServerReflection');
-const Health = load(healthProtoPath, 'grpc.health.v1.Health');
-
-interface ReflectionResponse {
-  list_services_response?: { service: { name: string }[] };
-  file_descriptor_response?: { file_descriptor_proto: Buffer[] };
-}
-
-function reflect(address: string, request: object): Promise<ReflectionResponse> {
-  const client = new Reflection(address, grpc.credentials.createInsecure());
-  const stream = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> }).ServerReflectionInfo();
-  return new Promise((resolve, reject) => {
-    stream.on('data', (r: ReflectionResponse) => {
-      resolve(r);
-      stream.end();
-      client.close();
-    });
-    stream.on('error', reject);
-    stream.write(request);
-  });
-}
-
-function health(address: string, service: string): Promise<string> {
-  const client = new Health(address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) =>
-    (client as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check({ service }, (e, r) => {
-      client.close();
-      if (e) reject(e);
-      else resolve(r.status);
-    }),
-  );
-}
 
 describe('the server binary hosts CmfService', () => {
   let dir: string;
@@ -116,6 +74,6 @@ describe('the server binary hosts CmfService', () => {
     const text = Buffer.concat(file.file_descriptor_response?.file_descriptor_proto ?? []).toString('latin1');
     assert.match(text, /LogDataset/);
     assert.match(text, /execution_id/);
-    assert.equal(await health(address, 'cmf.v1.CmfService'), 'SERVING');
+    assert.equal(await healthCheck(address, 'cmf.v1.CmfService'), 'SERVING');
   });
 });

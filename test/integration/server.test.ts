@@ -11,12 +11,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer, type ServerHandle, type ServerOptions } from '../../src/server/server';
 import type { Database } from '../../src/storage/database';
 import { openDatabase } from '../../src/storage/open';
+import { HealthClient, healthCheck, reflect } from '../helpers/grpc-probes';
 import { freePort } from '../helpers/net';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -52,44 +52,6 @@ function lookup(obj: grpc.GrpcObject, dotted: string): Ctor {
   return cur as Ctor;
 }
 
-const healthPkg = loadClientPackage(healthProtoPath, []);
-const HealthClient = lookup(healthPkg, 'grpc.health.v1.Health');
-
-function healthCheck(address: string, service: string): Promise<string> {
-  const client = new HealthClient(address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) =>
-    (client as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check(
-      { service },
-      (e, r) => {
-        client.close();
-        e ? reject(e) : resolve(r.status);
-      },
-    ),
-  );
-}
-
-const reflectionProto = path.join(ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
-const ReflectionClient = lookup(loadClientPackage(reflectionProto, []), 'grpc.reflection.v1.ServerReflection');
-
-interface ReflectionResponse {
-  list_services_response?: { service: { name: string }[] };
-  file_descriptor_response?: { file_descriptor_proto: Buffer[] };
-  error_response?: { error_message: string };
-}
-function reflect(address: string, request: object): Promise<ReflectionResponse> {
-  const client = new ReflectionClient(address, grpc.credentials.createInsecure());
-  const stream = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> })
-    .ServerReflectionInfo();
-  return new Promise((resolve, reject) => {
-    stream.on('data', (r: ReflectionResponse) => {
-      resolve(r);
-      stream.end();
-      client.close();
-    });
-    stream.on('error', reject);
-    stream.write(request);
-  });
-}
 
 async function openFile(name: string): Promise<Database> {
   return openDatabase({ kind: 'sqlite', filenameUri: path.join(tmp, name) });
