@@ -16,7 +16,9 @@ import { Cmf } from '../src/client';
 import { md5File } from '../src/client/hashing';
 import { BENCH_DIR, BenchOptions, log, nowMs, startServerProcess, table } from './lib';
 
-async function logging(executions: number): Promise<{ execPerS: number; artifactsPerS: number; msPerExec: number; msFirst: number; msLast: number }> {
+async function logging(
+  executions: number,
+): Promise<{ execPerS: number; artifactsPerS: number; msPerExec: number; msFirst: number; msLast: number }> {
   const dir = fs.mkdtempSync(path.join(BENCH_DIR, 'cmf-'));
   const server = await startServerProcess(path.join(dir, 'mlmd'));
   try {
@@ -104,17 +106,25 @@ export async function runCmf(o: BenchOptions): Promise<string> {
   log(`cmf: hashing a ${megabytes} MB file (SDK streaming md5 vs md5sum)`);
   const h = await hashing(megabytes);
   return (
-    table(`CMF SDK -> our server (${executions} executions, sequential)`, ['measure', 'value'], [
-      ['executions/s', l.execPerS],
-      ['artifacts/s (dataset + model)', l.artifactsPerS],
-      ['ms per execution (3 RPCs)', l.msPerExec],
-      ['  first 10% of executions', l.msFirst],
-      ['  last 10% of executions', l.msLast],
-    ]) +
-    table(`Content hashing, ${megabytes} MB file (page cache warm)`, ['hasher', 'MB/s'], [
-      ['SDK md5File (4 MiB reads into one buffer)', h.ours],
-      ['md5sum', h.md5sum],
-      [`same digest: ${h.same ? 'yes' : 'NO'}`, ''],
-    ])
+    table(
+      `CMF SDK -> our server (${executions} executions, sequential)`,
+      ['measure', 'value'],
+      [
+        ['executions/s', l.execPerS],
+        ['artifacts/s (dataset + model)', l.artifactsPerS],
+        ['ms per execution (3 RPCs)', l.msPerExec],
+        ['  first 10% of executions', l.msFirst],
+        ['  last 10% of executions', l.msLast],
+      ],
+    ) +
+    table(
+      `Content hashing, ${megabytes} MB file (page cache warm)`,
+      ['hasher', 'MB/s'],
+      [
+        ['SDK md5File (4 MiB reads into one buffer)', h.ours],
+        ['md5sum', h.md5sum],
+        [`same digest: ${h.same ? 'yes' : 'NO'}`, ''],
+      ],
+    )
   );
 }

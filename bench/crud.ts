@@ -14,7 +14,18 @@ import * as path from 'node:path';
 
 import { MlmdClient } from '../src/client';
 import { Artifact } from '../generated/ml_metadata/proto/metadata_store';
-import { BENCH_DIR, BenchOptions, log, nowMs, ratio, runPython, startServerProcess, table, crudArtifact, CRUD_ARTIFACT_TYPE } from './lib';
+import {
+  BENCH_DIR,
+  BenchOptions,
+  log,
+  nowMs,
+  ratio,
+  runPython,
+  startServerProcess,
+  table,
+  crudArtifact,
+  CRUD_ARTIFACT_TYPE,
+} from './lib';
 
 interface Workload {
   singles: number;
@@ -39,13 +50,15 @@ async function runTs(address: string, w: Workload): Promise<CrudResult> {
     });
     const artifact = (tag: string, i: number): Artifact => crudArtifact(typeId, tag, i);
     const warm: bigint[] = [];
-    for (let i = 0; i < w.warmup; i++) warm.push((await client.putArtifacts({ artifacts: [artifact('warm', i)] })).artifactIds[0]);
+    for (let i = 0; i < w.warmup; i++)
+      warm.push((await client.putArtifacts({ artifacts: [artifact('warm', i)] })).artifactIds[0]);
     for (let i = 0; i < w.warmup; i++) await client.getArtifactsById({ artifactIds: [warm[i]] });
 
     const r: CrudResult = { put1: 0, put100: 0, get1: 0, get100: 0 };
     let t0 = nowMs();
     const singleIds: bigint[] = [];
-    for (let i = 0; i < w.singles; i++) singleIds.push((await client.putArtifacts({ artifacts: [artifact('s', i)] })).artifactIds[0]);
+    for (let i = 0; i < w.singles; i++)
+      singleIds.push((await client.putArtifacts({ artifacts: [artifact('s', i)] })).artifactIds[0]);
     r.put1 = (nowMs() - t0) / 1000;
 
     t0 = nowMs();
@@ -76,7 +89,16 @@ async function runTs(address: string, w: Workload): Promise<CrudResult> {
 }
 
 function pyArgs(w: Workload): string[] {
-  return ['--singles', `${w.singles}`, '--batches', `${w.batches}`, '--batch-size', `${w.batchSize}`, '--warmup', `${w.warmup}`];
+  return [
+    '--singles',
+    `${w.singles}`,
+    '--batches',
+    `${w.batches}`,
+    '--batch-size',
+    `${w.batchSize}`,
+    '--warmup',
+    `${w.warmup}`,
+  ];
 }
 
 function freshFile(name: string): string {
@@ -110,7 +132,9 @@ export async function runCrud(opts: BenchOptions): Promise<string> {
   log('crud (a): TS client -> our server');
   const ts = await againstOurServer('ts', (address) => runTs(address, w));
   log('crud (b): Python ml-metadata client (gRPC) -> our server');
-  const py = await againstOurServer('py', (address) => runPython<CrudResult>('crud.py', ['grpc', address, ...pyArgs(w)]));
+  const py = await againstOurServer('py', (address) =>
+    runPython<CrudResult>('crud.py', ['grpc', address, ...pyArgs(w)]),
+  );
   log('crud (c): ml-metadata in-process (C++ store on SQLite), reference');
   const refFile = freshFile('ref');
   let ref: CrudResult;
@@ -141,11 +165,24 @@ export async function runCrud(opts: BenchOptions): Promise<string> {
       ratio(opsPerSec(py), opsPerSec(ref)),
     ];
   });
-  return table(
-    'CRUD throughput (sequential calls; ops/s = RPCs per second, art/s = artifacts per second)',
-    ['operation', 'calls', 'TS->ours ops/s', 'art/s', 'Py->ours ops/s', 'art/s', 'C++ ref ops/s', 'art/s', 'TS/ref', 'Py/ref'],
-    rows,
-  ) +
+  return (
+    table(
+      'CRUD throughput (sequential calls; ops/s = RPCs per second, art/s = artifacts per second)',
+      [
+        'operation',
+        'calls',
+        'TS->ours ops/s',
+        'art/s',
+        'Py->ours ops/s',
+        'art/s',
+        'C++ ref ops/s',
+        'art/s',
+        'TS/ref',
+        'Py/ref',
+      ],
+      rows,
+    ) +
     '  TS->ours: our TS client, gRPC to our server (separate process). Py->ours: ml-metadata Python client in gRPC mode\n' +
-    '  to our server. C++ ref: ml-metadata in-process (Google\'s C++ store, ConnectionConfig.sqlite), no RPC at all.\n';
+    "  to our server. C++ ref: ml-metadata in-process (Google's C++ store, ConnectionConfig.sqlite), no RPC at all.\n"
+  );
 }

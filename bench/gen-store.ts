@@ -36,7 +36,10 @@ export const BUCKETS = 1000;
 const BASE_TIME = 1_700_000_000_000;
 
 export function storePath(scale: StoreScale): string {
-  return path.join(BENCH_DIR, `query-store-v${GENERATOR_VERSION}-a${scale.artifacts}-x${scale.executions}-c${scale.contexts}.sqlite`);
+  return path.join(
+    BENCH_DIR,
+    `query-store-v${GENERATOR_VERSION}-a${scale.artifacts}-x${scale.executions}-c${scale.contexts}.sqlite`,
+  );
 }
 
 /** Returns the cached file for this scale, generating it first when absent. */
@@ -63,8 +66,10 @@ export async function ensureStore(scale: StoreScale): Promise<string> {
   conn.pragma('journal_mode = DELETE');
   conn.close();
   fs.renameSync(tmp, file);
-  log(`generated ${path.relative(process.cwd(), file)} in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
-    `(${(fs.statSync(file).size / 1e9).toFixed(2)} GB)`);
+  log(
+    `generated ${path.relative(process.cwd(), file)} in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
+      `(${(fs.statSync(file).size / 1e9).toFixed(2)} GB)`,
+  );
   return file;
 }
 
@@ -74,7 +79,9 @@ function fill(conn: BetterSqlite3.Database, s: StoreScale): void {
   const C = s.contexts;
   const typeId = (name: string, kind: number) => {
     conn.prepare('INSERT INTO Type (name, type_kind) VALUES (?, ?)').run(name, kind);
-    return Number((conn.prepare('SELECT id FROM Type WHERE name = ? AND type_kind = ?').get(name, kind) as { id: number }).id);
+    return Number(
+      (conn.prepare('SELECT id FROM Type WHERE name = ? AND type_kind = ?').get(name, kind) as { id: number }).id,
+    );
   };
   const artifactTypes = [typeId('bench.Dataset', 1), typeId('bench.Model', 1)];
   const executionType = typeId('bench.Trainer', 0);

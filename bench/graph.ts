@@ -8,7 +8,15 @@
  * worker on its own thread, as the CLI runs it. Needs Java 17 and Maven (test/graph/neo4j.sh).
  */
 import { stringValue } from '../test/helpers/mlmd';
-import { clearNeo4j, graphCounts, type GraphServer, type Neo4jServer, startGraphServer, startNeo4j, waitForDrain } from '../test/graph/harness';
+import {
+  clearNeo4j,
+  graphCounts,
+  type GraphServer,
+  type Neo4jServer,
+  startGraphServer,
+  startNeo4j,
+  waitForDrain,
+} from '../test/graph/harness';
 import { CmfLikeWriter } from '../test/graph/workloads';
 import { GRAPH_DEFAULTS } from '../src/graph/config';
 import { outboxLag } from '../src/graph/outbox';
@@ -46,7 +54,16 @@ function summary(label: string, runs: LogRun[], extra: string[]): (string | numb
   const seconds = runs.reduce((a, r) => a + r.seconds, 0);
   const l = latency(runs.flatMap((r) => r.perExecutionMs));
   const neo4jCores = runs.reduce((a, r) => a + r.neo4jCpu, 0) / seconds;
-  return [label, n, fmt(seconds), fmt(n / seconds), l.p50.toFixed(1), l.p99.toFixed(1), Number.isFinite(neo4jCores) ? neo4jCores.toFixed(2) : 'stopped', ...extra];
+  return [
+    label,
+    n,
+    fmt(seconds),
+    fmt(n / seconds),
+    l.p50.toFixed(1),
+    l.p99.toFixed(1),
+    Number.isFinite(neo4jCores) ? neo4jCores.toFixed(2) : 'stopped',
+    ...extra,
+  ];
 }
 
 export async function runGraph(opts: BenchOptions): Promise<string> {
@@ -110,7 +127,17 @@ export async function runGraph(opts: BenchOptions): Promise<string> {
   }
   return table(
     `Neo4j projection (issue 5): CMF-shaped logging through MLMD gRPC, ~12 RPCs per execution; off and on run twice each (off, on, on, off); Neo4j at nice ${nice}`,
-    ['run', 'executions', 'logging s', 'executions/s', 'p50 ms/execution', 'p99 ms/execution', 'Neo4j cores', 'outbox after logging', 'graph caught up after (s)'],
+    [
+      'run',
+      'executions',
+      'logging s',
+      'executions/s',
+      'p50 ms/execution',
+      'p99 ms/execution',
+      'Neo4j cores',
+      'outbox after logging',
+      'graph caught up after (s)',
+    ],
     rows,
   );
 }

@@ -59,7 +59,8 @@ export async function startCli(flags: readonly string[]): Promise<ServerProcess>
   child.once('exit', () => (exited = true));
   const deadline = Date.now() + 300_000;
   while (!(await canConnect(port))) {
-    if (exited) throw new Error(`server exited before listening; log: ${fs.readFileSync(logPath, 'utf8').slice(-2000)}`);
+    if (exited)
+      throw new Error(`server exited before listening; log: ${fs.readFileSync(logPath, 'utf8').slice(-2000)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`server did not listen within 300 s; log ${logPath}`);
@@ -131,7 +132,12 @@ export interface Latency {
 
 export function latency(samplesMs: readonly number[]): Latency {
   const s = [...samplesMs].sort((a, b) => a - b);
-  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / (s.length || 1) };
+  return {
+    n: s.length,
+    p50: percentile(s, 50),
+    p99: percentile(s, 99),
+    mean: s.reduce((a, b) => a + b, 0) / (s.length || 1),
+  };
 }
 
 export function nowMs(): number {

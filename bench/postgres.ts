@@ -25,7 +25,18 @@ import { Artifact, PostgreSQLDatabaseConfig } from '../generated/ml_metadata/pro
 import { MlmdClient, MlmdClientError } from '../src/client';
 import { clientConfig } from '../src/storage/postgres';
 import { pgFlags } from '../test/postgres/harness';
-import { BENCH_DIR, BenchOptions, log, nowMs, sleep, startCli, startServerProcess, table, crudArtifact, CRUD_ARTIFACT_TYPE } from './lib';
+import {
+  BENCH_DIR,
+  BenchOptions,
+  log,
+  nowMs,
+  sleep,
+  startCli,
+  startServerProcess,
+  table,
+  crudArtifact,
+  CRUD_ARTIFACT_TYPE,
+} from './lib';
 
 const SERVERS = 3;
 const CLIENTS_PER_SERVER = 8;
@@ -66,7 +77,12 @@ async function openCluster(): Promise<Cluster> {
   if (e.MLMD_TEST_PG_HOST) {
     log(`postgres: using the configured server ${e.MLMD_TEST_PG_HOST}:${e.MLMD_TEST_PG_PORT ?? '5432'}`);
     return {
-      base: { host: e.MLMD_TEST_PG_HOST, port: e.MLMD_TEST_PG_PORT ?? '5432', user: e.MLMD_TEST_PG_USER ?? 'postgres', password: e.MLMD_TEST_PG_PASSWORD ?? '' },
+      base: {
+        host: e.MLMD_TEST_PG_HOST,
+        port: e.MLMD_TEST_PG_PORT ?? '5432',
+        user: e.MLMD_TEST_PG_USER ?? 'postgres',
+        password: e.MLMD_TEST_PG_PASSWORD ?? '',
+      },
       stop: async () => undefined,
     };
   }
@@ -91,7 +107,12 @@ async function openCluster(): Promise<Cluster> {
   const env: Record<string, string> = {};
   for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2];
   return {
-    base: { host: env.MLMD_TEST_PG_HOST, port: env.MLMD_TEST_PG_PORT, user: env.MLMD_TEST_PG_USER, password: env.MLMD_TEST_PG_PASSWORD },
+    base: {
+      host: env.MLMD_TEST_PG_HOST,
+      port: env.MLMD_TEST_PG_PORT,
+      user: env.MLMD_TEST_PG_USER,
+      password: env.MLMD_TEST_PG_PASSWORD,
+    },
     stop,
   };
 }
@@ -140,17 +161,19 @@ async function phase(body: (c: number) => Promise<void>): Promise<number> {
 
 async function runWorkload(addresses: readonly string[], w: Workload): Promise<Result> {
   // client c talks to server c mod n (round-robin)
-  const clients = Array.from({ length: CLIENTS }, (_, c) => new MlmdClient(addresses[c % addresses.length], { deadlineMs: 120_000 }));
+  const clients = Array.from(
+    { length: CLIENTS },
+    (_, c) => new MlmdClient(addresses[c % addresses.length], { deadlineMs: 120_000 }),
+  );
   const r = new Retrier();
   try {
-    const { typeId } = await r.call(() =>
-      clients[0].putArtifactType({ artifactType: CRUD_ARTIFACT_TYPE }),
-    );
+    const { typeId } = await r.call(() => clients[0].putArtifactType({ artifactType: CRUD_ARTIFACT_TYPE }));
     const artifact = (tag: string, i: number): Artifact => crudArtifact(typeId, tag, i);
     // warm-up: every client (and so every server) connects, puts and gets
     await phase(async (c) => {
       for (let i = 0; i < w.warmup; i++) {
-        const [id] = (await r.call(() => clients[c].putArtifacts({ artifacts: [artifact(`warm${c}`, i)] }))).artifactIds;
+        const [id] = (await r.call(() => clients[c].putArtifacts({ artifacts: [artifact(`warm${c}`, i)] })))
+          .artifactIds;
         await r.call(() => clients[c].getArtifactsById({ artifactIds: [id] }));
       }
     });
@@ -160,7 +183,9 @@ async function runWorkload(addresses: readonly string[], w: Workload): Promise<R
     const batchIds: bigint[][][] = clients.map(() => []);
     const put1 = await phase(async (c) => {
       for (let i = 0; i < w.singles; i++) {
-        singleIds[c].push((await r.call(() => clients[c].putArtifacts({ artifacts: [artifact(`s${c}`, i)] }))).artifactIds[0]);
+        singleIds[c].push(
+          (await r.call(() => clients[c].putArtifacts({ artifacts: [artifact(`s${c}`, i)] }))).artifactIds[0],
+        );
       }
     });
     const put100 = await phase(async (c) => {
@@ -217,7 +242,10 @@ async function onPostgres(base: PostgreSQLDatabaseConfig, servers: number, w: Wo
     // the first server creates the database and the schema; the others then open it
     started.push(await startPgServer(config));
     started.push(...(await Promise.all(Array.from({ length: servers - 1 }, () => startPgServer(config)))));
-    return await runWorkload(started.map((s) => s.address), w);
+    return await runWorkload(
+      started.map((s) => s.address),
+      w,
+    );
   } finally {
     await Promise.all(started.map((s) => s.stop()));
     await dropDatabase(base, dbname).catch((e) => log(`postgres: could not drop ${dbname}: ${String(e)}`));
@@ -255,12 +283,34 @@ export async function runPostgres(opts: BenchOptions): Promise<string> {
   const rows = phases.map((p) => {
     const ops = (r: Result) => p.ops / r[p.key];
     const x = (a: Result, b: Result) => `${(ops(a) / ops(b)).toFixed(2)}x`;
-    return [p.label, `${p.ops}`, ops(sqlite), ops(sqlite) * p.per, ops(pg1), ops(pg1) * p.per, ops(pg3), ops(pg3) * p.per, x(pg1, sqlite), x(pg3, pg1)];
+    return [
+      p.label,
+      `${p.ops}`,
+      ops(sqlite),
+      ops(sqlite) * p.per,
+      ops(pg1),
+      ops(pg1) * p.per,
+      ops(pg3),
+      ops(pg3) * p.per,
+      x(pg1, sqlite),
+      x(pg3, pg1),
+    ];
   });
   return (
     table(
       `Backends under concurrency (${CLIENTS} clients, one request outstanding each; ops/s = RPCs per second, art/s = artifacts per second)`,
-      ['operation', 'calls', 'SQLite x1 ops/s', 'art/s', 'PG x1 ops/s', 'art/s', `PG x${SERVERS} ops/s`, 'art/s', 'PG1/SQLite', `PG${SERVERS}/PG1`],
+      [
+        'operation',
+        'calls',
+        'SQLite x1 ops/s',
+        'art/s',
+        'PG x1 ops/s',
+        'art/s',
+        `PG x${SERVERS} ops/s`,
+        'art/s',
+        'PG1/SQLite',
+        `PG${SERVERS}/PG1`,
+      ],
       rows,
     ) +
     `  SQLite x1 / PG x1: one server process, all ${CLIENTS} clients on it. PG x${SERVERS}: ${SERVERS} server processes on one\n` +

@@ -12,7 +12,18 @@ import * as path from 'node:path';
 
 import { MlmdClient } from '../src/client';
 import { ensureStore, FULL_SCALE, QUICK_SCALE, StoreScale, BUCKETS } from './gen-store';
-import { BENCH_DIR, BenchOptions, Latency, latency, log, nowMs, ratio, runPython, startServerProcess, table } from './lib';
+import {
+  BENCH_DIR,
+  BenchOptions,
+  Latency,
+  latency,
+  log,
+  nowMs,
+  ratio,
+  runPython,
+  startServerProcess,
+  table,
+} from './lib';
 
 const TARGET_P50_MS = 50;
 const READ_MASK = ['artifacts', 'executions', 'contexts', 'events', 'attributions', 'associations'];
@@ -44,18 +55,29 @@ export function buildWorkload(scale: StoreScale, samples: number): Group[] {
   const r = rng(42);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const make = (n: number, f: () => Query) => Array.from({ length: n }, f);
-  const group = (name: string, label: string, f: () => Query): Group => ({ name, label, warmup: make(3, f), samples: make(samples, f) });
+  const group = (name: string, label: string, f: () => Query): Group => ({
+    name,
+    label,
+    warmup: make(3, f),
+    samples: make(samples, f),
+  });
   // LIKE prefixes: 5 digits when the store has >= 100k artifacts (about 11 matches each), else 3 digits.
   const digits = scale.artifacts >= 100_000 ? 5 : 3;
   return [
     group('property', 'custom_properties.bucket.int_value = B (page of 20)', () => ({
-      kind: 'filter', filter: `custom_properties.bucket.int_value = ${int(0, BUCKETS - 1)}`, maxResultSize: 20,
+      kind: 'filter',
+      filter: `custom_properties.bucket.int_value = ${int(0, BUCKETS - 1)}`,
+      maxResultSize: 20,
     })),
     group('context', "contexts_c.name = 'ctx-K' (page of 20)", () => ({
-      kind: 'filter', filter: `contexts_c.name = 'ctx-${int(1, scale.contexts)}'`, maxResultSize: 20,
+      kind: 'filter',
+      filter: `contexts_c.name = 'ctx-${int(1, scale.contexts)}'`,
+      maxResultSize: 20,
     })),
     group('like', `name LIKE 'artifact-${'N'.repeat(digits)}%' (page of 20)`, () => ({
-      kind: 'filter', filter: `name LIKE 'artifact-${int(10 ** (digits - 1), 10 ** digits - 1)}%'`, maxResultSize: 20,
+      kind: 'filter',
+      filter: `name LIKE 'artifact-${int(10 ** (digits - 1), 10 ** digits - 1)}%'`,
+      maxResultSize: 20,
     })),
     group('lineage', 'GetLineageSubgraph, 3 hops from 10 artifacts', () => ({
       kind: 'lineage',
@@ -137,7 +159,8 @@ export async function runQuery(opts: BenchOptions): Promise<string> {
   } catch (e) {
     log(`reference failed: ${(e as Error).message}`);
   } finally {
-    for (const f of [copy, `${copy}-wal`, `${copy}-shm`, `${copy}-journal`, workloadFile]) fs.rmSync(f, { force: true });
+    for (const f of [copy, `${copy}-wal`, `${copy}-shm`, `${copy}-journal`, workloadFile])
+      fs.rmSync(f, { force: true });
   }
 
   const rows = groups.map((g) => {
@@ -159,12 +182,25 @@ export async function runQuery(opts: BenchOptions): Promise<string> {
       Number.isNaN(mismatches) ? 'n/a' : mismatches === 0 ? 'same' : `${mismatches} differ`,
     ];
   });
-  return table(
-    `Query latency, ms (store: ${scale.artifacts.toLocaleString('en-US')} artifacts, ${scale.executions.toLocaleString('en-US')} executions, ` +
-      `${(scale.executions * 4).toLocaleString('en-US')} events, ${scale.contexts.toLocaleString('en-US')} contexts)`,
-    ['query', 'n', 'avg rows', 'ours p50', 'ours p99', 'C++ p50', 'C++ p99', 'p50 ours/ref', `<${TARGET_P50_MS}ms`, 'result sizes'],
-    rows,
-  ) +
+  return (
+    table(
+      `Query latency, ms (store: ${scale.artifacts.toLocaleString('en-US')} artifacts, ${scale.executions.toLocaleString('en-US')} executions, ` +
+        `${(scale.executions * 4).toLocaleString('en-US')} events, ${scale.contexts.toLocaleString('en-US')} contexts)`,
+      [
+        'query',
+        'n',
+        'avg rows',
+        'ours p50',
+        'ours p99',
+        'C++ p50',
+        'C++ p99',
+        'p50 ours/ref',
+        `<${TARGET_P50_MS}ms`,
+        'result sizes',
+      ],
+      rows,
+    ) +
     '  ours: TS client -> our server over gRPC (includes the RPC). C++: ml-metadata in-process on a copy of the file\n' +
-    '  (same data and indexes), timed around the store call. avg rows: artifacts listed, or lineage nodes + events.\n';
+    '  (same data and indexes), timed around the store call. avg rows: artifacts listed, or lineage nodes + events.\n'
+  );
 }

@@ -17,7 +17,13 @@ import { BenchOptions, log } from './lib';
 import { runPostgres } from './postgres';
 import { runQuery } from './query';
 
-const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = { crud: runCrud, query: runQuery, cmf: runCmf, graph: runGraph, postgres: runPostgres };
+const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
+  crud: runCrud,
+  query: runQuery,
+  cmf: runCmf,
+  graph: runGraph,
+  postgres: runPostgres,
+};
 
 async function main(argv: string[]): Promise<number> {
   let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres');
@@ -34,10 +40,11 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  for (const name of only) if (!SUITES[name]) {
-    process.stderr.write(`unknown suite ${name} (have: ${Object.keys(SUITES).join(', ')})\n`);
-    return 2;
-  }
+  for (const name of only)
+    if (!SUITES[name]) {
+      process.stderr.write(`unknown suite ${name} (have: ${Object.keys(SUITES).join(', ')})\n`);
+      return 2;
+    }
   const t0 = Date.now();
   for (const name of only) {
     log(`=== ${name}${opts.quick ? ' (quick)' : ''} ===`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every check and suite of the project, then one closing line "N passed, M failed" (sums over all).
 #   1. scripts/setup-test-env.sh  (.venv with ml-metadata 1.17.1 + pytest, .tools/grpcurl)
-#   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes
+#   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib
 #   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage, CMF and graph-projection integration suites with
@@ -93,6 +93,7 @@ gen_unchanged() {
 }
 wanted gen && check gen gen_unchanged
 wanted tsc && check tsc timeout 600 npx --no-install tsc -p .
+wanted format && check format npx --no-install prettier --check --log-level warn 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.ts'
 
 # ---------------------------------------------------------------- 3. TypeScript suites
 wanted ts && run_suite ts 1500 npm run --silent test:ts

@@ -1,9 +1,7 @@
 /**
  * Reading a text-format MetadataStoreServerConfig (--metadata_store_server_config_file).
  */
-import {
-  MetadataStoreServerConfig,
-} from '../../generated/ml_metadata/proto/metadata_store';
+import { MetadataStoreServerConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import { loadProtos, MLMD_SERVICE_PROTO } from '../server/protos';
 import { messageSchema } from './proto-schema';
 import { parseTextProto, type MessageSchema, type TextMessage } from './textproto';

@@ -137,7 +137,9 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   const warnings: string[] = [];
   const sourceType = flags.metadata_source_config_type ?? 'default';
   if (!(SOURCE_TYPES as readonly string[]).includes(sourceType)) {
-    throw new UsageError(`--metadata_source_config_type must be one of ${SOURCE_TYPES.join(', ')}; got "${sourceType}"`);
+    throw new UsageError(
+      `--metadata_source_config_type must be one of ${SOURCE_TYPES.join(', ')}; got "${sourceType}"`,
+    );
   }
   const port = flags.grpc_port ?? DEFAULT_PORT;
   if (port <= 0 || port > 65535) throw new ConfigError(`--grpc_port must be between 1 and 65535; got ${port}`);
@@ -165,18 +167,22 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   let migration = flagMigration;
   let tls: SslConfig | undefined;
   if (sourceType === 'config_file' || (sourceType === 'default' && configPath !== '')) {
-    if (configPath === '') throw new ConfigError('--metadata_source_config_type=config_file needs --metadata_store_server_config_file');
+    if (configPath === '')
+      throw new ConfigError('--metadata_source_config_type=config_file needs --metadata_store_server_config_file');
     const config = loadConfigFile(configPath, readFile);
     backend = backendFromConfig(config);
     // As upstream: a config file brings its own migration_options and the migration flags do not apply.
-    if (migrationFlagsGiven) warnings.push('migration flags are ignored when a config file is used; set migration_options in it');
+    if (migrationFlagsGiven)
+      warnings.push('migration flags are ignored when a config file is used; set migration_options in it');
     const m = config.migrationOptions;
     migration = {
       enableUpgradeMigration: m?.enableUpgradeMigration ?? false,
       downgradeToSchemaVersion: Number(m?.downgradeToSchemaVersion ?? -1n),
     };
     if (migration.enableUpgradeMigration && migration.downgradeToSchemaVersion >= 0) {
-      throw new ConfigError('migration_options: enable_upgrade_migration and downgrade_to_schema_version cannot be used together');
+      throw new ConfigError(
+        'migration_options: enable_upgrade_migration and downgrade_to_schema_version cannot be used together',
+      );
     }
     tls = config.sslConfig;
   } else if (sourceType === 'postgresql') {

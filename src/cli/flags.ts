@@ -40,7 +40,10 @@ const FLAGS = {
   db: { type: 'string', help: 'SQLite file to serve (shortcut for a sqlite connection_config); default ./mlmd.db' },
   host: { type: 'string', help: 'bind address (default 0.0.0.0)' },
   max_message_bytes: { type: 'int', help: 'gRPC receive/send limit in bytes (default 128 MiB; -1 = unlimited)' },
-  neo4j_uri: { type: 'string', help: 'project lineage into Neo4j at this Bolt URI (default: env NEO4J_URI; off if unset)' },
+  neo4j_uri: {
+    type: 'string',
+    help: 'project lineage into Neo4j at this Bolt URI (default: env NEO4J_URI; off if unset)',
+  },
   neo4j_user_name: { type: 'string', help: 'Neo4j user (default: env NEO4J_USER_NAME)' },
   neo4j_passwd: { type: 'string', help: 'Neo4j password (default: env NEO4J_PASSWD)' },
   neo4j_database: { type: 'string', help: "Neo4j database (default: the server's default)" },
@@ -87,7 +90,12 @@ export function parseFlags(argv: readonly string[]): Flags {
     let name = m[1];
     let value: string | undefined = m[2];
     // gflags' --noX form negates boolean X.
-    if (!isFlagName(name) && name.startsWith('no') && isFlagName(name.slice(2)) && FLAGS[name.slice(2) as FlagName].type === 'bool') {
+    if (
+      !isFlagName(name) &&
+      name.startsWith('no') &&
+      isFlagName(name.slice(2)) &&
+      FLAGS[name.slice(2) as FlagName].type === 'bool'
+    ) {
       if (value !== undefined) throw new UsageError(`--${name} takes no value`);
       name = name.slice(2);
       value = 'false';

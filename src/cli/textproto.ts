@@ -68,7 +68,17 @@ interface Token {
 }
 
 const SIMPLE_ESCAPES: Record<string, number> = {
-  n: 0x0a, t: 0x09, r: 0x0d, a: 0x07, b: 0x08, f: 0x0c, v: 0x0b, '\\': 0x5c, "'": 0x27, '"': 0x22, '?': 0x3f,
+  n: 0x0a,
+  t: 0x09,
+  r: 0x0d,
+  a: 0x07,
+  b: 0x08,
+  f: 0x0c,
+  v: 0x0b,
+  '\\': 0x5c,
+  "'": 0x27,
+  '"': 0x22,
+  '?': 0x3f,
 };
 
 class Lexer {
@@ -168,7 +178,8 @@ class Lexer {
         if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(digits)) this.fail(`\\${e} escape needs ${n} hex digits`, escapeAt);
         this.pos += n;
         const cp = parseInt(digits, 16);
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) this.fail(`\\${e}${digits} is not a valid code point`, escapeAt);
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+          this.fail(`\\${e}${digits} is not a valid code point`, escapeAt);
         out.push(...encoder.encode(String.fromCodePoint(cp)));
       } else {
         this.fail(`unknown escape sequence \\${e}`, escapeAt);
@@ -241,7 +252,8 @@ class Parser {
       }
       if (this.tok.kind === 'eof') this.fail(`expected "${closer}" to close ${schema.name} but input ended`);
       if (this.isPunct('[')) this.fail('extensions and Any expansion are not supported in this config');
-      if (this.tok.kind !== 'ident') this.fail(`expected a field name of ${schema.name} but found ${this.describe(this.tok)}`);
+      if (this.tok.kind !== 'ident')
+        this.fail(`expected a field name of ${schema.name} but found ${this.describe(this.tok)}`);
       const nameTok = this.advance();
       const field = schema.fields.get(nameTok.text);
       if (field === undefined) this.fail(`unknown field "${nameTok.text}" in ${schema.name}`, nameTok);
@@ -346,7 +358,8 @@ class Parser {
         let value: number | undefined;
         if (/^(inf|infinity)$/i.test(text)) value = Infinity;
         else if (/^nan$/i.test(text)) value = NaN;
-        else if (t.kind === 'number' && /^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(text)) value = Number(text);
+        else if (t.kind === 'number' && /^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(text))
+          value = Number(text);
         else {
           const n = parseIntLiteral(text);
           if (n !== undefined) value = Number(n);

@@ -27,7 +27,11 @@ export class CmfClient extends UnaryClient {
     super(address, CmfServiceClient, options);
   }
 
-  call<K extends CmfMethodName>(method: K, request?: CmfRequest<K>, options?: MlmdCallOptions): Promise<CmfResponse<K>> {
+  call<K extends CmfMethodName>(
+    method: K,
+    request?: CmfRequest<K>,
+    options?: MlmdCallOptions,
+  ): Promise<CmfResponse<K>> {
     return this.invoke(method, request, options);
   }
 }

@@ -24,7 +24,8 @@ function kindOf(values: Cell[]): { kind: Kind; optional: boolean } {
   if (present.every((x) => typeof x === 'bigint' || (typeof x === 'number' && Number.isInteger(x)))) {
     return { kind: optional ? 'float64' : 'int64', optional };
   }
-  if (present.every((x) => typeof x === 'number' || typeof x === 'bigint' || x instanceof PyFloat)) return { kind: 'float64', optional };
+  if (present.every((x) => typeof x === 'number' || typeof x === 'bigint' || x instanceof PyFloat))
+    return { kind: 'float64', optional };
   return { kind: 'string', optional };
 }
 
@@ -55,7 +56,9 @@ function pandasMetadata(indexName: string, indexKind: Kind, columns: Array<{ nam
   });
   return JSON.stringify({
     index_columns: [indexName],
-    column_indexes: [{ name: null, field_name: null, pandas_type: 'unicode', numpy_type: 'object', metadata: { encoding: 'UTF-8' } }],
+    column_indexes: [
+      { name: null, field_name: null, pandas_type: 'unicode', numpy_type: 'object', metadata: { encoding: 'UTF-8' } },
+    ],
     columns: [...columns.map((c) => col(c.name, c.kind)), col(indexName, indexKind)],
     creator: { library: 'cmf-mlmd', version: '0.1.0' },
     pandas_version: '2.2.0',
@@ -63,7 +66,12 @@ function pandasMetadata(indexName: string, indexKind: Kind, columns: Array<{ nam
 }
 
 /** Writes `rows` (in order, keyed by their index value) as a pandas-compatible Parquet file. */
-export async function writeIndexedParquet(file: string, indexName: string, index: Array<string | bigint>, rows: Row[]): Promise<void> {
+export async function writeIndexedParquet(
+  file: string,
+  indexName: string,
+  index: Array<string | bigint>,
+  rows: Row[],
+): Promise<void> {
   const names: string[] = [];
   for (const row of rows) for (const k of Object.keys(row)) if (!names.includes(k)) names.push(k);
   if (names.includes(indexName)) throw new Error(`a column may not be named ${indexName} (it is the index)`);
@@ -90,7 +98,12 @@ export async function writeIndexedParquet(file: string, indexName: string, index
 
 /** Step metrics: rows numbered 1..n under `SequenceNumber`. */
 export function writeStepMetrics(file: string, rows: Row[]): Promise<void> {
-  return writeIndexedParquet(file, 'SequenceNumber', rows.map((_, i) => BigInt(i + 1)), rows);
+  return writeIndexedParquet(
+    file,
+    'SequenceNumber',
+    rows.map((_, i) => BigInt(i + 1)),
+    rows,
+  );
 }
 
 /** A dataslice: one row per file path (`Path`), with its `hash` and custom columns. */
@@ -108,7 +121,8 @@ export async function readParquetRows(file: string): Promise<Array<Record<string
   try {
     const cursor = reader.getCursor();
     const rows: Array<Record<string, unknown>> = [];
-    for (let row = await cursor.next(); row; row = await cursor.next()) rows.push({ ...(row as Record<string, unknown>) });
+    for (let row = await cursor.next(); row; row = await cursor.next())
+      rows.push({ ...(row as Record<string, unknown>) });
     return rows;
   } finally {
     await reader.close();

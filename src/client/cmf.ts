@@ -21,7 +21,8 @@ import { dvcDefaultRemote, dvcHash, dvcRemoteUrl, md5File, md5Text } from './has
 export { PyFloat };
 
 /** A property value as cmflib accepts it: numbers, strings, booleans, null, bigints, PyFloat, lists / dicts. */
-export type PropertyValue = string | number | bigint | boolean | null | undefined | PyFloat | unknown[] | Record<string, unknown>;
+export type PropertyValue =
+  string | number | bigint | boolean | null | undefined | PyFloat | unknown[] | Record<string, unknown>;
 export type Properties = Record<string, PropertyValue>;
 
 /** cmflib's generic conversion (value_to_mlmd_value): ints and bools -> int, floats -> double, None -> empty. */
@@ -31,7 +32,9 @@ export function toValue(x: PropertyValue): Value {
   if (typeof x === 'bigint') return { value: { $case: 'intValue', value: x } };
   if (x instanceof PyFloat) return { value: { $case: 'doubleValue', value: x.value } };
   if (typeof x === 'number') {
-    return Number.isSafeInteger(x) ? { value: { $case: 'intValue', value: BigInt(x) } } : { value: { $case: 'doubleValue', value: x } };
+    return Number.isSafeInteger(x)
+      ? { value: { $case: 'intValue', value: BigInt(x) } }
+      : { value: { $case: 'doubleValue', value: x } };
   }
   if (typeof x === 'string') return { value: { $case: 'stringValue', value: x } };
   return { value: { $case: 'stringValue', value: pyRepr(x) } };
@@ -113,7 +116,12 @@ export class Cmf {
   static async create(options: CmfOptions): Promise<Cmf> {
     const cmf = new Cmf(options);
     try {
-      cmf.pipeline = (await cmf.client.createPipeline({ pipelineName: cmf.pipelineName, customProperties: toValues(options.pipelineProperties) })).pipeline;
+      cmf.pipeline = (
+        await cmf.client.createPipeline({
+          pipelineName: cmf.pipelineName,
+          customProperties: toValues(options.pipelineProperties),
+        })
+      ).pipeline;
     } catch (e) {
       cmf.close();
       throw e;
@@ -152,7 +160,11 @@ export class Cmf {
   // ---------------------------------------------------------------- stages and executions
 
   async createContext(pipelineStage: string, customProperties?: Properties): Promise<Context> {
-    const r = await this.client.createStage({ pipelineName: this.pipelineName, stageName: pipelineStage, customProperties: toValues(customProperties) });
+    const r = await this.client.createStage({
+      pipelineName: this.pipelineName,
+      stageName: pipelineStage,
+      customProperties: toValues(customProperties),
+    });
     this.stage = r.stage;
     return r.stage!;
   }
@@ -160,7 +172,10 @@ export class Cmf {
   /** The environment file (created when missing), as cmflib names it: python_env_<md5 of the list repr>.txt. */
   private async environmentFile(): Promise<string | undefined> {
     if (this.options.environment === false) return undefined;
-    const lines = this.options.environment ?? [`node==${process.versions.node}`, `platform==${process.platform}-${process.arch}`];
+    const lines = this.options.environment ?? [
+      `node==${process.versions.node}`,
+      `platform==${process.platform}-${process.arch}`,
+    ];
     const md5 = md5Text(`${pyListRepr(lines)}\n`);
     const rel = `${Cmf.ARTIFACTS_PATH}/python_env_${md5}.txt`;
     const file = this.abs(rel);
@@ -226,9 +241,20 @@ export class Cmf {
     const execution = await this.current();
     const file = await this.track(url);
     const label = options.label
-      ? { path: options.label, md5: await this.labelMd5(options.label), customProperties: toValues(options.labelProperties) }
+      ? {
+          path: options.label,
+          md5: await this.labelMd5(options.label),
+          customProperties: toValues(options.labelProperties),
+        }
       : undefined;
-    const r = await this.client.logDataset({ executionId: execution.id, file, event, customProperties: toValues(customProperties), gitRepo: this.gitRepo, label });
+    const r = await this.client.logDataset({
+      executionId: execution.id,
+      file,
+      event,
+      customProperties: toValues(customProperties),
+      gitRepo: this.gitRepo,
+      label,
+    });
     return r.artifact!;
   }
 
@@ -243,7 +269,12 @@ export class Cmf {
     if (!execution) throw new Error('logLabel needs a current execution (call createExecution first)');
     const md5 = await this.labelMd5(url);
     const datasetHash = await dvcHash(this.abs(datasetPath));
-    const r = await this.client.logLabel({ executionId: execution.id, label: { path: url, md5, customProperties: toValues(customProperties) }, datasetHash, gitRepo: this.gitRepo });
+    const r = await this.client.logLabel({
+      executionId: execution.id,
+      label: { path: url, md5, customProperties: toValues(customProperties) },
+      datasetHash,
+      gitRepo: this.gitRepo,
+    });
     return r.artifact!;
   }
 
@@ -267,13 +298,21 @@ export class Cmf {
 
   async logPythonEnv(envPath: string): Promise<Artifact> {
     if (!this.execution) throw new Error('logPythonEnv needs a current execution');
-    const r = await this.client.logPythonEnv({ executionId: this.execution.id, file: await this.track(envPath), gitRepo: this.gitRepo });
+    const r = await this.client.logPythonEnv({
+      executionId: this.execution.id,
+      file: await this.track(envPath),
+      gitRepo: this.gitRepo,
+    });
     return r.artifact!;
   }
 
   async logExecutionMetrics(metricsName: string, customProperties?: Properties): Promise<Artifact> {
     const execution = await this.current();
-    const r = await this.client.logExecutionMetrics({ executionId: execution.id, metricsName, customProperties: toValues(customProperties) });
+    const r = await this.client.logExecutionMetrics({
+      executionId: execution.id,
+      metricsName,
+      customProperties: toValues(customProperties),
+    });
     return r.artifact!;
   }
 
@@ -338,7 +377,10 @@ export class Cmf {
 
   // ---------------------------------------------------------------- queries (CmfQuery)
 
-  private async all<T, R extends { nextPageToken?: string }>(fetch: (pageToken: string) => Promise<R>, items: (r: R) => T[]): Promise<T[]> {
+  private async all<T, R extends { nextPageToken?: string }>(
+    fetch: (pageToken: string) => Promise<R>,
+    items: (r: R) => T[],
+  ): Promise<T[]> {
     const out: T[] = [];
     let token = '';
     do {
@@ -358,23 +400,40 @@ export class Cmf {
   }
 
   getAllExecutionsInStage(stageName: string): Promise<Execution[]> {
-    return this.all((pageToken) => this.client.getExecutionsInStage({ stageName, page: { pageSize: 1000, pageToken } }), (r) => r.executions);
+    return this.all(
+      (pageToken) => this.client.getExecutionsInStage({ stageName, page: { pageSize: 1000, pageToken } }),
+      (r) => r.executions,
+    );
   }
 
   getAllArtifactsForExecution(executionId: bigint): Promise<Array<{ artifact?: Artifact; event?: string }>> {
-    return this.all((pageToken) => this.client.getArtifactsOfExecution({ executionId, page: { pageSize: 1000, pageToken } }), (r) => r.artifacts);
+    return this.all(
+      (pageToken) => this.client.getArtifactsOfExecution({ executionId, page: { pageSize: 1000, pageToken } }),
+      (r) => r.artifacts,
+    );
   }
 
   getAllExecutionsForArtifact(artifactName: string) {
-    return this.all((pageToken) => this.client.getExecutionsOfArtifact({ artifactName, page: { pageSize: 1000, pageToken } }), (r) => r.executions);
+    return this.all(
+      (pageToken) => this.client.getExecutionsOfArtifact({ artifactName, page: { pageSize: 1000, pageToken } }),
+      (r) => r.executions,
+    );
   }
 
   async getArtifact(artifactName: string): Promise<Artifact> {
     return (await this.client.getArtifactByName({ artifactName })).artifact!;
   }
 
-  private lineage(method: 'getParentArtifacts' | 'getChildArtifacts', artifactName: string, transitive: boolean, pipelineId?: bigint) {
-    return this.all((pageToken) => this.client[method]({ artifactName, transitive, pipelineId, page: { pageSize: 1000, pageToken } }), (r) => r.artifacts);
+  private lineage(
+    method: 'getParentArtifacts' | 'getChildArtifacts',
+    artifactName: string,
+    transitive: boolean,
+    pipelineId?: bigint,
+  ) {
+    return this.all(
+      (pageToken) => this.client[method]({ artifactName, transitive, pipelineId, page: { pageSize: 1000, pageToken } }),
+      (r) => r.artifacts,
+    );
   }
 
   getOneHopChildArtifacts(artifactName: string, pipelineId?: bigint) {

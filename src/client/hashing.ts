@@ -70,7 +70,10 @@ export async function hashDirectory(dir: string): Promise<{ hash: string; entrie
   files.sort(comparePyStr);
   const entries: DirEntry[] = [];
   for (const relpath of files) entries.push({ md5: await md5File(path.join(dir, ...relpath.split('/'))), relpath });
-  const manifest = pyJsonDumps(entries.map((e) => ({ md5: e.md5, relpath: e.relpath })), true);
+  const manifest = pyJsonDumps(
+    entries.map((e) => ({ md5: e.md5, relpath: e.relpath })),
+    true,
+  );
   return { hash: `${md5Text(manifest)}.dir`, entries, manifest };
 }
 

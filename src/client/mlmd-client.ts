@@ -40,7 +40,9 @@ export type MlmdMethods = {
   [K in MlmdMethodName]: (request?: MlmdRequest<K>, options?: MlmdCallOptions) => Promise<MlmdResponse<K>>;
 };
 
-export const MLMD_METHOD_NAMES: readonly MlmdMethodName[] = Object.keys(MetadataStoreServiceService) as MlmdMethodName[];
+export const MLMD_METHOD_NAMES: readonly MlmdMethodName[] = Object.keys(
+  MetadataStoreServiceService,
+) as MlmdMethodName[];
 
 // The class and this interface merge: the methods are installed on the prototype from the service definition.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -53,7 +55,11 @@ export class MlmdClient extends UnaryClient {
   }
 
   /** Calls an RPC by name; the typed per-RPC methods are thin wrappers around this. */
-  call<K extends MlmdMethodName>(method: K, request?: MlmdRequest<K>, options?: MlmdCallOptions): Promise<MlmdResponse<K>> {
+  call<K extends MlmdMethodName>(
+    method: K,
+    request?: MlmdRequest<K>,
+    options?: MlmdCallOptions,
+  ): Promise<MlmdResponse<K>> {
     return this.invoke(method, request, options);
   }
 }

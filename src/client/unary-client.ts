@@ -172,9 +172,11 @@ export class UnaryClient {
   }
 }
 
-
 /** Installs one method per RPC name on a client class, each a thin wrapper around `call`. */
-export function installRpcMethods(prototype: { call(method: string, request?: never, options?: MlmdCallOptions): Promise<unknown> }, names: readonly string[]): void {
+export function installRpcMethods(
+  prototype: { call(method: string, request?: never, options?: MlmdCallOptions): Promise<unknown> },
+  names: readonly string[],
+): void {
   for (const name of names) {
     Object.defineProperty(prototype, name, {
       configurable: true,

@@ -23,14 +23,20 @@ const read = <K extends CmfRpcName>(run: Body<K>['run']): Body<K> => ({ mode: 'r
 const pid = (id: bigint | undefined) => (id && id > 0n ? id : undefined);
 
 const BODIES: { [K in CmfRpcName]: Body<K> } = {
-  createPipeline: write(async (m, r) => ({ pipeline: await w.getOrCreatePipeline(m, r.pipelineName, r.customProperties) })),
+  createPipeline: write(async (m, r) => ({
+    pipeline: await w.getOrCreatePipeline(m, r.pipelineName, r.customProperties),
+  })),
   createStage: write(async (m, r) => {
     const pipeline = await w.pipelineByName(m, r.pipelineName);
     return { stage: await w.getOrCreateStage(m, pipeline, r.stageName, r.customProperties), pipeline };
   }),
   createExecution: write((m, r) => w.createExecution(m, r)),
-  updateExecution: write(async (m, r) => ({ execution: await w.updateExecution(m, r.executionId, r.customProperties) })),
-  finalizeExecution: write(async (m, r) => ({ execution: await w.finalizeExecution(m, r.executionId, r.gitEndCommit) })),
+  updateExecution: write(async (m, r) => ({
+    execution: await w.updateExecution(m, r.executionId, r.customProperties),
+  })),
+  finalizeExecution: write(async (m, r) => ({
+    execution: await w.finalizeExecution(m, r.executionId, r.gitEndCommit),
+  })),
 
   logDataset: write((m, r) => w.logDataset(m, r)),
   logModel: write((m, r) => w.logModel(m, r)),
@@ -59,19 +65,31 @@ const BODIES: { [K in CmfRpcName]: Body<K> } = {
   }),
   getArtifactByName: read(async (m, r) => ({ artifact: await q.artifactByName(m, r.artifactName) })),
   getParentArtifacts: read(async (m, r) => {
-    const page = q.paginate(await q.lineageArtifacts(m, r.artifactName, 'parents', !!r.transitive, pid(r.pipelineId)), r.page);
+    const page = q.paginate(
+      await q.lineageArtifacts(m, r.artifactName, 'parents', !!r.transitive, pid(r.pipelineId)),
+      r.page,
+    );
     return { artifacts: page.items, nextPageToken: page.nextPageToken };
   }),
   getChildArtifacts: read(async (m, r) => {
-    const page = q.paginate(await q.lineageArtifacts(m, r.artifactName, 'children', !!r.transitive, pid(r.pipelineId)), r.page);
+    const page = q.paginate(
+      await q.lineageArtifacts(m, r.artifactName, 'children', !!r.transitive, pid(r.pipelineId)),
+      r.page,
+    );
     return { artifacts: page.items, nextPageToken: page.nextPageToken };
   }),
   getParentExecutions: read(async (m, r) => {
-    const page = q.paginate(await q.lineageExecutions(m, r.artifactName, 'parents', !!r.transitive, pid(r.pipelineId)), r.page);
+    const page = q.paginate(
+      await q.lineageExecutions(m, r.artifactName, 'parents', !!r.transitive, pid(r.pipelineId)),
+      r.page,
+    );
     return { executions: page.items, nextPageToken: page.nextPageToken };
   }),
   getChildExecutions: read(async (m, r) => {
-    const page = q.paginate(await q.lineageExecutions(m, r.artifactName, 'children', !!r.transitive, pid(r.pipelineId)), r.page);
+    const page = q.paginate(
+      await q.lineageExecutions(m, r.artifactName, 'children', !!r.transitive, pid(r.pipelineId)),
+      r.page,
+    );
     return { executions: page.items, nextPageToken: page.nextPageToken };
   }),
   dumpToJson: read(async (m, r) => ({ json: await q.dumpToJson(m, r.pipelineName, r.execUuid || undefined) })),

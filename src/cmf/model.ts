@@ -93,6 +93,7 @@ export function parseEvent(event: string | undefined): 'input' | 'output' {
 /** A path as recorded in names: relative, no empty segments. */
 export function checkPath(path: string | undefined, what: string): string {
   const p = checkNonEmpty(path, what);
-  if (p.includes(':')) throw invalidArgument(`${what} ${JSON.stringify(p)} must not contain ":" (CMF names split on it)`);
+  if (p.includes(':'))
+    throw invalidArgument(`${what} ${JSON.stringify(p)} must not contain ":" (CMF names split on it)`);
   return p;
 }

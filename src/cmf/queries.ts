@@ -2,7 +2,14 @@
  * CMF reads, equivalent to cmflib's CmfQuery public methods, on an MlmdApi bound to one read transaction. Results
  * are in id order; lists page with an offset token.
  */
-import { Event_Type, type Artifact, type Context, type Event, type Execution, type Value } from '../../generated/ml_metadata/proto/metadata_store';
+import {
+  Event_Type,
+  type Artifact,
+  type Context,
+  type Event,
+  type Execution,
+  type Value,
+} from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument, notFound } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
 import { checkNonEmpty, intOf, PIPELINE_TYPE } from './model';
@@ -95,24 +102,41 @@ const eventName = (type: Event_Type | undefined) => (type === Event_Type.INPUT ?
 
 /** One row per event of the execution, in event order. */
 export async function artifactsOfExecution(m: MlmdApi, executionId: bigint | undefined) {
-  if (executionId === undefined || executionId <= 0n) throw invalidArgument('execution_id must be a positive execution id');
+  if (executionId === undefined || executionId <= 0n)
+    throw invalidArgument('execution_id must be a positive execution id');
   const found = (await m.getExecutionsById({ executionIds: [executionId] })).executions ?? [];
   if (found.length === 0) throw notFound(`No execution with id ${executionId}`);
   const events = await eventsOfExecutions(m, [executionId]);
-  const artifacts = new Map((await artifactsById(m, events.map((e) => e.artifactId!))).map((a) => [a.id!, a]));
+  const artifacts = new Map(
+    (
+      await artifactsById(
+        m,
+        events.map((e) => e.artifactId!),
+      )
+    ).map((a) => [a.id!, a]),
+  );
   return events.map((e) => ({ artifact: artifacts.get(e.artifactId!)!, event: eventName(e.type) }));
 }
 
 export async function executionsOfArtifact(m: MlmdApi, artifactName: string | undefined) {
   const artifact = await artifactByName(m, artifactName);
   const events = await eventsOfArtifacts(m, [artifact.id!]);
-  const executions = new Map((await executionsById(m, events.map((e) => e.executionId!))).map((x) => [x.id!, x]));
+  const executions = new Map(
+    (
+      await executionsById(
+        m,
+        events.map((e) => e.executionId!),
+      )
+    ).map((x) => [x.id!, x]),
+  );
   const rows = [];
   for (const e of events) {
     const execution = executions.get(e.executionId!)!;
-    const { contexts } = await m.getContextsByExecution({ executionId: e.executionId }).catch(() => ({ contexts: [] as Context[] }));
+    const { contexts } = await m
+      .getContextsByExecution({ executionId: e.executionId })
+      .catch(() => ({ contexts: [] as Context[] }));
     const stage = contexts?.[0];
-    const parents = stage ? (await m.getParentContextsByContext({ contextId: stage.id })).contexts ?? [] : [];
+    const parents = stage ? ((await m.getParentContextsByContext({ contextId: stage.id })).contexts ?? []) : [];
     const typeName = execution.properties?.Execution_type_name;
     rows.push({
       event: eventName(e.type),
@@ -131,20 +155,32 @@ function samePipeline(pipelineId: bigint | undefined) {
   return (x: Execution) => !pipelineId || intOf(x.properties?.Pipeline_id) === pipelineId;
 }
 
-async function executionsLinked(m: MlmdApi, artifactIds: readonly bigint[], type: Event_Type, pipelineId?: bigint): Promise<bigint[]> {
+async function executionsLinked(
+  m: MlmdApi,
+  artifactIds: readonly bigint[],
+  type: Event_Type,
+  pipelineId?: bigint,
+): Promise<bigint[]> {
   const ids = (await eventsOfArtifacts(m, artifactIds)).filter((e) => e.type === type).map((e) => e.executionId!);
   const executions = await executionsById(m, ids);
   return executions.filter(samePipeline(pipelineId)).map((x) => x.id!);
 }
 
 async function artifactsLinked(m: MlmdApi, executionIds: readonly bigint[], type: Event_Type): Promise<bigint[]> {
-  return [...new Set((await eventsOfExecutions(m, executionIds)).filter((e) => e.type === type).map((e) => e.artifactId!))];
+  return [
+    ...new Set((await eventsOfExecutions(m, executionIds)).filter((e) => e.type === type).map((e) => e.artifactId!)),
+  ];
 }
 
 type Direction = 'parents' | 'children';
 
 /** One hop: children = outputs of executions that consumed the artifacts; parents = inputs of their producers. */
-async function hop(m: MlmdApi, artifactIds: readonly bigint[], direction: Direction, pipelineId?: bigint): Promise<bigint[]> {
+async function hop(
+  m: MlmdApi,
+  artifactIds: readonly bigint[],
+  direction: Direction,
+  pipelineId?: bigint,
+): Promise<bigint[]> {
   if (direction === 'children') {
     return artifactsLinked(m, await executionsLinked(m, artifactIds, Event_Type.INPUT, pipelineId), Event_Type.OUTPUT);
   }
@@ -152,7 +188,13 @@ async function hop(m: MlmdApi, artifactIds: readonly bigint[], direction: Direct
 }
 
 /** Related artifact ids: one hop, or the closure (breadth-first, each artifact visited once). */
-async function relatedArtifactIds(m: MlmdApi, start: bigint, direction: Direction, transitive: boolean, pipelineId?: bigint): Promise<bigint[]> {
+async function relatedArtifactIds(
+  m: MlmdApi,
+  start: bigint,
+  direction: Direction,
+  transitive: boolean,
+  pipelineId?: bigint,
+): Promise<bigint[]> {
   const first = await hop(m, [start], direction, pipelineId);
   if (!transitive) return first;
   const seen = new Set<bigint>(first);
@@ -165,7 +207,13 @@ async function relatedArtifactIds(m: MlmdApi, start: bigint, direction: Directio
   return [...seen];
 }
 
-export async function lineageArtifacts(m: MlmdApi, artifactName: string | undefined, direction: Direction, transitive: boolean, pipelineId?: bigint): Promise<Artifact[]> {
+export async function lineageArtifacts(
+  m: MlmdApi,
+  artifactName: string | undefined,
+  direction: Direction,
+  transitive: boolean,
+  pipelineId?: bigint,
+): Promise<Artifact[]> {
   const artifact = await artifactByName(m, artifactName);
   return artifactsById(m, await relatedArtifactIds(m, artifact.id!, direction, transitive, pipelineId));
 }
@@ -175,15 +223,28 @@ export async function lineageArtifacts(m: MlmdApi, artifactName: string | undefi
  * the producers of all its ancestor artifacts. Children, one hop: its consumers; transitive: the consumers of it
  * and of all its descendant artifacts.
  */
-export async function lineageExecutions(m: MlmdApi, artifactName: string | undefined, direction: Direction, transitive: boolean, pipelineId?: bigint): Promise<Execution[]> {
+export async function lineageExecutions(
+  m: MlmdApi,
+  artifactName: string | undefined,
+  direction: Direction,
+  transitive: boolean,
+  pipelineId?: bigint,
+): Promise<Execution[]> {
   const artifact = await artifactByName(m, artifactName);
   if (direction === 'parents') {
     const ids = transitive
-      ? await executionsLinked(m, await relatedArtifactIds(m, artifact.id!, 'parents', true, pipelineId), Event_Type.OUTPUT, pipelineId)
+      ? await executionsLinked(
+          m,
+          await relatedArtifactIds(m, artifact.id!, 'parents', true, pipelineId),
+          Event_Type.OUTPUT,
+          pipelineId,
+        )
       : await executionsLinked(m, [artifact.id!], Event_Type.OUTPUT, pipelineId);
     return executionsById(m, ids);
   }
-  const artifactIds = transitive ? [artifact.id!, ...(await relatedArtifactIds(m, artifact.id!, 'children', true, pipelineId))] : [artifact.id!];
+  const artifactIds = transitive
+    ? [artifact.id!, ...(await relatedArtifactIds(m, artifact.id!, 'children', true, pipelineId))]
+    : [artifact.id!];
   return executionsById(m, await executionsLinked(m, artifactIds, Event_Type.INPUT, pipelineId));
 }
 
@@ -197,7 +258,10 @@ function plainValue(v: Value): PyJson {
   return new PyFloat(0);
 }
 
-function plainMap(props: { [k: string]: Value } | undefined, rename: Record<string, string> = {}): { [k: string]: PyJson } {
+function plainMap(
+  props: { [k: string]: Value } | undefined,
+  rename: Record<string, string> = {},
+): { [k: string]: PyJson } {
   const out: { [k: string]: PyJson } = {};
   for (const key of Object.keys(props ?? {}).sort()) out[rename[key] ?? key] = plainValue(props![key]);
   return out;
@@ -242,7 +306,9 @@ export async function dumpToJson(m: MlmdApi, pipelineName: string | undefined, e
   const out: PyJson[] = [];
   for (const pipeline of pipelines) {
     const stages: PyJson[] = [];
-    for (const stage of ((await m.getChildrenContextsByContext({ contextId: pipeline.id })).contexts ?? []).sort(byId)) {
+    for (const stage of ((await m.getChildrenContextsByContext({ contextId: pipeline.id })).contexts ?? []).sort(
+      byId,
+    )) {
       let executions = ((await m.getExecutionsByContext({ contextId: stage.id })).executions ?? []).sort(byId);
       if (execUuid) {
         executions = executions.filter((x) => {
@@ -254,7 +320,14 @@ export async function dumpToJson(m: MlmdApi, pipelineName: string | undefined, e
       for (const execution of executions) {
         const events: PyJson[] = [];
         const evs = await eventsOfExecutions(m, [execution.id!]);
-        const artifacts = new Map((await artifactsById(m, evs.map((e) => e.artifactId!))).map((a) => [a.id!, a]));
+        const artifacts = new Map(
+          (
+            await artifactsById(
+              m,
+              evs.map((e) => e.artifactId!),
+            )
+          ).map((a) => [a.id!, a]),
+        );
         for (const e of evs) {
           const a = artifacts.get(e.artifactId!)!;
           events.push({ type: BigInt(e.type ?? 0), artifact: attributes(a, { type: a.type ?? '' }, true) });

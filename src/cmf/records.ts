@@ -73,11 +73,20 @@ export async function contextByName(m: MlmdApi, name: string): Promise<Context |
   return undefined;
 }
 
-async function getOrCreateContext(m: MlmdApi, typeName: string, declared: Declared, name: string, properties: Props, customProperties: Props): Promise<Context> {
+async function getOrCreateContext(
+  m: MlmdApi,
+  typeName: string,
+  declared: Declared,
+  name: string,
+  properties: Props,
+  customProperties: Props,
+): Promise<Context> {
   const existing = await contextByName(m, name);
   if (existing) {
     if (existing.type !== typeName) {
-      throw invalidArgument(`A context named ${JSON.stringify(name)} exists with type ${existing.type}, not ${typeName}`);
+      throw invalidArgument(
+        `A context named ${JSON.stringify(name)} exists with type ${existing.type}, not ${typeName}`,
+      );
     }
     return existing;
   }
@@ -86,9 +95,20 @@ async function getOrCreateContext(m: MlmdApi, typeName: string, declared: Declar
   return (await m.getContextsById({ contextIds })).contexts![0];
 }
 
-export async function getOrCreatePipeline(m: MlmdApi, pipelineName: string | undefined, customProperties: Props = {}): Promise<Context> {
+export async function getOrCreatePipeline(
+  m: MlmdApi,
+  pipelineName: string | undefined,
+  customProperties: Props = {},
+): Promise<Context> {
   const name = checkNonEmpty(pipelineName, 'pipeline_name');
-  return getOrCreateContext(m, PIPELINE_TYPE, PIPELINE_TYPE_PROPERTIES, name, { Pipeline: str(name) }, customProperties);
+  return getOrCreateContext(
+    m,
+    PIPELINE_TYPE,
+    PIPELINE_TYPE_PROPERTIES,
+    name,
+    { Pipeline: str(name) },
+    customProperties,
+  );
 }
 
 /** The pipeline context, which must exist. */
@@ -99,10 +119,22 @@ export async function pipelineByName(m: MlmdApi, pipelineName: string | undefine
   return context;
 }
 
-export async function getOrCreateStage(m: MlmdApi, pipeline: Context, stage: string | undefined, customProperties: Props = {}): Promise<Context> {
+export async function getOrCreateStage(
+  m: MlmdApi,
+  pipeline: Context,
+  stage: string | undefined,
+  customProperties: Props = {},
+): Promise<Context> {
   const short = checkNonEmpty(stage, 'stage_name');
   const full = stageName(pipeline.name!, short);
-  const context = await getOrCreateContext(m, STAGE_TYPE, STAGE_TYPE_PROPERTIES, full, { Pipeline_Stage: str(full) }, customProperties);
+  const context = await getOrCreateContext(
+    m,
+    STAGE_TYPE,
+    STAGE_TYPE_PROPERTIES,
+    full,
+    { Pipeline_Stage: str(full) },
+    customProperties,
+  );
   // cmflib puts the link every time and ignores "already exists"; we only put it when missing.
   const { contexts } = await m.getParentContextsByContext({ contextId: context.id });
   if (!(contexts ?? []).some((c) => c.id === pipeline.id)) {
@@ -131,7 +163,9 @@ export function updateValue(v: Value): Value {
 }
 
 /** A stored node ready to be put back whole (output-only fields dropped). */
-function forPut<T extends { type?: string; createTimeSinceEpoch?: bigint; lastUpdateTimeSinceEpoch?: bigint }>(node: T): T {
+function forPut<T extends { type?: string; createTimeSinceEpoch?: bigint; lastUpdateTimeSinceEpoch?: bigint }>(
+  node: T,
+): T {
   const copy = { ...node };
   delete copy.type;
   delete copy.createTimeSinceEpoch;
@@ -146,7 +180,8 @@ export interface ExecutionScope {
 }
 
 export async function executionById(m: MlmdApi, executionId: bigint | undefined): Promise<Execution> {
-  if (executionId === undefined || executionId <= 0n) throw invalidArgument('execution_id must be a positive execution id');
+  if (executionId === undefined || executionId <= 0n)
+    throw invalidArgument('execution_id must be a positive execution id');
   const [execution] = (await m.getExecutionsById({ executionIds: [executionId] })).executions ?? [];
   if (!execution) throw notFound(`No execution with id ${executionId}`);
   return execution;
@@ -158,7 +193,9 @@ export async function executionScope(m: MlmdApi, executionId: bigint | undefined
   const stageId = intOf(execution.properties?.Context_ID);
   const pipelineId = intOf(execution.properties?.Pipeline_id);
   if (stageId === undefined || pipelineId === undefined) {
-    throw invalidArgument(`Execution ${executionId} was not written by CMF (it lacks the Context_ID / Pipeline_id properties)`);
+    throw invalidArgument(
+      `Execution ${executionId} was not written by CMF (it lacks the Context_ID / Pipeline_id properties)`,
+    );
   }
   const { contexts } = await m.getContextsById({ contextIds: [stageId, pipelineId] });
   const stage = contexts?.find((c) => c.id === stageId);
@@ -209,12 +246,16 @@ export async function createExecution(m: MlmdApi, r: CreateExecutionInput) {
     const typeId = await typeIdOf(m, 'execution', stageFull, EXECUTION_TYPE_PROPERTIES);
     execution = (await m.getExecutionByTypeAndName({ typeName: stageFull, executionName: executionType })).execution;
     if (!execution) {
-      const { executionIds } = await m.putExecutions({ executions: [{ typeId, name: executionType, properties, customProperties: r.customProperties ?? {} }] });
+      const { executionIds } = await m.putExecutions({
+        executions: [{ typeId, name: executionType, properties, customProperties: r.customProperties ?? {} }],
+      });
       execution = (await m.getExecutionsById({ executionIds })).executions![0];
     }
   } else {
     const typeId = await typeIdOf(m, 'execution', executionType, EXECUTION_TYPE_PROPERTIES);
-    const { executionIds } = await m.putExecutions({ executions: [{ typeId, properties, customProperties: r.customProperties ?? {} }] });
+    const { executionIds } = await m.putExecutions({
+      executions: [{ typeId, properties, customProperties: r.customProperties ?? {} }],
+    });
     execution = (await m.getExecutionsById({ executionIds })).executions![0];
   }
   await m.putAttributionsAndAssociations({ associations: [{ contextId: stage.id, executionId: execution.id }] });
@@ -232,11 +273,17 @@ export async function createExecution(m: MlmdApi, r: CreateExecutionInput) {
   execution = await executionById(m, execution.id);
 
   const scope: ExecutionScope = { execution, stage, pipeline };
-  const environment = env ? (await logFileArtifact(m, scope, 'Environment', env, 'input', {}, r.gitRepo ?? '')).artifact : undefined;
+  const environment = env
+    ? (await logFileArtifact(m, scope, 'Environment', env, 'input', {}, r.gitRepo ?? '')).artifact
+    : undefined;
   return { execution, stage, pipeline, environment };
 }
 
-export async function updateExecution(m: MlmdApi, executionId: bigint | undefined, customProperties: Props = {}): Promise<Execution> {
+export async function updateExecution(
+  m: MlmdApi,
+  executionId: bigint | undefined,
+  customProperties: Props = {},
+): Promise<Execution> {
   const execution = forPut(await executionById(m, executionId));
   const custom: Props = { ...execution.customProperties };
   for (const [k, v] of Object.entries(customProperties)) custom[k] = updateValue(v);
@@ -245,7 +292,11 @@ export async function updateExecution(m: MlmdApi, executionId: bigint | undefine
   return executionById(m, executionId);
 }
 
-export async function finalizeExecution(m: MlmdApi, executionId: bigint | undefined, gitEndCommit: string | undefined): Promise<Execution> {
+export async function finalizeExecution(
+  m: MlmdApi,
+  executionId: bigint | undefined,
+  gitEndCommit: string | undefined,
+): Promise<Execution> {
   const execution = forPut(await executionById(m, executionId));
   execution.properties = { ...execution.properties, Git_End_Commit: str(gitEndCommit ?? '') };
   await m.putExecutions({ executions: [execution] });
@@ -285,13 +336,18 @@ async function createArtifactWithEvent(
     ({ artifactIds } = await m.putArtifacts({ artifacts: [{ typeId, ...artifact }] }));
   } catch (e) {
     if (e instanceof MlmdError && e.code === Code.ALREADY_EXISTS) {
-      throw new MlmdError(Code.ALREADY_EXISTS, `A ${typeName} artifact named ${JSON.stringify(artifact.name)} already exists`);
+      throw new MlmdError(
+        Code.ALREADY_EXISTS,
+        `A ${typeName} artifact named ${JSON.stringify(artifact.name)} already exists`,
+      );
     }
     throw e;
   }
   const id = artifactIds![0];
   await m.putEvents({
-    events: [{ artifactId: id, executionId: scope.execution.id, type: eventType, millisecondsSinceEpoch: BigInt(Date.now()) }],
+    events: [
+      { artifactId: id, executionId: scope.execution.id, type: eventType, millisecondsSinceEpoch: BigInt(Date.now()) },
+    ],
   });
   await m.putAttributionsAndAssociations({ attributions: [{ contextId: scope.stage.id, artifactId: id }] });
   return artifactById(m, id);
@@ -308,12 +364,26 @@ async function eventsBetween(m: MlmdApi, scope: ExecutionScope, artifactId: bigi
  * Links the last artifact carrying `uri` to the execution with a one-step path keyed `key`, unless some event
  * already joins them (cmflib's link-existing helper; `always` is its dataslice variant without that check).
  */
-async function linkExisting(m: MlmdApi, scope: ExecutionScope, uri: string, key: string, eventType: Event_Type, always = false): Promise<Artifact> {
+async function linkExisting(
+  m: MlmdApi,
+  scope: ExecutionScope,
+  uri: string,
+  key: string,
+  eventType: Event_Type,
+  always = false,
+): Promise<Artifact> {
   const all = await artifactsByUri(m, uri);
   const artifact = all[all.length - 1];
   if (!always && (await eventsBetween(m, scope, artifact.id!)).length > 0) return artifact;
   await m.putEvents({
-    events: [{ artifactId: artifact.id, executionId: scope.execution.id, type: eventType, path: { steps: [{ value: { $case: 'key', value: key } }] } }],
+    events: [
+      {
+        artifactId: artifact.id,
+        executionId: scope.execution.id,
+        type: eventType,
+        path: { steps: [{ value: { $case: 'key', value: key } }] },
+      },
+    ],
   });
   return artifactById(m, artifact.id!);
 }
@@ -341,7 +411,12 @@ function mergeCustom(artifact: Artifact, custom: Props): Artifact {
   for (const [k, v] of Object.entries(custom)) {
     const value = updateValue(v);
     const existing = stringOf(merged[k]);
-    if (SET_MERGED.has(k) && value.value?.$case === 'stringValue' && merged[k]?.value?.$case === 'stringValue' && existing !== '') {
+    if (
+      SET_MERGED.has(k) &&
+      value.value?.$case === 'stringValue' &&
+      merged[k]?.value?.$case === 'stringValue' &&
+      existing !== ''
+    ) {
       merged[k] = str([...new Set(`${existing},${value.value.value}`.split(','))].join(','));
     } else {
       merged[k] = value;
@@ -379,7 +454,12 @@ async function logFileArtifact(
     m,
     scope,
     typeName,
-    { uri: file.hash, name, properties: { git_repo: str(gitRepo), Commit: str(file.hash), url: str(url) }, customProperties: typeName === 'Dataset' ? customProperties : {} },
+    {
+      uri: file.hash,
+      name,
+      properties: { git_repo: str(gitRepo), Commit: str(file.hash), url: str(url) },
+      customProperties: typeName === 'Dataset' ? customProperties : {},
+    },
     EVENT_TYPES[event],
     ARTIFACT_TYPES[typeName],
   );
@@ -394,7 +474,14 @@ export interface LabelInput {
 
 export async function logDataset(
   m: MlmdApi,
-  r: { executionId?: bigint; file?: TrackedFile; event?: string; customProperties?: Props; gitRepo?: string; label?: LabelInput },
+  r: {
+    executionId?: bigint;
+    file?: TrackedFile;
+    event?: string;
+    customProperties?: Props;
+    gitRepo?: string;
+    label?: LabelInput;
+  },
 ) {
   const event = parseEvent(r.event);
   const file = checkTracked(r.file ?? {}, 'file');
@@ -413,7 +500,15 @@ export async function logPythonEnv(m: MlmdApi, r: { executionId?: bigint; file?:
 
 export async function logModel(
   m: MlmdApi,
-  r: { executionId?: bigint; file?: TrackedFile; event?: string; modelFramework?: string; modelType?: string; modelName?: string; customProperties?: Props },
+  r: {
+    executionId?: bigint;
+    file?: TrackedFile;
+    event?: string;
+    modelFramework?: string;
+    modelType?: string;
+    modelName?: string;
+    customProperties?: Props;
+  },
 ) {
   const event = parseEvent(r.event);
   const file = checkTracked(r.file ?? {}, 'file');
@@ -423,7 +518,10 @@ export async function logModel(
   if (existing.length > 0) {
     // cmflib appends the URL on every artifact with that uri, then links (step key without the execution id).
     await m.putArtifacts({ artifacts: existing.map((a) => appendUrl(a, url)) });
-    return { artifact: await linkExisting(m, scope, file.hash, `${file.path}:${file.hash}`, EVENT_TYPES[event]), reused: true };
+    return {
+      artifact: await linkExisting(m, scope, file.hash, `${file.path}:${file.hash}`, EVENT_TYPES[event]),
+      reused: true,
+    };
   }
   const orDefault = (s: string | undefined) => (s === undefined || s === '' ? 'Default' : s);
   const artifact = await createArtifactWithEvent(
@@ -448,7 +546,10 @@ export async function logModel(
   return { artifact, reused: false };
 }
 
-export async function logExecutionMetrics(m: MlmdApi, r: { executionId?: bigint; metricsName?: string; customProperties?: Props }) {
+export async function logExecutionMetrics(
+  m: MlmdApi,
+  r: { executionId?: bigint; metricsName?: string; customProperties?: Props },
+) {
   const metricsName = checkPath(r.metricsName, 'metrics_name');
   const scope = await executionScope(m, r.executionId);
   const uri = uuid1();
@@ -474,7 +575,10 @@ function checkFileAt(file: Required<TrackedFile>, expected: string, what: string
   if (file.path !== expected) throw invalidArgument(`${what}: the file must be at ${expected}, not ${file.path}`);
 }
 
-export async function logStepMetrics(m: MlmdApi, r: { executionId?: bigint; metricsName?: string; file?: TrackedFile }) {
+export async function logStepMetrics(
+  m: MlmdApi,
+  r: { executionId?: bigint; metricsName?: string; file?: TrackedFile },
+) {
   const metricsName = checkPath(r.metricsName, 'metrics_name');
   if (metricsName.includes('/')) throw invalidArgument('metrics_name must not contain "/"');
   const file = checkTracked(r.file ?? {}, 'file');
@@ -523,7 +627,11 @@ export async function logDataslice(
     {
       uri: file.hash,
       name,
-      properties: { git_repo: str(r.gitRepo ?? ''), Commit: str(file.hash), url: str(`${scope.pipeline.name}:${file.remoteUrl}`) },
+      properties: {
+        git_repo: str(r.gitRepo ?? ''),
+        Commit: str(file.hash),
+        url: str(`${scope.pipeline.name}:${file.remoteUrl}`),
+      },
       customProperties: r.customProperties ?? {},
     },
     Event_Type.OUTPUT,
@@ -540,7 +648,13 @@ function checkLabel(label: LabelInput): Required<LabelInput> {
   };
 }
 
-async function logLabelIn(m: MlmdApi, scope: ExecutionScope, label: Required<LabelInput>, datasetHash: string, gitRepo: string): Promise<Artifact> {
+async function logLabelIn(
+  m: MlmdApi,
+  scope: ExecutionScope,
+  label: Required<LabelInput>,
+  datasetHash: string,
+  gitRepo: string,
+): Promise<Artifact> {
   const datasets = await artifactsByUri(m, datasetHash);
   if (datasets.length === 0) throw notFound(`No artifact with uri ${datasetHash} (the labelled dataset) exists`);
   const key = `${label.path}:${label.md5}`;
@@ -556,13 +670,21 @@ async function logLabelIn(m: MlmdApi, scope: ExecutionScope, label: Required<Lab
     m,
     scope,
     'Label',
-    { uri: label.md5, name: key, properties: { git_repo: str(gitRepo), Commit: str(label.md5), url: str(key) }, customProperties: custom },
+    {
+      uri: label.md5,
+      name: key,
+      properties: { git_repo: str(gitRepo), Commit: str(label.md5), url: str(key) },
+      customProperties: custom,
+    },
     Event_Type.INPUT,
     ARTIFACT_TYPES.Label,
   );
 }
 
-export async function logLabel(m: MlmdApi, r: { executionId?: bigint; label?: LabelInput; datasetHash?: string; gitRepo?: string }) {
+export async function logLabel(
+  m: MlmdApi,
+  r: { executionId?: bigint; label?: LabelInput; datasetHash?: string; gitRepo?: string },
+) {
   const label = checkLabel(r.label ?? {});
   const datasetHash = checkHash(r.datasetHash, 'dataset_hash');
   const scope = await executionScope(m, r.executionId);

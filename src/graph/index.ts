@@ -40,7 +40,11 @@ export interface ProjectionOptions {
   log?: Log;
 }
 
-export async function startGraphProjection(config: GraphConfig, db: Database, options: ProjectionOptions = {}): Promise<GraphProjection> {
+export async function startGraphProjection(
+  config: GraphConfig,
+  db: Database,
+  options: ProjectionOptions = {},
+): Promise<GraphProjection> {
   const log = options.log ?? (() => undefined);
   await ensureOutbox(db);
   const threaded = options.connection !== undefined && canRunOnThread(options.connection);

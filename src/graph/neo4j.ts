@@ -9,9 +9,10 @@ import type { GraphConfig } from './config';
 import { CMF_LIST_LABELS, CMF_SCALAR_LABELS, type GraphRows, type Kind, PLAIN_LABEL, type PlainValue } from './project';
 
 export function openDriver(config: Pick<GraphConfig, 'uri' | 'user' | 'password'>): Driver {
-  const auth = config.user !== undefined || config.password !== undefined
-    ? neo4j.auth.basic(config.user ?? 'neo4j', config.password ?? '')
-    : undefined;
+  const auth =
+    config.user !== undefined || config.password !== undefined
+      ? neo4j.auth.basic(config.user ?? 'neo4j', config.password ?? '')
+      : undefined;
   return neo4j.driver(config.uri, auth, {
     connectionTimeout: 5_000,
     connectionAcquisitionTimeout: 10_000,
@@ -25,7 +26,9 @@ const CMF_CONTEXT_LABELS = ['Pipeline', 'Stage'];
 /** Indexes and constraints the MERGE keys use; idempotent. */
 export async function ensureSchema(driver: Driver, database?: string): Promise<void> {
   const statements = [
-    ...Object.values(PLAIN_LABEL).map((l) => `CREATE CONSTRAINT ${l.toLowerCase()}_id IF NOT EXISTS FOR (n:${l}) REQUIRE n.id IS UNIQUE`),
+    ...Object.values(PLAIN_LABEL).map(
+      (l) => `CREATE CONSTRAINT ${l.toLowerCase()}_id IF NOT EXISTS FOR (n:${l}) REQUIRE n.id IS UNIQUE`,
+    ),
     ...[...CMF_CONTEXT_LABELS, 'Execution', ...CMF_LIST_LABELS, ...CMF_SCALAR_LABELS].map(
       (l) => `CREATE INDEX cmf_${l.toLowerCase()}_uri IF NOT EXISTS FOR (n:${l}) ON (n.uri)`,
     ),
@@ -99,7 +102,10 @@ export function statementsFor(rows: GraphRows): Statement[] {
       rows.cmfContexts.filter((c) => c.label === label).map((c) => ({ uri: c.uri, props: c.props })),
     );
   }
-  add('UNWIND $rows AS r MERGE (n:Execution {uri: r.uri}) SET n = r.props', rows.cmfExecutions.map((x) => ({ ...x })));
+  add(
+    'UNWIND $rows AS r MERGE (n:Execution {uri: r.uri}) SET n = r.props',
+    rows.cmfExecutions.map((x) => ({ ...x })),
+  );
   for (const label of CMF_LIST_LABELS) {
     add(
       `UNWIND $rows AS r MERGE (n:${label} {uri: r.uri}) SET n = r.props`,
@@ -109,7 +115,9 @@ export function statementsFor(rows: GraphRows): Statement[] {
   for (const label of CMF_SCALAR_LABELS) {
     add(
       `UNWIND $rows AS r MERGE (n:${label} {uri: r.uri, Name: r.name}) SET n = r.props`,
-      rows.cmfScalarArtifacts.filter((a) => a.label === label).map((a) => ({ uri: a.uri, name: a.name, props: a.props })),
+      rows.cmfScalarArtifacts
+        .filter((a) => a.label === label)
+        .map((a) => ({ uri: a.uri, name: a.name, props: a.props })),
     );
   }
   add(
@@ -121,7 +129,9 @@ export function statementsFor(rows: GraphRows): Statement[] {
     rows.cmfRuns.map((c) => ({ ...c })),
   );
   for (const label of [...CMF_LIST_LABELS, ...CMF_SCALAR_LABELS]) {
-    const match = CMF_SCALAR_LABELS.has(label) ? `(a:${label} {uri: r.uri, Name: r.name})` : `(a:${label} {uri: r.uri})`;
+    const match = CMF_SCALAR_LABELS.has(label)
+      ? `(a:${label} {uri: r.uri, Name: r.name})`
+      : `(a:${label} {uri: r.uri})`;
     add(
       `UNWIND $rows AS r MATCH ${match} MATCH (x:Execution {uri: r.execution}) MERGE (a)-[:input]->(x)`,
       rows.cmfEventEdges.filter((e) => e.rel === 'input' && e.label === label).map((e) => ({ ...e })),
@@ -139,7 +149,9 @@ export function statementsFor(rows: GraphRows): Statement[] {
   // Lineage edges: inputs are list nodes (Dataset, Model); outputs may be Metrics / Step_Metrics (keyed by Name too).
   for (const fromLabel of ['Dataset', 'Model']) {
     for (const toLabel of [...CMF_LIST_LABELS, ...CMF_SCALAR_LABELS]) {
-      const to = CMF_SCALAR_LABELS.has(toLabel) ? `(b:${toLabel} {uri: r.toUri, Name: r.toName})` : `(b:${toLabel} {uri: r.toUri})`;
+      const to = CMF_SCALAR_LABELS.has(toLabel)
+        ? `(b:${toLabel} {uri: r.toUri, Name: r.toName})`
+        : `(b:${toLabel} {uri: r.toUri})`;
       add(
         `UNWIND $rows AS r MATCH (a:${fromLabel} {uri: r.fromUri}) MATCH ${to} ` +
           'MERGE (a)-[e:$(r.type) {Execution_Name: r.key}]->(b) SET e = r.props',
@@ -170,7 +182,13 @@ export async function writeRows(driver: Driver, rows: GraphRows, database?: stri
 
 /** Deletes every node and relationship this projection owns (resync --clear). */
 export async function clearGraph(driver: Driver, database?: string): Promise<void> {
-  const labels = [...Object.values(PLAIN_LABEL), ...CMF_CONTEXT_LABELS, 'Execution', ...CMF_LIST_LABELS, ...CMF_SCALAR_LABELS];
+  const labels = [
+    ...Object.values(PLAIN_LABEL),
+    ...CMF_CONTEXT_LABELS,
+    'Execution',
+    ...CMF_LIST_LABELS,
+    ...CMF_SCALAR_LABELS,
+  ];
   const session = driver.session({ database, defaultAccessMode: neo4j.session.WRITE });
   try {
     for (const l of labels) {

@@ -178,7 +178,9 @@ export interface OutboxLag {
 
 export async function outboxLag(db: Database): Promise<OutboxLag> {
   return db.transaction('read', async (tx) => {
-    const r = await tx.get<{ n: bigint; oldest: bigint | null }>(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM ${OUTBOX_TABLE}`);
+    const r = await tx.get<{ n: bigint; oldest: bigint | null }>(
+      `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM ${OUTBOX_TABLE}`,
+    );
     const rows = Number(r?.n ?? 0n);
     return { rows, oldestAgeMs: rows > 0 && r?.oldest != null ? Math.max(0, Date.now() - Number(r.oldest)) : 0 };
   });

@@ -23,7 +23,16 @@ import type { Changes } from './outbox';
 export type PlainValue = bigint | number | string | boolean;
 
 /** Event.Type numbers (MLMD's enum). */
-const EVENT_TYPES = ['UNKNOWN', 'DECLARED_OUTPUT', 'DECLARED_INPUT', 'INPUT', 'OUTPUT', 'INTERNAL_INPUT', 'INTERNAL_OUTPUT', 'PENDING_OUTPUT'];
+const EVENT_TYPES = [
+  'UNKNOWN',
+  'DECLARED_OUTPUT',
+  'DECLARED_INPUT',
+  'INPUT',
+  'OUTPUT',
+  'INTERNAL_INPUT',
+  'INTERNAL_OUTPUT',
+  'PENDING_OUTPUT',
+];
 const INPUT_EVENT_TYPES = new Set([0, 2, 3, 5]);
 const EV_INPUT = 3;
 const EV_OUTPUT = 4;
@@ -44,7 +53,11 @@ const OUTPUT_EDGE_LABELS = new Set(['Dataset', 'Model', 'Metrics', 'Step_Metrics
 
 export type Kind = 'artifact' | 'execution' | 'context';
 const TABLE = { artifact: 'Artifact', execution: 'Execution', context: 'Context' } as const;
-const PROP_TABLE = { artifact: 'ArtifactProperty', execution: 'ExecutionProperty', context: 'ContextProperty' } as const;
+const PROP_TABLE = {
+  artifact: 'ArtifactProperty',
+  execution: 'ExecutionProperty',
+  context: 'ContextProperty',
+} as const;
 const OWNER = { artifact: 'artifact_id', execution: 'execution_id', context: 'context_id' } as const;
 export const PLAIN_LABEL = { artifact: 'MlmdArtifact', execution: 'MlmdExecution', context: 'MlmdContext' } as const;
 
@@ -77,7 +90,13 @@ interface EventRecord {
 
 export interface GraphRows {
   plainNodes: Record<Kind, Array<{ id: bigint; props: Record<string, PlainValue> }>>;
-  plainEvents: Array<{ type: string; artifact: bigint; execution: bigint; inbound: boolean; props: Record<string, PlainValue> }>;
+  plainEvents: Array<{
+    type: string;
+    artifact: bigint;
+    execution: bigint;
+    inbound: boolean;
+    props: Record<string, PlainValue>;
+  }>;
   plainAttributions: Array<{ context: bigint; artifact: bigint }>;
   plainAssociations: Array<{ context: bigint; execution: bigint }>;
   plainParents: Array<{ child: bigint; parent: bigint }>;
@@ -199,7 +218,7 @@ function toPlain(row: Row): PlainValue {
     case 'structValue':
       return JSON.stringify(v.value ?? {});
     case 'protoValue':
-      return v.value.typeUrl ?? "";
+      return v.value.typeUrl ?? '';
     default:
       return '';
   }
@@ -263,7 +282,10 @@ async function loadEvents(tx: Tx, where: string, params: SqlValue[]): Promise<Ev
     steps: [] as Array<string | number>,
   }));
   const byId = new Map(events.map((e) => [e.id, e]));
-  const set = idSet(tx.dialect, events.map((e) => e.id));
+  const set = idSet(
+    tx.dialect,
+    events.map((e) => e.id),
+  );
   const steps = await tx.all(
     `SELECT event_id, is_index_step, step_index, step_key FROM EventPath WHERE event_id IN (${set.sql})`,
     [set.param],
@@ -278,7 +300,11 @@ async function loadEvents(tx: Tx, where: string, params: SqlValue[]): Promise<Ev
 
 /** State read once per batch; nodes and CMF-ness are cached. */
 class Reader {
-  private readonly nodes: Record<Kind, Map<bigint, NodeRecord>> = { artifact: new Map(), execution: new Map(), context: new Map() };
+  private readonly nodes: Record<Kind, Map<bigint, NodeRecord>> = {
+    artifact: new Map(),
+    execution: new Map(),
+    context: new Map(),
+  };
   /** execution id -> the Pipeline_Stage contexts it is associated with. */
   private readonly stagesOf = new Map<bigint, bigint[]>();
   private readonly cmfArtifact = new Map<bigint, boolean>();
@@ -319,7 +345,11 @@ class Reader {
    * The executions with an event of `eventType` on any artifact of this type and uri (with the artifact's name),
    * read once per batch: every consumer of a widely shared dataset asks for the same producers.
    */
-  async eventsOfUri(typeId: bigint, uri: string, eventType: number): Promise<Array<{ execution_id: bigint; name: string | null }>> {
+  async eventsOfUri(
+    typeId: bigint,
+    uri: string,
+    eventType: number,
+  ): Promise<Array<{ execution_id: bigint; name: string | null }>> {
     const key = `${typeId}\u0000${eventType}\u0000${uri}`;
     let peers = this.uriEvents.get(key);
     if (!peers) {
@@ -417,7 +447,10 @@ export async function projectChanges(tx: Tx, changes: Changes): Promise<GraphRow
     C.add(child);
     rows.plainParents.push({ child, parent });
   }
-  const linkContexts = await r.nodesOf('context', [...changes.attributions, ...changes.associations].map(([c]) => c));
+  const linkContexts = await r.nodesOf(
+    'context',
+    [...changes.attributions, ...changes.associations].map(([c]) => c),
+  );
   const stageIds = new Set(linkContexts.filter((c) => c.type === CMF_STAGE_TYPE).map((c) => c.id));
   const rederiveA = changes.attributions.filter(([c]) => stageIds.has(c)).map(([, a]) => a);
   const rederiveX = changes.associations.filter(([c]) => stageIds.has(c)).map(([, x]) => x);
@@ -445,7 +478,8 @@ export async function projectChanges(tx: Tx, changes: Changes): Promise<GraphRow
 
   // ---- plain nodes
   for (const a of await r.nodesOf('artifact', A)) rows.plainNodes.artifact.push({ id: a.id, props: plainNodeProps(a) });
-  for (const x of await r.nodesOf('execution', X)) rows.plainNodes.execution.push({ id: x.id, props: plainNodeProps(x) });
+  for (const x of await r.nodesOf('execution', X))
+    rows.plainNodes.execution.push({ id: x.id, props: plainNodeProps(x) });
   for (const c of await r.nodesOf('context', C)) rows.plainNodes.context.push({ id: c.id, props: plainNodeProps(c) });
   for (const e of events) {
     const props: Record<string, PlainValue> = { id: e.id };
@@ -497,7 +531,10 @@ async function projectCmfContext(r: Reader, c: NodeRecord, rows: GraphRows): Pro
         `JOIN Type t ON t.id = p.type_id WHERE pc.context_id = ? AND t.name = ? ORDER BY pc.parent_context_id`,
       [c.id, CMF_PIPELINE_TYPE],
     );
-    const pipelines = await r.nodesOf('context', parents.map((p) => p.id));
+    const pipelines = await r.nodesOf(
+      'context',
+      parents.map((p) => p.id),
+    );
     const pipeline = pipelines[0];
     rows.cmfContexts.push({
       label: 'Stage',
@@ -530,7 +567,10 @@ async function projectCmfArtifact(r: Reader, a: NodeRecord, rows: GraphRows): Pr
   const { tx } = r;
   const uri = a.uri ?? '';
   if (CMF_SCALAR_LABELS.has(a.type)) {
-    const first = await tx.get<{ execution_id: bigint }>('SELECT execution_id FROM Event WHERE artifact_id = ? ORDER BY id LIMIT 1', [a.id]);
+    const first = await tx.get<{ execution_id: bigint }>(
+      'SELECT execution_id FROM Event WHERE artifact_id = ? ORDER BY id LIMIT 1',
+      [a.id],
+    );
     const x = first ? await r.node('execution', first.execution_id) : undefined;
     const props: Record<string, unknown> = { ...strProps(a.custom), Name: a.name ?? '', uri };
     if (a.type === 'Step_Metrics') props.Commit = propStr(a, 'Commit');
@@ -541,8 +581,14 @@ async function projectCmfArtifact(r: Reader, a: NodeRecord, rows: GraphRows): Pr
   }
   // The group: every artifact of this type with this uri (cmflib re-uses one artifact per uri; the merge path can
   // hold several). Property lists keep each distinct value once, the most recently written last.
-  const group = await tx.all<{ id: bigint }>('SELECT id FROM Artifact WHERE type_id = ? AND uri = ? ORDER BY id', [a.typeId, uri]);
-  const members = await r.nodesOf('artifact', group.map((g) => g.id));
+  const group = await tx.all<{ id: bigint }>('SELECT id FROM Artifact WHERE type_id = ? AND uri = ? ORDER BY id', [
+    a.typeId,
+    uri,
+  ]);
+  const members = await r.nodesOf(
+    'artifact',
+    group.map((g) => g.id),
+  );
   const lists = new Map<string, string[]>();
   const push = (key: string, value: string): void => {
     if (key === '') return;
@@ -568,7 +614,10 @@ async function projectCmfArtifact(r: Reader, a: NodeRecord, rows: GraphRows): Pr
   // first event without a path key, its creation) and its execution's pipeline. A list keeps each value at its
   // last position, so the database returns each distinct contribution once with its first and last event id
   // instead of every event: a dataset consumed by thousands of executions is a few rows, not thousands.
-  const set = idSet(tx.dialect, members.map((m) => m.id));
+  const set = idSet(
+    tx.dialect,
+    members.map((m) => m.id),
+  );
   const groupEvents = await tx.all(
     `SELECT ev.artifact_id, ev.step_key, ${withPath ? '' : 'ev.execution_id, '}pn.string_value AS pipeline_name, ` +
       `pid.int_value AS pipeline_id, MIN(ev.id) AS first_id, MAX(ev.id) AS last_id FROM (` +
@@ -638,7 +687,11 @@ interface EventWithArtifact {
   commit: string;
 }
 
-async function eventsOfExecution(r: Reader, x: bigint, cache: Map<bigint, EventWithArtifact[]>): Promise<EventWithArtifact[]> {
+async function eventsOfExecution(
+  r: Reader,
+  x: bigint,
+  cache: Map<bigint, EventWithArtifact[]>,
+): Promise<EventWithArtifact[]> {
   let list = cache.get(x);
   if (list) return list;
   const rows = await r.tx.all(
@@ -675,7 +728,12 @@ function lineageProps(x: NodeRecord, out: EventWithArtifact): Record<string, unk
   return props;
 }
 
-async function projectCmfEvent(r: Reader, e: EventRecord, rows: GraphRows, cache: Map<bigint, EventWithArtifact[]>): Promise<void> {
+async function projectCmfEvent(
+  r: Reader,
+  e: EventRecord,
+  rows: GraphRows,
+  cache: Map<bigint, EventWithArtifact[]>,
+): Promise<void> {
   const a = await r.node('artifact', e.artifactId);
   const x = await r.node('execution', e.executionId);
   if (!a || !x || !(await r.isCmfExecution(x.id)) || !(await r.isCmfArtifact(a))) return;
@@ -685,7 +743,13 @@ async function projectCmfEvent(r: Reader, e: EventRecord, rows: GraphRows, cache
   if (e.type === EV_INPUT && INPUT_EDGE_LABELS.has(a.type)) {
     rows.cmfEventEdges.push({ rel: 'input', label: a.type, uri, name: null, execution: xUri });
   } else if (e.type === EV_OUTPUT && OUTPUT_EDGE_LABELS.has(a.type)) {
-    rows.cmfEventEdges.push({ rel: 'output', label: a.type, uri, name: scalar ? (a.name ?? '') : null, execution: xUri });
+    rows.cmfEventEdges.push({
+      rel: 'output',
+      label: a.type,
+      uri,
+      name: scalar ? (a.name ?? '') : null,
+      execution: xUri,
+    });
   } else {
     return;
   }

@@ -25,7 +25,12 @@ export interface ResyncReport {
   ms: number;
 }
 
-type Source = { table: string; select: string; fill: (c: Changes, r: Record<string, unknown>) => void; count: keyof ResyncReport | null };
+type Source = {
+  table: string;
+  select: string;
+  fill: (c: Changes, r: Record<string, unknown>) => void;
+  count: keyof ResyncReport | null;
+};
 
 const SOURCES: Source[] = [
   { table: 'Context', select: 'id AS k, id', fill: (c, r) => c.contexts.push(r.id as bigint), count: 'contexts' },
@@ -66,8 +71,14 @@ export async function resync(db: Database, driver: Driver, options: ResyncOption
     for (;;) {
       const rows = await db.transaction('read', (tx) =>
         keyed
-          ? tx.all(`SELECT ${source.select} FROM ${source.table} WHERE ${source.table === 'ParentContext' ? 'rowid' : 'id'} > ? ORDER BY k LIMIT ?`, [after, chunk])
-          : tx.all(`SELECT 0 AS k, context_id, parent_context_id FROM ParentContext ORDER BY context_id, parent_context_id LIMIT ? OFFSET ?`, [chunk, offset]),
+          ? tx.all(
+              `SELECT ${source.select} FROM ${source.table} WHERE ${source.table === 'ParentContext' ? 'rowid' : 'id'} > ? ORDER BY k LIMIT ?`,
+              [after, chunk],
+            )
+          : tx.all(
+              `SELECT 0 AS k, context_id, parent_context_id FROM ParentContext ORDER BY context_id, parent_context_id LIMIT ? OFFSET ?`,
+              [chunk, offset],
+            ),
       );
       if (rows.length === 0) break;
       const changes = noChanges();

@@ -127,7 +127,12 @@ class WorkerThreadHost implements ProjectionWorker {
   private restartLater(failure: Error | undefined): void {
     const reason = failure ? (failure.stack ?? failure.message) : 'it exited';
     this.log(`graph: worker thread stopped unexpectedly (${reason}); restarting in ${this.restartDelayMs} ms`);
-    this.publish({ ...this.status_, healthy: false, failures: this.status_.failures + 1, lastError: failure?.message ?? 'worker thread exited' });
+    this.publish({
+      ...this.status_,
+      healthy: false,
+      failures: this.status_.failures + 1,
+      lastError: failure?.message ?? 'worker thread exited',
+    });
     this.restartTimer = setTimeout(() => this.spawn(), this.restartDelayMs);
     this.restartTimer.unref();
     this.restartDelayMs = Math.min(this.data.config.maxBackoffMs, Math.max(1, this.restartDelayMs * 2));

@@ -9,7 +9,15 @@ import type { Driver } from 'neo4j-driver';
 import type { Database } from '../storage/database';
 import type { GraphConfig } from './config';
 import { ensureSchema, writeRows } from './neo4j';
-import { decodeChangesInto, dedupeChanges, deleteOutbox, noChanges, type OutboxLag, outboxLag, readOutbox } from './outbox';
+import {
+  decodeChangesInto,
+  dedupeChanges,
+  deleteOutbox,
+  noChanges,
+  type OutboxLag,
+  outboxLag,
+  readOutbox,
+} from './outbox';
 import { projectChanges } from './project';
 
 export type Log = (line: string) => void;
@@ -127,7 +135,10 @@ export class GraphWorker implements ProjectionWorker {
       const changes = dedupeChanges(merged);
       const graphRows = await this.db.transaction('read', (tx) => projectChanges(tx, changes));
       await writeRows(this.driver, graphRows, this.config.database);
-      await deleteOutbox(this.db, rows.map((r) => r.id));
+      await deleteOutbox(
+        this.db,
+        rows.map((r) => r.id),
+      );
       total += rows.length;
       this.drainedRows += rows.length;
       if (!this.running && this.loop) break;
@@ -157,7 +168,8 @@ export class GraphWorker implements ProjectionWorker {
       this.kicked = false;
       try {
         await this.drainOnce();
-        if (this.failures > 0) this.log(`graph: Neo4j reachable again after ${this.failures} failed attempts; caught up`);
+        if (this.failures > 0)
+          this.log(`graph: Neo4j reachable again after ${this.failures} failed attempts; caught up`);
         this.failures = 0;
         this.lastError = undefined;
         delay = this.config.minBackoffMs;

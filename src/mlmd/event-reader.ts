@@ -7,7 +7,12 @@ import { PG_EVENTPATH_ORDER_COLUMN } from '../storage/schema';
 import { idSet } from '../storage/sql';
 
 /** Events selected by `where` (a condition on Event aliased `e`), ordered by `orderBy`. */
-export async function loadEvents(tx: Tx, where: string, params: readonly SqlValue[], orderBy = 'e.id'): Promise<Event[]> {
+export async function loadEvents(
+  tx: Tx,
+  where: string,
+  params: readonly SqlValue[],
+  orderBy = 'e.id',
+): Promise<Event[]> {
   const rows = await tx.all<Row>(
     `SELECT e.id, e.artifact_id, e.execution_id, e.type, e.milliseconds_since_epoch FROM Event e WHERE ${where} ORDER BY ${orderBy}`,
     params,
@@ -15,7 +20,11 @@ export async function loadEvents(tx: Tx, where: string, params: readonly SqlValu
   if (rows.length === 0) return [];
   const byId = new Map<bigint, Event>();
   const events = rows.map((r) => {
-    const event: Event = { artifactId: r.artifact_id as bigint, executionId: r.execution_id as bigint, type: Number(r.type) };
+    const event: Event = {
+      artifactId: r.artifact_id as bigint,
+      executionId: r.execution_id as bigint,
+      type: Number(r.type),
+    };
     if (r.milliseconds_since_epoch !== null) event.millisecondsSinceEpoch = r.milliseconds_since_epoch as bigint;
     byId.set(r.id as bigint, event);
     return event;
@@ -31,7 +40,9 @@ export async function loadEvents(tx: Tx, where: string, params: readonly SqlValu
     const event = byId.get(s.event_id as bigint)!;
     event.path ??= { steps: [] };
     event.path.steps!.push(
-      Number(s.is_index_step) ? { value: { $case: 'index', value: s.step_index as bigint } } : { value: { $case: 'key', value: s.step_key as string } },
+      Number(s.is_index_step)
+        ? { value: { $case: 'index', value: s.step_index as bigint } }
+        : { value: { $case: 'key', value: s.step_key as string } },
     );
   }
   return events;

@@ -28,11 +28,23 @@ const MAX_HOPS = 100n;
 const MAX_STARTING_NODES = 100;
 
 const INPUT_LIKE = [Event_Type.DECLARED_INPUT, Event_Type.INPUT, Event_Type.INTERNAL_INPUT];
-const OUTPUT_LIKE = [Event_Type.DECLARED_OUTPUT, Event_Type.OUTPUT, Event_Type.INTERNAL_OUTPUT, Event_Type.PENDING_OUTPUT];
+const OUTPUT_LIKE = [
+  Event_Type.DECLARED_OUTPUT,
+  Event_Type.OUTPUT,
+  Event_Type.INTERNAL_OUTPUT,
+  Event_Type.PENDING_OUTPUT,
+];
 
 const ALL_PATHS = [
-  'artifacts', 'executions', 'contexts', 'events', 'artifact_types', 'execution_types', 'context_types',
-  'attributions', 'associations',
+  'artifacts',
+  'executions',
+  'contexts',
+  'events',
+  'artifact_types',
+  'execution_types',
+  'context_types',
+  'attributions',
+  'associations',
 ] as const;
 
 type Side = 'artifact' | 'execution';
@@ -57,11 +69,19 @@ async function matching(tx: Tx, side: Side, filterQuery: string, among?: bigint[
     params.push(set.param);
   }
   const limit = among ? '' : ` LIMIT ${MAX_STARTING_NODES}`;
-  const rows = await tx.all<{ id: bigint }>(`SELECT n.id FROM ${spec.table} n WHERE ${where} ORDER BY n.id${limit}`, params);
+  const rows = await tx.all<{ id: bigint }>(
+    `SELECT n.id FROM ${spec.table} n WHERE ${where} ORDER BY n.id${limit}`,
+    params,
+  );
   return rows.map((r) => r.id);
 }
 
-function validate(options: LineageSubgraphQueryOptions | undefined): { start: Side; filter: string; hops: bigint; direction: Direction } {
+function validate(options: LineageSubgraphQueryOptions | undefined): {
+  start: Side;
+  filter: string;
+  hops: bigint;
+  direction: Direction;
+} {
   const starting = options?.startingNodes;
   if (!starting) throw invalidArgument('Missing arguments for listing starting nodes.');
   const filter = starting.value.filterQuery ?? '';
@@ -76,7 +96,11 @@ function validate(options: LineageSubgraphQueryOptions | undefined): { start: Si
   };
 }
 
-export async function getLineageSubgraph(tx: Tx, options: LineageSubgraphQueryOptions | undefined, readMask: readonly string[] | undefined): Promise<LineageGraph> {
+export async function getLineageSubgraph(
+  tx: Tx,
+  options: LineageSubgraphQueryOptions | undefined,
+  readMask: readonly string[] | undefined,
+): Promise<LineageGraph> {
   const { start, filter, hops, direction } = validate(options);
   const bidirectional = direction !== Direction.UPSTREAM && direction !== Direction.DOWNSTREAM;
   const ending: Record<Side, LineageSubgraphQueryOptions_EndingNodes | undefined> = {
@@ -92,7 +116,9 @@ export async function getLineageSubgraph(tx: Tx, options: LineageSubgraphQueryOp
   const events = new Map<bigint, true>();
   for (const id of startIds) visited[start].add(id);
   const endingIds = async (side: Side, ids: bigint[]) =>
-    ending[side] && ids.length > 0 ? new Set(await matching(tx, side, ending[side]!.filterQuery!, ids)) : new Set<bigint>();
+    ending[side] && ids.length > 0
+      ? new Set(await matching(tx, side, ending[side]!.filterQuery!, ids))
+      : new Set<bigint>();
 
   const startEnding = await endingIds(start, startIds);
   let frontier = startIds.filter((id) => !startEnding.has(id));
@@ -130,7 +156,12 @@ export async function getLineageSubgraph(tx: Tx, options: LineageSubgraphQueryOp
   return assemble(tx, visited, [...events.keys()], readMask?.length ? readMask : ALL_PATHS);
 }
 
-async function assemble(tx: Tx, nodes: Record<Side, Set<bigint>>, eventIds: bigint[], paths: readonly string[]): Promise<LineageGraph> {
+async function assemble(
+  tx: Tx,
+  nodes: Record<Side, Set<bigint>>,
+  eventIds: bigint[],
+  paths: readonly string[],
+): Promise<LineageGraph> {
   const want = new Set(paths);
   const artifactIds = [...nodes.artifact].sort((a, b) => (a < b ? -1 : 1));
   const executionIds = [...nodes.execution].sort((a, b) => (a < b ? -1 : 1));
@@ -165,14 +196,23 @@ async function assemble(tx: Tx, nodes: Record<Side, Set<bigint>>, eventIds: bigi
     graph.contexts = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => ({ id }));
   }
   if (want.has('attributions')) {
-    graph.attributions = attributionRows.map((r): Attribution => ({ contextId: r.context_id, artifactId: r.artifact_id }));
+    graph.attributions = attributionRows.map((r): Attribution => ({
+      contextId: r.context_id,
+      artifactId: r.artifact_id,
+    }));
   }
   if (want.has('associations')) {
-    graph.associations = associationRows.map((r): Association => ({ contextId: r.context_id, executionId: r.execution_id }));
+    graph.associations = associationRows.map((r): Association => ({
+      contextId: r.context_id,
+      executionId: r.execution_id,
+    }));
   }
   const plainTypes = { externalId: false, baseType: false, structTypes: true };
-  if (want.has('artifact_types')) graph.artifactTypes = [...(await loadTypes(tx, ARTIFACT.typeKind, '1 = 1', [], plainTypes)).values()];
-  if (want.has('execution_types')) graph.executionTypes = [...(await loadTypes(tx, EXECUTION.typeKind, '1 = 1', [], plainTypes)).values()];
-  if (want.has('context_types')) graph.contextTypes = [...(await loadTypes(tx, TYPE_KINDS.context, '1 = 1', [], plainTypes)).values()];
+  if (want.has('artifact_types'))
+    graph.artifactTypes = [...(await loadTypes(tx, ARTIFACT.typeKind, '1 = 1', [], plainTypes)).values()];
+  if (want.has('execution_types'))
+    graph.executionTypes = [...(await loadTypes(tx, EXECUTION.typeKind, '1 = 1', [], plainTypes)).values()];
+  if (want.has('context_types'))
+    graph.contextTypes = [...(await loadTypes(tx, TYPE_KINDS.context, '1 = 1', [], plainTypes)).values()];
   return graph;
 }

@@ -8,11 +8,7 @@ import { putExecution } from './put-execution';
 import { putLineageSubgraph } from './put-lineage-subgraph';
 import { read, RpcTable, write } from './rpc';
 
-type LineageRpc =
-  | 'putExecution'
-  | 'putLineageSubgraph'
-  | 'getLineageGraph'
-  | 'getLineageSubgraph';
+type LineageRpc = 'putExecution' | 'putLineageSubgraph' | 'getLineageGraph' | 'getLineageSubgraph';
 
 export const lineageRpcs: RpcTable<LineageRpc> = {
   putExecution: write((tx, r) => putExecution(tx, r)),

@@ -15,15 +15,33 @@ import { insertAssociations, insertAttributions, insertEvents } from './put-even
 import { read, RpcTable, write } from './rpc';
 
 /** Contexts linked to a node through Attribution or Association; MLMD answers NOT_FOUND when there are none. */
-async function contextsOf(tx: Tx, link: 'Attribution' | 'Association', column: string, id: bigint | undefined, label: string) {
-  const contexts = await loadNodes(tx, CONTEXT, `n.id IN (SELECT context_id FROM ${link} WHERE ${column} = ?)`, [id ?? 0n]);
+async function contextsOf(
+  tx: Tx,
+  link: 'Attribution' | 'Association',
+  column: string,
+  id: bigint | undefined,
+  label: string,
+) {
+  const contexts = await loadNodes(tx, CONTEXT, `n.id IN (SELECT context_id FROM ${link} WHERE ${column} = ?)`, [
+    id ?? 0n,
+  ]);
   if (contexts.length === 0) throw notFound(`No contexts found for ${label}_id: ${id ?? ''}`);
   return contexts;
 }
 
 /** Nodes linked to a context, optionally paged and filtered. */
-async function nodesOfContext(tx: Tx, spec: NodeKindSpec, link: 'Attribution' | 'Association', column: string, contextId: bigint | undefined, options: Parameters<typeof listNodes>[2]) {
-  return listNodes(tx, spec, options, { where: `n.id IN (SELECT ${column} FROM ${link} WHERE context_id = ?)`, params: [contextId ?? 0n] });
+async function nodesOfContext(
+  tx: Tx,
+  spec: NodeKindSpec,
+  link: 'Attribution' | 'Association',
+  column: string,
+  contextId: bigint | undefined,
+  options: Parameters<typeof listNodes>[2],
+) {
+  return listNodes(tx, spec, options, {
+    where: `n.id IN (SELECT ${column} FROM ${link} WHERE context_id = ?)`,
+    params: [contextId ?? 0n],
+  });
 }
 
 type Direction = 'parents' | 'children';
@@ -34,11 +52,17 @@ const RELATIVE: Record<Direction, { select: string; match: string }> = {
 
 async function relativesOf(tx: Tx, direction: Direction, contextId: bigint | undefined): Promise<Context[]> {
   const r = RELATIVE[direction];
-  return loadNodes(tx, CONTEXT, `n.id IN (SELECT ${r.select} FROM ParentContext WHERE ${r.match} = ?)`, [contextId ?? 0n]);
+  return loadNodes(tx, CONTEXT, `n.id IN (SELECT ${r.select} FROM ParentContext WHERE ${r.match} = ?)`, [
+    contextId ?? 0n,
+  ]);
 }
 
 /** Relatives of many contexts at once: one query for the links, one for the contexts; only keys with relatives. */
-async function relativesOfMany(tx: Tx, direction: Direction, contextIds: readonly bigint[]): Promise<Map<bigint, Context[]>> {
+async function relativesOfMany(
+  tx: Tx,
+  direction: Direction,
+  contextIds: readonly bigint[],
+): Promise<Map<bigint, Context[]>> {
   if (contextIds.length === 0) throw invalidArgument('Given context_ids is empty.');
   const r = RELATIVE[direction];
   const set = idSet(tx.dialect, [...new Set(contextIds)]);
@@ -46,7 +70,13 @@ async function relativesOfMany(tx: Tx, direction: Direction, contextIds: readonl
     `SELECT ${r.match} AS key, ${r.select} AS relative FROM ParentContext WHERE ${r.match} IN (${set.sql}) ORDER BY ${r.match}, ${r.select}`,
     [set.param],
   );
-  const relatives = new Map((await loadNodes(tx, CONTEXT, `n.id IN (SELECT ${r.select} FROM ParentContext WHERE ${r.match} IN (${set.sql}))`, [set.param])).map((c) => [c.id!, c]));
+  const relatives = new Map(
+    (
+      await loadNodes(tx, CONTEXT, `n.id IN (SELECT ${r.select} FROM ParentContext WHERE ${r.match} IN (${set.sql}))`, [
+        set.param,
+      ])
+    ).map((c) => [c.id!, c]),
+  );
   const result = new Map<bigint, Context[]>();
   for (const link of links) {
     const context = relatives.get(link.relative);
@@ -64,7 +94,9 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
     }
     const { childId, parentId } = link;
     const set = idSet(tx.dialect, [childId, parentId]);
-    const found = await tx.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM Context WHERE id IN (${set.sql})`, [set.param]);
+    const found = await tx.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM Context WHERE id IN (${set.sql})`, [
+      set.param,
+    ]);
     if (childId === parentId || Number(found?.n ?? 0) !== 2) {
       throw invalidArgument(
         childId === parentId
@@ -83,7 +115,8 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
       await tx.run('INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)', [childId, parentId]);
       noteLinked(tx, 'parent_context', [[childId, parentId]]);
     } catch (e) {
-      if (e instanceof UniqueViolation) throw alreadyExists(`The parent context link from ${childId} to ${parentId} already exists`);
+      if (e instanceof UniqueViolation)
+        throw alreadyExists(`The parent context link from ${childId} to ${parentId} already exists`);
       throw e;
     }
   }
@@ -106,28 +139,59 @@ interface LinkRequest {
 async function putAttributionsAndAssociations(tx: Tx, r: LinkRequest): Promise<void> {
   const attributions = r.attributions ?? [];
   const associations = r.associations ?? [];
-  const contexts = await existing(tx, 'Context', [...attributions, ...associations].flatMap((l) => (l.contextId === undefined ? [] : [l.contextId])));
-  const artifacts = await existing(tx, 'Artifact', attributions.flatMap((l) => (l.artifactId === undefined ? [] : [l.artifactId])));
-  const executions = await existing(tx, 'Execution', associations.flatMap((l) => (l.executionId === undefined ? [] : [l.executionId])));
-  const check = (contextId: bigint | undefined, nodeId: bigint | undefined, node: 'artifact' | 'execution', known: Set<bigint>) => {
+  const contexts = await existing(
+    tx,
+    'Context',
+    [...attributions, ...associations].flatMap((l) => (l.contextId === undefined ? [] : [l.contextId])),
+  );
+  const artifacts = await existing(
+    tx,
+    'Artifact',
+    attributions.flatMap((l) => (l.artifactId === undefined ? [] : [l.artifactId])),
+  );
+  const executions = await existing(
+    tx,
+    'Execution',
+    associations.flatMap((l) => (l.executionId === undefined ? [] : [l.executionId])),
+  );
+  const check = (
+    contextId: bigint | undefined,
+    nodeId: bigint | undefined,
+    node: 'artifact' | 'execution',
+    known: Set<bigint>,
+  ) => {
     if (contextId === undefined) throw invalidArgument('No context id is specified.');
     if (nodeId === undefined) throw invalidArgument(`No ${node} id is specified.`);
     if (!contexts.has(contextId)) throw invalidArgument(`Context id not found: ${contextId}`);
-    if (!known.has(nodeId)) throw invalidArgument(`${node === 'artifact' ? 'Artifact' : 'Execution'} id not found: ${nodeId}`);
+    if (!known.has(nodeId))
+      throw invalidArgument(`${node === 'artifact' ? 'Artifact' : 'Execution'} id not found: ${nodeId}`);
   };
   for (const a of attributions) check(a.contextId, a.artifactId, 'artifact', artifacts);
   for (const a of associations) check(a.contextId, a.executionId, 'execution', executions);
-  await insertAttributions(tx, attributions.map((a) => ({ contextId: a.contextId!, artifactId: a.artifactId! })));
-  await insertAssociations(tx, associations.map((a) => ({ contextId: a.contextId!, executionId: a.executionId! })));
+  await insertAttributions(
+    tx,
+    attributions.map((a) => ({ contextId: a.contextId!, artifactId: a.artifactId! })),
+  );
+  await insertAssociations(
+    tx,
+    associations.map((a) => ({ contextId: a.contextId!, executionId: a.executionId! })),
+  );
 }
 
 type LinksRpc =
-  | 'putEvents' | 'getEventsByExecutionIDs' | 'getEventsByArtifactIDs'
-  | 'putAttributionsAndAssociations' | 'putParentContexts'
-  | 'getContextsByArtifact' | 'getContextsByExecution'
-  | 'getParentContextsByContext' | 'getChildrenContextsByContext'
-  | 'getParentContextsByContexts' | 'getChildrenContextsByContexts'
-  | 'getArtifactsByContext' | 'getExecutionsByContext';
+  | 'putEvents'
+  | 'getEventsByExecutionIDs'
+  | 'getEventsByArtifactIDs'
+  | 'putAttributionsAndAssociations'
+  | 'putParentContexts'
+  | 'getContextsByArtifact'
+  | 'getContextsByExecution'
+  | 'getParentContextsByContext'
+  | 'getChildrenContextsByContext'
+  | 'getParentContextsByContexts'
+  | 'getChildrenContextsByContexts'
+  | 'getArtifactsByContext'
+  | 'getExecutionsByContext';
 
 export const linkRpcs: RpcTable<LinksRpc> = {
   putEvents: write(async (tx, r) => {
@@ -144,8 +208,12 @@ export const linkRpcs: RpcTable<LinksRpc> = {
     await putParentContexts(tx, r.parentContexts ?? []);
     return {};
   }),
-  getContextsByArtifact: read(async (tx, r) => ({ contexts: await contextsOf(tx, 'Attribution', 'artifact_id', r.artifactId, 'artifact') })),
-  getContextsByExecution: read(async (tx, r) => ({ contexts: await contextsOf(tx, 'Association', 'execution_id', r.executionId, 'execution') })),
+  getContextsByArtifact: read(async (tx, r) => ({
+    contexts: await contextsOf(tx, 'Attribution', 'artifact_id', r.artifactId, 'artifact'),
+  })),
+  getContextsByExecution: read(async (tx, r) => ({
+    contexts: await contextsOf(tx, 'Association', 'execution_id', r.executionId, 'execution'),
+  })),
   getParentContextsByContext: read(async (tx, r) => ({ contexts: await relativesOf(tx, 'parents', r.contextId) })),
   getChildrenContextsByContext: read(async (tx, r) => ({ contexts: await relativesOf(tx, 'children', r.contextId) })),
   getParentContextsByContexts: read(async (tx, r) => {

@@ -42,7 +42,12 @@ const COLUMN: Record<number, string> = {
  * Lists nodes of one kind. Without options every candidate is returned in id order (MLMD's behaviour for requests
  * that carry no `options`); with options, one page.
  */
-export async function listNodes(tx: Tx, spec: NodeKindSpec, options: ListOperationOptions | undefined, candidates?: Candidates): Promise<Page> {
+export async function listNodes(
+  tx: Tx,
+  spec: NodeKindSpec,
+  options: ListOperationOptions | undefined,
+  candidates?: Candidates,
+): Promise<Page> {
   if (options === undefined) {
     return { nodes: await loadNodes(tx, spec, candidates?.where ?? '1 = 1', candidates?.params ?? []) };
   }
@@ -54,7 +59,8 @@ export async function listNodes(tx: Tx, spec: NodeKindSpec, options: ListOperati
   }
   const pageSize = Math.min(size, MAX_PAGE_SIZE);
   const field = options.orderByField?.field ?? Field.ID;
-  if (!(field in COLUMN)) throw invalidArgument(`Unsupported field: ${Field[field] ?? field} specified in ListOperationOptions`);
+  if (!(field in COLUMN))
+    throw invalidArgument(`Unsupported field: ${Field[field] ?? field} specified in ListOperationOptions`);
   const asc = options.orderByField?.isAsc ?? true;
   const column = COLUMN[field];
 
@@ -88,7 +94,11 @@ export async function listNodes(tx: Tx, spec: NodeKindSpec, options: ListOperati
     [...params, pageSize + 1],
   );
   const page = rows.slice(0, pageSize);
-  const nodes = await loadNodesInOrder(tx, spec, page.map((r) => r.id as bigint));
+  const nodes = await loadNodesInOrder(
+    tx,
+    spec,
+    page.map((r) => r.id as bigint),
+  );
   if (rows.length <= pageSize) return { nodes };
   return { nodes, nextPageToken: encodeToken(options, field, page) };
 }
@@ -104,7 +114,8 @@ function encodeToken(options: ListOperationOptions, field: Field, page: Row[]): 
   if (field === Field.LAST_UPDATE_TIME) {
     // MLMD's shape: the last id, then the ids before it that share its timestamp.
     token.listedIds = [];
-    for (let i = page.length - 1; i >= 0 && page[i].order_value === lastValue; i--) token.listedIds.push(page[i].id as bigint);
+    for (let i = page.length - 1; i >= 0 && page[i].order_value === lastValue; i--)
+      token.listedIds.push(page[i].id as bigint);
   } else {
     token.idOffset = lastId;
   }
@@ -129,7 +140,8 @@ function decodeToken(text: string, field: Field, asc: boolean): { value: bigint;
   }
   if (field === Field.LAST_UPDATE_TIME) {
     const listed = token.listedIds ?? [];
-    if (listed.length === 0) throw invalidArgument('Invalid NextPageToken in List Operation. listed_ids field should not be empty.');
+    if (listed.length === 0)
+      throw invalidArgument('Invalid NextPageToken in List Operation. listed_ids field should not be empty.');
     return { value: token.fieldOffset ?? 0n, id: listed[0] };
   }
   const id = token.idOffset ?? token.fieldOffset ?? 0n;

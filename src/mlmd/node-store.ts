@@ -17,7 +17,12 @@ interface TypeInfo {
 }
 
 /** Loads nodes selected by `where` (a condition on the node table aliased `n`), in ascending id order. */
-export async function loadNodes(tx: Tx, spec: NodeKindSpec, where: string, params: readonly SqlValue[]): Promise<AnyNode[]> {
+export async function loadNodes(
+  tx: Tx,
+  spec: NodeKindSpec,
+  where: string,
+  params: readonly SqlValue[],
+): Promise<AnyNode[]> {
   const extra = spec.fields.map((f) => `, n.${f.column}`).join('');
   const rows = await tx.all<Row>(
     `SELECT n.id, n.type_id, t.name AS type_name, n.name, n.external_id, n.create_time_since_epoch, ` +
@@ -100,7 +105,12 @@ const VALUE_CASE_OF: Record<number, string> = {
   [PropertyType.BOOLEAN]: 'boolValue',
 };
 
-function validateProperties(spec: NodeKindSpec, type: TypeInfo, properties: { [k: string]: Value }, keys?: Iterable<string>): void {
+function validateProperties(
+  spec: NodeKindSpec,
+  type: TypeInfo,
+  properties: { [k: string]: Value },
+  keys?: Iterable<string>,
+): void {
   for (const key of keys ?? Object.keys(properties)) {
     const value = properties[key];
     if (value === undefined) continue;
@@ -230,7 +240,10 @@ export class NodeWriter {
     if (request.typeId !== undefined && request.typeId !== stored.typeId) {
       throw invalidArgument(`Given type_id ${request.typeId} is different from the one known before: ${stored.typeId}`);
     }
-    if (options.abortIfLatestUpdatedTimeChanged && request.lastUpdateTimeSinceEpoch !== stored.lastUpdateTimeSinceEpoch) {
+    if (
+      options.abortIfLatestUpdatedTimeChanged &&
+      request.lastUpdateTimeSinceEpoch !== stored.lastUpdateTimeSinceEpoch
+    ) {
       throw failedPrecondition(
         `${spec.label} ${id} has been updated since it was read: last_update_time_since_epoch is ` +
           `${stored.lastUpdateTimeSinceEpoch}, the request has ${request.lastUpdateTimeSinceEpoch ?? 'none'}`,
@@ -250,7 +263,11 @@ export class NodeWriter {
     }
     if (spec.nameRequired && !merged.name) throw invalidArgument('Context name should not be empty');
 
-    const propertyChanges = diffProperties(stored.properties ?? {}, request.properties ?? {}, mask.empty ? 'all' : mask.properties);
+    const propertyChanges = diffProperties(
+      stored.properties ?? {},
+      request.properties ?? {},
+      mask.empty ? 'all' : mask.properties,
+    );
     validateProperties(spec, type, request.properties ?? {}, propertyChanges.upserts);
     const customChanges = diffProperties(
       stored.customProperties ?? {},
@@ -260,12 +277,18 @@ export class NodeWriter {
 
     const rowChanged = ROW_FIELDS.some((f) => !sameField(merged[f], stored[f]));
     const anyChange =
-      rowChanged || propertyChanges.upserts.length + propertyChanges.deletes.length + customChanges.upserts.length + customChanges.deletes.length > 0;
+      rowChanged ||
+      propertyChanges.upserts.length +
+        propertyChanges.deletes.length +
+        customChanges.upserts.length +
+        customChanges.deletes.length >
+        0;
     if (!anyChange && !options.forceUpdateTime) return id;
 
     let now = nowMillis();
     // A writer that checked last_update_time must see it move forward, even within the same millisecond.
-    if (stored.lastUpdateTimeSinceEpoch !== undefined && now <= stored.lastUpdateTimeSinceEpoch) now = stored.lastUpdateTimeSinceEpoch + 1n;
+    if (stored.lastUpdateTimeSinceEpoch !== undefined && now <= stored.lastUpdateTimeSinceEpoch)
+      now = stored.lastUpdateTimeSinceEpoch + 1n;
     const sets = ['external_id = ?', 'last_update_time_since_epoch = ?', ...spec.fields.map((f) => `${f.column} = ?`)];
     const params: SqlValue[] = [merged.externalId ?? null, now, ...this.fieldValues(merged)];
     if (spec.nameRequired) {
@@ -285,12 +308,21 @@ export class NodeWriter {
     return id;
   }
 
-  private async writeProperties(id: bigint, values: { [k: string]: Value }, custom: boolean, keys: readonly string[]): Promise<void> {
+  private async writeProperties(
+    id: bigint,
+    values: { [k: string]: Value },
+    custom: boolean,
+    keys: readonly string[],
+  ): Promise<void> {
     if (keys.length === 0) return;
     const { spec, tx } = this;
     const rows: SqlValue[] = [];
     for (const key of keys) {
-      const columns = encodeValue(tx.dialect, values[key], `${custom ? 'custom_properties' : 'properties'}[${JSON.stringify(key)}]`);
+      const columns = encodeValue(
+        tx.dialect,
+        values[key],
+        `${custom ? 'custom_properties' : 'properties'}[${JSON.stringify(key)}]`,
+      );
       rows.push(id, key, custom ? 1 : 0, ...valueColumnsAsParams(columns));
     }
     // One statement for the whole map; re-writing a key replaces every value column (the value's kind may change).
@@ -320,7 +352,10 @@ const ROW_FIELDS = ['id', 'name', 'uri', 'state', 'lastKnownState', 'externalId'
 function sameField(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
-  return JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return (
+    JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ===
+    JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+  );
 }
 
 type MaskableField = 'name' | 'uri' | 'state' | 'lastKnownState' | 'externalId' | 'systemMetadata';
@@ -345,9 +380,17 @@ interface ParsedMask {
  * Unknown or nested paths are ignored, as MLMD does; paths naming id, type, type_id or timestamps have no effect.
  */
 function parseMask(paths: readonly string[]): ParsedMask {
-  const mask: ParsedMask = { empty: paths.length === 0, fields: [], properties: new Set(), customProperties: new Set() };
+  const mask: ParsedMask = {
+    empty: paths.length === 0,
+    fields: [],
+    properties: new Set(),
+    customProperties: new Set(),
+  };
   for (const path of paths) {
-    for (const [prefix, key] of [['custom_properties', 'customProperties'], ['properties', 'properties']] as const) {
+    for (const [prefix, key] of [
+      ['custom_properties', 'customProperties'],
+      ['properties', 'properties'],
+    ] as const) {
       if (path === prefix) mask[key] = 'all';
       else if (path.startsWith(prefix + '.')) {
         const current = mask[key];
@@ -366,7 +409,11 @@ interface PropertyDiff {
 }
 
 /** What to write to make the stored map match the request, for all keys or only the masked ones. */
-function diffProperties(stored: { [k: string]: Value }, requested: { [k: string]: Value }, keys: 'all' | Set<string>): PropertyDiff {
+function diffProperties(
+  stored: { [k: string]: Value },
+  requested: { [k: string]: Value },
+  keys: 'all' | Set<string>,
+): PropertyDiff {
   const candidates = keys === 'all' ? new Set([...Object.keys(stored), ...Object.keys(requested)]) : keys;
   const diff: PropertyDiff = { upserts: [], deletes: [] };
   for (const key of candidates) {

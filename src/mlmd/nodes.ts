@@ -13,7 +13,12 @@ import { read, RpcTable, write } from './rpc';
 import { findTypeId, getTypesByIds } from './types';
 
 /** Writes a batch of nodes of one kind in request order; returns their ids, index-aligned. */
-export async function putNodes(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[], options: UpsertOptions = {}): Promise<bigint[]> {
+export async function putNodes(
+  tx: Tx,
+  spec: NodeKindSpec,
+  nodes: readonly AnyNode[],
+  options: UpsertOptions = {},
+): Promise<bigint[]> {
   if (nodes.length === 0) return [];
   const writer = await NodeWriter.prepare(tx, spec, nodes);
   const ids: bigint[] = [];
@@ -31,12 +36,21 @@ async function nodesByExternalIds(tx: Tx, spec: NodeKindSpec, externalIds: reado
 }
 
 /** Candidates of one type given by name and version; undefined when the type does not exist. */
-async function ofType(tx: Tx, spec: NodeKindSpec, typeName?: string, typeVersion?: string): Promise<Candidates | undefined> {
+async function ofType(
+  tx: Tx,
+  spec: NodeKindSpec,
+  typeName?: string,
+  typeVersion?: string,
+): Promise<Candidates | undefined> {
   const typeId = await findTypeId(tx, spec.typeKind, typeName ?? '', typeVersion);
   return typeId === undefined ? undefined : { where: 'n.type_id = ?', params: [typeId] };
 }
 
-async function nodesByType(tx: Tx, spec: NodeKindSpec, r: { typeName?: string; typeVersion?: string; options?: Parameters<typeof listNodes>[2] }) {
+async function nodesByType(
+  tx: Tx,
+  spec: NodeKindSpec,
+  r: { typeName?: string; typeVersion?: string; options?: Parameters<typeof listNodes>[2] },
+) {
   const candidates = await ofType(tx, spec, r.typeName, r.typeVersion);
   if (!candidates) return { nodes: [] as AnyNode[], nextPageToken: r.options ? '' : undefined };
   const page = await listNodes(tx, spec, r.options, candidates);
@@ -52,13 +66,25 @@ async function nodeByTypeAndName(tx: Tx, spec: NodeKindSpec, typeName?: string, 
 }
 
 type NodesRpc =
-  | 'putArtifacts' | 'putExecutions' | 'putContexts'
-  | 'getArtifacts' | 'getExecutions' | 'getContexts'
-  | 'getArtifactsById' | 'getExecutionsById' | 'getContextsById'
-  | 'getArtifactsByType' | 'getExecutionsByType' | 'getContextsByType'
-  | 'getArtifactByTypeAndName' | 'getExecutionByTypeAndName' | 'getContextByTypeAndName'
+  | 'putArtifacts'
+  | 'putExecutions'
+  | 'putContexts'
+  | 'getArtifacts'
+  | 'getExecutions'
+  | 'getContexts'
+  | 'getArtifactsById'
+  | 'getExecutionsById'
+  | 'getContextsById'
+  | 'getArtifactsByType'
+  | 'getExecutionsByType'
+  | 'getContextsByType'
+  | 'getArtifactByTypeAndName'
+  | 'getExecutionByTypeAndName'
+  | 'getContextByTypeAndName'
   | 'getArtifactsByUri'
-  | 'getArtifactsByExternalIds' | 'getExecutionsByExternalIds' | 'getContextsByExternalIds';
+  | 'getArtifactsByExternalIds'
+  | 'getExecutionsByExternalIds'
+  | 'getContextsByExternalIds';
 
 export const nodeRpcs: RpcTable<NodesRpc> = {
   putArtifacts: write(async (tx, r) => ({
@@ -67,8 +93,12 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
       abortIfLatestUpdatedTimeChanged: r.options?.abortIfLatestUpdatedTimeChanged,
     }),
   })),
-  putExecutions: write(async (tx, r) => ({ executionIds: await putNodes(tx, EXECUTION, r.executions ?? [], { mask: r.updateMask }) })),
-  putContexts: write(async (tx, r) => ({ contextIds: await putNodes(tx, CONTEXT, r.contexts ?? [], { mask: r.updateMask }) })),
+  putExecutions: write(async (tx, r) => ({
+    executionIds: await putNodes(tx, EXECUTION, r.executions ?? [], { mask: r.updateMask }),
+  })),
+  putContexts: write(async (tx, r) => ({
+    contextIds: await putNodes(tx, CONTEXT, r.contexts ?? [], { mask: r.updateMask }),
+  })),
 
   getArtifacts: read(async (tx, r) => {
     const page = await listNodes(tx, ARTIFACT, r.options);
@@ -87,7 +117,11 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
     const artifacts = await loadNodesByIds(tx, ARTIFACT, r.artifactIds ?? []);
     if (!r.populateArtifactTypes) return { artifacts };
     const typeIds = [...new Set(artifacts.map((a) => a.typeId!))];
-    const artifactTypes = await getTypesByIds(tx, ARTIFACT.typeKind, typeIds, { externalId: true, baseType: false, structTypes: false });
+    const artifactTypes = await getTypesByIds(tx, ARTIFACT.typeKind, typeIds, {
+      externalId: true,
+      baseType: false,
+      structTypes: false,
+    });
     return { artifacts, artifactTypes };
   }),
   getExecutionsById: read(async (tx, r) => ({ executions: await loadNodesByIds(tx, EXECUTION, r.executionIds ?? []) })),
@@ -120,7 +154,9 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
     // Field 1 was the singular `uri` of old clients; silently ignoring it would return everything's opposite.
     // ts-proto keys unknown fields by their whole tag (field number << 3 | wire type).
     if (Object.keys(r._unknownFields ?? {}).some((tag) => Number(tag) >> 3 === 1)) {
-      throw invalidArgument('The request contains deprecated field `uri`. Please upgrade the client library version above 0.21.0. GetArtifactsByURIRequest.uris should be used instead.');
+      throw invalidArgument(
+        'The request contains deprecated field `uri`. Please upgrade the client library version above 0.21.0. GetArtifactsByURIRequest.uris should be used instead.',
+      );
     }
     const uris = [...new Set(r.uris ?? [])];
     if (uris.length === 0) return { artifacts: [] };
@@ -128,8 +164,13 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
     return { artifacts: await loadNodes(tx, ARTIFACT, `n.uri IN (${set.sql})`, [set.param]) };
   }),
 
-  getArtifactsByExternalIds: read(async (tx, r) => ({ artifacts: await nodesByExternalIds(tx, ARTIFACT, r.externalIds ?? []) })),
-  getExecutionsByExternalIds: read(async (tx, r) => ({ executions: await nodesByExternalIds(tx, EXECUTION, r.externalIds ?? []) })),
-  getContextsByExternalIds: read(async (tx, r) => ({ contexts: await nodesByExternalIds(tx, CONTEXT, r.externalIds ?? []) })),
+  getArtifactsByExternalIds: read(async (tx, r) => ({
+    artifacts: await nodesByExternalIds(tx, ARTIFACT, r.externalIds ?? []),
+  })),
+  getExecutionsByExternalIds: read(async (tx, r) => ({
+    executions: await nodesByExternalIds(tx, EXECUTION, r.externalIds ?? []),
+  })),
+  getContextsByExternalIds: read(async (tx, r) => ({
+    contexts: await nodesByExternalIds(tx, CONTEXT, r.externalIds ?? []),
+  })),
 };
-

@@ -35,7 +35,12 @@ interface ValidEvent {
 
 /** Event types a request may store: the declared ones except UNKNOWN (an out-of-range value counts as absent). */
 function isStorableType(type: number | undefined): type is Event_Type {
-  return type !== undefined && Number.isInteger(type) && type >= Event_Type.DECLARED_OUTPUT && type <= Event_Type.PENDING_OUTPUT;
+  return (
+    type !== undefined &&
+    Number.isInteger(type) &&
+    type >= Event_Type.DECLARED_OUTPUT &&
+    type <= Event_Type.PENDING_OUTPUT
+  );
 }
 
 /** The first field-level problem of an event, as MLMD reports it, or undefined. */
@@ -62,7 +67,8 @@ function toValid(event: Event): ValidEvent {
   };
 }
 
-const eventKey = (e: { artifactId: bigint; executionId: bigint; type: number }) => `${e.artifactId}:${e.executionId}:${e.type}`;
+const eventKey = (e: { artifactId: bigint; executionId: bigint; type: number }) =>
+  `${e.artifactId}:${e.executionId}:${e.type}`;
 
 const duplicateError = (e: { artifactId: bigint; executionId: bigint; type: number }) =>
   alreadyExists(
@@ -98,8 +104,16 @@ export async function insertEvents(tx: Tx, events: readonly Event[], options: In
   }
   const checked = events.slice(0, firstBad?.index ?? events.length).map(toValid);
   if (options.checkNodesExist && checked.length > 0) {
-    const noArtifact = await missingIds(tx, 'Artifact', checked.map((e) => e.artifactId));
-    const noExecution = await missingIds(tx, 'Execution', checked.map((e) => e.executionId));
+    const noArtifact = await missingIds(
+      tx,
+      'Artifact',
+      checked.map((e) => e.artifactId),
+    );
+    const noExecution = await missingIds(
+      tx,
+      'Execution',
+      checked.map((e) => e.executionId),
+    );
     const index = checked.findIndex((e) => noArtifact.has(e.artifactId) || noExecution.has(e.executionId));
     if (index >= 0) {
       const e = checked[index];
@@ -191,7 +205,9 @@ async function throwIfStoredDuplicate(tx: Tx, events: readonly ValidEvent[]): Pr
     `SELECT artifact_id, execution_id, type FROM Event WHERE artifact_id IN (${artifacts.sql}) AND execution_id IN (${executions.sql})`,
     [artifacts.param, executions.param],
   );
-  const keys = new Set(stored.map((r) => eventKey({ artifactId: r.artifact_id, executionId: r.execution_id, type: Number(r.type) })));
+  const keys = new Set(
+    stored.map((r) => eventKey({ artifactId: r.artifact_id, executionId: r.execution_id, type: Number(r.type) })),
+  );
   const hit = events.find((e) => keys.has(eventKey(e)));
   if (hit) throw duplicateError(hit);
 }
@@ -210,7 +226,12 @@ export interface AssociationPair {
  * Inserts link rows, ignoring pairs that are already stored or repeated (MLMD treats both as success). No existence
  * checks: callers that must validate (PutAttributionsAndAssociations) do so before calling.
  */
-async function insertLinks(tx: Tx, table: 'Attribution' | 'Association', column: string, pairs: ReadonlyArray<[bigint, bigint]>): Promise<void> {
+async function insertLinks(
+  tx: Tx,
+  table: 'Attribution' | 'Association',
+  column: string,
+  pairs: ReadonlyArray<[bigint, bigint]>,
+): Promise<void> {
   const seen = new Set<string>();
   const rows: Array<[bigint, bigint]> = [];
   for (const [contextId, nodeId] of pairs) {
@@ -229,11 +250,29 @@ async function insertLinks(tx: Tx, table: 'Attribution' | 'Association', column:
 }
 
 export async function insertAttributions(tx: Tx, pairs: readonly AttributionPair[]): Promise<void> {
-  noteLinked(tx, 'attribution', pairs.map((p) => [p.contextId, p.artifactId] as const));
-  await insertLinks(tx, 'Attribution', 'artifact_id', pairs.map((p) => [p.contextId, p.artifactId]));
+  noteLinked(
+    tx,
+    'attribution',
+    pairs.map((p) => [p.contextId, p.artifactId] as const),
+  );
+  await insertLinks(
+    tx,
+    'Attribution',
+    'artifact_id',
+    pairs.map((p) => [p.contextId, p.artifactId]),
+  );
 }
 
 export async function insertAssociations(tx: Tx, pairs: readonly AssociationPair[]): Promise<void> {
-  noteLinked(tx, 'association', pairs.map((p) => [p.contextId, p.executionId] as const));
-  await insertLinks(tx, 'Association', 'execution_id', pairs.map((p) => [p.contextId, p.executionId]));
+  noteLinked(
+    tx,
+    'association',
+    pairs.map((p) => [p.contextId, p.executionId] as const),
+  );
+  await insertLinks(
+    tx,
+    'Association',
+    'execution_id',
+    pairs.map((p) => [p.contextId, p.executionId]),
+  );
 }

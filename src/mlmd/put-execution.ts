@@ -27,7 +27,11 @@ export async function putExecution(tx: Tx, request: PutExecutionRequest): Promis
   const pairs = request.artifactEventPairs ?? [];
 
   // 1. Artifacts, in pair order.
-  const artifactIds = await writeArtifacts(tx, pairs.map((p) => p.artifact), options.reuseArtifactIfAlreadyExistByExternalId ?? false);
+  const artifactIds = await writeArtifacts(
+    tx,
+    pairs.map((p) => p.artifact),
+    options.reuseArtifactIfAlreadyExistByExternalId ?? false,
+  );
 
   // 2. The execution (force_update_time rewrites it and bumps its update time even when nothing changed).
   const executionWriter = await NodeWriter.prepare(tx, EXECUTION, [execution]);
@@ -42,8 +46,14 @@ export async function putExecution(tx: Tx, request: PutExecutionRequest): Promis
     forceReuse: options.forceReuseContext ?? false,
   });
   const linkedArtifacts = [...new Set(responseArtifactIds)].filter((id) => id > 0n);
-  await insertAssociations(tx, contextIds.map((contextId) => ({ contextId, executionId })));
-  await insertAttributions(tx, contextIds.flatMap((contextId) => linkedArtifacts.map((artifactId) => ({ contextId, artifactId }))));
+  await insertAssociations(
+    tx,
+    contextIds.map((contextId) => ({ contextId, executionId })),
+  );
+  await insertAttributions(
+    tx,
+    contextIds.flatMap((contextId) => linkedArtifacts.map((artifactId) => ({ contextId, artifactId }))),
+  );
 
   return { executionId, artifactIds: responseArtifactIds, contextIds };
 }
@@ -55,17 +65,25 @@ export async function putExecution(tx: Tx, request: PutExecutionRequest): Promis
  * before writing it; we look them all up in one query and keep the external_id -> id map current as we write, which
  * answers every lookup the same way.
  */
-async function writeArtifacts(tx: Tx, artifacts: ReadonlyArray<Artifact | undefined>, reuseByExternalId: boolean): Promise<Array<bigint | undefined>> {
+async function writeArtifacts(
+  tx: Tx,
+  artifacts: ReadonlyArray<Artifact | undefined>,
+  reuseByExternalId: boolean,
+): Promise<Array<bigint | undefined>> {
   const present = artifacts.filter((a): a is Artifact => a !== undefined);
   if (present.length === 0) return artifacts.map(() => undefined);
-  const reusable = (a: AnyNode) => reuseByExternalId && a.id === undefined && a.externalId !== undefined && a.externalId !== '';
+  const reusable = (a: AnyNode) =>
+    reuseByExternalId && a.id === undefined && a.externalId !== undefined && a.externalId !== '';
 
   const byExternalId = new Map<string, bigint>();
   const externalIdOf = new Map<bigint, string>();
   const wanted = [...new Set(present.filter(reusable).map((a) => a.externalId!))];
   if (wanted.length > 0) {
     const set = textSet(tx.dialect, wanted);
-    const rows = await tx.all<{ id: bigint; external_id: string }>(`SELECT id, external_id FROM Artifact WHERE external_id IN (${set.sql})`, [set.param]);
+    const rows = await tx.all<{ id: bigint; external_id: string }>(
+      `SELECT id, external_id FROM Artifact WHERE external_id IN (${set.sql})`,
+      [set.param],
+    );
     for (const r of rows) {
       byExternalId.set(r.external_id, r.id);
       externalIdOf.set(r.id, r.external_id);
@@ -118,14 +136,18 @@ async function writeEvents(
       continue;
     }
     if (event.executionId !== undefined && event.executionId !== executionId) {
-      failure = invalidArgument(`Given event.execution_id ${event.executionId} is not aligned with the execution ${executionId}`);
+      failure = invalidArgument(
+        `Given event.execution_id ${event.executionId} is not aligned with the execution ${executionId}`,
+      );
       break;
     }
     let artifactId: bigint;
     if (artifact) {
       artifactId = artifactIds[i]!;
       if (event.artifactId !== undefined && event.artifactId !== artifactId) {
-        failure = invalidArgument(`Given event.artifact_id ${event.artifactId} is not aligned with the artifact ${artifactId}`);
+        failure = invalidArgument(
+          `Given event.artifact_id ${event.artifactId} is not aligned with the artifact ${artifactId}`,
+        );
         break;
       }
     } else if (event.artifactId === undefined) {

@@ -21,7 +21,10 @@ import { writeContexts } from './put-node-sequence';
 import { NodeWriter } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
 
-export async function putLineageSubgraph(tx: Tx, request: PutLineageSubgraphRequest): Promise<PutLineageSubgraphResponse> {
+export async function putLineageSubgraph(
+  tx: Tx,
+  request: PutLineageSubgraphRequest,
+): Promise<PutLineageSubgraphResponse> {
   const executions = request.executions ?? [];
   const artifacts = request.artifacts ?? [];
   const contexts = request.contexts ?? [];
@@ -40,7 +43,9 @@ export async function putLineageSubgraph(tx: Tx, request: PutLineageSubgraphRequ
 
   // Reuse by external id is decided by one lookup before any artifact is written: unlike PutExecution, two new
   // artifacts sharing a new external_id are not collapsed (the second insert answers ALREADY_EXISTS).
-  const reused = options.reuseArtifactIfAlreadyExistByExternalId ? await artifactsByExternalId(tx, artifacts) : new Map<string, bigint>();
+  const reused = options.reuseArtifactIfAlreadyExistByExternalId
+    ? await artifactsByExternalId(tx, artifacts)
+    : new Map<string, bigint>();
   const resolvedArtifacts = artifacts.map((a): AnyNode => {
     const found = a.id === undefined && a.externalId ? reused.get(a.externalId) : undefined;
     return found === undefined ? a : { ...a, id: found };
@@ -48,8 +53,14 @@ export async function putLineageSubgraph(tx: Tx, request: PutLineageSubgraphRequ
   const artifactIds = await writeAll(tx, ARTIFACT, resolvedArtifacts);
   const executionIds = await writeAll(tx, EXECUTION, executions);
 
-  await insertAssociations(tx, contextIds.flatMap((contextId) => executionIds.map((executionId) => ({ contextId, executionId }))));
-  await insertAttributions(tx, contextIds.flatMap((contextId) => artifactIds.map((artifactId) => ({ contextId, artifactId }))));
+  await insertAssociations(
+    tx,
+    contextIds.flatMap((contextId) => executionIds.map((executionId) => ({ contextId, executionId }))),
+  );
+  await insertAttributions(
+    tx,
+    contextIds.flatMap((contextId) => artifactIds.map((artifactId) => ({ contextId, artifactId }))),
+  );
 
   const events = edges.map((edge): Event => ({
     ...edge.event!,
@@ -58,7 +69,9 @@ export async function putLineageSubgraph(tx: Tx, request: PutLineageSubgraphRequ
   }));
   // Nodes written above exist; only edges that name other nodes by id need the existence check.
   const written = { artifacts: new Set(artifactIds), executions: new Set(executionIds) };
-  const checkNodesExist = events.some((e) => !written.artifacts.has(e.artifactId!) || !written.executions.has(e.executionId!));
+  const checkNodesExist = events.some(
+    (e) => !written.artifacts.has(e.artifactId!) || !written.executions.has(e.executionId!),
+  );
   await insertEvents(tx, events, { checkNodesExist });
 
   return { executionIds, artifactIds, contextIds };
@@ -74,7 +87,8 @@ function validateEdge(edge: EventEdge, i: number, executions: readonly AnyNode[]
   ];
   for (const side of sides) {
     if (side.index === undefined) {
-      if (side.id === undefined) throw invalidArgument(`Event edge ${i} has neither a ${side.label}_index nor an event.${side.label}_id`);
+      if (side.id === undefined)
+        throw invalidArgument(`Event edge ${i} has neither a ${side.label}_index nor an event.${side.label}_id`);
       continue;
     }
     if (side.index < 0 || side.index >= side.nodes.length) {
@@ -83,10 +97,14 @@ function validateEdge(edge: EventEdge, i: number, executions: readonly AnyNode[]
     if (side.id === undefined) continue;
     const node = side.nodes[side.index];
     if (node.id === undefined) {
-      throw invalidArgument(`Missing ${side.label} ID: event edge ${i} names event.${side.label}_id ${side.id}, but the ${side.label} at index ${side.index} has no id`);
+      throw invalidArgument(
+        `Missing ${side.label} ID: event edge ${i} names event.${side.label}_id ${side.id}, but the ${side.label} at index ${side.index} has no id`,
+      );
     }
     if (node.id !== side.id) {
-      throw invalidArgument(`${side.label === 'execution' ? 'Execution' : 'Artifact'} ID mismatch: event edge ${i} names ${side.id}, the ${side.label} at index ${side.index} has id ${node.id}`);
+      throw invalidArgument(
+        `${side.label === 'execution' ? 'Execution' : 'Artifact'} ID mismatch: event edge ${i} names ${side.id}, the ${side.label} at index ${side.index} has id ${node.id}`,
+      );
     }
   }
 }
@@ -94,10 +112,14 @@ function validateEdge(edge: EventEdge, i: number, executions: readonly AnyNode[]
 /** Every node needs a type_id (even with an id), and every type_id must be a stored type of the kind. */
 async function validateTypes(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<void> {
   if (nodes.length === 0) return;
-  if (nodes.some((n) => n.typeId === undefined)) throw invalidArgument(`Type id is missing. Every ${spec.label} must have a type_id.`);
+  if (nodes.some((n) => n.typeId === undefined))
+    throw invalidArgument(`Type id is missing. Every ${spec.label} must have a type_id.`);
   const typeIds = [...new Set(nodes.map((n) => n.typeId!))];
   const set = idSet(tx.dialect, typeIds);
-  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM Type WHERE type_kind = ? AND id IN (${set.sql})`, [spec.typeKind.kind, set.param]);
+  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM Type WHERE type_kind = ? AND id IN (${set.sql})`, [
+    spec.typeKind.kind,
+    set.param,
+  ]);
   const found = new Set(rows.map((r) => r.id));
   const missing = typeIds.filter((id) => !found.has(id));
   if (missing.length > 0) throw notFound(`Results missing for ids: {${missing.join(', ')}} of ${spec.label} types`);
@@ -108,7 +130,10 @@ async function artifactsByExternalId(tx: Tx, artifacts: readonly AnyNode[]): Pro
   const wanted = [...new Set(artifacts.filter((a) => a.id === undefined && a.externalId).map((a) => a.externalId!))];
   if (wanted.length === 0) return new Map();
   const set = textSet(tx.dialect, wanted);
-  const rows = await tx.all<{ id: bigint; external_id: string }>(`SELECT id, external_id FROM Artifact WHERE external_id IN (${set.sql})`, [set.param]);
+  const rows = await tx.all<{ id: bigint; external_id: string }>(
+    `SELECT id, external_id FROM Artifact WHERE external_id IN (${set.sql})`,
+    [set.param],
+  );
   return new Map(rows.map((r) => [r.external_id, r.id]));
 }
 

@@ -24,7 +24,11 @@ const contextKey = (typeId: bigint, name: string) => `${typeId}\u0000${name}`;
  * -> id is then kept current as contexts are written, so a context repeated within the request is reused exactly as
  * MLMD's per-context lookup would reuse it.
  */
-export async function writeContexts(tx: Tx, contexts: readonly Context[], options: ContextWriteOptions): Promise<bigint[]> {
+export async function writeContexts(
+  tx: Tx,
+  contexts: readonly Context[],
+  options: ContextWriteOptions,
+): Promise<bigint[]> {
   if (contexts.length === 0) return [];
 
   // Existence of the contexts that are only referenced (force_reuse_context).
@@ -32,7 +36,8 @@ export async function writeContexts(tx: Tx, contexts: readonly Context[], option
   const existing = new Set<bigint>();
   if (referenced.length > 0) {
     const set = idSet(tx.dialect, [...new Set(referenced)]);
-    for (const r of await tx.all<{ id: bigint }>(`SELECT id FROM Context WHERE id IN (${set.sql})`, [set.param])) existing.add(r.id);
+    for (const r of await tx.all<{ id: bigint }>(`SELECT id FROM Context WHERE id IN (${set.sql})`, [set.param]))
+      existing.add(r.id);
   }
 
   // Stored contexts that reuse-by-name could hit: candidates by type and by name, matched exactly below.
@@ -43,7 +48,10 @@ export async function writeContexts(tx: Tx, contexts: readonly Context[], option
     : [];
   if (reusable.length > 0) {
     // Concurrent get-or-create of the same context (from any server on a shared database) takes turns.
-    await serializeOn(tx, reusable.map((c) => `context:${c.typeId}:${c.name}`));
+    await serializeOn(
+      tx,
+      reusable.map((c) => `context:${c.typeId}:${c.name}`),
+    );
     const types = idSet(tx.dialect, [...new Set(reusable.map((c) => c.typeId!))]);
     const names = textSet(tx.dialect, [...new Set(reusable.map((c) => c.name!))]);
     const wanted = new Set(reusable.map((c) => contextKey(c.typeId!, c.name!)));
@@ -83,7 +91,12 @@ export async function writeContexts(tx: Tx, contexts: readonly Context[], option
     try {
       id = await writer.upsert(context);
     } catch (e) {
-      if (options.reuseIfAlreadyExist && context.id === undefined && e instanceof MlmdError && e.code === Code.ALREADY_EXISTS) {
+      if (
+        options.reuseIfAlreadyExist &&
+        context.id === undefined &&
+        e instanceof MlmdError &&
+        e.code === Code.ALREADY_EXISTS
+      ) {
         // Not found by name a moment ago, yet the insert collided: another writer created it. The client retries.
         throw aborted(
           `Concurrent creation of the same context at the first time. Retry can reuse the stored context: ${e.message}`,

@@ -44,7 +44,12 @@ function versionOrNull(version: string | undefined): string | null {
   return version === undefined || version === '' ? null : version;
 }
 
-export async function findTypeId(tx: Tx, spec: TypeKindSpec, name: string, version?: string): Promise<bigint | undefined> {
+export async function findTypeId(
+  tx: Tx,
+  spec: TypeKindSpec,
+  name: string,
+  version?: string,
+): Promise<bigint | undefined> {
   const v = versionOrNull(version);
   const row = await tx.get<{ id: bigint }>(
     v === null
@@ -100,40 +105,57 @@ export async function upsertType(tx: Tx, spec: TypeKindSpec, type: AnyType, flag
       );
       typeId = row!.id;
     } catch (e) {
-      if (e instanceof UniqueViolation) throw alreadyExists(`Type external_id ${JSON.stringify(type.externalId)} is already used by another type`);
+      if (e instanceof UniqueViolation)
+        throw alreadyExists(`Type external_id ${JSON.stringify(type.externalId)} is already used by another type`);
       throw e;
     }
     for (const [propName, dataType] of requested) {
-      await tx.run('INSERT INTO TypeProperty (type_id, name, data_type) VALUES (?, ?, ?)', [typeId, propName, dataType]);
+      await tx.run('INSERT INTO TypeProperty (type_id, name, data_type) VALUES (?, ?, ?)', [
+        typeId,
+        propName,
+        dataType,
+      ]);
     }
   } else {
     const stored = await storedProperties(tx, typeId);
     const differences: string[] = [];
     for (const [propName, dataType] of requested) {
       const have = stored.get(propName);
-      if (have !== undefined && have !== dataType) differences.push(`property ${propName} has type ${PropertyType[have]}, not ${PropertyType[dataType] ?? dataType}`);
-      if (have === undefined && !flags.canAddFields) differences.push(`property ${propName} is new and can_add_fields is false`);
+      if (have !== undefined && have !== dataType)
+        differences.push(
+          `property ${propName} has type ${PropertyType[have]}, not ${PropertyType[dataType] ?? dataType}`,
+        );
+      if (have === undefined && !flags.canAddFields)
+        differences.push(`property ${propName} is new and can_add_fields is false`);
     }
     if (!flags.canOmitFields) {
       for (const propName of stored.keys()) {
-        if (!requested.has(propName)) differences.push(`stored property ${propName} is missing and can_omit_fields is false`);
+        if (!requested.has(propName))
+          differences.push(`stored property ${propName} is missing and can_omit_fields is false`);
       }
     }
     if (differences.length > 0) {
-      throw alreadyExists(`Type already exists with different properties: ${spec.label} ${name}: ${differences.join('; ')}`);
+      throw alreadyExists(
+        `Type already exists with different properties: ${spec.label} ${name}: ${differences.join('; ')}`,
+      );
     }
     for (const [propName, dataType] of requested) {
       if (stored.has(propName)) continue;
       if (dataType === PropertyType.UNKNOWN || dataType === PropertyType.UNRECOGNIZED) {
         throw invalidArgument(`Property ${propName} is UNKNOWN.`);
       }
-      await tx.run('INSERT INTO TypeProperty (type_id, name, data_type) VALUES (?, ?, ?)', [typeId, propName, dataType]);
+      await tx.run('INSERT INTO TypeProperty (type_id, name, data_type) VALUES (?, ?, ?)', [
+        typeId,
+        propName,
+        dataType,
+      ]);
     }
     if (type.externalId !== undefined) {
       try {
         await tx.run('UPDATE Type SET external_id = ? WHERE id = ?', [type.externalId, typeId]);
       } catch (e) {
-        if (e instanceof UniqueViolation) throw alreadyExists(`Type external_id ${JSON.stringify(type.externalId)} is already used by another type`);
+        if (e instanceof UniqueViolation)
+          throw alreadyExists(`Type external_id ${JSON.stringify(type.externalId)} is already used by another type`);
         throw e;
       }
     }
@@ -152,7 +174,9 @@ async function linkBaseType(tx: Tx, spec: TypeKindSpec, typeId: bigint, baseType
     [simpleName, spec.kind],
   );
   if (!parent) throw notFound(`The simple type ${simpleName} is missing from the store`);
-  const existing = await tx.all<{ parent_type_id: bigint }>('SELECT parent_type_id FROM ParentType WHERE type_id = ?', [typeId]);
+  const existing = await tx.all<{ parent_type_id: bigint }>('SELECT parent_type_id FROM ParentType WHERE type_id = ?', [
+    typeId,
+  ]);
   if (existing.length === 0) {
     await tx.run('INSERT INTO ParentType (type_id, parent_type_id) VALUES (?, ?)', [typeId, parent.id]);
   } else if (!existing.some((r) => r.parent_type_id === parent.id)) {
@@ -209,7 +233,10 @@ export async function loadTypes(
 
 async function getTypeByName(tx: Tx, spec: TypeKindSpec, name: string | undefined, version: string | undefined) {
   const id = await findTypeId(tx, spec, name ?? '', version);
-  const type = id === undefined ? undefined : (await loadTypes(tx, spec, 't.id = ?', [id], { ...FULL_VIEW, baseType: spec.name !== 'context' })).get(id);
+  const type =
+    id === undefined
+      ? undefined
+      : (await loadTypes(tx, spec, 't.id = ?', [id], { ...FULL_VIEW, baseType: spec.name !== 'context' })).get(id);
   if (!type) throw notFound(`No type found for query, name: \`${name ?? ''}\`, version: \`${version ?? ''}\``);
   return type;
 }
@@ -221,7 +248,12 @@ export async function getAllTypes(tx: Tx, spec: TypeKindSpec): Promise<AnyType[]
 }
 
 /** Request order, duplicates repeated, unknown ids (and ids of other kinds) skipped. */
-export async function getTypesByIds(tx: Tx, spec: TypeKindSpec, ids: readonly bigint[], view: TypeView = FULL_VIEW): Promise<AnyType[]> {
+export async function getTypesByIds(
+  tx: Tx,
+  spec: TypeKindSpec,
+  ids: readonly bigint[],
+  view: TypeView = FULL_VIEW,
+): Promise<AnyType[]> {
   if (ids.length === 0) return [];
   const set = idSet(tx.dialect, ids);
   const found = await loadTypes(tx, spec, `t.id IN (${set.sql})`, [set.param], view);
@@ -232,7 +264,11 @@ async function getTypesByExternalIds(tx: Tx, spec: TypeKindSpec, externalIds: re
   if (externalIds.length === 0) return [];
   if (externalIds.some((e) => e === '')) throw invalidArgument('external_ids cannot contain an empty string');
   const set = textSet(tx.dialect, [...new Set(externalIds)]);
-  const found = await loadTypes(tx, spec, `t.external_id IN (${set.sql})`, [set.param], { externalId: true, baseType: false, structTypes: false });
+  const found = await loadTypes(tx, spec, `t.external_id IN (${set.sql})`, [set.param], {
+    externalId: true,
+    baseType: false,
+    structTypes: false,
+  });
   if (found.size === 0) throw notFound(`No ${spec.label} found with external_ids: ${externalIds.join(', ')}`);
   return [...found.values()];
 }
@@ -246,11 +282,22 @@ function flagsOf(r: { canAddFields?: boolean; canOmitFields?: boolean; allFields
 }
 
 type TypesRpc =
-  | 'putArtifactType' | 'putExecutionType' | 'putContextType' | 'putTypes'
-  | 'getArtifactType' | 'getExecutionType' | 'getContextType'
-  | 'getArtifactTypes' | 'getExecutionTypes' | 'getContextTypes'
-  | 'getArtifactTypesById' | 'getExecutionTypesById' | 'getContextTypesById'
-  | 'getArtifactTypesByExternalIds' | 'getExecutionTypesByExternalIds' | 'getContextTypesByExternalIds';
+  | 'putArtifactType'
+  | 'putExecutionType'
+  | 'putContextType'
+  | 'putTypes'
+  | 'getArtifactType'
+  | 'getExecutionType'
+  | 'getContextType'
+  | 'getArtifactTypes'
+  | 'getExecutionTypes'
+  | 'getContextTypes'
+  | 'getArtifactTypesById'
+  | 'getExecutionTypesById'
+  | 'getContextTypesById'
+  | 'getArtifactTypesByExternalIds'
+  | 'getExecutionTypesByExternalIds'
+  | 'getContextTypesByExternalIds';
 
 export const typeRpcs: RpcTable<TypesRpc> = {
   putArtifactType: write(async (tx, r) => ({ typeId: await upsertType(tx, A, r.artifactType ?? {}, flagsOf(r)) })),
@@ -277,11 +324,21 @@ export const typeRpcs: RpcTable<TypesRpc> = {
   getArtifactTypesById: read(async (tx, r) => ({ artifactTypes: await getTypesByIds(tx, A, r.typeIds ?? []) })),
   getExecutionTypesById: read(async (tx, r) => ({ executionTypes: await getTypesByIds(tx, E, r.typeIds ?? []) })),
   getContextTypesById: read(async (tx, r) => ({
-    contextTypes: await getTypesByIds(tx, C, r.typeIds ?? [], { externalId: true, baseType: false, structTypes: false }),
+    contextTypes: await getTypesByIds(tx, C, r.typeIds ?? [], {
+      externalId: true,
+      baseType: false,
+      structTypes: false,
+    }),
   })),
-  getArtifactTypesByExternalIds: read(async (tx, r) => ({ artifactTypes: await getTypesByExternalIds(tx, A, r.externalIds ?? []) })),
-  getExecutionTypesByExternalIds: read(async (tx, r) => ({ executionTypes: await getTypesByExternalIds(tx, E, r.externalIds ?? []) })),
-  getContextTypesByExternalIds: read(async (tx, r) => ({ contextTypes: await getTypesByExternalIds(tx, C, r.externalIds ?? []) })),
+  getArtifactTypesByExternalIds: read(async (tx, r) => ({
+    artifactTypes: await getTypesByExternalIds(tx, A, r.externalIds ?? []),
+  })),
+  getExecutionTypesByExternalIds: read(async (tx, r) => ({
+    executionTypes: await getTypesByExternalIds(tx, E, r.externalIds ?? []),
+  })),
+  getContextTypesByExternalIds: read(async (tx, r) => ({
+    contextTypes: await getTypesByExternalIds(tx, C, r.externalIds ?? []),
+  })),
 };
 
 export type { KindName };

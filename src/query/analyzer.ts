@@ -118,13 +118,15 @@ class Analyzer {
       }
       case 'not': {
         const operand = this.expr(n.operand);
-        if (operand.type !== 'BOOL' && operand.type !== 'NULL') throw this.signatureError(n.start, 'NOT', [operand.type]);
+        if (operand.type !== 'BOOL' && operand.type !== 'NULL')
+          throw this.signatureError(n.start, 'NOT', [operand.type]);
         return { kind: 'not', type: 'BOOL', operand };
       }
       case 'arith': {
         const left = this.expr(n.left);
         const right = this.expr(n.right);
-        if (!isNumeric(left.type) || !isNumeric(right.type)) throw this.signatureError(n.start, n.op, [left.type, right.type]);
+        if (!isNumeric(left.type) || !isNumeric(right.type))
+          throw this.signatureError(n.start, n.op, [left.type, right.type]);
         // ZetaSQL types INT64 / INT64 as DOUBLE; the SQL backends divide integers (see sql.ts).
         const type: Ty = left.type === 'DOUBLE' || right.type === 'DOUBLE' || n.op === '/' ? 'DOUBLE' : 'INT64';
         return { kind: 'arith', type, op: n.op, left, right };
@@ -142,7 +144,8 @@ class Analyzer {
         const left = this.expr(n.left);
         const right = this.expr(n.right);
         const ok = (t: Ty) => t === 'STRING' || t === 'NULL';
-        if (!ok(left.type) || !ok(right.type)) throw this.signatureError(n.start, n.negated ? 'NOT LIKE' : 'LIKE', [left.type, right.type]);
+        if (!ok(left.type) || !ok(right.type))
+          throw this.signatureError(n.start, n.negated ? 'NOT LIKE' : 'LIKE', [left.type, right.type]);
         return { kind: 'like', type: 'BOOL', negated: n.negated, left, right };
       }
       case 'in':
@@ -153,8 +156,16 @@ class Analyzer {
         const operand = this.expr(n.operand);
         const low = this.expr(n.low);
         const high = this.expr(n.high);
-        if (!comparable(operand.type, low.type) || !comparable(operand.type, high.type) || !comparable(low.type, high.type)) {
-          throw this.signatureError(n.start, n.negated ? 'NOT BETWEEN' : 'BETWEEN', [operand.type, low.type, high.type]);
+        if (
+          !comparable(operand.type, low.type) ||
+          !comparable(operand.type, high.type) ||
+          !comparable(low.type, high.type)
+        ) {
+          throw this.signatureError(n.start, n.negated ? 'NOT BETWEEN' : 'BETWEEN', [
+            operand.type,
+            low.type,
+            high.type,
+          ]);
         }
         return { kind: 'between', type: 'BOOL', negated: n.negated, operand, low, high };
       }
@@ -183,12 +194,22 @@ class Analyzer {
     const op: TCompareOp = n.op === '<>' ? '!=' : n.op;
     const enumDef = n.op === '=' || n.op === '!=' ? this.enumOf(n.left) : undefined;
     // The rewrite takes a bare word after the operator: a name or an integer (which it refuses).
-    if (enumDef && ((n.right.kind === 'path' && n.right.segments.length === 1 && !n.right.segments[0].quoted) || n.right.kind === 'int')) {
+    if (
+      enumDef &&
+      ((n.right.kind === 'path' && n.right.segments.length === 1 && !n.right.segments[0].quoted) ||
+        n.right.kind === 'int')
+    ) {
       const left = this.expr(n.left);
       const right = this.enumValue(enumDef, n.right);
       const cmp: TExpr = { kind: 'compare', type: 'BOOL', op, left, right };
       if (op === '=') return cmp;
-      return { kind: 'logic', type: 'BOOL', op: 'OR', left: cmp, right: { kind: 'isnull', type: 'BOOL', negated: false, operand: left } };
+      return {
+        kind: 'logic',
+        type: 'BOOL',
+        op: 'OR',
+        left: cmp,
+        right: { kind: 'isnull', type: 'BOOL', negated: false, operand: left },
+      };
     }
     const left = this.expr(n.left);
     const right = this.expr(n.right);
@@ -203,7 +224,13 @@ class Analyzer {
       const list = n.list.map((item) => this.enumValue(enumDef, item));
       const test: TExpr = { kind: 'in', type: 'BOOL', negated: n.negated, left, list };
       if (!n.negated) return test;
-      return { kind: 'logic', type: 'BOOL', op: 'OR', left: test, right: { kind: 'isnull', type: 'BOOL', negated: false, operand: left } };
+      return {
+        kind: 'logic',
+        type: 'BOOL',
+        op: 'OR',
+        left: test,
+        right: { kind: 'isnull', type: 'BOOL', negated: false, operand: left },
+      };
     }
     const list = n.list.map((item) => this.expr(item));
     for (const item of list) {
@@ -232,7 +259,9 @@ class Analyzer {
         const table = this.propertyJoin(head.text === 'custom_properties', nameSeg.text);
         return { ref: { table, field }, exact: false };
       }
-      const prefix = ALL_NEIGHBOUR_PREFIXES.find((p) => head.text.startsWith(p) && /^[0-9A-Za-z_]+$/.test(head.text.slice(p.length)));
+      const prefix = ALL_NEIGHBOUR_PREFIXES.find(
+        (p) => head.text.startsWith(p) && /^[0-9A-Za-z_]+$/.test(head.text.slice(p.length)),
+      );
       if (prefix !== undefined) {
         const def = this.neighbours.find((d) => d.prefix === prefix);
         if (def === undefined || rest.length === 0) throw this.fail(head.start, `Unrecognized name: ${head.text}`);
@@ -244,19 +273,22 @@ class Analyzer {
       }
     }
     const field = this.node.attributes.find((a) => a.name === head.text.toLowerCase());
-    if (field === undefined) throw this.fail(head.start, `Unrecognized name: ${head.quoted ? '`' + head.text + '`' : head.text}`);
+    if (field === undefined)
+      throw this.fail(head.start, `Unrecognized name: ${head.quoted ? '`' + head.text + '`' : head.text}`);
     this.noSubfield(field, rest);
     return { ref: { table: 0, field }, exact: exactWritten(head, field.name) };
   }
 
   private field(fields: FieldDef[], seg: PathSegment): FieldDef {
     const field = fields.find((x) => x.name === seg.text.toLowerCase());
-    if (field === undefined) throw this.fail(seg.start, `Field name ${seg.text} does not exist in ${structDescription(fields)}`);
+    if (field === undefined)
+      throw this.fail(seg.start, `Field name ${seg.text} does not exist in ${structDescription(fields)}`);
     return field;
   }
 
   private noSubfield(field: FieldDef, more: PathSegment[]): void {
-    if (more.length > 0) throw this.fail(more[0].start, `Cannot access field ${more[0].text} on a value with type ${field.type}`);
+    if (more.length > 0)
+      throw this.fail(more[0].start, `Cannot access field ${more[0].text} on a value with type ${field.type}`);
   }
 
   private propertyJoin(custom: boolean, name: string): number {

@@ -16,15 +16,36 @@ export interface EnumDef {
 /** Names accepted by upstream's filter (narrower than the proto enums: no ABANDONED/REFERENCE, no UNKNOWN/PENDING_OUTPUT events). */
 export const ARTIFACT_STATE: EnumDef = {
   name: 'Artifact.State',
-  values: new Map([['UNKNOWN', 0], ['PENDING', 1], ['LIVE', 2], ['MARKED_FOR_DELETION', 3], ['DELETED', 4]]),
+  values: new Map([
+    ['UNKNOWN', 0],
+    ['PENDING', 1],
+    ['LIVE', 2],
+    ['MARKED_FOR_DELETION', 3],
+    ['DELETED', 4],
+  ]),
 };
 export const EXECUTION_STATE: EnumDef = {
   name: 'Execution.State',
-  values: new Map([['UNKNOWN', 0], ['NEW', 1], ['RUNNING', 2], ['COMPLETE', 3], ['FAILED', 4], ['CACHED', 5], ['CANCELED', 6]]),
+  values: new Map([
+    ['UNKNOWN', 0],
+    ['NEW', 1],
+    ['RUNNING', 2],
+    ['COMPLETE', 3],
+    ['FAILED', 4],
+    ['CACHED', 5],
+    ['CANCELED', 6],
+  ]),
 };
 export const EVENT_TYPE: EnumDef = {
   name: 'Event.Type',
-  values: new Map([['DECLARED_OUTPUT', 1], ['DECLARED_INPUT', 2], ['INPUT', 3], ['OUTPUT', 4], ['INTERNAL_INPUT', 5], ['INTERNAL_OUTPUT', 6]]),
+  values: new Map([
+    ['DECLARED_OUTPUT', 1],
+    ['DECLARED_INPUT', 2],
+    ['INPUT', 3],
+    ['OUTPUT', 4],
+    ['INTERNAL_INPUT', 5],
+    ['INTERNAL_OUTPUT', 6],
+  ]),
 };
 
 /** A field of a row: a column, or the row's type name (looked up in Type). */
@@ -37,7 +58,12 @@ export interface FieldDef {
   enumDef?: EnumDef;
 }
 
-const f = (name: string, type: ValueType, extra: Partial<FieldDef> = {}): FieldDef => ({ name, type, column: name, ...extra });
+const f = (name: string, type: ValueType, extra: Partial<FieldDef> = {}): FieldDef => ({
+  name,
+  type,
+  column: name,
+  ...extra,
+});
 
 const ID = f('id', 'INT64');
 const TYPE_ID = f('type_id', 'INT64');
@@ -101,41 +127,91 @@ export interface NeighbourDef {
 // declared by upstream's analyzer but not provided by its joins (they fail at run time there); here they work.
 const CONTEXT_FIELDS = [ID, NAME, TYPE, CREATE_TIME, UPDATE_TIME];
 
-const neighbour = (prefix: string, target: string, link: NeighbourDef['link'], fields: FieldDef[]): NeighbourDef => ({ prefix, target, link, fields });
+const neighbour = (prefix: string, target: string, link: NeighbourDef['link'], fields: FieldDef[]): NeighbourDef => ({
+  prefix,
+  target,
+  link,
+  fields,
+});
 
 export const NEIGHBOURS: Record<NodeKind, NeighbourDef[]> = {
   Artifact: [
-    neighbour('contexts_', 'Context', { table: 'Attribution', fromColumn: 'artifact_id', toColumn: 'context_id' }, CONTEXT_FIELDS),
+    neighbour(
+      'contexts_',
+      'Context',
+      { table: 'Attribution', fromColumn: 'artifact_id', toColumn: 'context_id' },
+      CONTEXT_FIELDS,
+    ),
     {
       prefix: 'events_',
       target: 'Event',
       fromColumn: 'artifact_id',
-      fields: [f('type', 'INT64', { enumDef: EVENT_TYPE }), f('milliseconds_since_epoch', 'INT64'), f('execution_id', 'INT64')],
+      fields: [
+        f('type', 'INT64', { enumDef: EVENT_TYPE }),
+        f('milliseconds_since_epoch', 'INT64'),
+        f('execution_id', 'INT64'),
+      ],
     },
   ],
   Execution: [
-    neighbour('contexts_', 'Context', { table: 'Association', fromColumn: 'execution_id', toColumn: 'context_id' }, CONTEXT_FIELDS),
+    neighbour(
+      'contexts_',
+      'Context',
+      { table: 'Association', fromColumn: 'execution_id', toColumn: 'context_id' },
+      CONTEXT_FIELDS,
+    ),
     {
       prefix: 'events_',
       target: 'Event',
       fromColumn: 'execution_id',
-      fields: [f('type', 'INT64', { enumDef: EVENT_TYPE }), f('milliseconds_since_epoch', 'INT64'), f('artifact_id', 'INT64')],
+      fields: [
+        f('type', 'INT64', { enumDef: EVENT_TYPE }),
+        f('milliseconds_since_epoch', 'INT64'),
+        f('artifact_id', 'INT64'),
+      ],
     },
   ],
   Context: [
     neighbour('artifacts_', 'Artifact', { table: 'Attribution', fromColumn: 'context_id', toColumn: 'artifact_id' }, [
-      ID, NAME, TYPE, STATE, URI, CREATE_TIME, UPDATE_TIME, EXTERNAL_ID,
+      ID,
+      NAME,
+      TYPE,
+      STATE,
+      URI,
+      CREATE_TIME,
+      UPDATE_TIME,
+      EXTERNAL_ID,
     ]),
-    neighbour('executions_', 'Execution', { table: 'Association', fromColumn: 'context_id', toColumn: 'execution_id' }, [
-      ID, NAME, TYPE, LAST_KNOWN_STATE, CREATE_TIME, UPDATE_TIME, EXTERNAL_ID,
-    ]),
-    neighbour('parent_contexts_', 'Context', { table: 'ParentContext', fromColumn: 'context_id', toColumn: 'parent_context_id' }, CONTEXT_FIELDS),
-    neighbour('child_contexts_', 'Context', { table: 'ParentContext', fromColumn: 'parent_context_id', toColumn: 'context_id' }, CONTEXT_FIELDS),
+    neighbour(
+      'executions_',
+      'Execution',
+      { table: 'Association', fromColumn: 'context_id', toColumn: 'execution_id' },
+      [ID, NAME, TYPE, LAST_KNOWN_STATE, CREATE_TIME, UPDATE_TIME, EXTERNAL_ID],
+    ),
+    neighbour(
+      'parent_contexts_',
+      'Context',
+      { table: 'ParentContext', fromColumn: 'context_id', toColumn: 'parent_context_id' },
+      CONTEXT_FIELDS,
+    ),
+    neighbour(
+      'child_contexts_',
+      'Context',
+      { table: 'ParentContext', fromColumn: 'parent_context_id', toColumn: 'context_id' },
+      CONTEXT_FIELDS,
+    ),
   ],
 };
 
 /** Every neighbour prefix, longest first so `parent_contexts_` wins over `contexts_`. */
-export const ALL_NEIGHBOUR_PREFIXES = ['parent_contexts_', 'child_contexts_', 'executions_', 'artifacts_', 'contexts_', 'events_'];
+export const ALL_NEIGHBOUR_PREFIXES = [
+  'parent_contexts_',
+  'child_contexts_',
+  'executions_',
+  'artifacts_',
+  'contexts_',
+  'events_',
+];
 
 export const PROPERTY_FIELDS: FieldDef[] = [
   f('int_value', 'INT64'),

@@ -38,7 +38,12 @@ export const SQLITE: QueryDialect = {
   binaryString: (sql) => sql,
 };
 
-const PG_TYPES: Record<ValueType, string> = { INT64: 'BIGINT', DOUBLE: 'DOUBLE PRECISION', STRING: 'TEXT', BOOL: 'BOOLEAN' };
+const PG_TYPES: Record<ValueType, string> = {
+  INT64: 'BIGINT',
+  DOUBLE: 'DOUBLE PRECISION',
+  STRING: 'TEXT',
+  BOOL: 'BOOLEAN',
+};
 
 export const POSTGRES: QueryDialect = {
   name: 'postgres',

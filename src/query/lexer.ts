@@ -39,19 +39,37 @@ const HEX = /[0-9A-Fa-f]/;
 const SPACE = /[ \t\n\r\f\v]/;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
-  '\\': '\\', '?': '?', '"': '"', "'": "'", '`': '`',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '?': '?',
+  '"': '"',
+  "'": "'",
+  '`': '`',
 };
 
 export function describeToken(t: Token): string {
   switch (t.kind) {
-    case 'eof': return 'end of input';
-    case 'keyword': return `keyword ${t.text}`;
-    case 'ident': return `identifier "${t.text}"`;
-    case 'quoted_ident': return `identifier \`${t.text}\``;
-    case 'string': return 'string literal';
-    case 'int': case 'float': return 'number';
-    case 'op': return `"${t.text}"`;
+    case 'eof':
+      return 'end of input';
+    case 'keyword':
+      return `keyword ${t.text}`;
+    case 'ident':
+      return `identifier "${t.text}"`;
+    case 'quoted_ident':
+      return `identifier \`${t.text}\``;
+    case 'string':
+      return 'string literal';
+    case 'int':
+    case 'float':
+      return 'number';
+    case 'op':
+      return `"${t.text}"`;
   }
 }
 
@@ -128,7 +146,8 @@ export function tokenize(query: string): Token[] {
       continue;
     }
     const prev = tokens[tokens.length - 1];
-    const pathDot = c === '.' && prev !== undefined && !spaced && (prev.kind === 'ident' || prev.kind === 'quoted_ident');
+    const pathDot =
+      c === '.' && prev !== undefined && !spaced && (prev.kind === 'ident' || prev.kind === 'quoted_ident');
     if (DIGIT.test(c) || (c === '.' && !pathDot && DIGIT.test(query[i + 1] ?? ''))) {
       i = readNumber(query, i, push);
       continue;
@@ -146,7 +165,11 @@ export function tokenize(query: string): Token[] {
   return tokens;
 }
 
-function readNumber(query: string, start: number, push: (kind: TokenKind, text: string, start: number, extra?: Partial<Token>) => void): number {
+function readNumber(
+  query: string,
+  start: number,
+  push: (kind: TokenKind, text: string, start: number, extra?: Partial<Token>) => void,
+): number {
   let i = start;
   const n = query.length;
   const finish = (end: number) => {
@@ -255,7 +278,8 @@ function readString(query: string, quoteAt: number, raw: boolean): { text: strin
     }
     if (/[0-7]/.test(e)) {
       const digits = query.slice(i + 1, i + 4);
-      if (!/^[0-3][0-7]{2}$/.test(digits)) throw syntaxError(query, i, 'Illegal escape sequence: octal escapes need three digits');
+      if (!/^[0-3][0-7]{2}$/.test(digits))
+        throw syntaxError(query, i, 'Illegal escape sequence: octal escapes need three digits');
       out += String.fromCodePoint(parseInt(digits, 8));
       i += 4;
       continue;

@@ -22,7 +22,8 @@ const COMPARE_OPS = new Set(['=', '!=', '<>', '<', '<=', '>', '>=']);
 const INT64_MAX = 0x7fffffffffffffffn;
 
 /** Names after which `IN` must be followed by a parenthesised list of enum names (upstream's message). */
-const ENUM_ATTRIBUTE = /^(state|last_known_state|(artifacts_[0-9A-Za-z_]+\.state)|(executions_[0-9A-Za-z_]+\.last_known_state)|(events_[0-9A-Za-z_]+\.type))$/;
+const ENUM_ATTRIBUTE =
+  /^(state|last_known_state|(artifacts_[0-9A-Za-z_]+\.state)|(executions_[0-9A-Za-z_]+\.last_known_state)|(events_[0-9A-Za-z_]+\.type))$/;
 
 export function parse(query: string): Node {
   return new Parser(query).parseFilter();
@@ -108,7 +109,9 @@ class Parser {
       const chained =
         (t.kind === 'op' && COMPARE_OPS.has(t.text)) ||
         (t.kind === 'keyword' && ['LIKE', 'IN', 'IS', 'BETWEEN'].includes(t.text)) ||
-        (this.isKeyword(t, 'NOT') && this.peek(1).kind === 'keyword' && ['LIKE', 'IN', 'BETWEEN'].includes(this.peek(1).text));
+        (this.isKeyword(t, 'NOT') &&
+          this.peek(1).kind === 'keyword' &&
+          ['LIKE', 'IN', 'BETWEEN'].includes(this.peek(1).text));
       if (chained) throw this.unexpected(t);
     }
     return node;
@@ -119,7 +122,15 @@ class Parser {
     if (t.kind === 'op' && COMPARE_OPS.has(t.text)) {
       this.next();
       const right = this.parseAdditive();
-      return { kind: 'compare', op: t.text as CompareOp, left, right, opAt: t.start, start: left.start, end: right.end };
+      return {
+        kind: 'compare',
+        op: t.text as CompareOp,
+        left,
+        right,
+        opAt: t.start,
+        start: left.start,
+        end: right.end,
+      };
     }
     let negated = false;
     let kw = t;
@@ -141,7 +152,11 @@ class Parser {
       if (!this.isOp(open, '(')) {
         if (this.isEnumAttribute(left)) {
           const got = open.kind === 'eof' ? '' : this.query.slice(open.start, open.end);
-          throw queryError(this.query, open.start, `Expected a list of enum values enclosed in parentheses but got ${got}`);
+          throw queryError(
+            this.query,
+            open.start,
+            `Expected a list of enum values enclosed in parentheses but got ${got}`,
+          );
         }
         throw this.unexpected(open, 'Expected "(" but got');
       }
@@ -270,7 +285,9 @@ class Parser {
 
   private parsePath(): Node {
     const first = this.next();
-    const segments: PathSegment[] = [{ text: first.text, quoted: first.kind === 'quoted_ident', start: first.start, end: first.end }];
+    const segments: PathSegment[] = [
+      { text: first.text, quoted: first.kind === 'quoted_ident', start: first.start, end: first.end },
+    ];
     for (;;) {
       const dot = this.peek();
       if (!this.isOp(dot, '.')) break;
@@ -278,7 +295,8 @@ class Parser {
       this.next();
       const seg = this.peek();
       if (seg.kind === 'eof') throw this.unexpected(seg);
-      if (seg.kind !== 'ident' && seg.kind !== 'quoted_ident') throw this.unexpected(seg, 'Expected a field name after "." but got');
+      if (seg.kind !== 'ident' && seg.kind !== 'quoted_ident')
+        throw this.unexpected(seg, 'Expected a field name after "." but got');
       if (seg.spaced) throw syntaxError(this.query, seg.start, 'Whitespace is not allowed after "." in a name');
       this.next();
       segments.push({ text: seg.text, quoted: seg.kind === 'quoted_ident', start: seg.start, end: seg.end });

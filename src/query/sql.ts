@@ -39,7 +39,8 @@ export function generateSql(a: Analysis, dialect: QueryDialect, outerAlias: stri
   }
   // Placeholders and values must line up: every `?` in the text is one of ours.
   const placeholders = where.split('?').length - 1;
-  if (placeholders !== g.params.length) throw new Error(`filter SQL has ${placeholders} placeholders for ${g.params.length} values`);
+  if (placeholders !== g.params.length)
+    throw new Error(`filter SQL has ${placeholders} placeholders for ${g.params.length} values`);
   return { where, params: g.params };
 }
 

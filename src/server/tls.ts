@@ -32,14 +32,22 @@ export function serverCredentials(ssl: SslConfig | undefined): ServerCredentials
     ['custom_ca', ssl.customCa ?? ''],
   ] as const) {
     if (value !== '' && !value.includes('-----BEGIN')) {
-      throw new TlsConfigError(`ssl_config.${name} must hold PEM contents (it looks like a path: ${value.slice(0, 80)})`);
+      throw new TlsConfigError(
+        `ssl_config.${name} must hold PEM contents (it looks like a path: ${value.slice(0, 80)})`,
+      );
     }
   }
   const clientVerify = ssl.clientVerify === true;
   const ca = ssl.customCa ? Buffer.from(ssl.customCa) : null;
   if (clientVerify && ca === null) {
     // Verifying client certificates against the public web roots is never what an mTLS deployment wants.
-    throw new TlsConfigError('ssl_config.client_verify is true but custom_ca (the CA that signs client certs) is empty');
+    throw new TlsConfigError(
+      'ssl_config.client_verify is true but custom_ca (the CA that signs client certs) is empty',
+    );
   }
-  return ServerCredentials.createSsl(ca, [{ private_key: Buffer.from(key), cert_chain: Buffer.from(cert) }], clientVerify);
+  return ServerCredentials.createSsl(
+    ca,
+    [{ private_key: Buffer.from(key), cert_chain: Buffer.from(cert) }],
+    clientVerify,
+  );
 }

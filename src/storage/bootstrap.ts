@@ -117,10 +117,10 @@ async function completePostgresSchema(tx: Tx): Promise<void> {
 
 async function seedSimpleTypes(tx: Tx): Promise<void> {
   for (const t of SIMPLE_TYPES) {
-    const existing = await tx.get(
-      'SELECT id FROM Type WHERE name = ? AND version IS NULL AND type_kind = ?',
-      [t.name, t.kind],
-    );
+    const existing = await tx.get('SELECT id FROM Type WHERE name = ? AND version IS NULL AND type_kind = ?', [
+      t.name,
+      t.kind,
+    ]);
     if (!existing) await tx.run('INSERT INTO Type (name, type_kind) VALUES (?, ?)', [t.name, t.kind]);
   }
 }
@@ -134,7 +134,8 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
   await db.transaction('write', async (tx) => {
     // Several servers may open one PostgreSQL database at once: initialisation runs one at a time (the lock is
     // released at commit), so concurrent CREATE TABLE / seeding never race.
-    if (tx.dialect === 'postgres') await tx.get("SELECT pg_advisory_xact_lock(hashtextextended('cmf-mlmd:init', 0)) AS locked");
+    if (tx.dialect === 'postgres')
+      await tx.get("SELECT pg_advisory_xact_lock(hashtextextended('cmf-mlmd:init', 0)) AS locked");
     const version = await readSchemaVersion(tx);
     if (downgradeTo >= 0) {
       if (downgradeTo > SCHEMA_VERSION) {

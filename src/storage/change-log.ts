@@ -26,19 +26,29 @@ export class ChangeLog {
   readonly parentContexts = new Set<string>();
 
   add(kind: ChangedKind, id: bigint): void {
-    const set = { artifact: this.artifacts, execution: this.executions, context: this.contexts, event: this.events }[kind];
+    const set = { artifact: this.artifacts, execution: this.executions, context: this.contexts, event: this.events }[
+      kind
+    ];
     set.add(id);
   }
 
   addLink(kind: LinkKind, a: bigint, b: bigint): void {
-    const set = { attribution: this.attributions, association: this.associations, parent_context: this.parentContexts }[kind];
+    const set = { attribution: this.attributions, association: this.associations, parent_context: this.parentContexts }[
+      kind
+    ];
     set.add(`${a},${b}`);
   }
 
   get empty(): boolean {
     return (
-      this.artifacts.size + this.executions.size + this.contexts.size + this.events.size +
-        this.attributions.size + this.associations.size + this.parentContexts.size === 0
+      this.artifacts.size +
+        this.executions.size +
+        this.contexts.size +
+        this.events.size +
+        this.attributions.size +
+        this.associations.size +
+        this.parentContexts.size ===
+      0
     );
   }
 }

@@ -176,7 +176,9 @@ const rebuild =
   };
 
 async function autoincrementHighWater(tx: Tx, table: string): Promise<bigint | undefined> {
-  const hasSequence = await tx.get("SELECT 1 AS ok FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'");
+  const hasSequence = await tx.get(
+    "SELECT 1 AS ok FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
+  );
   if (!hasSequence) return undefined;
   const row = await tx.get<{ seq: bigint }>('SELECT seq FROM sqlite_sequence WHERE name = ?', [table]);
   return row ? BigInt(row.seq) : undefined;

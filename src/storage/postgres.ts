@@ -83,7 +83,8 @@ export function toPgPlaceholders(sql: string): string {
 function closingQuote(sql: string, start: number, q: string): number {
   for (let j = start + 1; j < sql.length; j++) {
     if (sql[j] === q) {
-      if (sql[j + 1] === q) j++; // doubled quote
+      if (sql[j + 1] === q)
+        j++; // doubled quote
       else return j;
     }
   }
@@ -110,7 +111,13 @@ function pgParams(params: readonly SqlValue[]): unknown[] {
 }
 
 /** Reads the password for host/port/db/user from a libpq password file (`hostname:port:database:username:password`). */
-export function passwordFromPassfile(file: string, host: string, port: string, db: string, user: string): string | undefined {
+export function passwordFromPassfile(
+  file: string,
+  host: string,
+  port: string,
+  db: string,
+  user: string,
+): string | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -155,7 +162,8 @@ export function sslOptions(config: PostgreSQLDatabaseConfig): false | Connection
     passphrase: o.sslpassword || undefined,
   };
   if (mode === 'require' && !o.sslrootcert) return { ...files, rejectUnauthorized: false };
-  if (mode === 'require' || mode === 'verify-ca') return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+  if (mode === 'require' || mode === 'verify-ca')
+    return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
   if (mode === 'verify-full') return { ...files, rejectUnauthorized: true };
   throw invalidArgument(`Unknown PostgreSQL sslmode ${JSON.stringify(o.sslmode)}`);
 }
@@ -166,7 +174,8 @@ export function clientConfig(config: PostgreSQLDatabaseConfig, database = config
   const port = config.port || '5432';
   const user = config.user ?? '';
   let password = config.password || undefined;
-  if (password === undefined && config.passfile) password = passwordFromPassfile(config.passfile, config.host || host, port, database, user);
+  if (password === undefined && config.passfile)
+    password = passwordFromPassfile(config.passfile, config.host || host, port, database, user);
   return {
     host,
     port: Number(port),
@@ -187,8 +196,18 @@ interface PgError extends Error {
   code?: string;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
-const CONNECTION_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|Client was closed|terminating connection|the database system is (starting up|shutting down|in recovery)|Connection ended/i;
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+const CONNECTION_MESSAGES =
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|Client was closed|terminating connection|the database system is (starting up|shutting down|in recovery)|Connection ended/i;
 
 /** A failure of the connection (not of a statement): the database is down, restarting, or the socket broke. */
 export function isConnectionError(e: unknown): boolean {
@@ -336,8 +355,11 @@ export class PostgresDatabase implements Database {
     return {
       dialect: 'postgres',
       all: async <R extends Row>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows as R[],
-      get: async <R extends Row>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows[0] as R | undefined,
-      run: async (sql: string, params?: readonly SqlValue[]): Promise<RunResult> => ({ changes: (await query(sql, params)).rowCount ?? 0 }),
+      get: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>
+        (await query(sql, params)).rows[0] as R | undefined,
+      run: async (sql: string, params?: readonly SqlValue[]): Promise<RunResult> => ({
+        changes: (await query(sql, params)).rowCount ?? 0,
+      }),
     };
   }
 

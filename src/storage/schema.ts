@@ -30,7 +30,12 @@ const timestamps: ColumnSpec[] = [
   { name: 'create_time_since_epoch', sqliteType: 'INT', constraint: 'NOT NULL DEFAULT 0' },
   { name: 'last_update_time_since_epoch', sqliteType: 'INT', constraint: 'NOT NULL DEFAULT 0' },
 ];
-const externalId: ColumnSpec = { name: 'external_id', sqliteType: 'VARCHAR(255)', constraint: 'UNIQUE', unprobed: true };
+const externalId: ColumnSpec = {
+  name: 'external_id',
+  sqliteType: 'VARCHAR(255)',
+  constraint: 'UNIQUE',
+  unprobed: true,
+};
 
 function propertyTable(table: string, owner: string): TableSpec {
   return {
@@ -264,7 +269,11 @@ const PG_CONSTRAINT_NAMES: Record<string, string> = {
   Event: 'UniqueEvent',
 };
 
-const PG_BIGINT_COLUMNS = new Set(['create_time_since_epoch', 'last_update_time_since_epoch', 'milliseconds_since_epoch']);
+const PG_BIGINT_COLUMNS = new Set([
+  'create_time_since_epoch',
+  'last_update_time_since_epoch',
+  'milliseconds_since_epoch',
+]);
 
 /**
  * A column's PostgreSQL type as upstream declares it (spec §1.11), with one deliberate difference: `int_value` is

@@ -23,7 +23,13 @@ export interface ValueColumns {
   bool_value: number | null;
 }
 
-const EMPTY: ValueColumns = { int_value: null, double_value: null, string_value: null, proto_value: null, bool_value: null };
+const EMPTY: ValueColumns = {
+  int_value: null,
+  double_value: null,
+  string_value: null,
+  proto_value: null,
+  bool_value: null,
+};
 
 /** Encodes a Value for storage; `what` names the property in the error when the Value has no case set. */
 export function encodeValue(dialect: Dialect, value: Value, what: string): ValueColumns {
@@ -38,7 +44,8 @@ export function encodeValue(dialect: Dialect, value: Value, what: string): Value
     case 'structValue':
       return {
         ...EMPTY,
-        string_value: STRUCT_PREFIX + Buffer.from(Struct.encode(Struct.wrap(v.value ?? {})).finish()).toString('base64'),
+        string_value:
+          STRUCT_PREFIX + Buffer.from(Struct.encode(Struct.wrap(v.value ?? {})).finish()).toString('base64'),
       };
     case 'protoValue': {
       const bytes = Any.encode(v.value).finish();
@@ -47,7 +54,9 @@ export function encodeValue(dialect: Dialect, value: Value, what: string): Value
     case 'boolValue':
       return { ...EMPTY, bool_value: v.value ? 1 : 0 };
     default:
-      throw invalidArgument(`${what} has no value set: one of int_value, double_value, string_value, struct_value, proto_value or bool_value is required`);
+      throw invalidArgument(
+        `${what} has no value set: one of int_value, double_value, string_value, struct_value, proto_value or bool_value is required`,
+      );
   }
 }
 
@@ -57,8 +66,10 @@ export function valueColumnsAsParams(c: ValueColumns): SqlValue[] {
 
 /** Decodes a stored property row back into a Value. */
 export function decodeValue(row: Record<string, SqlValue>): Value {
-  if (row.int_value !== null && row.int_value !== undefined) return { value: { $case: 'intValue', value: BigInt(row.int_value as bigint) } };
-  if (row.double_value !== null && row.double_value !== undefined) return { value: { $case: 'doubleValue', value: Number(row.double_value) } };
+  if (row.int_value !== null && row.int_value !== undefined)
+    return { value: { $case: 'intValue', value: BigInt(row.int_value as bigint) } };
+  if (row.double_value !== null && row.double_value !== undefined)
+    return { value: { $case: 'doubleValue', value: Number(row.double_value) } };
   if (row.string_value !== null && row.string_value !== undefined) {
     const s = String(row.string_value);
     if (s.startsWith(STRUCT_PREFIX)) {
@@ -89,7 +100,10 @@ export function sameValue(a: Value, b: Value): boolean {
       return JSON.stringify(x.value) === JSON.stringify((y as typeof x).value);
     case 'protoValue': {
       const o = (y as typeof x).value;
-      return x.value.typeUrl === o.typeUrl && Buffer.compare(Buffer.from(x.value.value ?? []), Buffer.from(o.value ?? [])) === 0;
+      return (
+        x.value.typeUrl === o.typeUrl &&
+        Buffer.compare(Buffer.from(x.value.value ?? []), Buffer.from(o.value ?? [])) === 0
+      );
     }
     default:
       return x.value === (y as typeof x).value;

@@ -73,7 +73,12 @@ describe('SDK hashing equals DVC 3', { skip: missing && !CI ? `cannot run: ${mis
     const project = path.join(dir, 'project');
     fs.mkdirSync(project);
     targets = makeFixtures(project);
-    const run = (args: string[]) => execFileSync(DVC, args, { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
+    const run = (args: string[]) =>
+      execFileSync(DVC, args, {
+        cwd: project,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DVC_NO_ANALYTICS: '1' },
+      });
     run(['init', '--no-scm', '-q']);
     run(['remote', 'add', '-d', 'store', '../remote-store']);
     run(['add', '-q', ...targets]);
@@ -91,7 +96,10 @@ describe('SDK hashing equals DVC 3', { skip: missing && !CI ? `cannot run: ${mis
     const project = path.join(dir, 'project');
     for (const t of ['tree', 'ünï', 'empties']) {
       const { hash, manifest } = await hashDirectory(path.join(project, t));
-      const cached = fs.readFileSync(path.join(project, '.dvc', 'cache', 'files', 'md5', hash.slice(0, 2), hash.slice(2)), 'utf8');
+      const cached = fs.readFileSync(
+        path.join(project, '.dvc', 'cache', 'files', 'md5', hash.slice(0, 2), hash.slice(2)),
+        'utf8',
+      );
       assert.equal(manifest, cached, t);
     }
   });
@@ -100,7 +108,13 @@ describe('SDK hashing equals DVC 3', { skip: missing && !CI ? `cannot run: ${mis
     const project = path.join(dir, 'project');
     const remote = dvcDefaultRemote(project)!;
     const script = `import dvc.api, json, sys\nprint(json.dumps([dvc.api.get_url(t) for t in sys.argv[1:]]))`;
-    const urls = JSON.parse(execFileSync(PY, ['-c', script, ...targets], { cwd: project, encoding: 'utf8', env: { ...process.env, DVC_NO_ANALYTICS: '1' } }));
+    const urls = JSON.parse(
+      execFileSync(PY, ['-c', script, ...targets], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, DVC_NO_ANALYTICS: '1' },
+      }),
+    );
     for (let i = 0; i < targets.length; i++) {
       assert.equal(dvcRemoteUrl(remote, await dvcHash(path.join(project, targets[i]))), urls[i], targets[i]);
     }
@@ -114,7 +128,26 @@ describe('SDK hashing equals DVC 3', { skip: missing && !CI ? `cannot run: ${mis
 /** The Python text forms the CMF records depend on (str(float), repr(list of str), json.dumps), against CPython. */
 describe('Python text forms equal CPython', { skip: missing && !CI ? `cannot run: ${missing}` : false }, () => {
   it('str(float) for special and 2000 random doubles', () => {
-    const special = [0.1, 0.2, 1e-5, 1e-4, 0.0001234, 1e16, 1e15, 1.5e-7, 123456789012345680, 5e-324, 1e22, 20, -0, 0, 9999999999999998, 1.7976931348623157e308, -2.5, 1 / 3];
+    const special = [
+      0.1,
+      0.2,
+      1e-5,
+      1e-4,
+      0.0001234,
+      1e16,
+      1e15,
+      1.5e-7,
+      123456789012345680,
+      5e-324,
+      1e22,
+      20,
+      -0,
+      0,
+      9999999999999998,
+      1.7976931348623157e308,
+      -2.5,
+      1 / 3,
+    ];
     const doubles = [...special];
     const buf = Buffer.alloc(8);
     while (doubles.length < special.length + 2000) {
@@ -127,18 +160,36 @@ describe('Python text forms equal CPython', { skip: missing && !CI ? `cannot run
       b.writeDoubleBE(x);
       return b.toString('hex');
     });
-    const script = 'import json, struct, sys\nprint(json.dumps([str(struct.unpack(">d", bytes.fromhex(h))[0]) for h in json.load(sys.stdin)]))';
-    const expected: string[] = JSON.parse(execFileSync(PY, ['-c', script], { input: JSON.stringify(hex), encoding: 'utf8' }));
+    const script =
+      'import json, struct, sys\nprint(json.dumps([str(struct.unpack(">d", bytes.fromhex(h))[0]) for h in json.load(sys.stdin)]))';
+    const expected: string[] = JSON.parse(
+      execFileSync(PY, ['-c', script], { input: JSON.stringify(hex), encoding: 'utf8' }),
+    );
     doubles.forEach((x, i) => assert.equal(pyFloatStr(x), expected[i], `double ${hex[i]}`));
   });
 
   it('repr(list of str) and json.dumps(sort_keys=True)', () => {
-    const strings = ["plain", "it's", 'say "hi"', 'both \' and "', 'back\\slash', 'tab\tnew\nline', 'numpy==1.26.4', 'é', '日本', ''];
-    const docs: PyJson[] = [
-      [{ md5: 'a', relpath: 'é/日本/😀.txt' }, { relpath: 'q"\\', md5: 'b' }],
-      { z: 1n, a: [true, false, null, 'x'], 'ü': { '😀': 'ｱ', '\uff61': 'end' }, ctrl: '\u0001\u001f\u007f' },
+    const strings = [
+      'plain',
+      "it's",
+      'say "hi"',
+      'both \' and "',
+      'back\\slash',
+      'tab\tnew\nline',
+      'numpy==1.26.4',
+      'é',
+      '日本',
+      '',
     ];
-    const script = 'import json, sys\nd = json.load(sys.stdin)\nprint(json.dumps([repr(d["strings"])] + [json.dumps(x, sort_keys=True) for x in d["docs"]]))';
+    const docs: PyJson[] = [
+      [
+        { md5: 'a', relpath: 'é/日本/😀.txt' },
+        { relpath: 'q"\\', md5: 'b' },
+      ],
+      { z: 1n, a: [true, false, null, 'x'], ü: { '😀': 'ｱ', '\uff61': 'end' }, ctrl: '\u0001\u001f\u007f' },
+    ];
+    const script =
+      'import json, sys\nd = json.load(sys.stdin)\nprint(json.dumps([repr(d["strings"])] + [json.dumps(x, sort_keys=True) for x in d["docs"]]))';
     const input = JSON.stringify({ strings, docs }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
     const [repr, ...dumps] = JSON.parse(execFileSync(PY, ['-c', script], { input, encoding: 'utf8' }));
     assert.equal(pyListRepr(strings), repr);

@@ -40,13 +40,18 @@ async function query(file: string): Promise<void> {
         out[`artifacts_for_execution:${x.id}`] = arts.map((a) => [a.artifact!.name, a.event]).sort();
         // The Parquet files (pandas-written on cmflib's side) read back by the SDK.
         for (const { artifact } of arts) {
-          if (artifact!.type === 'Step_Metrics') out[`parquet:${artifact!.name}`] = await cmf.getMetrics(artifact!.name!);
-          if (artifact!.type === 'Dataslice') out[`parquet:${artifact!.name}`] = await readParquetRows(path.join(cmf.root, artifact!.name!.split(':')[0]));
+          if (artifact!.type === 'Step_Metrics')
+            out[`parquet:${artifact!.name}`] = await cmf.getMetrics(artifact!.name!);
+          if (artifact!.type === 'Dataslice')
+            out[`parquet:${artifact!.name}`] = await readParquetRows(
+              path.join(cmf.root, artifact!.name!.split(':')[0]),
+            );
         }
       }
     }
     const names = new Set<string>();
-    for (const key of Object.keys(out)) if (key.startsWith('artifacts_for_execution:')) for (const [n] of out[key] as string[][]) names.add(n);
+    for (const key of Object.keys(out))
+      if (key.startsWith('artifacts_for_execution:')) for (const [n] of out[key] as string[][]) names.add(n);
     const sorted = (xs: Array<{ name?: string }>) => xs.map((a) => a.name!).sort();
     for (const name of [...names].sort()) {
       out[`executions_for_artifact:${name}`] = (await cmf.getAllExecutionsForArtifact(name))
@@ -81,14 +86,32 @@ async function main(): Promise<void> {
   });
   const client = new CmfClient(`127.0.0.1:${server.port}`, { deadlineMs: 60_000 });
   try {
-    const environment = fs.readFileSync(envFile, 'utf8').split('\n').filter((l) => l !== '');
-    const cmf = await Cmf.create({ client, root, pipelineName: 'compat', pipelineProperties: { owner: 'qa', version: 2 }, environment });
+    const environment = fs
+      .readFileSync(envFile, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    const cmf = await Cmf.create({
+      client,
+      root,
+      pipelineName: 'compat',
+      pipelineProperties: { owner: 'qa', version: 2 },
+      environment,
+    });
     await cmf.createContext('prepare', { 'user-metadata1': 'v1' });
     await cmf.createExecution('Prepare', { split: 0.2, seed: 20220520, note: 'first' }, { cmd: "['prepare.py']" });
-    await cmf.logDataset('data/raw', 'input', { source: 'web', weight: 1.5 }, { label: 'data/labels.csv', labelProperties: { user1: 'xyz' } });
+    await cmf.logDataset(
+      'data/raw',
+      'input',
+      { source: 'web', weight: 1.5 },
+      { label: 'data/labels.csv', labelProperties: { user1: 'xyz' } },
+    );
     await cmf.logDataset('data/train.csv', 'output');
     await cmf.logDataset('data/test.csv', 'output', { rows: 2 });
-    await cmf.createDataslice('slice-a').addData('data/raw/a/1.xml', { label: 0 }).addData('data/raw/b/2.xml', { label: 1 }).commit({ purpose: 'bias' });
+    await cmf
+      .createDataslice('slice-a')
+      .addData('data/raw/a/1.xml', { label: 0 })
+      .addData('data/raw/b/2.xml', { label: 1 })
+      .commit({ purpose: 'bias' });
     await cmf.finalize();
 
     await cmf.createContext('train');
@@ -96,7 +119,12 @@ async function main(): Promise<void> {
     await cmf.logDataset('data/train.csv', 'input');
     for (const loss of [0.5, 0.25, 0.125]) cmf.logMetric('training_metrics', { loss, acc: loss / 2 });
     await cmf.commitMetrics('training_metrics');
-    await cmf.logModel('model/rf.pkl', 'output', { modelFramework: 'sklearn', modelType: 'RF', modelName: 'rf', customProperties: { depth: 4 } });
+    await cmf.logModel('model/rf.pkl', 'output', {
+      modelFramework: 'sklearn',
+      modelType: 'RF',
+      modelName: 'rf',
+      customProperties: { depth: 4 },
+    });
     await cmf.logExecutionMetrics('metrics', { auc: 0.91, n: 5 });
     await cmf.finalize();
 

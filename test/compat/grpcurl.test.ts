@@ -58,7 +58,10 @@ describe('grpcurl against our server', { skip }, () => {
 
   it('describe ml_metadata.MetadataStoreService lists its RPCs', async () => {
     const text = await grpcurl(server.address, 'describe', 'ml_metadata.MetadataStoreService');
-    assert.match(text, /rpc PutArtifactType \( \.ml_metadata\.PutArtifactTypeRequest \) returns \( \.ml_metadata\.PutArtifactTypeResponse \)/);
+    assert.match(
+      text,
+      /rpc PutArtifactType \( \.ml_metadata\.PutArtifactTypeRequest \) returns \( \.ml_metadata\.PutArtifactTypeResponse \)/,
+    );
     assert.match(text, /rpc GetLineageSubgraph/);
   });
 
@@ -79,7 +82,12 @@ describe('grpcurl against our server', { skip }, () => {
     );
     assert.match(String(put.typeId), /^[1-9][0-9]*$/, JSON.stringify(put));
     const got = JSON.parse(
-      await grpcurl('-d', '{"type_name":"grpcurl_t"}', server.address, 'ml_metadata.MetadataStoreService/GetArtifactType'),
+      await grpcurl(
+        '-d',
+        '{"type_name":"grpcurl_t"}',
+        server.address,
+        'ml_metadata.MetadataStoreService/GetArtifactType',
+      ),
     );
     assert.equal(got.artifactType?.name, 'grpcurl_t');
     assert.equal(String(got.artifactType?.id), String(put.typeId));
@@ -93,7 +101,12 @@ describe('grpcurl against our server', { skip }, () => {
 
   it('grpc.health.v1.Health/Check for ml_metadata.MetadataStoreService answers SERVING', async () => {
     const svc = JSON.parse(
-      await grpcurl('-d', '{"service":"ml_metadata.MetadataStoreService"}', server.address, 'grpc.health.v1.Health/Check'),
+      await grpcurl(
+        '-d',
+        '{"service":"ml_metadata.MetadataStoreService"}',
+        server.address,
+        'grpc.health.v1.Health/Check',
+      ),
     );
     assert.equal(svc.status, 'SERVING');
   });

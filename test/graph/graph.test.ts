@@ -14,7 +14,17 @@ import { createMlmdApi } from '../../src/mlmd/store';
 import { openDatabase } from '../../src/storage/open';
 import { outboxLag } from '../../src/graph/outbox';
 import { intValue, stringValue } from '../helpers/mlmd';
-import { clearNeo4j, cypher, dumpGraph, graphCounts, type GraphServer, type Neo4jServer, startGraphServer, startNeo4j, waitForDrain } from './harness';
+import {
+  clearNeo4j,
+  cypher,
+  dumpGraph,
+  graphCounts,
+  type GraphServer,
+  type Neo4jServer,
+  startGraphServer,
+  startNeo4j,
+  waitForDrain,
+} from './harness';
 import { CmfLikeWriter, cmfWorkload, HASH, kfpWorkload, TRICKY } from './workloads';
 
 let neo: Neo4jServer;
@@ -47,7 +57,13 @@ describe('plain MLMD projection', () => {
       assert.equal(nodes.MlmdExecution, 2);
       assert.equal(nodes.MlmdContext, 2);
       assert.deepEqual(
-        { INPUT: rels.INPUT, OUTPUT: rels.OUTPUT, ATTRIBUTION: rels.ATTRIBUTION, ASSOCIATION: rels.ASSOCIATION, PARENT_CONTEXT: rels.PARENT_CONTEXT },
+        {
+          INPUT: rels.INPUT,
+          OUTPUT: rels.OUTPUT,
+          ATTRIBUTION: rels.ATTRIBUTION,
+          ASSOCIATION: rels.ASSOCIATION,
+          PARENT_CONTEXT: rels.PARENT_CONTEXT,
+        },
         { INPUT: 2, OUTPUT: 2, ATTRIBUTION: 3, ASSOCIATION: 2, PARENT_CONTEXT: 1 },
       );
       // No CMF shape for non-CMF types.
@@ -60,24 +76,45 @@ describe('plain MLMD projection', () => {
       assert.equal(props['properties.note'], TRICKY);
       assert.equal(props.uri, 's3://b/in');
       assert.equal(props.type, 'system.Dataset');
-      const [x] = await cypher(neo.driver, 'MATCH (x:MlmdExecution {name: $name}) RETURN x.`custom_properties.flag` AS flag', { name: `eval ${TRICKY}` });
+      const [x] = await cypher(
+        neo.driver,
+        'MATCH (x:MlmdExecution {name: $name}) RETURN x.`custom_properties.flag` AS flag',
+        { name: `eval ${TRICKY}` },
+      );
       assert.equal(x.flag, true);
-      const [c] = await cypher(neo.driver, "MATCH (c:MlmdContext {name: 'pipeline/\"p1\"'}) RETURN c.`custom_properties.owner` AS o");
+      const [c] = await cypher(
+        neo.driver,
+        'MATCH (c:MlmdContext {name: \'pipeline/"p1"\'}) RETURN c.`custom_properties.owner` AS o',
+      );
       assert.equal(c.o, TRICKY);
-      const [m] = await cypher(neo.driver, "MATCH (:MlmdExecution)-[e:OUTPUT]->(a:MlmdArtifact {name: 'metrics'}) RETURN a.uri AS uri, e.path AS path");
+      const [m] = await cypher(
+        neo.driver,
+        "MATCH (:MlmdExecution)-[e:OUTPUT]->(a:MlmdArtifact {name: 'metrics'}) RETURN a.uri AS uri, e.path AS path",
+      );
       assert.equal(m.uri, 's3://b/metrics\\"x');
       assert.equal(m.path, '[0]');
-      const [lr] = await cypher(neo.driver, "MATCH (x:MlmdExecution {name: 'train'}) RETURN x.`custom_properties.lr` AS lr, x.`custom_properties.n` AS n");
+      const [lr] = await cypher(
+        neo.driver,
+        "MATCH (x:MlmdExecution {name: 'train'}) RETURN x.`custom_properties.lr` AS lr, x.`custom_properties.n` AS n",
+      );
       assert.equal(lr.lr, 0.1);
       assert.equal(Number(lr.n), 3);
 
       // An update re-projects the node (properties replaced, not appended).
-      await s.client.putArtifacts({ artifacts: [{ id: r.artifacts[0], typeId: undefined, uri: 's3://b/in2', name: 'in', properties: {} }] }).catch(async () => {
-        const [art] = (await s.client.getArtifactsById({ artifactIds: [r.artifacts[0]] })).artifacts;
-        await s.client.putArtifacts({ artifacts: [{ ...art, uri: 's3://b/in2', properties: {} }] });
-      });
+      await s.client
+        .putArtifacts({
+          artifacts: [{ id: r.artifacts[0], typeId: undefined, uri: 's3://b/in2', name: 'in', properties: {} }],
+        })
+        .catch(async () => {
+          const [art] = (await s.client.getArtifactsById({ artifactIds: [r.artifacts[0]] })).artifacts;
+          await s.client.putArtifacts({ artifacts: [{ ...art, uri: 's3://b/in2', properties: {} }] });
+        });
       await waitForDrain(s);
-      const [a2] = await cypher(neo.driver, 'MATCH (a:MlmdArtifact {id: $id}) RETURN a.uri AS uri, a.`properties.note` AS note', { id: r.artifacts[0] });
+      const [a2] = await cypher(
+        neo.driver,
+        'MATCH (a:MlmdArtifact {id: $id}) RETURN a.uri AS uri, a.`properties.note` AS note',
+        { id: r.artifacts[0] },
+      );
       assert.equal(a2.uri, 's3://b/in2');
       assert.equal(a2.note, null);
     });
@@ -92,50 +129,103 @@ describe("CMF's graph", () => {
       await waitForDrain(s);
       const { nodes, rels } = await graphCounts(neo.driver);
       const cmfNodes = Object.fromEntries(
-        ['Pipeline', 'Stage', 'Execution', 'Dataset', 'Label', 'Environment', 'Model', 'Metrics', 'Step_Metrics', 'Dataslice'].map((l) => [l, nodes[l] ?? 0]),
+        [
+          'Pipeline',
+          'Stage',
+          'Execution',
+          'Dataset',
+          'Label',
+          'Environment',
+          'Model',
+          'Metrics',
+          'Step_Metrics',
+          'Dataslice',
+        ].map((l) => [l, nodes[l] ?? 0]),
       );
-      assert.deepEqual(cmfNodes, { Pipeline: 1, Stage: 3, Execution: 3, Dataset: 3, Label: 1, Environment: 1, Model: 1, Metrics: 2, Step_Metrics: 0, Dataslice: 0 });
+      assert.deepEqual(cmfNodes, {
+        Pipeline: 1,
+        Stage: 3,
+        Execution: 3,
+        Dataset: 3,
+        Label: 1,
+        Environment: 1,
+        Model: 1,
+        Metrics: 2,
+        Step_Metrics: 0,
+        Dataslice: 0,
+      });
       const cmfRels = Object.fromEntries(
-        ['contains', 'runs', 'input', 'output', 'linked', 'has_label', 'Prepare', 'Train', 'Evaluate'].map((t) => [t, rels[t] ?? 0]),
+        ['contains', 'runs', 'input', 'output', 'linked', 'has_label', 'Prepare', 'Train', 'Evaluate'].map((t) => [
+          t,
+          rels[t] ?? 0,
+        ]),
       );
-      assert.deepEqual(cmfRels, { contains: 3, runs: 3, input: 7, output: 5, linked: 3, has_label: 1, Prepare: 2, Train: 2, Evaluate: 2 });
+      assert.deepEqual(cmfRels, {
+        contains: 3,
+        runs: 3,
+        input: 7,
+        output: 5,
+        linked: 3,
+        has_label: 1,
+        Prepare: 2,
+        Train: 2,
+        Evaluate: 2,
+      });
 
       // The seed's query.
-      const rows = await cypher(neo.driver, 'MATCH (a:Execution)-[r]-(b) WHERE (b:Dataset or b:Model or b:Metrics) RETURN a,r,b');
+      const rows = await cypher(
+        neo.driver,
+        'MATCH (a:Execution)-[r]-(b) WHERE (b:Dataset or b:Model or b:Metrics) RETURN a,r,b',
+      );
       assert.equal(rows.length, 9);
       const seen = rows
         .map((row) => {
           const a = row.a as { properties: Record<string, string> };
           const r = row.r as { type: string; startNodeElementId: string };
           const b = row.b as { labels: string[]; properties: Record<string, unknown>; elementId: string };
-          const name = b.labels.includes('Metrics') || b.labels.includes('Model')
-            ? String(b.properties.Name).split(':')[0]
-            : (b.properties.Name as string[])[0];
+          const name =
+            b.labels.includes('Metrics') || b.labels.includes('Model')
+              ? String(b.properties.Name).split(':')[0]
+              : (b.properties.Name as string[])[0];
           const dir = r.startNodeElementId === b.elementId ? '<-' : '->';
           return `${a.properties.Name.split(',')[1]} ${dir}${r.type} ${b.labels[0]}:${name}`;
         })
         .sort();
-      assert.deepEqual(seen, [
-        'Evaluate ->output Metrics:metrics',
-        'Evaluate <-input Dataset:train.tsv',
-        'Evaluate <-input Model:artifacts/model.pkl',
-        'Prepare ->output Dataset:test.tsv',
-        'Prepare ->output Dataset:train.tsv',
-        'Prepare <-input Dataset:data.xml.gz',
-        'Train ->output Model:artifacts/model.pkl',
-        'Train ->output Metrics:training_metrics',
-        'Train <-input Dataset:train.tsv',
-      ].sort());
+      assert.deepEqual(
+        seen,
+        [
+          'Evaluate ->output Metrics:metrics',
+          'Evaluate <-input Dataset:train.tsv',
+          'Evaluate <-input Model:artifacts/model.pkl',
+          'Prepare ->output Dataset:test.tsv',
+          'Prepare ->output Dataset:train.tsv',
+          'Prepare <-input Dataset:data.xml.gz',
+          'Train ->output Model:artifacts/model.pkl',
+          'Train ->output Metrics:training_metrics',
+          'Train <-input Dataset:train.tsv',
+        ].sort(),
+      );
 
       // Node properties as cmflib stores them.
-      const [p] = await cypher(neo.driver, 'MATCH (p:Pipeline)-[:contains]->(s:Stage {Name: "Test-env/Prepare"}) RETURN p, s');
+      const [p] = await cypher(
+        neo.driver,
+        'MATCH (p:Pipeline)-[:contains]->(s:Stage {Name: "Test-env/Prepare"}) RETURN p, s',
+      );
       const pp = (p.p as { properties: Record<string, unknown> }).properties;
-      assert.deepEqual(pp, { Name: 'Test-env', uri: String(w.pipelineId), pipeline_id: String(w.pipelineId), pipeline_name: 'Test-env' });
+      assert.deepEqual(pp, {
+        Name: 'Test-env',
+        uri: String(w.pipelineId),
+        pipeline_id: String(w.pipelineId),
+        pipeline_name: 'Test-env',
+      });
       const sp = (p.s as { properties: Record<string, unknown> }).properties;
       assert.equal(sp.usermetadata1, 'metadata_value', 'keys lose their non-word characters');
       assert.equal(sp.pipeline_name, 'Test-env');
 
-      const [x] = await cypher(neo.driver, 'MATCH (:Stage {Name: "Test-env/Prepare"})-[:runs]->(x:Execution) RETURN properties(x) AS p');
+      const [x] = await cypher(
+        neo.driver,
+        'MATCH (:Stage {Name: "Test-env/Prepare"})-[:runs]->(x:Execution) RETURN properties(x) AS p',
+      );
       const xp = x.p as Record<string, string>;
       assert.match(xp.Name, /^\d+,Prepare$/);
       assert.equal(xp.Command, "['src/prepare.py']");
@@ -145,7 +235,11 @@ describe("CMF's graph", () => {
       assert.equal(xp.Python_Env, 'cmf_artifacts/python_env_abc.txt');
       assert.equal(xp.uri, xp.Name.split(',')[0]);
 
-      const [d] = await cypher(neo.driver, 'MATCH (d:Dataset {uri: $uri})-[:has_label]->(l:Label) RETURN properties(d) AS d, properties(l) AS l', { uri: HASH.data });
+      const [d] = await cypher(
+        neo.driver,
+        'MATCH (d:Dataset {uri: $uri})-[:has_label]->(l:Label) RETURN properties(d) AS d, properties(l) AS l',
+        { uri: HASH.data },
+      );
       const dp = d.d as Record<string, unknown>;
       assert.deepEqual(dp.Name, ['data.xml.gz']);
       assert.deepEqual(dp.Path, [`artifacts/data.xml.gz:${HASH.data}`]);
@@ -163,20 +257,38 @@ describe("CMF's graph", () => {
       assert.match((model.name as string[])[0], new RegExp(`^artifacts/model.pkl:${HASH.model}:\\d+$`));
 
       // linked: Prepare -> Train and Prepare -> Evaluate (train.tsv: the second consumer gets its edge too), Train -> Evaluate (model).
-      const linked = (await cypher(neo.driver, 'MATCH (a:Execution)-[l:linked]->(b:Execution) RETURN a.Name AS a, b.Name AS b, l.uri AS uri'))
+      const linked = (
+        await cypher(
+          neo.driver,
+          'MATCH (a:Execution)-[l:linked]->(b:Execution) RETURN a.Name AS a, b.Name AS b, l.uri AS uri',
+        )
+      )
         .map((l) => `${String(l.a).split(',')[1]}->${String(l.b).split(',')[1]}:${l.uri as string}`)
         .sort();
-      assert.deepEqual(linked, [`Prepare->Evaluate:${HASH.train}`, `Prepare->Train:${HASH.train}`, `Train->Evaluate:${HASH.model}`]);
+      assert.deepEqual(linked, [
+        `Prepare->Evaluate:${HASH.train}`,
+        `Prepare->Train:${HASH.train}`,
+        `Train->Evaluate:${HASH.model}`,
+      ]);
 
       // Execution-typed lineage edges carry the execution's label properties.
-      const lineage = await cypher(neo.driver, 'MATCH (a:Dataset)-[e:Train]->(b) RETURN labels(b)[0] AS l, properties(e) AS p ORDER BY l');
-      assert.deepEqual(lineage.map((l) => l.l), ['Metrics', 'Model']);
+      const lineage = await cypher(
+        neo.driver,
+        'MATCH (a:Dataset)-[e:Train]->(b) RETURN labels(b)[0] AS l, properties(e) AS p ORDER BY l',
+      );
+      assert.deepEqual(
+        lineage.map((l) => l.l),
+        ['Metrics', 'Model'],
+      );
       const ep = lineage[0].p as Record<string, string>;
       assert.equal(ep.max_depth, '2');
       assert.match(ep.Execution_Name, /^Train:\d+$/);
 
       // Metrics values are strings (Python str of the double).
-      const [mt] = await cypher(neo.driver, "MATCH (m:Metrics) WHERE m.Name STARTS WITH 'training_metrics' RETURN m.auc AS auc, m.loss AS loss");
+      const [mt] = await cypher(
+        neo.driver,
+        "MATCH (m:Metrics) WHERE m.Name STARTS WITH 'training_metrics' RETURN m.auc AS auc, m.loss AS loss",
+      );
       assert.deepEqual([mt.auc, mt.loss], ['0.91', '1e-05']);
 
       // And the plain projection of the same records is there as well.
@@ -214,12 +326,22 @@ describe('dependability', () => {
   test('Neo4j stopped in the middle of a logging run: calls keep succeeding; every change arrives, none twice', async () => {
     await clearNeo4j(neo.driver);
     await withServer(true, async (s) => {
-      const t = (await s.client.putExecutionType({ executionType: { name: 'Step', properties: { i: PropertyType.INT } } })).typeId!;
+      const t = (
+        await s.client.putExecutionType({ executionType: { name: 'Step', properties: { i: PropertyType.INT } } })
+      ).typeId!;
       const at = (await s.client.putArtifactType({ artifactType: { name: 'Out', properties: {} } })).typeId!;
       const log = async (i: number): Promise<number> => {
         const started = Date.now();
-        const x = (await s.client.putExecutions({ executions: [{ typeId: t, name: `step-${i}`, properties: { i: intValue(i) } }] })).executionIds[0];
-        const a = (await s.client.putArtifacts({ artifacts: [{ typeId: at, uri: `u${i}`, name: `out-${i}`, customProperties: { q: stringValue(`"${i}"`) } }] })).artifactIds[0];
+        const x = (
+          await s.client.putExecutions({
+            executions: [{ typeId: t, name: `step-${i}`, properties: { i: intValue(i) } }],
+          })
+        ).executionIds[0];
+        const a = (
+          await s.client.putArtifacts({
+            artifacts: [{ typeId: at, uri: `u${i}`, name: `out-${i}`, customProperties: { q: stringValue(`"${i}"`) } }],
+          })
+        ).artifactIds[0];
         await s.client.putEvents({ events: [{ artifactId: a, executionId: x, type: Event_Type.OUTPUT }] });
         return Date.now() - started;
       };
@@ -233,7 +355,8 @@ describe('dependability', () => {
         assert.ok(slowest < 2_000, `MLMD calls are not held up by a down Neo4j (slowest ${slowest} ms)`);
         // The worker's attempt against the stopped server may still be connecting when logging ends: wait for it.
         const deadline = Date.now() + 60_000;
-        while (s.projection!.status().failures === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        while (s.projection!.status().failures === 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
         assert.ok(s.projection!.status().failures > 0, 'the worker saw Neo4j fail');
       } finally {
         // Restarted whatever happened above, so the next test finds Neo4j up.
@@ -245,9 +368,15 @@ describe('dependability', () => {
       assert.equal(nodes.MlmdExecution, 80);
       assert.equal(nodes.MlmdArtifact, 80);
       assert.equal(rels.OUTPUT, 80);
-      const dupes = await cypher(neo.driver, 'MATCH (x:MlmdExecution) WITH x.name AS n, count(*) AS c WHERE c > 1 RETURN n');
+      const dupes = await cypher(
+        neo.driver,
+        'MATCH (x:MlmdExecution) WITH x.name AS n, count(*) AS c WHERE c > 1 RETURN n',
+      );
       assert.equal(dupes.length, 0);
-      const [q] = await cypher(neo.driver, "MATCH (a:MlmdArtifact {name: 'out-42'}) RETURN a.`custom_properties.q` AS q");
+      const [q] = await cypher(
+        neo.driver,
+        "MATCH (a:MlmdArtifact {name: 'out-42'}) RETURN a.`custom_properties.q` AS q",
+      );
       assert.equal(q.q, '"42"');
     });
   });
@@ -307,9 +436,13 @@ describe('worker placement', () => {
     });
     await clearNeo4j(neo.driver);
     const db = await openDatabase({ kind: 'sqlite', filenameUri: ':memory:' });
-    const projection = await startGraphProjection({ ...GRAPH_DEFAULTS, uri: neo.uri, pollMs: 50, coalesceMs: 10, lagLogMs: 0 }, db, {
-      connection: { kind: 'sqlite', filenameUri: ':memory:' },
-    });
+    const projection = await startGraphProjection(
+      { ...GRAPH_DEFAULTS, uri: neo.uri, pollMs: 50, coalesceMs: 10, lagLogMs: 0 },
+      db,
+      {
+        connection: { kind: 'sqlite', filenameUri: ':memory:' },
+      },
+    );
     try {
       assert.equal(projection.threaded, false);
       const api = createMlmdApi(projection.db);

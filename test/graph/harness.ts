@@ -40,7 +40,10 @@ export interface Neo4jOptions {
 }
 
 export async function startNeo4j(options: Neo4jOptions = {}): Promise<Neo4jServer> {
-  const dir = execFileSync('bash', [path.join(ROOT, 'test/graph/neo4j.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const dir = execFileSync('bash', [path.join(ROOT, 'test/graph/neo4j.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'neo4j-test-'));
   const port = await freePort();
   const uri = `bolt://127.0.0.1:${port}`;
@@ -122,10 +125,22 @@ export async function startGraphServer(neo4jUri?: string, overrides: Partial<Gra
   const db = await openDatabase({ kind: 'sqlite', filenameUri: dbPath });
   const projection = neo4jUri
     ? await startGraphProjection(
-        { ...GRAPH_DEFAULTS, uri: neo4jUri, minBackoffMs: 50, maxBackoffMs: 1_000, pollMs: 200, coalesceMs: 50, lagLogMs: 0, ...overrides },
+        {
+          ...GRAPH_DEFAULTS,
+          uri: neo4jUri,
+          minBackoffMs: 50,
+          maxBackoffMs: 1_000,
+          pollMs: 200,
+          coalesceMs: 50,
+          lagLogMs: 0,
+          ...overrides,
+        },
         db,
         // The worker opens the file again on its own thread, as the CLI's does. GRAPH_TEST_LOG=1 shows its log.
-        { connection: { kind: 'sqlite', filenameUri: dbPath }, log: process.env.GRAPH_TEST_LOG ? (l) => process.stderr.write(`${l}\n`) : undefined },
+        {
+          connection: { kind: 'sqlite', filenameUri: dbPath },
+          log: process.env.GRAPH_TEST_LOG ? (l) => process.stderr.write(`${l}\n`) : undefined,
+        },
       )
     : undefined;
   const server = await startServer({
@@ -159,12 +174,17 @@ export async function waitForDrain(s: GraphServer, timeoutMs = 120_000): Promise
   for (;;) {
     const lag = await outboxLag(s.db);
     if (lag.rows === 0) return;
-    if (Date.now() > deadline) throw new Error(`outbox not drained: ${JSON.stringify(lag)} ${JSON.stringify(s.projection?.status())}`);
+    if (Date.now() > deadline)
+      throw new Error(`outbox not drained: ${JSON.stringify(lag)} ${JSON.stringify(s.projection?.status())}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-export async function cypher(driver: Driver, query: string, params: Record<string, unknown> = {}): Promise<Array<Record<string, unknown>>> {
+export async function cypher(
+  driver: Driver,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<Array<Record<string, unknown>>> {
   const res = await driver.executeQuery(query, params);
   return res.records.map((r) => r.toObject());
 }
@@ -174,24 +194,31 @@ export async function clearNeo4j(driver: Driver): Promise<void> {
 }
 
 /** Node counts per label and relationship counts per type. */
-export async function graphCounts(driver: Driver): Promise<{ nodes: Record<string, number>; rels: Record<string, number> }> {
+export async function graphCounts(
+  driver: Driver,
+): Promise<{ nodes: Record<string, number>; rels: Record<string, number> }> {
   const nodes: Record<string, number> = {};
-  for (const r of await cypher(driver, 'MATCH (n) UNWIND labels(n) AS l RETURN l, count(*) AS c')) nodes[r.l as string] = Number(r.c);
+  for (const r of await cypher(driver, 'MATCH (n) UNWIND labels(n) AS l RETURN l, count(*) AS c'))
+    nodes[r.l as string] = Number(r.c);
   const rels: Record<string, number> = {};
-  for (const r of await cypher(driver, 'MATCH ()-[e]->() RETURN type(e) AS t, count(*) AS c')) rels[r.t as string] = Number(r.c);
+  for (const r of await cypher(driver, 'MATCH ()-[e]->() RETURN type(e) AS t, count(*) AS c'))
+    rels[r.t as string] = Number(r.c);
   return { nodes, rels };
 }
 
 const VOLATILE = new Set(['create_time_since_epoch', 'last_update_time_since_epoch', 'milliseconds_since_epoch']);
 
 function canonical(props: Record<string, unknown>): string {
-  const keys = Object.keys(props).filter((k) => !VOLATILE.has(k)).sort();
+  const keys = Object.keys(props)
+    .filter((k) => !VOLATILE.has(k))
+    .sort();
   return JSON.stringify(keys.map((k) => [k, String(props[k])]));
 }
 
 /** The whole graph as sorted lines, timestamps left out (to compare two projections of equal stores). */
 export async function dumpGraph(driver: Driver): Promise<string[]> {
-  const nodeKey = (labels: string[], props: Record<string, unknown>): string => `${[...labels].sort().join(':')}${canonical(props)}`;
+  const nodeKey = (labels: string[], props: Record<string, unknown>): string =>
+    `${[...labels].sort().join(':')}${canonical(props)}`;
   const lines: string[] = [];
   for (const r of await cypher(driver, 'MATCH (n) RETURN labels(n) AS l, properties(n) AS p')) {
     lines.push(`N ${nodeKey(r.l as string[], r.p as Record<string, unknown>)}`);

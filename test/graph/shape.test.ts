@@ -6,8 +6,18 @@ import { pyFloat, pyStr, sanitizeKey } from '../../src/graph/project';
 
 test("pyFloat prints Python's repr of a float", () => {
   const cases: Array<[number, string]> = [
-    [0.2, '0.2'], [1, '1.0'], [20220520, '20220520.0'], [1e-5, '1e-05'], [0.0001, '0.0001'], [1e16, '1e+16'],
-    [123456789012345.6, '123456789012345.6'], [-2.5, '-2.5'], [0, '0.0'], [1.5e-7, '1.5e-07'], [NaN, 'nan'], [Infinity, 'inf'],
+    [0.2, '0.2'],
+    [1, '1.0'],
+    [20220520, '20220520.0'],
+    [1e-5, '1e-05'],
+    [0.0001, '0.0001'],
+    [1e16, '1e+16'],
+    [123456789012345.6, '123456789012345.6'],
+    [-2.5, '-2.5'],
+    [0, '0.0'],
+    [1.5e-7, '1.5e-07'],
+    [NaN, 'nan'],
+    [Infinity, 'inf'],
   ];
   for (const [x, want] of cases) assert.equal(pyFloat(x), want, String(x));
   assert.equal(pyStr(7n), '7');

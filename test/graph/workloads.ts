@@ -21,8 +21,11 @@ export interface KfpResult {
 
 /** 2 contexts (run -> pipeline), 2 executions, 3 artifacts, 4 events, links; values with every awkward character. */
 export async function kfpWorkload(client: MlmdClient): Promise<KfpResult> {
-  const at = (await client.putArtifactType({ artifactType: { name: 'system.Dataset', properties: { note: S } } })).typeId!;
-  const et = (await client.putExecutionType({ executionType: { name: 'system.ContainerExecution', properties: { image: S } } })).typeId!;
+  const at = (await client.putArtifactType({ artifactType: { name: 'system.Dataset', properties: { note: S } } }))
+    .typeId!;
+  const et = (
+    await client.putExecutionType({ executionType: { name: 'system.ContainerExecution', properties: { image: S } } })
+  ).typeId!;
   const ct = (await client.putContextType({ contextType: { name: 'system.PipelineRun', properties: {} } })).typeId!;
   const { contextIds } = await client.putContexts({
     contexts: [
@@ -33,8 +36,17 @@ export async function kfpWorkload(client: MlmdClient): Promise<KfpResult> {
   await client.putParentContexts({ parentContexts: [{ childId: contextIds[1], parentId: contextIds[0] }] });
   const { executionIds } = await client.putExecutions({
     executions: [
-      { typeId: et, name: 'train', properties: { image: stringValue('img:1') }, customProperties: { lr: doubleValue(0.1), n: intValue(3) } },
-      { typeId: et, name: `eval ${TRICKY}`, customProperties: { flag: { value: { $case: 'boolValue', value: true } } as Value } },
+      {
+        typeId: et,
+        name: 'train',
+        properties: { image: stringValue('img:1') },
+        customProperties: { lr: doubleValue(0.1), n: intValue(3) },
+      },
+      {
+        typeId: et,
+        name: `eval ${TRICKY}`,
+        customProperties: { flag: { value: { $case: 'boolValue', value: true } } as Value },
+      },
     ],
   });
   const { artifactIds } = await client.putArtifacts({
@@ -46,10 +58,20 @@ export async function kfpWorkload(client: MlmdClient): Promise<KfpResult> {
   });
   await client.putEvents({
     events: [
-      { artifactId: artifactIds[0], executionId: executionIds[0], type: Event_Type.INPUT, path: { steps: [{ value: { $case: 'key', value: 'in"put' } }] } },
+      {
+        artifactId: artifactIds[0],
+        executionId: executionIds[0],
+        type: Event_Type.INPUT,
+        path: { steps: [{ value: { $case: 'key', value: 'in"put' } }] },
+      },
       { artifactId: artifactIds[1], executionId: executionIds[0], type: Event_Type.OUTPUT },
       { artifactId: artifactIds[1], executionId: executionIds[1], type: Event_Type.INPUT },
-      { artifactId: artifactIds[2], executionId: executionIds[1], type: Event_Type.OUTPUT, path: { steps: [{ value: { $case: 'index', value: 0n } }] } },
+      {
+        artifactId: artifactIds[2],
+        executionId: executionIds[1],
+        type: Event_Type.OUTPUT,
+        path: { steps: [{ value: { $case: 'index', value: 0n } }] },
+      },
     ],
   });
   await client.putAttributionsAndAssociations({
@@ -62,8 +84,16 @@ export async function kfpWorkload(client: MlmdClient): Promise<KfpResult> {
 // ------------------------------------------------------------------------------------------------ CMF
 
 const EXEC_PROPS = {
-  Execution_uuid: S, Context_Type: S, Context_ID: I, Execution: S, Execution_type_name: S, Pipeline_Type: S,
-  Pipeline_id: I, Git_Repo: S, Git_Start_Commit: S, Git_End_Commit: S,
+  Execution_uuid: S,
+  Context_Type: S,
+  Context_ID: I,
+  Execution: S,
+  Execution_type_name: S,
+  Pipeline_Type: S,
+  Pipeline_id: I,
+  Git_Repo: S,
+  Git_Start_Commit: S,
+  Git_End_Commit: S,
 };
 const ARTIFACT_PROPS: Record<string, Record<string, PropertyType>> = {
   Dataset: { git_repo: S, Commit: S, url: S },
@@ -86,12 +116,17 @@ export class CmfLikeWriter {
 
   constructor(readonly client: MlmdClient) {}
 
-  private async type(kind: 'artifact' | 'execution' | 'context', name: string, properties: Record<string, PropertyType>): Promise<bigint> {
+  private async type(
+    kind: 'artifact' | 'execution' | 'context',
+    name: string,
+    properties: Record<string, PropertyType>,
+  ): Promise<bigint> {
     const key = `${kind}:${name}`;
     let id = this.types.get(key);
     if (id !== undefined) return id;
     if (kind === 'artifact') id = (await this.client.putArtifactType({ artifactType: { name, properties } })).typeId!;
-    else if (kind === 'execution') id = (await this.client.putExecutionType({ executionType: { name, properties } })).typeId!;
+    else if (kind === 'execution')
+      id = (await this.client.putExecutionType({ executionType: { name, properties } })).typeId!;
     else id = (await this.client.putContextType({ contextType: { name, properties } })).typeId!;
     this.types.set(key, id);
     return id;
@@ -100,14 +135,25 @@ export class CmfLikeWriter {
   async startPipeline(name: string): Promise<void> {
     const t = await this.type('context', 'Parent_Context', { Pipeline: S });
     this.pipeline = name;
-    this.pipelineId = (await this.client.putContexts({ contexts: [{ typeId: t, name, properties: { Pipeline: stringValue(name) } }] })).contextIds[0];
+    this.pipelineId = (
+      await this.client.putContexts({ contexts: [{ typeId: t, name, properties: { Pipeline: stringValue(name) } }] })
+    ).contextIds[0];
   }
 
   async createContext(stage: string, custom: Record<string, Value> = {}): Promise<void> {
     const t = await this.type('context', 'Pipeline_Stage', { Pipeline_Stage: S });
     this.stage = `${this.pipeline}/${stage}`;
     this.stageId = (
-      await this.client.putContexts({ contexts: [{ typeId: t, name: this.stage, properties: { Pipeline_Stage: stringValue(this.stage) }, customProperties: custom }] })
+      await this.client.putContexts({
+        contexts: [
+          {
+            typeId: t,
+            name: this.stage,
+            properties: { Pipeline_Stage: stringValue(this.stage) },
+            customProperties: custom,
+          },
+        ],
+      })
     ).contextIds[0];
     await this.client.putParentContexts({ parentContexts: [{ childId: this.stageId, parentId: this.pipelineId }] });
   }
@@ -116,16 +162,30 @@ export class CmfLikeWriter {
     const t = await this.type('execution', executionType, EXEC_PROPS);
     this.executionType = executionType;
     const properties: Record<string, Value> = {
-      Context_Type: stringValue(this.stage), Context_ID: intValue(this.stageId), Execution: stringValue(`['src/${executionType.toLowerCase()}.py']`),
-      Execution_type_name: stringValue(this.stage), Pipeline_Type: stringValue(this.pipeline), Pipeline_id: intValue(this.pipelineId),
-      Git_Repo: stringValue('https://example.org/repo.git'), Git_Start_Commit: stringValue('abc'), Git_End_Commit: stringValue(''),
+      Context_Type: stringValue(this.stage),
+      Context_ID: intValue(this.stageId),
+      Execution: stringValue(`['src/${executionType.toLowerCase()}.py']`),
+      Execution_type_name: stringValue(this.stage),
+      Pipeline_Type: stringValue(this.pipeline),
+      Pipeline_id: intValue(this.pipelineId),
+      Git_Repo: stringValue('https://example.org/repo.git'),
+      Git_Start_Commit: stringValue('abc'),
+      Git_End_Commit: stringValue(''),
     };
-    this.executionId = (await this.client.putExecutions({ executions: [{ typeId: t, properties, customProperties: custom }] })).executionIds[0];
-    await this.client.putAttributionsAndAssociations({ associations: [{ contextId: this.stageId, executionId: this.executionId }] });
+    this.executionId = (
+      await this.client.putExecutions({ executions: [{ typeId: t, properties, customProperties: custom }] })
+    ).executionIds[0];
+    await this.client.putAttributionsAndAssociations({
+      associations: [{ contextId: this.stageId, executionId: this.executionId }],
+    });
     properties.Execution_uuid = stringValue(`uuid-${++this.uuid}`);
-    await this.client.putExecutions({ executions: [{ id: this.executionId, typeId: t, properties, customProperties: custom }] });
+    await this.client.putExecutions({
+      executions: [{ id: this.executionId, typeId: t, properties, customProperties: custom }],
+    });
     const withEnv = { ...custom, Python_Env: stringValue('cmf_artifacts/python_env_abc.txt') };
-    await this.client.putExecutions({ executions: [{ id: this.executionId, typeId: t, properties, customProperties: withEnv }] });
+    await this.client.putExecutions({
+      executions: [{ id: this.executionId, typeId: t, properties, customProperties: withEnv }],
+    });
     await this.logArtifact('Environment', 'cmf_artifacts/python_env_abc.txt', envHash, 'input');
   }
 
@@ -146,18 +206,41 @@ export class CmfLikeWriter {
       const events = (await this.client.getEventsByExecutionIDs({ executionIds: [this.executionId] })).events;
       if (!events.some((e) => e.artifactId === a.id)) {
         await this.client.putEvents({
-          events: [{ artifactId: a.id!, executionId: this.executionId, type: evType, path: { steps: [{ value: { $case: 'key', value: `${path}:${hash}` } }] } }],
+          events: [
+            {
+              artifactId: a.id!,
+              executionId: this.executionId,
+              type: evType,
+              path: { steps: [{ value: { $case: 'key', value: `${path}:${hash}` } }] },
+            },
+          ],
         });
       }
       return a.id!;
     }
     const name = type === 'Model' ? `${path}:${hash}:${this.executionId}` : `${path}:${hash}`;
-    const properties: Record<string, Value> = { Commit: stringValue(hash), url: stringValue(`${this.pipeline}:/remote/files/md5/${hash.slice(0, 2)}/${hash.slice(2)}`) };
-    if (type === 'Model') Object.assign(properties, { model_framework: stringValue('SKlearn'), model_type: stringValue('RandomForestClassifier'), model_name: stringValue('RandomForestClassifier:default') });
+    const properties: Record<string, Value> = {
+      Commit: stringValue(hash),
+      url: stringValue(`${this.pipeline}:/remote/files/md5/${hash.slice(0, 2)}/${hash.slice(2)}`),
+    };
+    if (type === 'Model')
+      Object.assign(properties, {
+        model_framework: stringValue('SKlearn'),
+        model_type: stringValue('RandomForestClassifier'),
+        model_name: stringValue('RandomForestClassifier:default'),
+      });
     else properties.git_repo = stringValue('https://example.org/repo.git');
     if (type === 'Label') properties.url = stringValue(`${path}:${hash}`);
-    const id = (await this.client.putArtifacts({ artifacts: [{ typeId: t, uri: hash, name, properties, customProperties: custom }] })).artifactIds[0];
-    await this.client.putEvents({ events: [{ artifactId: id, executionId: this.executionId, type: evType, millisecondsSinceEpoch: BigInt(Date.now()) }] });
+    const id = (
+      await this.client.putArtifacts({
+        artifacts: [{ typeId: t, uri: hash, name, properties, customProperties: custom }],
+      })
+    ).artifactIds[0];
+    await this.client.putEvents({
+      events: [
+        { artifactId: id, executionId: this.executionId, type: evType, millisecondsSinceEpoch: BigInt(Date.now()) },
+      ],
+    });
     await this.client.putAttributionsAndAssociations({ attributions: [{ contextId: this.stageId, artifactId: id }] });
     return id;
   }
@@ -166,8 +249,16 @@ export class CmfLikeWriter {
     const t = await this.type('artifact', 'Metrics', ARTIFACT_PROPS.Metrics);
     const uri = `metrics-uuid-${++this.uuid}`;
     const full = `${name}:${uri}:${this.executionId}`;
-    const id = (await this.client.putArtifacts({ artifacts: [{ typeId: t, uri, name: full, properties: { metrics_name: stringValue(full) }, customProperties: values }] })).artifactIds[0];
-    await this.client.putEvents({ events: [{ artifactId: id, executionId: this.executionId, type: Event_Type.OUTPUT }] });
+    const id = (
+      await this.client.putArtifacts({
+        artifacts: [
+          { typeId: t, uri, name: full, properties: { metrics_name: stringValue(full) }, customProperties: values },
+        ],
+      })
+    ).artifactIds[0];
+    await this.client.putEvents({
+      events: [{ artifactId: id, executionId: this.executionId, type: Event_Type.OUTPUT }],
+    });
     await this.client.putAttributionsAndAssociations({ attributions: [{ contextId: this.stageId, artifactId: id }] });
   }
 }
@@ -190,11 +281,25 @@ export async function cmfWorkload(client: MlmdClient, pipeline = 'Test-env'): Pr
   await w.startPipeline(pipeline);
   await w.createContext('Prepare', { 'user-metadata1': stringValue('metadata_value') });
   await w.createExecution('Prepare', { split: stringValue('0.2'), seed: intValue(20220520) }, HASH.env);
-  const data = await w.logArtifact('Dataset', 'artifacts/data.xml.gz', HASH.data, 'input', { 'user-metadata1': stringValue(TRICKY) });
-  await w.logArtifact('Label', 'artifacts/labels.csv', HASH.label, 'input', { user1: stringValue('xyz'), dataset_uri: stringValue(HASH.data) });
+  const data = await w.logArtifact('Dataset', 'artifacts/data.xml.gz', HASH.data, 'input', {
+    'user-metadata1': stringValue(TRICKY),
+  });
+  await w.logArtifact('Label', 'artifacts/labels.csv', HASH.label, 'input', {
+    user1: stringValue('xyz'),
+    dataset_uri: stringValue(HASH.data),
+  });
   const [dataArtifact] = (await client.getArtifactsById({ artifactIds: [data] })).artifacts;
   await client.putArtifacts({
-    artifacts: [{ ...dataArtifact, customProperties: { ...dataArtifact.customProperties, labels: stringValue('artifacts/labels.csv'), labels_uri: stringValue(`artifacts/labels.csv:${HASH.label}`) } }],
+    artifacts: [
+      {
+        ...dataArtifact,
+        customProperties: {
+          ...dataArtifact.customProperties,
+          labels: stringValue('artifacts/labels.csv'),
+          labels_uri: stringValue(`artifacts/labels.csv:${HASH.label}`),
+        },
+      },
+    ],
   });
   await w.logArtifact('Dataset', 'artifacts/parsed/train.tsv', HASH.train, 'output');
   await w.logArtifact('Dataset', 'artifacts/parsed/test.tsv', HASH.test, 'output');

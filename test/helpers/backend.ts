@@ -22,7 +22,10 @@ export const TEST_BACKEND: TestBackend = process.env.MLMD_TEST_BACKEND === 'post
 /** The test cluster's connection settings for database `dbname`. */
 export function pgTestConfig(dbname: string): PostgreSQLDatabaseConfig {
   const host = process.env.MLMD_TEST_PG_HOST;
-  if (!host) throw new Error('MLMD_TEST_BACKEND=postgres needs MLMD_TEST_PG_HOST/PORT/USER/PASSWORD (scripts/pg-cluster.sh start DIR)');
+  if (!host)
+    throw new Error(
+      'MLMD_TEST_BACKEND=postgres needs MLMD_TEST_PG_HOST/PORT/USER/PASSWORD (scripts/pg-cluster.sh start DIR)',
+    );
   return {
     host,
     port: process.env.MLMD_TEST_PG_PORT ?? '5432',

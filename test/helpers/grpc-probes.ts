@@ -8,7 +8,10 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const REFLECTION_PROTO = path.join(ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+const REFLECTION_PROTO = path.join(
+  ROOT,
+  'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto',
+);
 
 type ClientCtor = new (address: string, creds: grpc.ChannelCredentials) => grpc.Client;
 
@@ -30,7 +33,9 @@ export interface ReflectionResponse {
 /** Sends one reflection request and resolves with the first response. */
 export function reflect(address: string, request: object): Promise<ReflectionResponse> {
   const client = new ReflectionClient(address, grpc.credentials.createInsecure());
-  const stream = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> }).ServerReflectionInfo();
+  const stream = (
+    client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> }
+  ).ServerReflectionInfo();
   return new Promise((resolve, reject) => {
     stream.on('data', (r: ReflectionResponse) => {
       resolve(r);
@@ -46,10 +51,13 @@ export function reflect(address: string, request: object): Promise<ReflectionRes
 export function healthCheck(address: string, service: string): Promise<string> {
   const client = new HealthClient(address, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) =>
-    (client as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check({ service }, (e, r) => {
-      client.close();
-      if (e) reject(e);
-      else resolve(r.status);
-    }),
+    (client as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check(
+      { service },
+      (e, r) => {
+        client.close();
+        if (e) reject(e);
+        else resolve(r.status);
+      },
+    ),
   );
 }

@@ -27,7 +27,10 @@ export async function expectStatus(
       `expected ${statusName(code)}, got ${statusName(e.code)}: ${e.details}`,
     );
     if (typeof detailsIncludes === 'string') {
-      assert.ok(e.details.includes(detailsIncludes), `details ${JSON.stringify(e.details)} lack ${JSON.stringify(detailsIncludes)}`);
+      assert.ok(
+        e.details.includes(detailsIncludes),
+        `details ${JSON.stringify(e.details)} lack ${JSON.stringify(detailsIncludes)}`,
+      );
     } else if (detailsIncludes) {
       assert.match(e.details, detailsIncludes);
     }

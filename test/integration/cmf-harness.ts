@@ -70,7 +70,9 @@ export function v(x: { value?: { $case: string; value: unknown } } | undefined):
   return x?.value?.value;
 }
 
-export function props(m: { [k: string]: { value?: { $case: string; value: unknown } } } | undefined): Record<string, unknown> {
+export function props(
+  m: { [k: string]: { value?: { $case: string; value: unknown } } } | undefined,
+): Record<string, unknown> {
   return Object.fromEntries(Object.entries(m ?? {}).map(([k, x]) => [k, v(x)]));
 }
 

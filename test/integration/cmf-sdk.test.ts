@@ -40,13 +40,26 @@ describe('Cmf SDK', () => {
   });
   after(async () => t.stop());
 
-  it('createContext + createExecution: environment file at cmflib\'s name, Python_Env, git fields', async () => {
+  it("createContext + createExecution: environment file at cmflib's name, Python_Env, git fields", async () => {
     await cmf.createContext('train', { gpu: true });
-    const x = await cmf.createExecution('Train', { lr: 0.01, epochs: 3, tag: 'x', list: [1, 'a'], whole: new PyFloat(2) });
+    const x = await cmf.createExecution('Train', {
+      lr: 0.01,
+      epochs: 3,
+      tag: 'x',
+      list: [1, 'a'],
+      whole: new PyFloat(2),
+    });
     const envMd5 = md5(`${pyListRepr(['numpy==1.0', "odd'name==2"])}\n`);
     const envRel = `cmf_artifacts/python_env_${envMd5}.txt`;
     assert.equal(fs.readFileSync(path.join(root, envRel), 'utf8'), "numpy==1.0\nodd'name==2\n");
-    assert.deepEqual(props(x.customProperties), { lr: '0.01', epochs: 3n, tag: 'x', list: "[1, 'a']", whole: '2.0', Python_Env: envRel });
+    assert.deepEqual(props(x.customProperties), {
+      lr: '0.01',
+      epochs: 3n,
+      tag: 'x',
+      list: "[1, 'a']",
+      whole: '2.0',
+      Python_Env: envRel,
+    });
     assert.equal(v(x.properties!.Git_Repo), 'git@example.com:repo.git');
     assert.equal(v(x.properties!.Git_Start_Commit), 'c0ffee');
     assert.equal(v(x.properties!.Execution), "['train.ts']");
@@ -55,7 +68,12 @@ describe('Cmf SDK', () => {
   });
 
   it('logDataset (directory and file, with label), logModel, metrics, dataslice', async () => {
-    const ds = await cmf.logDataset('data/raw', 'input', { source: 'web' }, { label: 'data/labels.csv', labelProperties: { by: 'me' } });
+    const ds = await cmf.logDataset(
+      'data/raw',
+      'input',
+      { source: 'web' },
+      { label: 'data/labels.csv', labelProperties: { by: 'me' } },
+    );
     assert.match(ds.name!, /^data\/raw:[0-9a-f]{32}\.dir$/);
     assert.equal(v(ds.properties!.url), `sdk-pipe:/remote/files/md5/${ds.uri!.slice(0, 2)}/${ds.uri!.slice(2)}`);
     const labelMd5 = md5('id,label\n1,0\n');
@@ -63,7 +81,10 @@ describe('Cmf SDK', () => {
     const reread = (await t.mlmd.getArtifactsById({ artifactIds: [ds.id!] })).artifacts[0];
     assert.equal(v(reread.customProperties!.labels_uri), `data/labels.csv:${labelMd5}`);
 
-    const model = await cmf.logModel('model/rf.pkl', 'output', { modelFramework: 'sklearn', customProperties: { depth: 4 } });
+    const model = await cmf.logModel('model/rf.pkl', 'output', {
+      modelFramework: 'sklearn',
+      customProperties: { depth: 4 },
+    });
     assert.equal(model.name, `model/rf.pkl:${md5('model bytes')}:${cmf.execution!.id}`);
     assert.equal(v(model.properties!.model_type), 'Default');
 
@@ -80,7 +101,11 @@ describe('Cmf SDK', () => {
     assert.ok(sm.name!.startsWith(`cmf_artifacts/${uuid0}/metrics/training:${sm.uri}:${cmf.execution!.id}:`));
     assert.equal(fs.readFileSync(metricsFile).subarray(0, 4).toString(), 'PAR1');
 
-    const slice = await cmf.createDataslice('slice-a').addData('data/raw/1.xml', { label: 0 }).addData('data/raw/2.xml', { label: 1 }).commit({ purpose: 'bias' });
+    const slice = await cmf
+      .createDataslice('slice-a')
+      .addData('data/raw/1.xml', { label: 0 })
+      .addData('data/raw/2.xml', { label: 1 })
+      .commit({ purpose: 'bias' });
     const sliceFile = path.join(root, 'cmf_artifacts', uuid0, 'dataslice', 'slice-a');
     assert.equal(slice.name, `cmf_artifacts/${uuid0}/dataslice/slice-a:${md5(fs.readFileSync(sliceFile))}`);
     assert.deepEqual(props(slice.customProperties), { purpose: 'bias' });
@@ -102,11 +127,22 @@ describe('Cmf SDK', () => {
     const execs = await cmf.getAllExecutionsInStage('sdk-pipe/train');
     assert.equal(execs.length, 1);
     const arts = await cmf.getAllArtifactsForExecution(execs[0].id!);
-    assert.deepEqual(arts.map((a) => a.artifact!.type).sort(), ['Dataset', 'Dataslice', 'Environment', 'Label', 'Metrics', 'Model', 'Step_Metrics']);
+    assert.deepEqual(arts.map((a) => a.artifact!.type).sort(), [
+      'Dataset',
+      'Dataslice',
+      'Environment',
+      'Label',
+      'Metrics',
+      'Model',
+      'Step_Metrics',
+    ]);
     const json = JSON.parse(await cmf.dumpToJson());
     assert.equal(json.Pipeline[0].name, 'sdk-pipe');
     const model = arts.find((a) => a.artifact!.type === 'Model')!.artifact!;
-    assert.deepEqual((await cmf.getProducerExecutions(model.name!)).map((x) => x.id), [execs[0].id]);
+    assert.deepEqual(
+      (await cmf.getProducerExecutions(model.name!)).map((x) => x.id),
+      [execs[0].id],
+    );
     assert.ok((await cmf.getOneHopParentArtifacts(model.name!)).some((a) => a.type === 'Dataset'));
   });
 

@@ -23,13 +23,20 @@ describe('the server binary hosts CmfService', () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-cli-'));
     const cfg = path.join(dir, 'server.cfg');
-    fs.writeFileSync(cfg, `connection_config {\n  sqlite {\n    filename_uri: "${path.join(dir, 'mlmd')}"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n`);
+    fs.writeFileSync(
+      cfg,
+      `connection_config {\n  sqlite {\n    filename_uri: "${path.join(dir, 'mlmd')}"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n`,
+    );
     const port = await freePort();
     address = `127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, `--metadata_store_server_config_file=${cfg}`], {
-      cwd: ROOT,
-      stdio: 'ignore',
-    });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, `--metadata_store_server_config_file=${cfg}`],
+      {
+        cwd: ROOT,
+        stdio: 'ignore',
+      },
+    );
     const deadline = Date.now() + 60_000;
     for (;;) {
       const ok = await new Promise<boolean>((resolve) => {

@@ -93,10 +93,15 @@ describe('durability across SIGKILL', { skip }, () => {
           inFlight++;
           try {
             const res = await call<PutArtifactsResponse>(client!, 'putArtifacts', {
-              artifacts: [{ typeId, name, uri, properties: { seq: { value: { $case: 'intValue', value: BigInt(mySeq) } } } }],
+              artifacts: [
+                { typeId, name, uri, properties: { seq: { value: { $case: 'intValue', value: BigInt(mySeq) } } } },
+              ],
             });
             const id = res.artifactIds?.[0];
-            assert.ok(id !== undefined && id > 0n, `PutArtifacts returned no id: ${JSON.stringify(res, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+            assert.ok(
+              id !== undefined && id > 0n,
+              `PutArtifacts returned no id: ${JSON.stringify(res, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`,
+            );
             assert.ok(!acked.has(id), `id ${id} acknowledged twice`);
             acked.set(id, { name, uri, seq: mySeq });
             ackedThisRound++;
@@ -132,7 +137,10 @@ describe('durability across SIGKILL', { skip }, () => {
     const res = await call<PutArtifactsResponse>(client, 'putArtifacts', {
       artifacts: [{ typeId, name: 'after-final-restart' }],
     });
-    assert.ok(res.artifactIds?.[0] !== undefined && !acked.has(res.artifactIds[0]), 'a new write after restart reused an acknowledged id');
+    assert.ok(
+      res.artifactIds?.[0] !== undefined && !acked.has(res.artifactIds[0]),
+      'a new write after restart reused an acknowledged id',
+    );
     await server.stop();
     assert.equal(server.proc.exitCode, 0, `server did not exit cleanly on SIGTERM:\n${server.output()}`);
     server = undefined;

@@ -24,33 +24,85 @@ describe('filter_query over gRPC', () => {
   before(async () => {
     ts = await startTestServer();
     c = ts.client;
-    const props = { p1: PropertyType.INT, p2: PropertyType.DOUBLE, p3: PropertyType.STRING, p4: PropertyType.BOOLEAN, p0: PropertyType.INT, '0:b': PropertyType.INT };
+    const props = {
+      p1: PropertyType.INT,
+      p2: PropertyType.DOUBLE,
+      p3: PropertyType.STRING,
+      p4: PropertyType.BOOLEAN,
+      p0: PropertyType.INT,
+      '0:b': PropertyType.INT,
+    };
     typeIds.ds = (await c.putArtifactType({ artifactType: { name: 'ds', properties: props } })).typeId!;
     typeIds.Dataset = (await c.putArtifactType({ artifactType: { name: 'Dataset', properties: props } })).typeId!;
     typeIds.trainer = (await c.putExecutionType({ executionType: { name: 'trainer', properties: props } })).typeId!;
     typeIds.other = (await c.putExecutionType({ executionType: { name: 'other' } })).typeId!;
-    typeIds.pipeline_run = (await c.putContextType({ contextType: { name: 'pipeline_run', properties: props } })).typeId!;
+    typeIds.pipeline_run = (
+      await c.putContextType({ contextType: { name: 'pipeline_run', properties: props } })
+    ).typeId!;
     typeIds.pipeline = (await c.putContextType({ contextType: { name: 'pipeline', properties: props } })).typeId!;
     typeIds.parent_context_type = (await c.putContextType({ contextType: { name: 'parent_context_type' } })).typeId!;
 
     const artifacts = {
       // label: artifact
-      a0: { typeId: typeIds.ds, name: 'a', uri: 'abc', state: Artifact_State.LIVE, externalId: 'artifact_0',
-        properties: { p1: intValue(0), p2: doubleValue(3.0), p3: stringValue('0x'), p4: boolValue(true), '0:b': intValue(1) },
-        customProperties: { custom_property_0: stringValue('foo'), '0 b': stringValue('2'), p0: intValue(5) } },
-      a1: { typeId: typeIds.ds, name: "exe_name_with_'", uri: 'uri_1', state: Artifact_State.PENDING,
-        properties: { p1: intValue(1), p2: doubleValue(1.5), p3: stringValue('1'), p4: boolValue(false), p0: intValue(2) },
-        customProperties: { custom_property_0: intValue(3), '3': boolValue(true) } },
-      a2: { typeId: typeIds.Dataset, name: 'node_2', uri: 'uri_2', customProperties: { p: intValue(5), '1': stringValue('x') } },
-      a3: { typeId: typeIds.Dataset, name: 'node_20', uri: 'URI_3', state: Artifact_State.DELETED, customProperties: { p: intValue(25), '3': boolValue(false) } },
-      a4: { typeId: typeIds.Dataset, state: Artifact_State.MARKED_FOR_DELETION, customProperties: { p: stringValue('5') } },
+      a0: {
+        typeId: typeIds.ds,
+        name: 'a',
+        uri: 'abc',
+        state: Artifact_State.LIVE,
+        externalId: 'artifact_0',
+        properties: {
+          p1: intValue(0),
+          p2: doubleValue(3.0),
+          p3: stringValue('0x'),
+          p4: boolValue(true),
+          '0:b': intValue(1),
+        },
+        customProperties: { custom_property_0: stringValue('foo'), '0 b': stringValue('2'), p0: intValue(5) },
+      },
+      a1: {
+        typeId: typeIds.ds,
+        name: "exe_name_with_'",
+        uri: 'uri_1',
+        state: Artifact_State.PENDING,
+        properties: {
+          p1: intValue(1),
+          p2: doubleValue(1.5),
+          p3: stringValue('1'),
+          p4: boolValue(false),
+          p0: intValue(2),
+        },
+        customProperties: { custom_property_0: intValue(3), '3': boolValue(true) },
+      },
+      a2: {
+        typeId: typeIds.Dataset,
+        name: 'node_2',
+        uri: 'uri_2',
+        customProperties: { p: intValue(5), '1': stringValue('x') },
+      },
+      a3: {
+        typeId: typeIds.Dataset,
+        name: 'node_20',
+        uri: 'URI_3',
+        state: Artifact_State.DELETED,
+        customProperties: { p: intValue(25), '3': boolValue(false) },
+      },
+      a4: {
+        typeId: typeIds.Dataset,
+        state: Artifact_State.MARKED_FOR_DELETION,
+        customProperties: { p: stringValue('5') },
+      },
     };
     const labels = Object.keys(artifacts);
     const aIds = (await c.putArtifacts({ artifacts: Object.values(artifacts) })).artifactIds;
     labels.forEach((l, i) => ((ids[l] = aIds[i]), names.set(`A${aIds[i]}`, l)));
 
     const executions = {
-      e0: { typeId: typeIds.trainer, name: "exe_name_with_'", lastKnownState: Execution_State.RUNNING, properties: { p1: intValue(0) } },
+      e0: {
+        typeId: typeIds.trainer,
+        name: "exe_name_with_'",
+        lastKnownState: Execution_State.RUNNING,
+        properties: { p1: intValue(0) },
+      },
       e1: { typeId: typeIds.trainer, name: 'e1', lastKnownState: Execution_State.COMPLETE },
       e2: { typeId: typeIds.other, name: 'e2' },
       e3: { typeId: typeIds.trainer, name: 'e3', lastKnownState: Execution_State.NEW },
@@ -61,15 +113,31 @@ describe('filter_query over gRPC', () => {
     const contexts = {
       c0: { typeId: typeIds.pipeline_run, name: 'run1', customProperties: { custom_property_1: stringValue('foo') } },
       c1: { typeId: typeIds.pipeline_run, name: "context_name_with_'" },
-      c2: { typeId: typeIds.pipeline, name: 'properties.component.component', properties: { p0: intValue(2) }, customProperties: { p1: doubleValue(0.5) } },
+      c2: {
+        typeId: typeIds.pipeline,
+        name: 'properties.component.component',
+        properties: { p0: intValue(2) },
+        customProperties: { p1: doubleValue(0.5) },
+      },
       c3: { typeId: typeIds.parent_context_type, name: 'parent_context1' },
     };
     const cIds = (await c.putContexts({ contexts: Object.values(contexts) })).contextIds;
     Object.keys(contexts).forEach((l, i) => ((ids[l] = cIds[i]), names.set(`C${cIds[i]}`, l)));
 
     // links
-    const attributions = [['c0', 'a0'], ['c0', 'a1'], ['c1', 'a1'], ['c2', 'a2']].map(([cx, a]) => ({ contextId: ids[cx], artifactId: ids[a] }));
-    const associations = [['c0', 'e0'], ['c1', 'e0'], ['c2', 'e0'], ['c0', 'e1'], ['c2', 'e3']].map(([cx, e]) => ({ contextId: ids[cx], executionId: ids[e] }));
+    const attributions = [
+      ['c0', 'a0'],
+      ['c0', 'a1'],
+      ['c1', 'a1'],
+      ['c2', 'a2'],
+    ].map(([cx, a]) => ({ contextId: ids[cx], artifactId: ids[a] }));
+    const associations = [
+      ['c0', 'e0'],
+      ['c1', 'e0'],
+      ['c2', 'e0'],
+      ['c0', 'e1'],
+      ['c2', 'e3'],
+    ].map(([cx, e]) => ({ contextId: ids[cx], executionId: ids[e] }));
     const events = [
       { artifactId: ids.a0, executionId: ids.e0, type: Event_Type.INPUT, millisecondsSinceEpoch: 1n },
       { artifactId: ids.a1, executionId: ids.e0, type: Event_Type.OUTPUT, millisecondsSinceEpoch: 2n },
@@ -85,8 +153,10 @@ describe('filter_query over gRPC', () => {
     } catch (e) {
       unimplemented(e);
       const db = raw();
-      for (const x of attributions) db.prepare('INSERT INTO Attribution (context_id, artifact_id) VALUES (?, ?)').run(x.contextId, x.artifactId);
-      for (const x of associations) db.prepare('INSERT INTO Association (context_id, execution_id) VALUES (?, ?)').run(x.contextId, x.executionId);
+      for (const x of attributions)
+        db.prepare('INSERT INTO Attribution (context_id, artifact_id) VALUES (?, ?)').run(x.contextId, x.artifactId);
+      for (const x of associations)
+        db.prepare('INSERT INTO Association (context_id, execution_id) VALUES (?, ?)').run(x.contextId, x.executionId);
       db.close();
     }
     try {
@@ -94,17 +164,28 @@ describe('filter_query over gRPC', () => {
     } catch (e) {
       unimplemented(e);
       const db = raw();
-      for (const x of events) db.prepare('INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?)').run(x.artifactId, x.executionId, x.type, x.millisecondsSinceEpoch);
+      for (const x of events)
+        db.prepare(
+          'INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?)',
+        ).run(x.artifactId, x.executionId, x.type, x.millisecondsSinceEpoch);
       db.close();
     }
     // c3 is the parent of c2 and c0; c2 is the parent of c1
-    const parents = [['c2', 'c3'], ['c0', 'c3'], ['c1', 'c2']].map(([child, parent]) => ({ childId: ids[child], parentId: ids[parent] }));
+    const parents = [
+      ['c2', 'c3'],
+      ['c0', 'c3'],
+      ['c1', 'c2'],
+    ].map(([child, parent]) => ({ childId: ids[child], parentId: ids[parent] }));
     try {
       await c.putParentContexts({ parentContexts: parents });
     } catch (e) {
       unimplemented(e);
       const db = raw();
-      for (const x of parents) db.prepare('INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)').run(x.childId, x.parentId);
+      for (const x of parents)
+        db.prepare('INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)').run(
+          x.childId,
+          x.parentId,
+        );
       db.close();
     }
   });
@@ -130,7 +211,10 @@ describe('filter_query over gRPC', () => {
 
   /** [query, kinds it applies to, expected labels per kind (omitted: only checked to run)] */
   type Example = [string, Kind[], Partial<Record<Kind, string[] | ((all: string[]) => string[])>>?];
-  const except = (...xs: string[]) => (all: string[]) => all.filter((x) => !xs.includes(x));
+  const except =
+    (...xs: string[]) =>
+    (all: string[]) =>
+      all.filter((x) => !xs.includes(x));
 
   const VALID: () => Example[] = () => [
     [`id != ${ids.a0}`, ['A'], { A: except('a0') }],
@@ -180,12 +264,24 @@ describe('filter_query over gRPC', () => {
     ['contexts_abc.create_time_since_epoch = 1', ['A', 'E'], { A: [], E: [] }],
     ['contexts_abc.last_update_time_since_epoch = 1', ['A', 'E'], { A: [], E: [] }],
     ["contexts_c.name LIKE '%' AND contexts_c.type = 'pipeline_run'", ['A', 'E'], { A: ['a0', 'a1'], E: ['e0', 'e1'] }],
-    ["uri IS NOT NULL AND type = 'ds' AND contexts_c.name = 'run1' AND contexts_c.type = 'pipeline_run'", ['A'], { A: ['a0', 'a1'] }],
-    [`type = 'trainer' AND contexts_c.id = ${ids.c1} AND contexts_c.name = "context_name_with_'" AND contexts_c.type = 'pipeline_run'`, ['E'], { E: ['e0'] }],
+    [
+      "uri IS NOT NULL AND type = 'ds' AND contexts_c.name = 'run1' AND contexts_c.type = 'pipeline_run'",
+      ['A'],
+      { A: ['a0', 'a1'] },
+    ],
+    [
+      `type = 'trainer' AND contexts_c.id = ${ids.c1} AND contexts_c.name = "context_name_with_'" AND contexts_c.type = 'pipeline_run'`,
+      ['E'],
+      { E: ['e0'] },
+    ],
     ["contexts_c.name = 'run1' AND contexts_c.type = 'pipeline'", ['A', 'E'], { A: [], E: [] }], // same alias = same context
     ["contexts_c.name = 'run1' AND contexts_d.type = 'pipeline'", ['E'], { E: ['e0'] }], // different aliases
     ['contexts_c.create_time_since_epoch < 1000 AND contexts_c.last_update_time_since_epoch < 1000', ['E'], { E: [] }],
-    ["(contexts_0.type = 'pipeline') AND (contexts_0.name = 'properties.component.component')", ['E'], { E: ['e0', 'e3'] }],
+    [
+      "(contexts_0.type = 'pipeline') AND (contexts_0.name = 'properties.component.component')",
+      ['E'],
+      { E: ['e0', 'e3'] },
+    ],
     [`contexts_1.name = "context_name_with_'"`, ['E'], { E: ['e0'] }],
     [`NOT(type_id = ${typeIds.ds}) AND (contexts_foo.type = 'pipeline' OR uri like 'x%')`, ['A'], { A: ['a2'] }],
     ["NOT (contexts_a.name = 'run1')", ['A', 'E'], { A: ['a1', 'a2'], E: ['e0', 'e3'] }], // some context not named run1
@@ -213,7 +309,11 @@ describe('filter_query over gRPC', () => {
     [`child_contexts_0.id = ${ids.c1}`, ['C'], { C: ['c2'] }],
     ["child_contexts_0.name LIKE 'run%'", ['C'], { C: ['c3'] }],
     [`child_contexts_0.id = ${ids.c2} AND child_contexts_1.id != ${ids.c2}`, ['C'], { C: ['c3'] }],
-    ["parent_contexts_c.type = 'parent_context_type' AND custom_properties.custom_property_1.string_value = 'foo'", ['C'], { C: ['c0'] }],
+    [
+      "parent_contexts_c.type = 'parent_context_type' AND custom_properties.custom_property_1.string_value = 'foo'",
+      ['C'],
+      { C: ['c0'] },
+    ],
     [
       "type = 'pipeline' AND (properties.p0.int_value > 1 OR custom_properties.p1.double_value > 0.9) AND (parent_contexts_0.name = 'parent_context1' AND parent_contexts_0.type = 'parent_context_type') AND (child_contexts_0.name = \"context_name_with_'\" AND child_contexts_0.type = 'pipeline_run')",
       ['C'],
@@ -248,11 +348,19 @@ describe('filter_query over gRPC', () => {
     ],
     ['properties.`0:b`.int_value = 1', ['A'], { A: ['a0'] }],
     ["custom_properties.`0 b`.string_value != '1'", ['A'], { A: ['a0'] }],
-    ["properties.p1.int_value = 0 AND custom_properties.`custom_property:0`.int_value > 0 AND custom_properties.`custom_property 0`.double_value > 0", ['A', 'E', 'C'], { A: [], E: [], C: [] }],
+    [
+      'properties.p1.int_value = 0 AND custom_properties.`custom_property:0`.int_value > 0 AND custom_properties.`custom_property 0`.double_value > 0',
+      ['A', 'E', 'C'],
+      { A: [], E: [], C: [] },
+    ],
     ["properties.p0.int_value = 2 OR properties.p0.string_value = '1'", ['A', 'C'], { A: ['a1'], C: ['c2'] }],
     ['properties.p0.int_value > 1 OR custom_properties.p0.int_value > 1', ['A'], { A: [] }], // needs both rows
     ['properties.p0.int_value > 1 AND custom_properties.p0.int_value > 1', ['A'], { A: [] }],
-    ["properties.unknown.int_value > 0 OR custom_properties.some_property.string_value = '0'", ['A', 'E', 'C'], { A: [], E: [], C: [] }],
+    [
+      "properties.unknown.int_value > 0 OR custom_properties.some_property.string_value = '0'",
+      ['A', 'E', 'C'],
+      { A: [], E: [], C: [] },
+    ],
     ["custom_properties.p.int_value < 21 AND name LIKE 'node_2%'", ['A'], { A: ['a2'] }],
     ["custom_properties.p.int_value < 26 AND name LIKE 'node_2%'", ['A'], { A: ['a2', 'a3'] }],
   ];
@@ -275,11 +383,23 @@ describe('filter_query over gRPC', () => {
   });
 
   it('filters the by-type and by-context listings too', async () => {
-    const byType = await c.getArtifactsByType({ typeName: 'Dataset', options: { filterQuery: "uri LIKE 'uri_%'", maxResultSize: 10 } });
-    assert.deepEqual(byType.artifacts.map((a) => names.get(`A${a.id}`)), ['a2', 'a3']);
+    const byType = await c.getArtifactsByType({
+      typeName: 'Dataset',
+      options: { filterQuery: "uri LIKE 'uri_%'", maxResultSize: 10 },
+    });
+    assert.deepEqual(
+      byType.artifacts.map((a) => names.get(`A${a.id}`)),
+      ['a2', 'a3'],
+    );
     try {
-      const byContext = await c.getExecutionsByContext({ contextId: ids.c0, options: { filterQuery: 'last_known_state = NEW OR last_known_state = RUNNING', maxResultSize: 10 } });
-      assert.deepEqual(byContext.executions.map((e) => names.get(`E${e.id}`)), ['e0']);
+      const byContext = await c.getExecutionsByContext({
+        contextId: ids.c0,
+        options: { filterQuery: 'last_known_state = NEW OR last_known_state = RUNNING', maxResultSize: 10 },
+      });
+      assert.deepEqual(
+        byContext.executions.map((e) => names.get(`E${e.id}`)),
+        ['e0'],
+      );
     } catch (e) {
       if (!String((e as Error).message).includes('not implemented')) throw e;
     }
@@ -357,7 +477,12 @@ describe('filter_query over gRPC', () => {
     for (const [query, kinds, part] of INVALID) {
       for (const kind of kinds) {
         const options = { filterQuery: query, maxResultSize: 10 };
-        const call = kind === 'A' ? c.getArtifacts({ options }) : kind === 'E' ? c.getExecutions({ options }) : c.getContexts({ options });
+        const call =
+          kind === 'A'
+            ? c.getArtifacts({ options })
+            : kind === 'E'
+              ? c.getExecutions({ options })
+              : c.getContexts({ options });
         const e = await expectStatus(call, status.INVALID_ARGUMENT, part);
         assert.match(e.details, /^Invalid `filter_query`: .* \[at \d+:\d+\]$/s, `${query} on ${kind}`);
       }

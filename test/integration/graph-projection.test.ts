@@ -46,8 +46,10 @@ async function logPipelines(db: Database): Promise<{ firstPipeline: bigint; seco
 /** Every record and link of the store as one change set, projected in one read transaction. */
 async function projectAll(db: Database): Promise<GraphRows> {
   return db.transaction('read', async (tx) => {
-    const ids = async (table: string): Promise<bigint[]> => (await tx.all(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id as bigint);
-    const pairs = async (sql: string): Promise<Array<[bigint, bigint]>> => (await tx.all(sql)).map((r) => [r.a as bigint, r.b as bigint]);
+    const ids = async (table: string): Promise<bigint[]> =>
+      (await tx.all(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id as bigint);
+    const pairs = async (sql: string): Promise<Array<[bigint, bigint]>> =>
+      (await tx.all(sql)).map((r) => [r.a as bigint, r.b as bigint]);
     const changes = noChanges();
     changes.artifacts = await ids('Artifact');
     changes.executions = await ids('Execution');
@@ -55,7 +57,9 @@ async function projectAll(db: Database): Promise<GraphRows> {
     changes.events = await ids('Event');
     changes.attributions = await pairs('SELECT context_id AS a, artifact_id AS b FROM Attribution ORDER BY 1, 2');
     changes.associations = await pairs('SELECT context_id AS a, execution_id AS b FROM Association ORDER BY 1, 2');
-    changes.parentContexts = await pairs('SELECT context_id AS a, parent_context_id AS b FROM ParentContext ORDER BY 1, 2');
+    changes.parentContexts = await pairs(
+      'SELECT context_id AS a, parent_context_id AS b FROM ParentContext ORDER BY 1, 2',
+    );
     return projectChanges(tx, changes);
   });
 }
@@ -69,7 +73,12 @@ function canonical(rows: GraphRows): string[] {
     if (typeof v === 'bigint') return `${v}n`;
     if (Array.isArray(v)) return v.map(strip);
     if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).filter(([k]) => !VOLATILE.has(k)).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, strip(x)]));
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([k]) => !VOLATILE.has(k))
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, x]) => [k, strip(x)]),
+      );
     }
     return v;
   };

@@ -23,7 +23,10 @@ test('a worker thread that cannot open its connection is reported unhealthy and 
     { ...GRAPH_DEFAULTS, uri: 'bolt://127.0.0.1:1', minBackoffMs: 20, maxBackoffMs: 100, lagLogMs: 0 },
     db,
     // A store the thread cannot open: its connection must exist already.
-    { connection: { kind: 'sqlite', filenameUri: path.join(dir, 'missing', 'mlmd.sqlite') }, log: (l) => lines.push(l) },
+    {
+      connection: { kind: 'sqlite', filenameUri: path.join(dir, 'missing', 'mlmd.sqlite') },
+      log: (l) => lines.push(l),
+    },
   );
   try {
     assert.equal(projection.threaded, true);
@@ -36,10 +39,17 @@ test('a worker thread that cannot open its connection is reported unhealthy and 
       assert.ok(i < 200, `the thread is restarted after failing: ${lines.join(' | ')}`);
       await new Promise((r) => setTimeout(r, 25));
     }
-    assert.match(lines.find((l) => l.includes('restarting'))!, /unable to open|Cannot open SQLite database/i);
+    assert.match(
+      lines.find((l) => l.includes('restarting'))!,
+      /unable to open|Cannot open SQLite database/i,
+    );
     assert.equal(projection.status().healthy, false);
     assert.ok(statuses.some((s) => !s.healthy && s.failures > 0));
-    assert.equal((await outboxLag(db)).rows, 1, 'the context write waits in the outbox (type writes are not projected)');
+    assert.equal(
+      (await outboxLag(db)).rows,
+      1,
+      'the context write waits in the outbox (type writes are not projected)',
+    );
   } finally {
     await projection.stop();
     await db.close();

@@ -7,7 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Artifact, Context, Event, Event_Type, Execution, Execution_State, LineageGraphQueryOptions, PropertyType, Value } from '../../generated/ml_metadata/proto/metadata_store';
+import {
+  Artifact,
+  Context,
+  Event,
+  Event_Type,
+  Execution,
+  Execution_State,
+  LineageGraphQueryOptions,
+  PropertyType,
+  Value,
+} from '../../generated/ml_metadata/proto/metadata_store';
 import { Code, MlmdError } from '../../src/errors';
 import { MlmdApi } from '../../src/mlmd/api';
 import { createMlmdApi } from '../../src/mlmd/store';
@@ -40,12 +50,23 @@ async function rejects(promise: Promise<unknown>, code: Code, includes?: string)
   await assert.rejects(promise, (e: unknown) => {
     assert.ok(e instanceof MlmdError, `expected an MlmdError, got ${String(e)}`);
     assert.equal(Code[e.code], Code[code], `expected ${Code[code]}, got ${Code[e.code]}: ${e.message}`);
-    if (includes) assert.ok(e.message.includes(includes), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(includes)}`);
+    if (includes)
+      assert.ok(e.message.includes(includes), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(includes)}`);
     return true;
   });
 }
 
-const TABLES = ['Artifact', 'Execution', 'Context', 'Event', 'EventPath', 'Attribution', 'Association', 'ArtifactProperty', 'ContextProperty'];
+const TABLES = [
+  'Artifact',
+  'Execution',
+  'Context',
+  'Event',
+  'EventPath',
+  'Attribution',
+  'Association',
+  'ArtifactProperty',
+  'ContextProperty',
+];
 
 async function counts(): Promise<Record<string, number>> {
   return db.transaction('read', async (tx) => {
@@ -74,9 +95,15 @@ interface Types {
 }
 
 async function makeTypes(): Promise<Types> {
-  const artifact = (await api.putArtifactType({ artifactType: { name: 'Dataset', properties: { split: PropertyType.STRING } } })).typeId!;
-  const execution = (await api.putExecutionType({ executionType: { name: 'Trainer', properties: { epochs: PropertyType.INT } } })).typeId!;
-  const context = (await api.putContextType({ contextType: { name: 'Pipeline', properties: { owner: PropertyType.STRING } } })).typeId!;
+  const artifact = (
+    await api.putArtifactType({ artifactType: { name: 'Dataset', properties: { split: PropertyType.STRING } } })
+  ).typeId!;
+  const execution = (
+    await api.putExecutionType({ executionType: { name: 'Trainer', properties: { epochs: PropertyType.INT } } })
+  ).typeId!;
+  const context = (
+    await api.putContextType({ contextType: { name: 'Pipeline', properties: { owner: PropertyType.STRING } } })
+  ).typeId!;
   return { artifact, execution, context };
 }
 
@@ -96,7 +123,8 @@ async function context(id: bigint): Promise<Context> {
   return c;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ids = (nodes: Array<{ id?: bigint }> | undefined) => (nodes ?? []).map((n) => n.id!).sort((a, b) => (a < b ? -1 : 1));
+const ids = (nodes: Array<{ id?: bigint }> | undefined) =>
+  (nodes ?? []).map((n) => n.id!).sort((a, b) => (a < b ? -1 : 1));
 const eventShape = (e: Event) => ({ artifactId: e.artifactId, executionId: e.executionId, type: e.type });
 
 describe('PutExecution', () => {
@@ -109,13 +137,21 @@ describe('PutExecution', () => {
   test('writes artifacts, execution, events with paths, contexts and their links', async () => {
     const before = BigInt(Date.now());
     const r = await api.putExecution({
-      execution: { typeId: T.execution, name: 'run-1', properties: { epochs: int(3n) }, lastKnownState: Execution_State.RUNNING },
+      execution: {
+        typeId: T.execution,
+        name: 'run-1',
+        properties: { epochs: int(3n) },
+        lastKnownState: Execution_State.RUNNING,
+      },
       artifactEventPairs: [
         {
           artifact: { typeId: T.artifact, uri: '/data/in', properties: { split: str('train') } },
           event: { type: Event_Type.INPUT, path: { steps: [indexStep(1n), {}, keyStep('examples'), indexStep(-2n)] } },
         },
-        { artifact: { typeId: T.artifact, uri: '/data/out' }, event: { type: Event_Type.OUTPUT, millisecondsSinceEpoch: 42n } },
+        {
+          artifact: { typeId: T.artifact, uri: '/data/out' },
+          event: { type: Event_Type.OUTPUT, millisecondsSinceEpoch: 42n },
+        },
         { artifact: { typeId: T.artifact, uri: '/data/side' } },
       ],
       contexts: [
@@ -139,17 +175,23 @@ describe('PutExecution', () => {
       { artifactId: outId, executionId: r.executionId, type: Event_Type.OUTPUT },
     ]);
     // Steps in order; the empty step is dropped; an event without path has none.
-    assert.deepEqual(events[0].path!.steps!.map((s) => s.value), [
-      { $case: 'index', value: 1n },
-      { $case: 'key', value: 'examples' },
-      { $case: 'index', value: -2n },
-    ]);
+    assert.deepEqual(
+      events[0].path!.steps!.map((s) => s.value),
+      [
+        { $case: 'index', value: 1n },
+        { $case: 'key', value: 'examples' },
+        { $case: 'index', value: -2n },
+      ],
+    );
     assert.equal(events[1].path, undefined);
     assert.ok(events[0].millisecondsSinceEpoch! >= before && events[0].millisecondsSinceEpoch! <= BigInt(Date.now()));
     assert.equal(events[1].millisecondsSinceEpoch, 42n);
 
     for (const c of r.contextIds!) {
-      assert.deepEqual(ids((await api.getArtifactsByContext({ contextId: c })).artifacts), [inId, outId, sideId].sort());
+      assert.deepEqual(
+        ids((await api.getArtifactsByContext({ contextId: c })).artifacts),
+        [inId, outId, sideId].sort(),
+      );
       assert.deepEqual(ids((await api.getExecutionsByContext({ contextId: c })).executions), [r.executionId]);
     }
     assert.deepEqual((await context(r.contextIds![0])).properties!.owner.value, { $case: 'stringValue', value: 'me' });
@@ -164,12 +206,13 @@ describe('PutExecution', () => {
     });
     assert.deepEqual(r.artifactIds, [-1n, stored, -1n]);
     assert.deepEqual(ids((await api.getArtifactsByContext({ contextId: r.contextIds![0] })).artifacts), [stored]);
-    const dangling = await db.transaction('read', (tx) => tx.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM Attribution WHERE artifact_id <= 0'));
-    assert.equal(dangling!.n, 0n);
-    assert.deepEqual(
-      (await api.getEventsByArtifactIDs({ artifactIds: [stored] })).events!.map(eventShape),
-      [{ artifactId: stored, executionId: r.executionId, type: Event_Type.INPUT }],
+    const dangling = await db.transaction('read', (tx) =>
+      tx.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM Attribution WHERE artifact_id <= 0'),
     );
+    assert.equal(dangling!.n, 0n);
+    assert.deepEqual((await api.getEventsByArtifactIDs({ artifactIds: [stored] })).events!.map(eventShape), [
+      { artifactId: stored, executionId: r.executionId, type: Event_Type.INPUT },
+    ]);
   });
 
   test('an execution with an id is updated; force_update_time bumps its update time even without changes', async () => {
@@ -178,7 +221,11 @@ describe('PutExecution', () => {
     await sleep(5);
     const same = await api.putExecution({ execution: stored });
     assert.equal(same.executionId, stored.id);
-    assert.equal((await execution(stored.id!)).lastUpdateTimeSinceEpoch, stored.lastUpdateTimeSinceEpoch, 'unchanged re-put is a no-op');
+    assert.equal(
+      (await execution(stored.id!)).lastUpdateTimeSinceEpoch,
+      stored.lastUpdateTimeSinceEpoch,
+      'unchanged re-put is a no-op',
+    );
     await api.putExecution({ execution: stored, options: { forceUpdateTime: true } });
     assert.ok((await execution(stored.id!)).lastUpdateTimeSinceEpoch! > stored.lastUpdateTimeSinceEpoch!);
     // Full replace: omitted properties are deleted.
@@ -188,9 +235,11 @@ describe('PutExecution', () => {
   });
 
   test('reuse_artifact_if_already_exist_by_external_id adopts the stored artifact and collapses duplicates', async () => {
-    const stored = (await api.putArtifacts({
-      artifacts: [{ typeId: T.artifact, externalId: 'ext-1', uri: '/old', properties: { split: str('a') } }],
-    })).artifactIds![0];
+    const stored = (
+      await api.putArtifacts({
+        artifacts: [{ typeId: T.artifact, externalId: 'ext-1', uri: '/old', properties: { split: str('a') } }],
+      })
+    ).artifactIds![0];
     const r = await api.putExecution({
       execution: { typeId: T.execution },
       artifactEventPairs: [
@@ -213,26 +262,30 @@ describe('PutExecution', () => {
 
     // Without the option the same external_id is a conflict, and nothing of the request stays.
     await failsWithoutWrites(
-      () => api.putExecution({
-        execution: { typeId: T.execution, name: 'not-written' },
-        artifactEventPairs: [{ artifact: { typeId: T.artifact, externalId: 'ext-1' } }],
-      }),
+      () =>
+        api.putExecution({
+          execution: { typeId: T.execution, name: 'not-written' },
+          artifactEventPairs: [{ artifact: { typeId: T.artifact, externalId: 'ext-1' } }],
+        }),
       Code.ALREADY_EXISTS,
     );
     // The option does not dedupe by name.
     await api.putArtifacts({ artifacts: [{ typeId: T.artifact, name: 'named' }] });
     await failsWithoutWrites(
-      () => api.putExecution({
-        execution: { typeId: T.execution },
-        artifactEventPairs: [{ artifact: { typeId: T.artifact, name: 'named', externalId: 'ext-named' } }],
-        options: { reuseArtifactIfAlreadyExistByExternalId: true },
-      }),
+      () =>
+        api.putExecution({
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: { typeId: T.artifact, name: 'named', externalId: 'ext-named' } }],
+          options: { reuseArtifactIfAlreadyExistByExternalId: true },
+        }),
       Code.ALREADY_EXISTS,
     );
   });
 
   test('reuse_context_if_already_exist reuses a stored context without updating it', async () => {
-    const storedId = (await api.putContexts({ contexts: [{ typeId: T.context, name: 'shared', properties: { owner: str('alice') } }] })).contextIds![0];
+    const storedId = (
+      await api.putContexts({ contexts: [{ typeId: T.context, name: 'shared', properties: { owner: str('alice') } }] })
+    ).contextIds![0];
     const before = await context(storedId);
     await sleep(2);
     const r = await api.putExecution({
@@ -259,23 +312,30 @@ describe('PutExecution', () => {
     // Not found by (type_id, name), yet the insert collides (here on external_id, as a concurrent creator would).
     await api.putContexts({ contexts: [{ typeId: T.context, name: 'holder', externalId: 'ctx-ext' }] });
     await failsWithoutWrites(
-      () => api.putExecution({
-        execution: { typeId: T.execution },
-        contexts: [{ typeId: T.context, name: 'other-name', externalId: 'ctx-ext' }],
-        options: { reuseContextIfAlreadyExist: true },
-      }),
+      () =>
+        api.putExecution({
+          execution: { typeId: T.execution },
+          contexts: [{ typeId: T.context, name: 'other-name', externalId: 'ctx-ext' }],
+          options: { reuseContextIfAlreadyExist: true },
+        }),
       Code.ABORTED,
       'Concurrent creation of the same context',
     );
     // Without the option the same collision is ALREADY_EXISTS.
     await failsWithoutWrites(
-      () => api.putExecution({ execution: { typeId: T.execution }, contexts: [{ typeId: T.context, name: 'other-name', externalId: 'ctx-ext' }] }),
+      () =>
+        api.putExecution({
+          execution: { typeId: T.execution },
+          contexts: [{ typeId: T.context, name: 'other-name', externalId: 'ctx-ext' }],
+        }),
       Code.ALREADY_EXISTS,
     );
   });
 
   test('force_reuse_context only checks that a context with an id exists', async () => {
-    const storedId = (await api.putContexts({ contexts: [{ typeId: T.context, name: 'forced', properties: { owner: str('carol') } }] })).contextIds![0];
+    const storedId = (
+      await api.putContexts({ contexts: [{ typeId: T.context, name: 'forced', properties: { owner: str('carol') } }] })
+    ).contextIds![0];
     const before = await context(storedId);
     const r = await api.putExecution({
       execution: { typeId: T.execution },
@@ -288,12 +348,13 @@ describe('PutExecution', () => {
     assert.deepEqual(ids((await api.getExecutionsByContext({ contextId: storedId })).executions), [r.executionId]);
 
     await failsWithoutWrites(
-      () => api.putExecution({
-        execution: { typeId: T.execution },
-        artifactEventPairs: [{ artifact: { typeId: T.artifact }, event: { type: Event_Type.OUTPUT } }],
-        contexts: [{ id: 999_999n }],
-        options: { forceReuseContext: true },
-      }),
+      () =>
+        api.putExecution({
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: { typeId: T.artifact }, event: { type: Event_Type.OUTPUT } }],
+          contexts: [{ id: 999_999n }],
+          options: { forceReuseContext: true },
+        }),
       Code.NOT_FOUND,
       '999999',
     );
@@ -308,7 +369,10 @@ describe('PutExecution', () => {
       Code.INVALID_ARGUMENT,
       'name',
     );
-    await api.putExecution({ execution: { typeId: T.execution }, contexts: [{ id: storedId, typeId: T.context, name: 'renamed' }] });
+    await api.putExecution({
+      execution: { typeId: T.execution },
+      contexts: [{ id: storedId, typeId: T.context, name: 'renamed' }],
+    });
     assert.equal((await context(storedId)).name, 'renamed');
     assert.deepEqual((await context(storedId)).properties, {});
   });
@@ -325,24 +389,40 @@ describe('PutExecution', () => {
       ['unknown execution type', { execution: { typeId: 424_242n }, contexts: ctx }, Code.NOT_FOUND],
       [
         'event.execution_id not aligned',
-        { execution: { typeId: T.execution }, artifactEventPairs: [{ artifact: art, event: { executionId: storedExecution, type: Event_Type.INPUT } }], contexts: ctx },
+        {
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: art, event: { executionId: storedExecution, type: Event_Type.INPUT } }],
+          contexts: ctx,
+        },
         Code.INVALID_ARGUMENT,
         'aligned',
       ],
       [
         'event.artifact_id not aligned',
-        { execution: { typeId: T.execution }, artifactEventPairs: [{ artifact: art, event: { artifactId: storedArtifact, type: Event_Type.INPUT } }], contexts: ctx },
+        {
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: art, event: { artifactId: storedArtifact, type: Event_Type.INPUT } }],
+          contexts: ctx,
+        },
         Code.INVALID_ARGUMENT,
         'not aligned with the artifact',
       ],
       [
         'event without artifact nor artifact_id',
-        { execution: { typeId: T.execution }, artifactEventPairs: [{ artifact: art }, { event: { type: Event_Type.INPUT } }], contexts: ctx },
+        {
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: art }, { event: { type: Event_Type.INPUT } }],
+          contexts: ctx,
+        },
         Code.INVALID_ARGUMENT,
       ],
       [
         'event to an artifact that does not exist (deliberately validated)',
-        { execution: { typeId: T.execution }, artifactEventPairs: [{ artifact: art }, { event: { artifactId: 555_555n, type: Event_Type.INPUT } }], contexts: ctx },
+        {
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: art }, { event: { artifactId: 555_555n, type: Event_Type.INPUT } }],
+          contexts: ctx,
+        },
         Code.INVALID_ARGUMENT,
         'No artifact with the given id 555555',
       ],
@@ -354,7 +434,11 @@ describe('PutExecution', () => {
       ],
       [
         'event of type UNKNOWN',
-        { execution: { typeId: T.execution }, artifactEventPairs: [{ artifact: art, event: { type: Event_Type.UNKNOWN } }], contexts: ctx },
+        {
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: art, event: { type: Event_Type.UNKNOWN } }],
+          contexts: ctx,
+        },
         Code.INVALID_ARGUMENT,
         'No event type',
       ],
@@ -373,7 +457,11 @@ describe('PutExecution', () => {
       ],
       [
         'context without name',
-        { execution: { typeId: T.execution }, artifactEventPairs: [{ artifact: art, event: { type: Event_Type.INPUT } }], contexts: [{ typeId: T.context }] },
+        {
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: art, event: { type: Event_Type.INPUT } }],
+          contexts: [{ typeId: T.context }],
+        },
         Code.INVALID_ARGUMENT,
         'name',
       ],
@@ -384,7 +472,10 @@ describe('PutExecution', () => {
       ],
       [
         'unknown property on an artifact',
-        { execution: { typeId: T.execution }, artifactEventPairs: [{ artifact: { typeId: T.artifact, properties: { nope: str('x') } } }] },
+        {
+          execution: { typeId: T.execution },
+          artifactEventPairs: [{ artifact: { typeId: T.artifact, properties: { nope: str('x') } } }],
+        },
         Code.INVALID_ARGUMENT,
         'nope',
       ],
@@ -401,18 +492,22 @@ describe('PutExecution', () => {
     });
     const exec = await execution(r.executionId!);
     await failsWithoutWrites(
-      () => api.putExecution({
-        execution: exec,
-        artifactEventPairs: [
-          { event: { artifactId: r.artifactIds![0], type: Event_Type.OUTPUT } },
-          { artifact: { typeId: T.artifact }, event: { artifactId: 1n << 40n, type: Event_Type.INPUT } },
-        ],
-      }),
+      () =>
+        api.putExecution({
+          execution: exec,
+          artifactEventPairs: [
+            { event: { artifactId: r.artifactIds![0], type: Event_Type.OUTPUT } },
+            { artifact: { typeId: T.artifact }, event: { artifactId: 1n << 40n, type: Event_Type.INPUT } },
+          ],
+        }),
       Code.ALREADY_EXISTS,
       'Given event already exists',
     );
     // Another type between the same pair of nodes is a different event.
-    await api.putExecution({ execution: exec, artifactEventPairs: [{ event: { artifactId: r.artifactIds![0], type: Event_Type.INPUT } }] });
+    await api.putExecution({
+      execution: exec,
+      artifactEventPairs: [{ event: { artifactId: r.artifactIds![0], type: Event_Type.INPUT } }],
+    });
     assert.equal((await api.getEventsByExecutionIDs({ executionIds: [exec.id!] })).events!.length, 2);
   });
 });
@@ -426,9 +521,18 @@ describe('PutLineageSubgraph', () => {
 
   test('index edges: nodes, links of every context to every node, events in edge order', async () => {
     const r = await api.putLineageSubgraph({
-      executions: [{ typeId: T.execution, name: 'train' }, { typeId: T.execution, name: 'eval' }],
-      artifacts: [{ typeId: T.artifact, uri: '/data' }, { typeId: T.artifact, uri: '/model' }],
-      contexts: [{ typeId: T.context, name: 'p1' }, { typeId: T.context, name: 'p2' }],
+      executions: [
+        { typeId: T.execution, name: 'train' },
+        { typeId: T.execution, name: 'eval' },
+      ],
+      artifacts: [
+        { typeId: T.artifact, uri: '/data' },
+        { typeId: T.artifact, uri: '/model' },
+      ],
+      contexts: [
+        { typeId: T.context, name: 'p1' },
+        { typeId: T.context, name: 'p2' },
+      ],
       eventEdges: [
         { executionIndex: 0, artifactIndex: 0, event: { type: Event_Type.INPUT, path: { steps: [keyStep('data')] } } },
         { executionIndex: 0, artifactIndex: 1, event: { type: Event_Type.OUTPUT } },
@@ -451,7 +555,10 @@ describe('PutLineageSubgraph', () => {
       { artifactId: model, executionId: train, type: Event_Type.OUTPUT },
       { artifactId: model, executionId: evaluate, type: Event_Type.INPUT },
     ]);
-    assert.deepEqual(events[0].path!.steps!.map((s) => s.value), [{ $case: 'key', value: 'data' }]);
+    assert.deepEqual(
+      events[0].path!.steps!.map((s) => s.value),
+      [{ $case: 'key', value: 'data' }],
+    );
     // Artifacts before executions.
     assert.ok((await artifact(model)).createTimeSinceEpoch! <= (await execution(train)).createTimeSinceEpoch!);
   });
@@ -477,9 +584,12 @@ describe('PutLineageSubgraph', () => {
   });
 
   test('reuse options', async () => {
-    const ctx = (await api.putContexts({ contexts: [{ typeId: T.context, name: 'reused', properties: { owner: str('x') } }] })).contextIds![0];
+    const ctx = (
+      await api.putContexts({ contexts: [{ typeId: T.context, name: 'reused', properties: { owner: str('x') } }] })
+    ).contextIds![0];
     const before = await context(ctx);
-    const art = (await api.putArtifacts({ artifacts: [{ typeId: T.artifact, externalId: 'lsg-ext', uri: '/old' }] })).artifactIds![0];
+    const art = (await api.putArtifacts({ artifacts: [{ typeId: T.artifact, externalId: 'lsg-ext', uri: '/old' }] }))
+      .artifactIds![0];
     const r = await api.putLineageSubgraph({
       artifacts: [{ typeId: T.artifact, externalId: 'lsg-ext', uri: '/replaced' }],
       contexts: [{ typeId: T.context, name: 'reused' }],
@@ -493,10 +603,14 @@ describe('PutLineageSubgraph', () => {
 
     // Unlike PutExecution, two new artifacts sharing a new external_id are not collapsed.
     await failsWithoutWrites(
-      () => api.putLineageSubgraph({
-        artifacts: [{ typeId: T.artifact, externalId: 'twice' }, { typeId: T.artifact, externalId: 'twice' }],
-        options: { reuseArtifactIfAlreadyExistByExternalId: true },
-      }),
+      () =>
+        api.putLineageSubgraph({
+          artifacts: [
+            { typeId: T.artifact, externalId: 'twice' },
+            { typeId: T.artifact, externalId: 'twice' },
+          ],
+          options: { reuseArtifactIfAlreadyExistByExternalId: true },
+        }),
       Code.ALREADY_EXISTS,
     );
     await failsWithoutWrites(
@@ -515,9 +629,21 @@ describe('PutLineageSubgraph', () => {
     const edge = (x: object) => ({ ...nodes, eventEdges: [x] });
     const cases: Array<[string, Parameters<MlmdApi['putLineageSubgraph']>[0], Code, string?]> = [
       ['edge without event', edge({ executionIndex: 0, artifactIndex: 0 }), Code.INVALID_ARGUMENT],
-      ['execution index past the end', edge({ executionIndex: 1, artifactIndex: 0, event: { type: Event_Type.INPUT } }), Code.OUT_OF_RANGE],
-      ['negative artifact index', edge({ executionIndex: 0, artifactIndex: -1, event: { type: Event_Type.INPUT } }), Code.OUT_OF_RANGE],
-      ['artifact index past the end', edge({ executionIndex: 0, artifactIndex: 5, event: { type: Event_Type.INPUT } }), Code.OUT_OF_RANGE],
+      [
+        'execution index past the end',
+        edge({ executionIndex: 1, artifactIndex: 0, event: { type: Event_Type.INPUT } }),
+        Code.OUT_OF_RANGE,
+      ],
+      [
+        'negative artifact index',
+        edge({ executionIndex: 0, artifactIndex: -1, event: { type: Event_Type.INPUT } }),
+        Code.OUT_OF_RANGE,
+      ],
+      [
+        'artifact index past the end',
+        edge({ executionIndex: 0, artifactIndex: 5, event: { type: Event_Type.INPUT } }),
+        Code.OUT_OF_RANGE,
+      ],
       ['no execution reference', edge({ artifactIndex: 0, event: { type: Event_Type.INPUT } }), Code.INVALID_ARGUMENT],
       ['no artifact reference', edge({ executionIndex: 0, event: { type: Event_Type.INPUT } }), Code.INVALID_ARGUMENT],
       [
@@ -528,12 +654,26 @@ describe('PutLineageSubgraph', () => {
       ],
       [
         'index and a different id',
-        { ...nodes, executions: [{ id: e, typeId: T.execution }], eventEdges: [{ executionIndex: 0, artifactIndex: 0, event: { executionId: e + 1n, type: Event_Type.INPUT } }] },
+        {
+          ...nodes,
+          executions: [{ id: e, typeId: T.execution }],
+          eventEdges: [{ executionIndex: 0, artifactIndex: 0, event: { executionId: e + 1n, type: Event_Type.INPUT } }],
+        },
         Code.INVALID_ARGUMENT,
         'Execution ID mismatch',
       ],
-      ['artifact without type_id', { ...nodes, artifacts: [{ uri: '/x' }] }, Code.INVALID_ARGUMENT, 'Type id is missing'],
-      ['stored execution without type_id', { ...nodes, executions: [{ id: e }] }, Code.INVALID_ARGUMENT, 'Type id is missing'],
+      [
+        'artifact without type_id',
+        { ...nodes, artifacts: [{ uri: '/x' }] },
+        Code.INVALID_ARGUMENT,
+        'Type id is missing',
+      ],
+      [
+        'stored execution without type_id',
+        { ...nodes, executions: [{ id: e }] },
+        Code.INVALID_ARGUMENT,
+        'Type id is missing',
+      ],
       ['context without type_id', { ...nodes, contexts: [{ name: 'c' }] }, Code.INVALID_ARGUMENT, 'Type id is missing'],
       ['unknown artifact type', { ...nodes, artifacts: [{ typeId: 77_777n }] }, Code.NOT_FOUND],
       ['a type of another kind', { ...nodes, executions: [{ typeId: T.artifact }] }, Code.NOT_FOUND],
@@ -546,10 +686,18 @@ describe('PutLineageSubgraph', () => {
       ],
       [
         'duplicate events',
-        { ...nodes, eventEdges: [0, 1].map(() => ({ executionIndex: 0, artifactIndex: 0, event: { type: Event_Type.INPUT } })) },
+        {
+          ...nodes,
+          eventEdges: [0, 1].map(() => ({ executionIndex: 0, artifactIndex: 0, event: { type: Event_Type.INPUT } })),
+        },
         Code.ALREADY_EXISTS,
       ],
-      ['event without type', edge({ executionIndex: 0, artifactIndex: 0, event: {} }), Code.INVALID_ARGUMENT, 'No event type'],
+      [
+        'event without type',
+        edge({ executionIndex: 0, artifactIndex: 0, event: {} }),
+        Code.INVALID_ARGUMENT,
+        'No event type',
+      ],
     ];
     for (const [name, request, code, includes] of cases) {
       await t.test(name, () => failsWithoutWrites(() => api.putLineageSubgraph(request), code, includes));
@@ -558,10 +706,11 @@ describe('PutLineageSubgraph', () => {
 
   test('edges are validated before node types', async () => {
     await failsWithoutWrites(
-      () => api.putLineageSubgraph({
-        artifacts: [{ uri: '/no-type' }],
-        eventEdges: [{ executionIndex: 3, artifactIndex: 0, event: { type: Event_Type.INPUT } }],
-      }),
+      () =>
+        api.putLineageSubgraph({
+          artifacts: [{ uri: '/no-type' }],
+          eventEdges: [{ executionIndex: 3, artifactIndex: 0, event: { type: Event_Type.INPUT } }],
+        }),
       Code.OUT_OF_RANGE,
     );
   });
@@ -603,9 +752,18 @@ describe('GetLineageGraph', () => {
     assert.equal(subgraph!.artifacts!.find((x) => x.id === a[2])!.uri, '/a3');
     assert.equal(subgraph!.executions![0].name, 'e1');
     assert.equal(subgraph!.events!.length, 4);
-    assert.deepEqual(subgraph!.artifactTypes!.map((t) => t.name), ['Dataset']);
-    assert.deepEqual(subgraph!.executionTypes!.map((t) => t.name), ['Trainer']);
-    assert.deepEqual(subgraph!.contextTypes!.map((t) => t.name), ['Pipeline']);
+    assert.deepEqual(
+      subgraph!.artifactTypes!.map((t) => t.name),
+      ['Dataset'],
+    );
+    assert.deepEqual(
+      subgraph!.executionTypes!.map((t) => t.name),
+      ['Trainer'],
+    );
+    assert.deepEqual(
+      subgraph!.contextTypes!.map((t) => t.name),
+      ['Pipeline'],
+    );
     assert.equal(subgraph!.contexts, undefined);
   });
 
@@ -625,7 +783,8 @@ describe('GetLineageGraph', () => {
   });
 
   test('max_node_size caps artifacts + executions; zero or less means no limit', async () => {
-    const walk = async (size: bigint, queryNodes: LineageGraphQueryOptions['queryNodes'] = fromA1) => (await api.getLineageGraph({ options: { queryNodes, maxNodeSize: size } })).subgraph!;
+    const walk = async (size: bigint, queryNodes: LineageGraphQueryOptions['queryNodes'] = fromA1) =>
+      (await api.getLineageGraph({ options: { queryNodes, maxNodeSize: size } })).subgraph!;
     let g = await walk(3n);
     assert.deepEqual([ids(g.artifacts), ids(g.executions)], [[a[0], a[1]], [e[0]]]);
     assert.equal(g.events!.length, 2);
@@ -664,8 +823,16 @@ describe('GetLineageGraph', () => {
 
   test('errors', async () => {
     await rejects(api.getLineageGraph({}), Code.INVALID_ARGUMENT, 'Missing query_nodes conditions');
-    await rejects(api.getLineageGraph({ options: { maxNodeSize: 5n } }), Code.INVALID_ARGUMENT, 'Missing query_nodes conditions');
-    await rejects(api.getLineageGraph({ options: { queryNodes: fromA1, stopConditions: { maxNumHops: -1n } } }), Code.INVALID_ARGUMENT, 'max_num_hops');
+    await rejects(
+      api.getLineageGraph({ options: { maxNodeSize: 5n } }),
+      Code.INVALID_ARGUMENT,
+      'Missing query_nodes conditions',
+    );
+    await rejects(
+      api.getLineageGraph({ options: { queryNodes: fromA1, stopConditions: { maxNumHops: -1n } } }),
+      Code.INVALID_ARGUMENT,
+      'max_num_hops',
+    );
     await rejects(
       api.getLineageGraph({ options: { queryNodes: fromA1, stopConditions: { boundaryExecutions: 'name =' } } }),
       Code.INVALID_ARGUMENT,
@@ -676,6 +843,9 @@ describe('GetLineageGraph', () => {
 describe('an empty store', () => {
   before(freshStore);
   test('GetLineageGraph answers NOT_FOUND when no artifact matches', async () => {
-    await rejects(api.getLineageGraph({ options: { queryNodes: { $case: 'artifactsOptions', value: {} } } }), Code.NOT_FOUND);
+    await rejects(
+      api.getLineageGraph({ options: { queryNodes: { $case: 'artifactsOptions', value: {} } } }),
+      Code.NOT_FOUND,
+    );
   });
 });

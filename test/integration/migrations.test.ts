@@ -17,7 +17,11 @@ import { initializeStore, readSchemaVersion } from '../../src/storage/bootstrap'
 import { SqliteDatabase } from '../../src/storage/sqlite';
 
 function findPython(): string | undefined {
-  const candidates = [process.env.MLMD_PYTHON, resolve(__dirname, '../../.venv/bin/python'), '/tmp/mlmdvenv/bin/python'];
+  const candidates = [
+    process.env.MLMD_PYTHON,
+    resolve(__dirname, '../../.venv/bin/python'),
+    '/tmp/mlmdvenv/bin/python',
+  ];
   for (const p of candidates) {
     if (!p || !existsSync(p)) continue;
     try {
@@ -218,84 +222,88 @@ function checkSeededData(snap: Snapshot, lowest: number): void {
   }
 }
 
-describe('schema migrations (SQLite) against the ml-metadata package', { skip: PYTHON || process.env.CI === 'true' ? false : 'no ml-metadata Python' }, () => {
-  test('the package seeds a v10 file that it reads back', () => {
-    const path = upstreamFile(10);
-    checkSeededData(readBack(path), 10);
-  });
+describe(
+  'schema migrations (SQLite) against the ml-metadata package',
+  { skip: PYTHON || process.env.CI === 'true' ? false : 'no ml-metadata Python' },
+  () => {
+    test('the package seeds a v10 file that it reads back', () => {
+      const path = upstreamFile(10);
+      checkSeededData(readBack(path), 10);
+    });
 
-  for (let v = 9; v >= 0; v--) {
-    test(`a file the package downgraded to v${v} is upgraded by us to v10 and read by the package`, async () => {
-      const path = upstreamFile(v);
-      assert.equal(await versionOf(path), v);
+    for (let v = 9; v >= 0; v--) {
+      test(`a file the package downgraded to v${v} is upgraded by us to v10 and read by the package`, async () => {
+        const path = upstreamFile(v);
+        assert.equal(await versionOf(path), v);
+        await withDb(path, (db) => initializeStore(db, { enableUpgradeMigration: true }));
+        assert.equal(await versionOf(path), 10);
+        assert.equal(py('open', path), 'OK');
+        checkSeededData(readBack(path), v);
+      });
+    }
+
+    for (let v = 9; v >= 0; v--) {
+      test(`our downgrade to v${v} gives a file the package sees as v${v} and can upgrade itself`, async () => {
+        const path = upstreamFile(10);
+        await assert.rejects(
+          withDb(path, (db) => initializeStore(db, { downgradeToSchemaVersion: v })),
+          (e: unknown) => e instanceof MlmdError && e.code === Code.CANCELLED && e.message.includes(`version is ${v}`),
+        );
+        assert.equal(await versionOf(path), v);
+        const refusal = py('open', path);
+        assert.match(refusal, new RegExp(`database version ${v} is older than library version 10`));
+        // The package's own upgrade path accepts what our downgrade left, and the data survives it.
+        checkSeededData(readBack(path, 'upgrade_and_read'), v);
+      });
+    }
+
+    test('our downgrade then our upgrade round-trips the data (v10 -> v0 -> v10)', async () => {
+      const path = upstreamFile(10);
+      await assert.rejects(withDb(path, (db) => initializeStore(db, { downgradeToSchemaVersion: 0 })));
+      assert.equal(await versionOf(path), 0);
       await withDb(path, (db) => initializeStore(db, { enableUpgradeMigration: true }));
       assert.equal(await versionOf(path), 10);
-      assert.equal(py('open', path), 'OK');
-      checkSeededData(readBack(path), v);
+      checkSeededData(readBack(path), 0);
     });
-  }
 
-  for (let v = 9; v >= 0; v--) {
-    test(`our downgrade to v${v} gives a file the package sees as v${v} and can upgrade itself`, async () => {
-      const path = upstreamFile(10);
-      await assert.rejects(
-        withDb(path, (db) => initializeStore(db, { downgradeToSchemaVersion: v })),
-        (e: unknown) => e instanceof MlmdError && e.code === Code.CANCELLED && e.message.includes(`version is ${v}`),
-      );
-      assert.equal(await versionOf(path), v);
-      const refusal = py('open', path);
-      assert.match(refusal, new RegExp(`database version ${v} is older than library version 10`));
-      // The package's own upgrade path accepts what our downgrade left, and the data survives it.
-      checkSeededData(readBack(path, 'upgrade_and_read'), v);
+    test('without enableUpgradeMigration an old file is refused with FAILED_PRECONDITION and left unchanged', async () => {
+      for (const v of [7, 0]) {
+        const path = upstreamFile(v);
+        const before = dump(path);
+        await assert.rejects(
+          withDb(path, (db) => initializeStore(db)),
+          (e: unknown) =>
+            e instanceof MlmdError &&
+            e.code === Code.FAILED_PRECONDITION &&
+            e.message.includes(`version ${v} is older than library version 10`),
+        );
+        assert.equal(dump(path), before);
+        assert.equal(await versionOf(path), v);
+      }
     });
-  }
 
-  test('our downgrade then our upgrade round-trips the data (v10 -> v0 -> v10)', async () => {
-    const path = upstreamFile(10);
-    await assert.rejects(withDb(path, (db) => initializeStore(db, { downgradeToSchemaVersion: 0 })));
-    assert.equal(await versionOf(path), 0);
-    await withDb(path, (db) => initializeStore(db, { enableUpgradeMigration: true }));
-    assert.equal(await versionOf(path), 10);
-    checkSeededData(readBack(path), 0);
-  });
+    test('upgrading v7 keeps only the newest of duplicate events, and their paths', async () => {
+      const path = upstreamFile(7);
+      const conn = new BetterSqlite3(path);
+      conn.exec('INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (1, 1, 4, 99)');
+      const dupId = (conn.prepare('SELECT max(id) AS id FROM Event').get() as { id: number }).id;
+      conn.prepare("INSERT INTO EventPath (event_id, is_index_step, step_key) VALUES (?, 0, 'dup')").run(dupId);
+      conn.close();
+      await withDb(path, (db) => initializeStore(db, { enableUpgradeMigration: true }));
+      const events = readBack(path).events;
+      assert.deepEqual(events, [{ artifact_id: 1, execution_id: 1, type: 4, path: [['key', 'dup']] }]);
+    });
 
-  test('without enableUpgradeMigration an old file is refused with FAILED_PRECONDITION and left unchanged', async () => {
-    for (const v of [7, 0]) {
-      const path = upstreamFile(v);
-      const before = dump(path);
-      await assert.rejects(
-        withDb(path, (db) => initializeStore(db)),
-        (e: unknown) =>
-          e instanceof MlmdError &&
-          e.code === Code.FAILED_PRECONDITION &&
-          e.message.includes(`version ${v} is older than library version 10`),
-      );
-      assert.equal(dump(path), before);
-      assert.equal(await versionOf(path), v);
-    }
-  });
-
-  test('upgrading v7 keeps only the newest of duplicate events, and their paths', async () => {
-    const path = upstreamFile(7);
-    const conn = new BetterSqlite3(path);
-    conn.exec('INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (1, 1, 4, 99)');
-    const dupId = (conn.prepare('SELECT max(id) AS id FROM Event').get() as { id: number }).id;
-    conn.prepare("INSERT INTO EventPath (event_id, is_index_step, step_key) VALUES (?, 0, 'dup')").run(dupId);
-    conn.close();
-    await withDb(path, (db) => initializeStore(db, { enableUpgradeMigration: true }));
-    const events = readBack(path).events;
-    assert.deepEqual(events, [{ artifact_id: 1, execution_id: 1, type: 4, path: [['key', 'dup']] }]);
-  });
-
-  test('rebuilt tables keep their AUTOINCREMENT high-water mark (ids are not reused)', async () => {
-    const path = upstreamFile(8);
-    const conn = new BetterSqlite3(path);
-    conn.exec("UPDATE sqlite_sequence SET seq = 41 WHERE name = 'Artifact'");
-    conn.close();
-    await withDb(path, (db) => initializeStore(db, { enableUpgradeMigration: true }));
-    const check = new BetterSqlite3(path, { readonly: true });
-    const seq = check.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'Artifact'").get() as { seq: number };
-    check.close();
-    assert.equal(seq.seq, 41);
-  });
-});
+    test('rebuilt tables keep their AUTOINCREMENT high-water mark (ids are not reused)', async () => {
+      const path = upstreamFile(8);
+      const conn = new BetterSqlite3(path);
+      conn.exec("UPDATE sqlite_sequence SET seq = 41 WHERE name = 'Artifact'");
+      conn.close();
+      await withDb(path, (db) => initializeStore(db, { enableUpgradeMigration: true }));
+      const check = new BetterSqlite3(path, { readonly: true });
+      const seq = check.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'Artifact'").get() as { seq: number };
+      check.close();
+      assert.equal(seq.seq, 41);
+    });
+  },
+);

@@ -14,7 +14,11 @@ import { expectStatus, intValue, status, uniq } from '../helpers/mlmd';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 /** Sends raw bytes as the request of `method` (identity serializers) and returns the status code or the raw reply. */
-function rawCall(client: grpc.Client, path: string, body: Buffer): Promise<{ code: grpc.status; details: string } | { reply: Buffer }> {
+function rawCall(
+  client: grpc.Client,
+  path: string,
+  body: Buffer,
+): Promise<{ code: grpc.status; details: string } | { reply: Buffer }> {
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       path,
@@ -84,7 +88,8 @@ describe('MLMD malformed input and client errors over gRPC', () => {
     );
     assert.ok(e2.details.includes('bad_ctx_prop'), e2.details);
     // On update too, and nothing is written.
-    const [id] = (await c.putArtifacts({ artifacts: [{ typeId: at, customProperties: { ok: intValue(1) } }] })).artifactIds;
+    const [id] = (await c.putArtifacts({ artifacts: [{ typeId: at, customProperties: { ok: intValue(1) } }] }))
+      .artifactIds;
     const e3 = await expectStatus(
       c.putArtifacts({ artifacts: [{ id, customProperties: { ok: intValue(2), bad_update_prop: {} } }] }),
       status.INVALID_ARGUMENT,
@@ -206,7 +211,9 @@ describe('MLMD malformed input and client errors over gRPC', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 60 }, (_, i) => c.putArtifacts({ artifacts: [{ typeId: tid, name: `n${i}` }] })),
     );
-    const failures = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    const failures = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => String((r as PromiseRejectedResult).reason));
     assert.deepEqual(failures, []);
     assert.equal((await c.getArtifactsByType({ typeName: name })).artifacts.length, 60);
     // Concurrent creates of the same name: exactly one wins, the others are ALREADY_EXISTS.
@@ -266,12 +273,15 @@ describe('MLMD malformed input and client errors over gRPC', () => {
     }
   });
 
-  it('a large response (beyond gRPC\'s 4 MiB default) is received with the SDK defaults', async () => {
+  it("a large response (beyond gRPC's 4 MiB default) is received with the SDK defaults", async () => {
     const big = 'x'.repeat(1024 * 1024);
     const name = uniq('big');
     const tid = (await c.putArtifactType({ artifactType: { name } })).typeId!;
     await c.putArtifacts({
-      artifacts: Array.from({ length: 6 }, (_, i) => ({ typeId: tid, customProperties: { blob: { value: { $case: 'stringValue' as const, value: big + i } } } })),
+      artifacts: Array.from({ length: 6 }, (_, i) => ({
+        typeId: tid,
+        customProperties: { blob: { value: { $case: 'stringValue' as const, value: big + i } } },
+      })),
     });
     const r = await c.getArtifactsByType({ typeName: name });
     assert.equal(r.artifacts.length, 6);

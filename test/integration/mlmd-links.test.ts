@@ -27,9 +27,11 @@ describe('MLMD links over gRPC', () => {
   before(async () => {
     ts = await startTestServer();
     c = ts.client;
-    at = (await c.putArtifactType({ artifactType: { name: 'link_artifact', properties: { p: PropertyType.INT } } })).typeId!;
+    at = (await c.putArtifactType({ artifactType: { name: 'link_artifact', properties: { p: PropertyType.INT } } }))
+      .typeId!;
     et = (await c.putExecutionType({ executionType: { name: 'link_execution' } })).typeId!;
-    ct = (await c.putContextType({ contextType: { name: 'link_context', properties: { p: PropertyType.INT } } })).typeId!;
+    ct = (await c.putContextType({ contextType: { name: 'link_context', properties: { p: PropertyType.INT } } }))
+      .typeId!;
   });
   after(async () => {
     await ts?.stop();
@@ -40,7 +42,8 @@ describe('MLMD links over gRPC', () => {
   const newExecutions = async (n: number) =>
     (await c.putExecutions({ executions: Array.from({ length: n }, () => ({ typeId: et })) })).executionIds;
   const newContexts = async (n: number) =>
-    (await c.putContexts({ contexts: Array.from({ length: n }, () => ({ typeId: ct, name: uniq('ctx') })) })).contextIds;
+    (await c.putContexts({ contexts: Array.from({ length: n }, () => ({ typeId: ct, name: uniq('ctx') })) }))
+      .contextIds;
 
   // ------------------------------------------------------------------------------------------------------- events
 
@@ -103,7 +106,10 @@ describe('MLMD links over gRPC', () => {
         ],
       );
       const byArtifact = (await c.getEventsByArtifactIDs({ artifactIds: [a1!] })).events;
-      assert.deepEqual(byArtifact.map((e) => e.executionId), [e1, e2]);
+      assert.deepEqual(
+        byArtifact.map((e) => e.executionId),
+        [e1, e2],
+      );
     });
 
     it('PutEvents validation errors are INVALID_ARGUMENT with MLMD wording', async () => {
@@ -144,7 +150,9 @@ describe('MLMD links over gRPC', () => {
       await c.putEvents({ events: [ev] });
       // Path and time do not make it different.
       await expectStatus(
-        c.putEvents({ events: [{ ...ev, millisecondsSinceEpoch: 5n, path: { steps: [{ value: { $case: 'index', value: 1n } }] } }] }),
+        c.putEvents({
+          events: [{ ...ev, millisecondsSinceEpoch: 5n, path: { steps: [{ value: { $case: 'index', value: 1n } }] } }],
+        }),
         status.ALREADY_EXISTS,
       );
       await expectStatus(
@@ -153,7 +161,11 @@ describe('MLMD links over gRPC', () => {
       );
       const dupInRequest: Event = { artifactId: b, executionId: e, type: Event_Type.INPUT };
       await expectStatus(c.putEvents({ events: [dupInRequest, dupInRequest] }), status.ALREADY_EXISTS);
-      assert.equal((await c.getEventsByExecutionIDs({ executionIds: [e!] })).events.length, 1, 'only the first event remains');
+      assert.equal(
+        (await c.getEventsByExecutionIDs({ executionIds: [e!] })).events.length,
+        1,
+        'only the first event remains',
+      );
       // Another type between the same nodes is a different event.
       await c.putEvents({ events: [{ ...ev, type: Event_Type.OUTPUT }] });
       assert.equal((await c.getEventsByExecutionIDs({ executionIds: [e!] })).events.length, 2);
@@ -175,11 +187,26 @@ describe('MLMD links over gRPC', () => {
         ],
         associations: [{ contextId: x1, executionId: e1 }],
       });
-      assert.deepEqual((await c.getContextsByArtifact({ artifactId: a1 })).contexts.map((x) => x.id), [x1, x2]);
-      assert.deepEqual((await c.getContextsByArtifact({ artifactId: a2 })).contexts.map((x) => x.id), [x1]);
-      assert.deepEqual((await c.getContextsByExecution({ executionId: e1 })).contexts.map((x) => x.id), [x1]);
-      assert.deepEqual((await c.getArtifactsByContext({ contextId: x1 })).artifacts.map((a) => a.id), [a1, a2]);
-      assert.deepEqual((await c.getExecutionsByContext({ contextId: x1 })).executions.map((e) => e.id), [e1]);
+      assert.deepEqual(
+        (await c.getContextsByArtifact({ artifactId: a1 })).contexts.map((x) => x.id),
+        [x1, x2],
+      );
+      assert.deepEqual(
+        (await c.getContextsByArtifact({ artifactId: a2 })).contexts.map((x) => x.id),
+        [x1],
+      );
+      assert.deepEqual(
+        (await c.getContextsByExecution({ executionId: e1 })).contexts.map((x) => x.id),
+        [x1],
+      );
+      assert.deepEqual(
+        (await c.getArtifactsByContext({ contextId: x1 })).artifacts.map((a) => a.id),
+        [a1, a2],
+      );
+      assert.deepEqual(
+        (await c.getExecutionsByContext({ contextId: x1 })).executions.map((e) => e.id),
+        [e1],
+      );
       assert.deepEqual((await c.getExecutionsByContext({ contextId: x2 })).executions, []);
       const ctx = (await c.getContextsByArtifact({ artifactId: a1 })).contexts[0]!;
       assert.equal(ctx.type, 'link_context');
@@ -195,18 +222,36 @@ describe('MLMD links over gRPC', () => {
       await c.putAttributionsAndAssociations({ attributions: [attribution], associations: [association, association] });
       await c.putAttributionsAndAssociations({ attributions: [], associations: [] });
       await c.putAttributionsAndAssociations({});
-      assert.deepEqual((await c.getArtifactsByContext({ contextId: x })).artifacts.map((n) => n.id), [a]);
-      assert.deepEqual((await c.getExecutionsByContext({ contextId: x })).executions.map((n) => n.id), [e]);
-      assert.deepEqual((await c.getContextsByArtifact({ artifactId: a })).contexts.map((n) => n.id), [x]);
+      assert.deepEqual(
+        (await c.getArtifactsByContext({ contextId: x })).artifacts.map((n) => n.id),
+        [a],
+      );
+      assert.deepEqual(
+        (await c.getExecutionsByContext({ contextId: x })).executions.map((n) => n.id),
+        [e],
+      );
+      assert.deepEqual(
+        (await c.getContextsByArtifact({ artifactId: a })).contexts.map((n) => n.id),
+        [x],
+      );
     });
 
     it('missing or unknown ids are INVALID_ARGUMENT and roll the request back', async () => {
       const [a] = await newArtifacts(1);
       const [e] = await newExecutions(1);
       const [x] = await newContexts(1);
-      await expectStatus(c.putAttributionsAndAssociations({ attributions: [{ artifactId: a }] }), status.INVALID_ARGUMENT);
-      await expectStatus(c.putAttributionsAndAssociations({ attributions: [{ contextId: x }] }), status.INVALID_ARGUMENT);
-      await expectStatus(c.putAttributionsAndAssociations({ associations: [{ contextId: x }] }), status.INVALID_ARGUMENT);
+      await expectStatus(
+        c.putAttributionsAndAssociations({ attributions: [{ artifactId: a }] }),
+        status.INVALID_ARGUMENT,
+      );
+      await expectStatus(
+        c.putAttributionsAndAssociations({ attributions: [{ contextId: x }] }),
+        status.INVALID_ARGUMENT,
+      );
+      await expectStatus(
+        c.putAttributionsAndAssociations({ associations: [{ contextId: x }] }),
+        status.INVALID_ARGUMENT,
+      );
       await expectStatus(
         c.putAttributionsAndAssociations({ attributions: [{ contextId: 555_555n, artifactId: a }] }),
         status.INVALID_ARGUMENT,
@@ -222,7 +267,11 @@ describe('MLMD links over gRPC', () => {
         }),
         status.INVALID_ARGUMENT,
       );
-      assert.deepEqual((await c.getArtifactsByContext({ contextId: x })).artifacts, [], 'the valid attribution rolled back');
+      assert.deepEqual(
+        (await c.getArtifactsByContext({ contextId: x })).artifacts,
+        [],
+        'the valid attribution rolled back',
+      );
       assert.deepEqual((await c.getExecutionsByContext({ contextId: x })).executions, []);
       void e;
     });
@@ -257,7 +306,10 @@ describe('MLMD links over gRPC', () => {
       assert.equal(artifacts.length, 12);
       await newArtifacts(3); // not linked
       const all = await c.getArtifactsByContext({ contextId: x });
-      assert.deepEqual(all.artifacts.map((a) => a.id), artifacts);
+      assert.deepEqual(
+        all.artifacts.map((a) => a.id),
+        artifacts,
+      );
       assert.ok(!all.nextPageToken);
 
       const seen: bigint[] = [];
@@ -278,18 +330,31 @@ describe('MLMD links over gRPC', () => {
         contextId: x,
         options: { maxResultSize: 4, orderByField: { field: Field.CREATE_TIME, isAsc: false } },
       });
-      assert.deepEqual(first.executions.map((e) => e.id), [...executions].reverse().slice(0, 4));
+      assert.deepEqual(
+        first.executions.map((e) => e.id),
+        [...executions].reverse().slice(0, 4),
+      );
       const second = await c.getExecutionsByContext({
         contextId: x,
-        options: { maxResultSize: 4, orderByField: { field: Field.CREATE_TIME, isAsc: false }, nextPageToken: first.nextPageToken },
+        options: {
+          maxResultSize: 4,
+          orderByField: { field: Field.CREATE_TIME, isAsc: false },
+          nextPageToken: first.nextPageToken,
+        },
       });
-      assert.deepEqual(second.executions.map((e) => e.id), [...executions].reverse().slice(4));
+      assert.deepEqual(
+        second.executions.map((e) => e.id),
+        [...executions].reverse().slice(4),
+      );
       assert.ok(!second.nextPageToken);
       await expectStatus(
         c.getArtifactsByContext({ contextId: x, options: { nextPageToken: 'Invalid String' } }),
         status.INVALID_ARGUMENT,
       );
-      await expectStatus(c.getExecutionsByContext({ contextId: x, options: { maxResultSize: 0 } }), status.INVALID_ARGUMENT);
+      await expectStatus(
+        c.getExecutionsByContext({ contextId: x, options: { maxResultSize: 0 } }),
+        status.INVALID_ARGUMENT,
+      );
     });
   });
 
@@ -308,8 +373,14 @@ describe('MLMD links over gRPC', () => {
           { childId: k2, parentId: p1 },
         ],
       });
-      assert.deepEqual((await c.getParentContextsByContext({ contextId: child })).contexts.map((x) => x.id), [p1, p2, p3]);
-      assert.deepEqual((await c.getChildrenContextsByContext({ contextId: p1 })).contexts.map((x) => x.id), [child, k1, k2, k3]);
+      assert.deepEqual(
+        (await c.getParentContextsByContext({ contextId: child })).contexts.map((x) => x.id),
+        [p1, p2, p3],
+      );
+      assert.deepEqual(
+        (await c.getChildrenContextsByContext({ contextId: p1 })).contexts.map((x) => x.id),
+        [child, k1, k2, k3],
+      );
       assert.deepEqual((await c.getParentContextsByContext({ contextId: p1 })).contexts, []);
       assert.deepEqual((await c.getChildrenContextsByContext({ contextId: 8_888_888n })).contexts, []);
       const full = (await c.getParentContextsByContext({ contextId: child })).contexts[0]!;
@@ -329,23 +400,43 @@ describe('MLMD links over gRPC', () => {
           { childId: bottom, parentId: right },
         ],
       });
-      assert.deepEqual((await c.getParentContextsByContext({ contextId: bottom })).contexts.map((x) => x.id), [left, right]);
+      assert.deepEqual(
+        (await c.getParentContextsByContext({ contextId: bottom })).contexts.map((x) => x.id),
+        [left, right],
+      );
     });
 
     it('a self-loop or a cycle is INVALID_ARGUMENT', async () => {
       const [a, b, x] = await newContexts(3);
-      await expectStatus(c.putParentContexts({ parentContexts: [{ childId: a, parentId: a }] }), status.INVALID_ARGUMENT);
-      await c.putParentContexts({ parentContexts: [{ childId: b, parentId: a }, { childId: x, parentId: b }] });
+      await expectStatus(
+        c.putParentContexts({ parentContexts: [{ childId: a, parentId: a }] }),
+        status.INVALID_ARGUMENT,
+      );
+      await c.putParentContexts({
+        parentContexts: [
+          { childId: b, parentId: a },
+          { childId: x, parentId: b },
+        ],
+      });
       await expectStatus(
         c.putParentContexts({ parentContexts: [{ childId: a, parentId: x }] }),
         status.INVALID_ARGUMENT,
         'There is a cycle detected of the given relationship.',
       );
-      await expectStatus(c.putParentContexts({ parentContexts: [{ childId: a, parentId: b }] }), status.INVALID_ARGUMENT, 'cycle');
+      await expectStatus(
+        c.putParentContexts({ parentContexts: [{ childId: a, parentId: b }] }),
+        status.INVALID_ARGUMENT,
+        'cycle',
+      );
       // A cycle closed inside one request is caught too, and nothing of the request remains.
       const [m, n] = await newContexts(2);
       await expectStatus(
-        c.putParentContexts({ parentContexts: [{ childId: m, parentId: n }, { childId: n, parentId: m }] }),
+        c.putParentContexts({
+          parentContexts: [
+            { childId: m, parentId: n },
+            { childId: n, parentId: m },
+          ],
+        }),
         status.INVALID_ARGUMENT,
       );
       assert.deepEqual((await c.getParentContextsByContext({ contextId: m })).contexts, []);
@@ -355,8 +446,14 @@ describe('MLMD links over gRPC', () => {
       const [a] = await newContexts(1);
       await expectStatus(c.putParentContexts({ parentContexts: [{ childId: a }] }), status.INVALID_ARGUMENT);
       await expectStatus(c.putParentContexts({ parentContexts: [{ parentId: a }] }), status.INVALID_ARGUMENT);
-      await expectStatus(c.putParentContexts({ parentContexts: [{ childId: a, parentId: 6_666_666n }] }), status.INVALID_ARGUMENT);
-      await expectStatus(c.putParentContexts({ parentContexts: [{ childId: 6_666_666n, parentId: a }] }), status.INVALID_ARGUMENT);
+      await expectStatus(
+        c.putParentContexts({ parentContexts: [{ childId: a, parentId: 6_666_666n }] }),
+        status.INVALID_ARGUMENT,
+      );
+      await expectStatus(
+        c.putParentContexts({ parentContexts: [{ childId: 6_666_666n, parentId: a }] }),
+        status.INVALID_ARGUMENT,
+      );
       await c.putParentContexts({ parentContexts: [] });
     });
 
@@ -365,10 +462,18 @@ describe('MLMD links over gRPC', () => {
       await c.putParentContexts({ parentContexts: [{ childId: k, parentId: p }] });
       await expectStatus(c.putParentContexts({ parentContexts: [{ childId: k, parentId: p }] }), status.ALREADY_EXISTS);
       await expectStatus(
-        c.putParentContexts({ parentContexts: [{ childId: k2, parentId: p }, { childId: k, parentId: p }] }),
+        c.putParentContexts({
+          parentContexts: [
+            { childId: k2, parentId: p },
+            { childId: k, parentId: p },
+          ],
+        }),
         status.ALREADY_EXISTS,
       );
-      assert.deepEqual((await c.getChildrenContextsByContext({ contextId: p })).contexts.map((x) => x.id), [k]);
+      assert.deepEqual(
+        (await c.getChildrenContextsByContext({ contextId: p })).contexts.map((x) => x.id),
+        [k],
+      );
     });
 
     it('Get{Parent,Children}ContextsByContexts: maps keyed by requested id, only keys with relatives', async () => {
@@ -380,20 +485,37 @@ describe('MLMD links over gRPC', () => {
           { childId: k2, parentId: p1 },
         ],
       });
-      const parents = (await c.getParentContextsByContexts({ contextIds: [k1!, k2!, lonely!, 9_999_999n, k1!] })).contexts;
+      const parents = (await c.getParentContextsByContexts({ contextIds: [k1!, k2!, lonely!, 9_999_999n, k1!] }))
+        .contexts;
       assert.ok(parents instanceof Map);
       assert.deepEqual(sortIds([...parents.keys()]), [k1, k2]);
-      assert.deepEqual(parents.get(k1!)!.parentContexts!.map((x) => x.id), [p1, p2]);
-      assert.deepEqual(parents.get(k2!)!.parentContexts!.map((x) => x.id), [p1]);
+      assert.deepEqual(
+        parents.get(k1!)!.parentContexts!.map((x) => x.id),
+        [p1, p2],
+      );
+      assert.deepEqual(
+        parents.get(k2!)!.parentContexts!.map((x) => x.id),
+        [p1],
+      );
       assert.equal(parents.get(k2!)!.parentContexts![0]!.type, 'link_context');
 
       const children = (await c.getChildrenContextsByContexts({ contextIds: [p1!, p2!, lonely!] })).contexts;
       assert.deepEqual(sortIds([...children.keys()]), [p1, p2]);
-      assert.deepEqual(children.get(p1!)!.childrenContexts!.map((x) => x.id), [k1, k2]);
-      assert.deepEqual(children.get(p2!)!.childrenContexts!.map((x) => x.id), [k1]);
+      assert.deepEqual(
+        children.get(p1!)!.childrenContexts!.map((x) => x.id),
+        [k1, k2],
+      );
+      assert.deepEqual(
+        children.get(p2!)!.childrenContexts!.map((x) => x.id),
+        [k1],
+      );
 
       assert.equal((await c.getParentContextsByContexts({ contextIds: [lonely!] })).contexts.size, 0);
-      await expectStatus(c.getParentContextsByContexts({ contextIds: [] }), status.INVALID_ARGUMENT, 'Given context_ids is empty');
+      await expectStatus(
+        c.getParentContextsByContexts({ contextIds: [] }),
+        status.INVALID_ARGUMENT,
+        'Given context_ids is empty',
+      );
       await expectStatus(c.getChildrenContextsByContexts({}), status.INVALID_ARGUMENT);
     });
   });
@@ -426,14 +548,27 @@ describe('MLMD links over gRPC', () => {
       const x = r.contextIds[0]!;
 
       const events = (await c.getEventsByExecutionIDs({ executionIds: [e] })).events;
-      assert.deepEqual(events.map((ev) => [ev.artifactId, ev.executionId, ev.type]), [[a1, e, Event_Type.INPUT]]);
-      assert.deepEqual((await c.getContextsByExecution({ executionId: e })).contexts.map((y) => y.id), [x]);
-      assert.deepEqual((await c.getArtifactsByContext({ contextId: x })).artifacts.map((y) => y.id), [a1, a2]);
-      assert.deepEqual((await c.getExecutionsByContext({ contextId: x })).executions.map((y) => y.id), [e]);
+      assert.deepEqual(
+        events.map((ev) => [ev.artifactId, ev.executionId, ev.type]),
+        [[a1, e, Event_Type.INPUT]],
+      );
+      assert.deepEqual(
+        (await c.getContextsByExecution({ executionId: e })).contexts.map((y) => y.id),
+        [x],
+      );
+      assert.deepEqual(
+        (await c.getArtifactsByContext({ contextId: x })).artifacts.map((y) => y.id),
+        [a1, a2],
+      );
+      assert.deepEqual(
+        (await c.getExecutionsByContext({ contextId: x })).executions.map((y) => y.id),
+        [e],
+      );
       assert.equal((await c.getContextByTypeAndName({ typeName: 'link_context', contextName: name })).context?.id, x);
       const arts = (await c.getArtifactsById({ artifactIds: [a1!, a2!] })).artifacts;
       const exec = (await c.getExecutionsById({ executionIds: [e] })).executions[0]!;
-      for (const a of arts) assert.ok(exec.lastUpdateTimeSinceEpoch! >= a.createTimeSinceEpoch!, 'artifacts are written first');
+      for (const a of arts)
+        assert.ok(exec.lastUpdateTimeSinceEpoch! >= a.createTimeSinceEpoch!, 'artifacts are written first');
     });
 
     it('an event without an artifact in its pair uses the event artifact_id; no contexts is fine', async () => {
@@ -445,7 +580,10 @@ describe('MLMD links over gRPC', () => {
       assert.deepEqual(r.artifactIds, [a]);
       assert.deepEqual(r.contextIds, []);
       const events = (await c.getEventsByExecutionIDs({ executionIds: [r.executionId!] })).events;
-      assert.deepEqual(events.map((ev) => [ev.artifactId, ev.type]), [[a, Event_Type.OUTPUT]]);
+      assert.deepEqual(
+        events.map((ev) => [ev.artifactId, ev.type]),
+        [[a, Event_Type.OUTPUT]],
+      );
     });
 
     it('invalid requests are INVALID_ARGUMENT and write nothing', async () => {
@@ -467,7 +605,9 @@ describe('MLMD links over gRPC', () => {
       await expectStatus(
         c.putExecution({
           execution: { typeId: et },
-          artifactEventPairs: [{ artifact: { typeId: at }, event: { executionId: 1_000_000n, type: Event_Type.INPUT } }],
+          artifactEventPairs: [
+            { artifact: { typeId: at }, event: { executionId: 1_000_000n, type: Event_Type.INPUT } },
+          ],
         }),
         status.INVALID_ARGUMENT,
       );
@@ -498,7 +638,10 @@ describe('MLMD links over gRPC', () => {
 
     it('reuse_context_if_already_exist reuses the stored context without updating it', async () => {
       const name = uniq('reuse');
-      const first = await c.putExecution({ execution: { typeId: et }, contexts: [{ typeId: ct, name, properties: { p: intValue(1) } }] });
+      const first = await c.putExecution({
+        execution: { typeId: et },
+        contexts: [{ typeId: ct, name, properties: { p: intValue(1) } }],
+      });
       const x = first.contextIds[0]!;
       await expectStatus(
         c.putExecution({ execution: { typeId: et }, contexts: [{ typeId: ct, name, properties: { p: intValue(2) } }] }),
@@ -528,9 +671,16 @@ describe('MLMD links over gRPC', () => {
       });
       assert.deepEqual(r.contextIds, [x]);
       assert.deepEqual(plain((await c.getContextsById({ contextIds: [x!] })).contexts[0]), plain(before));
-      assert.deepEqual((await c.getExecutionsByContext({ contextId: x })).executions.map((e) => e.id), [r.executionId]);
+      assert.deepEqual(
+        (await c.getExecutionsByContext({ contextId: x })).executions.map((e) => e.id),
+        [r.executionId],
+      );
       await expectStatus(
-        c.putExecution({ execution: { typeId: et }, contexts: [{ id: 12_345_678n, typeId: ct, name: 'x' }], options: { forceReuseContext: true } }),
+        c.putExecution({
+          execution: { typeId: et },
+          contexts: [{ id: 12_345_678n, typeId: ct, name: 'x' }],
+          options: { forceReuseContext: true },
+        }),
         status.NOT_FOUND,
       );
     });
@@ -539,7 +689,10 @@ describe('MLMD links over gRPC', () => {
       const ext = uniq('pe_ext');
       const [a] = (await c.putArtifacts({ artifacts: [{ typeId: at, externalId: ext, uri: '/old' }] })).artifactIds;
       await expectStatus(
-        c.putExecution({ execution: { typeId: et }, artifactEventPairs: [{ artifact: { typeId: at, externalId: ext } }] }),
+        c.putExecution({
+          execution: { typeId: et },
+          artifactEventPairs: [{ artifact: { typeId: at, externalId: ext } }],
+        }),
         status.ALREADY_EXISTS,
       );
       const r = await c.putExecution({
@@ -557,17 +710,23 @@ describe('MLMD links over gRPC', () => {
       const fresh = uniq('pe_fresh');
       const r2 = await c.putExecution({
         execution: { typeId: et },
-        artifactEventPairs: [{ artifact: { typeId: at, externalId: fresh } }, { artifact: { typeId: at, externalId: fresh } }],
+        artifactEventPairs: [
+          { artifact: { typeId: at, externalId: fresh } },
+          { artifact: { typeId: at, externalId: fresh } },
+        ],
         options: { reuseArtifactIfAlreadyExistByExternalId: true },
       });
       assert.equal(r2.artifactIds[0], r2.artifactIds[1]);
     });
 
     it('an execution with an id is updated (full replace); unchanged otherwise', async () => {
-      const [e] = (await c.putExecutions({ executions: [{ typeId: et, customProperties: { k: stringValue('v') } }] })).executionIds;
+      const [e] = (await c.putExecutions({ executions: [{ typeId: et, customProperties: { k: stringValue('v') } }] }))
+        .executionIds;
       const r = await c.putExecution({ execution: { id: e, typeId: et, customProperties: { k2: intValue(1) } } });
       assert.equal(r.executionId, e);
-      assert.deepEqual(plain((await c.getExecutionsById({ executionIds: [e!] })).executions[0]!.customProperties), { k2: intValue(1) });
+      assert.deepEqual(plain((await c.getExecutionsById({ executionIds: [e!] })).executions[0]!.customProperties), {
+        k2: intValue(1),
+      });
     });
   });
 });

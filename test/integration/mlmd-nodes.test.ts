@@ -51,9 +51,13 @@ describe('MLMD nodes over gRPC', () => {
     ts = await startTestServer();
     c = ts.client;
     artifactTypeName = 'node_artifact_type';
-    artifactTypeId = (await c.putArtifactType({ artifactType: { name: artifactTypeName, properties: typeProps } })).typeId!;
-    executionTypeId = (await c.putExecutionType({ executionType: { name: 'node_execution_type', properties: typeProps } })).typeId!;
-    contextTypeId = (await c.putContextType({ contextType: { name: 'node_context_type', properties: typeProps } })).typeId!;
+    artifactTypeId = (await c.putArtifactType({ artifactType: { name: artifactTypeName, properties: typeProps } }))
+      .typeId!;
+    executionTypeId = (
+      await c.putExecutionType({ executionType: { name: 'node_execution_type', properties: typeProps } })
+    ).typeId!;
+    contextTypeId = (await c.putContextType({ contextType: { name: 'node_context_type', properties: typeProps } }))
+      .typeId!;
     allKindsTypeId = (
       await c.putArtifactType({
         artifactType: {
@@ -129,7 +133,12 @@ describe('MLMD nodes over gRPC', () => {
     assert.ok(a.createTimeSinceEpoch! >= before - 1000n && a.createTimeSinceEpoch! <= BigInt(Date.now()) + 1000n);
     assert.equal(a.systemMetadata, undefined);
 
-    const full = await putArtifact({ uri: '/x', name: uniq('named'), externalId: uniq('ext'), state: Artifact_State.LIVE });
+    const full = await putArtifact({
+      uri: '/x',
+      name: uniq('named'),
+      externalId: uniq('ext'),
+      state: Artifact_State.LIVE,
+    });
     const b = await getArtifact(full);
     assert.ok(['externalId', 'name', 'state', 'uri'].every((k) => presentKeys(b).includes(k)));
     assert.equal(b.state, Artifact_State.LIVE);
@@ -138,7 +147,9 @@ describe('MLMD nodes over gRPC', () => {
   it('explicit UNKNOWN state is stored and returned as present', async () => {
     const id = await putArtifact({ state: Artifact_State.UNKNOWN });
     assert.equal((await getArtifact(id)).state, Artifact_State.UNKNOWN);
-    const eid = (await c.putExecutions({ executions: [{ typeId: executionTypeId, lastKnownState: Execution_State.UNKNOWN }] })).executionIds[0]!;
+    const eid = (
+      await c.putExecutions({ executions: [{ typeId: executionTypeId, lastKnownState: Execution_State.UNKNOWN }] })
+    ).executionIds[0]!;
     assert.equal((await getExecution(eid)).lastKnownState, Execution_State.UNKNOWN);
   });
 
@@ -238,14 +249,28 @@ describe('MLMD nodes over gRPC', () => {
     assert.equal(await countArtifactsOfType(typeName), 1);
     const fresh = uniq('fresh');
     await expectStatus(
-      c.putArtifacts({ artifacts: [{ typeId, name: fresh }, { typeId, uri: '/y' }, { typeId, name: x }] }),
+      c.putArtifacts({
+        artifacts: [
+          { typeId, name: fresh },
+          { typeId, uri: '/y' },
+          { typeId, name: x },
+        ],
+      }),
       status.ALREADY_EXISTS,
     );
     assert.equal(await countArtifactsOfType(typeName), 1, 'nothing of the failed batch may remain');
     assert.equal((await c.getArtifactByTypeAndName({ typeName, artifactName: fresh })).artifact, undefined);
     // Two new nodes with the same name in one request.
     const twin = uniq('twin');
-    await expectStatus(c.putArtifacts({ artifacts: [{ typeId, name: twin }, { typeId, name: twin }] }), status.ALREADY_EXISTS);
+    await expectStatus(
+      c.putArtifacts({
+        artifacts: [
+          { typeId, name: twin },
+          { typeId, name: twin },
+        ],
+      }),
+      status.ALREADY_EXISTS,
+    );
     assert.equal(await countArtifactsOfType(typeName), 1);
     // Unnamed nodes never collide; "" is a value and does.
     await c.putArtifacts({ artifacts: [{ typeId }, { typeId }] });
@@ -259,7 +284,12 @@ describe('MLMD nodes over gRPC', () => {
     await c.putContexts({ contexts: [{ typeId: contextTypeId, name: cx }] });
     const before = (await c.getContexts({})).contexts.length;
     await expectStatus(
-      c.putContexts({ contexts: [{ typeId: contextTypeId, name: uniq('ok') }, { typeId: contextTypeId, name: cx }] }),
+      c.putContexts({
+        contexts: [
+          { typeId: contextTypeId, name: uniq('ok') },
+          { typeId: contextTypeId, name: cx },
+        ],
+      }),
       status.ALREADY_EXISTS,
     );
     assert.equal((await c.getContexts({})).contexts.length, before);
@@ -271,7 +301,10 @@ describe('MLMD nodes over gRPC', () => {
   it('duplicate external_id on insert is ALREADY_EXISTS', async () => {
     const ext = uniq('ext');
     await putArtifact({ externalId: ext });
-    await expectStatus(c.putArtifacts({ artifacts: [{ typeId: artifactTypeId, externalId: ext }] }), status.ALREADY_EXISTS);
+    await expectStatus(
+      c.putArtifacts({ artifacts: [{ typeId: artifactTypeId, externalId: ext }] }),
+      status.ALREADY_EXISTS,
+    );
     // external ids are unique per node kind, not across kinds
     await c.putExecutions({ executions: [{ typeId: executionTypeId, externalId: ext }] });
   });
@@ -281,7 +314,13 @@ describe('MLMD nodes over gRPC', () => {
   it('int64 extremes round-trip exactly in properties and custom properties', async () => {
     const id = await putArtifact({
       properties: { p_int: intValue(INT64_MAX) },
-      customProperties: { max: intValue(INT64_MAX), min: intValue(INT64_MIN), zero: intValue(0n), neg: intValue(-1n), big: intValue(2n ** 53n + 1n) },
+      customProperties: {
+        max: intValue(INT64_MAX),
+        min: intValue(INT64_MIN),
+        zero: intValue(0n),
+        neg: intValue(-1n),
+        big: intValue(2n ** 53n + 1n),
+      },
     });
     const a = await getArtifact(id);
     assert.deepEqual(plain(a.properties), { p_int: intValue(INT64_MAX) });
@@ -326,23 +365,42 @@ describe('MLMD nodes over gRPC', () => {
   });
 
   it('Unicode strings round-trip in names, uris, external ids and values', async () => {
-    const texts = ['emoji 😀🚀👩‍👩‍👧', '中文字符 日本語 한국어', 'combining é é', 'rtl עברית العربية', "quotes ' \" \\ %_", 'tab\tnewline\n'];
+    const texts = [
+      'emoji 😀🚀👩‍👩‍👧',
+      '中文字符 日本語 한국어',
+      'combining é é',
+      'rtl עברית العربية',
+      'quotes \' " \\ %_',
+      'tab\tnewline\n',
+    ];
     for (const t of texts) {
       const name = `${t}_${uniq('n')}`;
-      const id = await putArtifact({ name, uri: t, externalId: name, properties: { p_string: stringValue(t) }, customProperties: { [t]: stringValue(t) } });
+      const id = await putArtifact({
+        name,
+        uri: t,
+        externalId: name,
+        properties: { p_string: stringValue(t) },
+        customProperties: { [t]: stringValue(t) },
+      });
       const a = await getArtifact(id);
       assert.equal(a.name, name);
       assert.equal(a.uri, t);
       assert.equal(a.externalId, name);
       assert.deepEqual(plain(a.properties), { p_string: stringValue(t) });
       assert.deepEqual(plain(a.customProperties), { [t]: stringValue(t) });
-      assert.equal((await c.getArtifactByTypeAndName({ typeName: artifactTypeName, artifactName: name })).artifact?.id, id);
+      assert.equal(
+        (await c.getArtifactByTypeAndName({ typeName: artifactTypeName, artifactName: name })).artifact?.id,
+        id,
+      );
       assert.ok((await c.getArtifactsByUri({ uris: [t] })).artifacts.some((x) => x.id === id));
       assert.equal((await c.getArtifactsByExternalIds({ externalIds: [name] })).artifacts[0]?.id, id);
     }
     const cname = '上下文 🎉';
     const cid = (await c.putContexts({ contexts: [{ typeId: contextTypeId, name: cname }] })).contextIds[0]!;
-    assert.equal((await c.getContextByTypeAndName({ typeName: 'node_context_type', contextName: cname })).context?.id, cid);
+    assert.equal(
+      (await c.getContextByTypeAndName({ typeName: 'node_context_type', contextName: cname })).context?.id,
+      cid,
+    );
   });
 
   it('struct, proto (Any), bool, string and empty-string values round-trip', async () => {
@@ -408,7 +466,9 @@ describe('MLMD nodes over gRPC', () => {
     });
     const before = await getArtifact(id);
     const r = await c.putArtifacts({
-      artifacts: [{ id, properties: { p_int: intValue(2) }, customProperties: { c2: stringValue('TWO'), c3: boolValue(true) } }],
+      artifacts: [
+        { id, properties: { p_int: intValue(2) }, customProperties: { c2: stringValue('TWO'), c3: boolValue(true) } },
+      ],
     });
     assert.deepEqual(r.artifactIds, [id]);
     const a = await getArtifact(id);
@@ -452,7 +512,12 @@ describe('MLMD nodes over gRPC', () => {
   it('updating an unknown id is INVALID_ARGUMENT; a different type_id is INVALID_ARGUMENT; both roll back', async () => {
     const id = await putArtifact({ uri: '/u' });
     await expectStatus(
-      c.putArtifacts({ artifacts: [{ id, uri: '/changed' }, { id: 99_999_999n, uri: '/x' }] }),
+      c.putArtifacts({
+        artifacts: [
+          { id, uri: '/changed' },
+          { id: 99_999_999n, uri: '/x' },
+        ],
+      }),
       status.INVALID_ARGUMENT,
       'Cannot find the given id',
     );
@@ -469,7 +534,14 @@ describe('MLMD nodes over gRPC', () => {
       customProperties: { c1: intValue(1), c2: intValue(2) },
     });
     await c.putArtifacts({
-      artifacts: [{ id, uri: '/ignored', properties: { p_int: intValue(10), p_string: stringValue('ignored') }, customProperties: { c3: intValue(3) } }],
+      artifacts: [
+        {
+          id,
+          uri: '/ignored',
+          properties: { p_int: intValue(10), p_string: stringValue('ignored') },
+          customProperties: { c3: intValue(3) },
+        },
+      ],
       updateMask: ['properties.p_int', 'properties.p_double', 'custom_properties.c1', 'custom_properties.c3'],
     });
     const a = await getArtifact(id);
@@ -505,7 +577,11 @@ describe('MLMD nodes over gRPC', () => {
   });
 
   it('update mask: junk, empty and nested paths are ignored and change nothing', async () => {
-    const id = await putArtifact({ uri: '/j', properties: { p_int: intValue(1) }, customProperties: { c: intValue(1) } });
+    const id = await putArtifact({
+      uri: '/j',
+      properties: { p_int: intValue(1) },
+      customProperties: { c: intValue(1) },
+    });
     const a = await getArtifact(id);
     await new Promise((r) => setTimeout(r, 5));
     await c.putArtifacts({
@@ -518,7 +594,14 @@ describe('MLMD nodes over gRPC', () => {
 
   it('update mask is ignored for inserts', async () => {
     const r = await c.putArtifacts({
-      artifacts: [{ typeId: artifactTypeId, uri: '/ins', properties: { p_int: intValue(3) }, customProperties: { k: intValue(4) } }],
+      artifacts: [
+        {
+          typeId: artifactTypeId,
+          uri: '/ins',
+          properties: { p_int: intValue(3) },
+          customProperties: { k: intValue(4) },
+        },
+      ],
       updateMask: ['external_id'],
     });
     const a = await getArtifact(r.artifactIds[0]!);
@@ -528,7 +611,13 @@ describe('MLMD nodes over gRPC', () => {
   });
 
   it('update mask on executions and contexts; contexts can be renamed', async () => {
-    const eid = (await c.putExecutions({ executions: [{ typeId: executionTypeId, lastKnownState: Execution_State.NEW, properties: { p_int: intValue(1) } }] })).executionIds[0]!;
+    const eid = (
+      await c.putExecutions({
+        executions: [
+          { typeId: executionTypeId, lastKnownState: Execution_State.NEW, properties: { p_int: intValue(1) } },
+        ],
+      })
+    ).executionIds[0]!;
     await c.putExecutions({
       executions: [{ id: eid, lastKnownState: Execution_State.COMPLETE }],
       updateMask: ['last_known_state'],
@@ -537,7 +626,11 @@ describe('MLMD nodes over gRPC', () => {
     assert.equal(e.lastKnownState, Execution_State.COMPLETE);
     assert.deepEqual(plain(e.properties), { p_int: intValue(1) });
 
-    const cid = (await c.putContexts({ contexts: [{ typeId: contextTypeId, name: uniq('rn'), properties: { p_int: intValue(1) } }] })).contextIds[0]!;
+    const cid = (
+      await c.putContexts({
+        contexts: [{ typeId: contextTypeId, name: uniq('rn'), properties: { p_int: intValue(1) } }],
+      })
+    ).contextIds[0]!;
     const renamed = uniq('renamed');
     await c.putContexts({ contexts: [{ id: cid, name: renamed }], updateMask: ['name'] });
     const x = await getContext(cid);
@@ -605,8 +698,14 @@ describe('MLMD nodes over gRPC', () => {
     const t2 = (await c.putArtifactType({ artifactType: { name: typeName, version: 'v2' } })).typeId!;
     const [a1] = (await c.putArtifacts({ artifacts: [{ typeId: t1 }] })).artifactIds;
     const [a2, a3] = (await c.putArtifacts({ artifacts: [{ typeId: t2 }, { typeId: t2 }] })).artifactIds;
-    assert.deepEqual((await c.getArtifactsByType({ typeName })).artifacts.map((a) => a.id), [a1]);
-    assert.deepEqual((await c.getArtifactsByType({ typeName, typeVersion: 'v2' })).artifacts.map((a) => a.id), [a2, a3]);
+    assert.deepEqual(
+      (await c.getArtifactsByType({ typeName })).artifacts.map((a) => a.id),
+      [a1],
+    );
+    assert.deepEqual(
+      (await c.getArtifactsByType({ typeName, typeVersion: 'v2' })).artifacts.map((a) => a.id),
+      [a2, a3],
+    );
     assert.deepEqual((await c.getArtifactsByType({ typeName, typeVersion: 'v3' })).artifacts, []);
     assert.deepEqual((await c.getArtifactsByType({ typeName: 'no_such_type' })).artifacts, []);
     assert.deepEqual((await c.getExecutionsByType({ typeName: 'no_such_type' })).executions, []);
@@ -629,15 +728,27 @@ describe('MLMD nodes over gRPC', () => {
       assert.equal(r.artifact, undefined, JSON.stringify(req));
       assert.deepEqual(presentKeys(r), []);
     }
-    assert.equal((await c.getExecutionByTypeAndName({ typeName: 'node_execution_type', executionName: 'missing' })).execution, undefined);
-    assert.equal((await c.getContextByTypeAndName({ typeName: 'node_context_type', contextName: 'missing' })).context, undefined);
+    assert.equal(
+      (await c.getExecutionByTypeAndName({ typeName: 'node_execution_type', executionName: 'missing' })).execution,
+      undefined,
+    );
+    assert.equal(
+      (await c.getContextByTypeAndName({ typeName: 'node_context_type', contextName: 'missing' })).context,
+      undefined,
+    );
   });
 
   it('GetArtifactsByURI: several uris, duplicates collapsed, "" finds artifacts without uri, unknown empty', async () => {
     const u1 = `/uri/${uniq('u')}`;
     const u2 = `/uri/${uniq('u')}`;
     const [a, b, d] = (
-      await c.putArtifacts({ artifacts: [{ typeId: artifactTypeId, uri: u1 }, { typeId: artifactTypeId, uri: u1 }, { typeId: artifactTypeId, uri: u2 }] })
+      await c.putArtifacts({
+        artifacts: [
+          { typeId: artifactTypeId, uri: u1 },
+          { typeId: artifactTypeId, uri: u1 },
+          { typeId: artifactTypeId, uri: u2 },
+        ],
+      })
     ).artifactIds;
     const got = (await c.getArtifactsByUri({ uris: [u2, u1, u1] })).artifacts.map((x) => x.id!);
     assert.deepEqual([...got].sort(), [a!, b!, d!].sort());
@@ -660,7 +771,10 @@ describe('MLMD nodes over gRPC', () => {
   it('Get*ByExternalIds: zero hits NOT_FOUND, partial OK, "" INVALID_ARGUMENT, empty list OK', async () => {
     const e1 = uniq('ne');
     const id = await putArtifact({ externalId: e1 });
-    assert.deepEqual((await c.getArtifactsByExternalIds({ externalIds: ['zz', e1, e1] })).artifacts.map((a) => a.id), [id]);
+    assert.deepEqual(
+      (await c.getArtifactsByExternalIds({ externalIds: ['zz', e1, e1] })).artifacts.map((a) => a.id),
+      [id],
+    );
     await expectStatus(c.getArtifactsByExternalIds({ externalIds: ['zz'] }), status.NOT_FOUND);
     await expectStatus(c.getArtifactsByExternalIds({ externalIds: [''] }), status.INVALID_ARGUMENT);
     await expectStatus(c.getExecutionsByExternalIds({ externalIds: [''] }), status.INVALID_ARGUMENT);
@@ -671,7 +785,10 @@ describe('MLMD nodes over gRPC', () => {
   it('GetArtifacts/GetExecutions/GetContexts without options return everything in ascending id order', async () => {
     const all = (await c.getArtifacts({})).artifacts.map((a) => a.id!);
     assert.ok(all.length > 20, 'more than one default page exists by now');
-    assert.deepEqual(all, [...all].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+    assert.deepEqual(
+      all,
+      [...all].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+    );
     const r = await c.getArtifacts({});
     assert.equal(r.nextPageToken, undefined);
   });

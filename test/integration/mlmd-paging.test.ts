@@ -20,7 +20,11 @@ const cmp = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 /** Expected order: by the field, ties broken by id in the same direction. */
 function expectedOrder(nodes: Artifact[], field: Field, asc: boolean): bigint[] {
   const key = (a: Artifact): bigint =>
-    field === Field.CREATE_TIME ? a.createTimeSinceEpoch! : field === Field.LAST_UPDATE_TIME ? a.lastUpdateTimeSinceEpoch! : a.id!;
+    field === Field.CREATE_TIME
+      ? a.createTimeSinceEpoch!
+      : field === Field.LAST_UPDATE_TIME
+        ? a.lastUpdateTimeSinceEpoch!
+        : a.id!;
   const sorted = [...nodes].sort((x, y) => cmp(key(x), key(y)) || cmp(x.id!, y.id!));
   if (!asc) sorted.reverse();
   return sorted.map((a) => a.id!);
@@ -74,14 +78,20 @@ describe('MLMD list paging over gRPC', () => {
   it('without options returns every node, ascending id, no token', async () => {
     const r = await c.getArtifacts({});
     assert.equal(r.artifacts.length, N);
-    assert.deepEqual(r.artifacts.map((a) => a.id), expectedOrder(all, Field.ID, true));
+    assert.deepEqual(
+      r.artifacts.map((a) => a.id),
+      expectedOrder(all, Field.ID, true),
+    );
     assert.equal(r.nextPageToken, undefined);
   });
 
   it('with empty options: default page of 20, ID ascending, with a token', async () => {
     const r = await c.getArtifacts({ options: {} });
     assert.equal(r.artifacts.length, 20);
-    assert.deepEqual(r.artifacts.map((a) => a.id), expectedOrder(all, Field.ID, true).slice(0, 20));
+    assert.deepEqual(
+      r.artifacts.map((a) => a.id),
+      expectedOrder(all, Field.ID, true).slice(0, 20),
+    );
     assert.ok(r.nextPageToken && r.nextPageToken.length > 0);
     assert.match(r.nextPageToken!, /^[A-Za-z0-9_-]+$/, 'web-safe base64 without padding');
   });
@@ -103,7 +113,10 @@ describe('MLMD list paging over gRPC', () => {
     await expectStatus(c.getArtifacts({ options: { maxResultSize: 0 } }), status.INVALID_ARGUMENT);
     await expectStatus(c.getArtifacts({ options: { maxResultSize: -5 } }), status.INVALID_ARGUMENT);
     await expectStatus(c.getExecutions({ options: { maxResultSize: 0 } }), status.INVALID_ARGUMENT);
-    await expectStatus(c.getArtifactsByType({ typeName: 'paged', options: { maxResultSize: 0 } }), status.INVALID_ARGUMENT);
+    await expectStatus(
+      c.getArtifactsByType({ typeName: 'paged', options: { maxResultSize: 0 } }),
+      status.INVALID_ARGUMENT,
+    );
   });
 
   it('explicit FIELD_UNSPECIFIED is INVALID_ARGUMENT', async () => {
@@ -119,7 +132,10 @@ describe('MLMD list paging over gRPC', () => {
 
       it(`orders by ${label} with ties broken by id in the same direction`, async () => {
         const r = await c.getArtifacts({ options: { maxResultSize: 100, orderByField: { field, isAsc: asc } } });
-        assert.deepEqual(r.artifacts.map((a) => a.id), expectedOrder(all, field, asc));
+        assert.deepEqual(
+          r.artifacts.map((a) => a.id),
+          expectedOrder(all, field, asc),
+        );
       });
 
       it(`walking all pages of ${label} returns every node exactly once, in order`, async () => {
@@ -127,7 +143,10 @@ describe('MLMD list paging over gRPC', () => {
           const { ids, pages } = await walk({ maxResultSize: size, orderByField: { field, isAsc: asc } });
           assert.equal(new Set(ids).size, ids.length, `size ${size}: a node was returned twice`);
           assert.deepEqual(ids, expectedOrder(all, field, asc), `size ${size}`);
-          assert.ok(pages.slice(0, -1).every((p) => p === size), `size ${size}: pages ${pages.join(',')}`);
+          assert.ok(
+            pages.slice(0, -1).every((p) => p === size),
+            `size ${size}: pages ${pages.join(',')}`,
+          );
         }
       });
     }
@@ -135,7 +154,10 @@ describe('MLMD list paging over gRPC', () => {
 
   it('is_asc=false without a field orders by ID descending', async () => {
     const r = await c.getArtifacts({ options: { maxResultSize: 3, orderByField: { isAsc: false } } });
-    assert.deepEqual(r.artifacts.map((a) => a.id), expectedOrder(all, Field.ID, false).slice(0, 3));
+    assert.deepEqual(
+      r.artifacts.map((a) => a.id),
+      expectedOrder(all, Field.ID, false).slice(0, 3),
+    );
   });
 
   it('max_result_size may change between pages', async () => {
@@ -158,19 +180,33 @@ describe('MLMD list paging over gRPC', () => {
   });
 
   it('a token used with a different ordering is INVALID_ARGUMENT', async () => {
-    const first = await c.getArtifacts({ options: { maxResultSize: 5, orderByField: { field: Field.ID, isAsc: true } } });
+    const first = await c.getArtifacts({
+      options: { maxResultSize: 5, orderByField: { field: Field.ID, isAsc: true } },
+    });
     const token = first.nextPageToken!;
     await expectStatus(
-      c.getArtifacts({ options: { maxResultSize: 5, nextPageToken: token, orderByField: { field: Field.ID, isAsc: false } } }),
+      c.getArtifacts({
+        options: { maxResultSize: 5, nextPageToken: token, orderByField: { field: Field.ID, isAsc: false } },
+      }),
       status.INVALID_ARGUMENT,
     );
     await expectStatus(
-      c.getArtifacts({ options: { maxResultSize: 5, nextPageToken: token, orderByField: { field: Field.CREATE_TIME, isAsc: true } } }),
+      c.getArtifacts({
+        options: { maxResultSize: 5, nextPageToken: token, orderByField: { field: Field.CREATE_TIME, isAsc: true } },
+      }),
       status.INVALID_ARGUMENT,
     );
-    const ct = await c.getArtifacts({ options: { maxResultSize: 5, orderByField: { field: Field.LAST_UPDATE_TIME, isAsc: false } } });
+    const ct = await c.getArtifacts({
+      options: { maxResultSize: 5, orderByField: { field: Field.LAST_UPDATE_TIME, isAsc: false } },
+    });
     await expectStatus(
-      c.getArtifacts({ options: { maxResultSize: 5, nextPageToken: ct.nextPageToken, orderByField: { field: Field.LAST_UPDATE_TIME, isAsc: true } } }),
+      c.getArtifacts({
+        options: {
+          maxResultSize: 5,
+          nextPageToken: ct.nextPageToken,
+          orderByField: { field: Field.LAST_UPDATE_TIME, isAsc: true },
+        },
+      }),
       status.INVALID_ARGUMENT,
     );
   });
@@ -205,7 +241,10 @@ describe('MLMD list paging over gRPC', () => {
     const seen: bigint[] = [];
     let token: string | undefined;
     for (let guard = 0; guard < 10; guard += 1) {
-      const r = await c.getArtifactsByType({ typeName: 'paged_many', options: { maxResultSize: 102, nextPageToken: token } });
+      const r = await c.getArtifactsByType({
+        typeName: 'paged_many',
+        options: { maxResultSize: 102, nextPageToken: token },
+      });
       assert.ok(r.artifacts.length <= 101);
       seen.push(...r.artifacts.map((a) => a.id!));
       token = r.nextPageToken;
@@ -217,16 +256,32 @@ describe('MLMD list paging over gRPC', () => {
 
   it('executions and contexts page the same way', async () => {
     const et = (await c.putExecutionType({ executionType: { name: 'paged_exec' } })).typeId!;
-    const eids = (await c.putExecutions({ executions: Array.from({ length: 12 }, () => ({ typeId: et })) })).executionIds;
+    const eids = (await c.putExecutions({ executions: Array.from({ length: 12 }, () => ({ typeId: et })) }))
+      .executionIds;
     const ct = (await c.putContextType({ contextType: { name: 'paged_ctx' } })).typeId!;
-    const cids = (await c.putContexts({ contexts: Array.from({ length: 12 }, (_, i) => ({ typeId: ct, name: `c${i}` })) })).contextIds;
-    const e1 = await c.getExecutions({ options: { maxResultSize: 5, orderByField: { field: Field.ID, isAsc: false } } });
-    assert.deepEqual(e1.executions.map((e) => e.id), [...eids].reverse().slice(0, 5));
-    const e2 = await c.getExecutions({ options: { maxResultSize: 50, nextPageToken: e1.nextPageToken, orderByField: { field: Field.ID, isAsc: false } } });
-    assert.deepEqual(e2.executions.map((e) => e.id), [...eids].reverse().slice(5));
+    const cids = (
+      await c.putContexts({ contexts: Array.from({ length: 12 }, (_, i) => ({ typeId: ct, name: `c${i}` })) })
+    ).contextIds;
+    const e1 = await c.getExecutions({
+      options: { maxResultSize: 5, orderByField: { field: Field.ID, isAsc: false } },
+    });
+    assert.deepEqual(
+      e1.executions.map((e) => e.id),
+      [...eids].reverse().slice(0, 5),
+    );
+    const e2 = await c.getExecutions({
+      options: { maxResultSize: 50, nextPageToken: e1.nextPageToken, orderByField: { field: Field.ID, isAsc: false } },
+    });
+    assert.deepEqual(
+      e2.executions.map((e) => e.id),
+      [...eids].reverse().slice(5),
+    );
     assert.ok(!e2.nextPageToken);
     const c1 = await c.getContexts({ options: { maxResultSize: 10 } });
     const c2 = await c.getContexts({ options: { maxResultSize: 10, nextPageToken: c1.nextPageToken } });
-    assert.deepEqual([...c1.contexts, ...c2.contexts].map((x) => x.id), cids);
+    assert.deepEqual(
+      [...c1.contexts, ...c2.contexts].map((x) => x.id),
+      cids,
+    );
   });
 });

@@ -125,7 +125,12 @@ describe('MLMD types over gRPC', () => {
   it('changing a property data type is ALREADY_EXISTS whatever the flags', async () => {
     const name = uniq('change');
     await putArtifactType({ name, properties: { a: PropertyType.INT } });
-    for (const flags of [{}, { canAddFields: true }, { canOmitFields: true }, { canAddFields: true, canOmitFields: true }]) {
+    for (const flags of [
+      {},
+      { canAddFields: true },
+      { canOmitFields: true },
+      { canAddFields: true, canOmitFields: true },
+    ]) {
       await expectStatus(
         c.putArtifactType({ artifactType: { name, properties: { a: PropertyType.STRING } }, ...flags }),
         status.ALREADY_EXISTS,
@@ -146,7 +151,13 @@ describe('MLMD types over gRPC', () => {
     );
     await expectStatus(c.putContextType({ contextType: { name, properties: {} } }), status.ALREADY_EXISTS);
     assert.equal(
-      (await c.putContextType({ contextType: { name, properties: { b: PropertyType.STRING } }, canAddFields: true, canOmitFields: true })).typeId,
+      (
+        await c.putContextType({
+          contextType: { name, properties: { b: PropertyType.STRING } },
+          canAddFields: true,
+          canOmitFields: true,
+        })
+      ).typeId,
       x,
     );
     assert.deepEqual(plain((await c.getContextType({ typeName: name })).contextType), {
@@ -167,7 +178,9 @@ describe('MLMD types over gRPC', () => {
     const e = (await c.putExecutionType({ executionType: { name, properties: { y: PropertyType.STRING } } })).typeId!;
     const x = (await c.putContextType({ contextType: { name } })).typeId!;
     assert.equal(new Set([a, e, x]).size, 3);
-    assert.deepEqual((await c.getExecutionType({ typeName: name })).executionType!.properties, { y: PropertyType.STRING });
+    assert.deepEqual((await c.getExecutionType({ typeName: name })).executionType!.properties, {
+      y: PropertyType.STRING,
+    });
   });
 
   it('versions: (name, version) is the identity and "" means unversioned', async () => {
@@ -193,7 +206,10 @@ describe('MLMD types over gRPC', () => {
     assert.deepEqual(plain(gotV1), { id: v1, name, version: 'v1', properties: { b: PropertyType.STRING } });
     // Versions evolve independently.
     assert.equal(
-      await putArtifactType({ name, version: 'v2', properties: { c: PropertyType.DOUBLE, d: PropertyType.INT } }, { canAddFields: true }),
+      await putArtifactType(
+        { name, version: 'v2', properties: { c: PropertyType.DOUBLE, d: PropertyType.INT } },
+        { canAddFields: true },
+      ),
       v2,
     );
     assert.deepEqual((await c.getArtifactType({ typeName: name, typeVersion: 'v2' })).artifactType!.properties, {
@@ -287,7 +303,10 @@ describe('MLMD types over gRPC', () => {
     const ext = uniq('ext_id');
     const id = await putArtifactType({ name, properties: { a: PropertyType.INT } });
     await expectStatus(c.getArtifactTypesByExternalIds({ externalIds: [ext] }), status.NOT_FOUND);
-    assert.equal(await putArtifactType({ name, externalId: ext, properties: { a: PropertyType.INT } }, { canAddFields: true }), id);
+    assert.equal(
+      await putArtifactType({ name, externalId: ext, properties: { a: PropertyType.INT } }, { canAddFields: true }),
+      id,
+    );
     const found = (await c.getArtifactTypesByExternalIds({ externalIds: [ext] })).artifactTypes;
     assert.deepEqual(plain(found), [{ id, name, externalId: ext, properties: { a: PropertyType.INT } }]);
     assert.equal(await putArtifactType({ name, properties: { a: PropertyType.INT } }), id);
@@ -363,7 +382,8 @@ describe('MLMD types over gRPC', () => {
     const listed = (await c.getArtifactTypes({})).artifactTypes.filter((t) => t.name === name);
     assert.deepEqual(plain(listed), [{ id, name, properties: { p: PropertyType.BOOLEAN, q: PropertyType.PROTO } }]);
     const ctxName = uniq('listed_ctx');
-    const cid = (await c.putContextType({ contextType: { name: ctxName, properties: { s: PropertyType.STRUCT } } })).typeId!;
+    const cid = (await c.putContextType({ contextType: { name: ctxName, properties: { s: PropertyType.STRUCT } } }))
+      .typeId!;
     const ctxListed = (await c.getContextTypes({})).contextTypes.filter((t) => t.name === ctxName);
     assert.deepEqual(plain(ctxListed), [{ id: cid, name: ctxName, properties: { s: PropertyType.STRUCT } }]);
   });
@@ -373,9 +393,15 @@ describe('MLMD types over gRPC', () => {
     const b = await putArtifactType({ name: uniq('byid_b') });
     const e = (await c.putExecutionType({ executionType: { name: uniq('byid_e') } })).typeId!;
     const got = (await c.getArtifactTypesById({ typeIds: [b, 999_999n, a, b, e] })).artifactTypes;
-    assert.deepEqual(got.map((t) => t.id), [b, a, b]);
+    assert.deepEqual(
+      got.map((t) => t.id),
+      [b, a, b],
+    );
     assert.deepEqual((await c.getArtifactTypesById({ typeIds: [] })).artifactTypes, []);
-    assert.deepEqual((await c.getExecutionTypesById({ typeIds: [a, e, e] })).executionTypes.map((t) => t.id), [e, e]);
+    assert.deepEqual(
+      (await c.getExecutionTypesById({ typeIds: [a, e, e] })).executionTypes.map((t) => t.id),
+      [e, e],
+    );
     assert.deepEqual((await c.getContextTypesById({ typeIds: [a, e] })).contextTypes, []);
   });
 
@@ -387,7 +413,10 @@ describe('MLMD types over gRPC', () => {
   });
 
   it('invalid type puts: no name, UNKNOWN property type, all_fields_match=false', async () => {
-    await expectStatus(c.putArtifactType({ artifactType: { properties: { a: PropertyType.INT } } }), status.INVALID_ARGUMENT);
+    await expectStatus(
+      c.putArtifactType({ artifactType: { properties: { a: PropertyType.INT } } }),
+      status.INVALID_ARGUMENT,
+    );
     await expectStatus(c.putArtifactType({}), status.INVALID_ARGUMENT);
     await expectStatus(c.putExecutionType({ executionType: { name: '' } }), status.INVALID_ARGUMENT);
     const name = uniq('unknown_prop');
@@ -409,7 +438,10 @@ describe('MLMD types over gRPC', () => {
     const en = uniq('pt_e');
     const cn = uniq('pt_c');
     const r = await c.putTypes({
-      artifactTypes: [{ name: an, properties: { a: PropertyType.INT } }, { name: an, properties: { a: PropertyType.INT } }],
+      artifactTypes: [
+        { name: an, properties: { a: PropertyType.INT } },
+        { name: an, properties: { a: PropertyType.INT } },
+      ],
       executionTypes: [{ name: en }],
       contextTypes: [{ name: cn }],
     });

@@ -32,8 +32,14 @@ interface CallResult {
 }
 
 /** One unary call; resolves with the status whatever it is. */
-function call(client: grpc.Client, method: keyof typeof MetadataStoreServiceService, request: unknown): Promise<CallResult> {
-  const fn = (client as unknown as Record<string, (r: unknown, cb: (e: grpc.ServiceError | null, r?: unknown) => void) => void>)[method];
+function call(
+  client: grpc.Client,
+  method: keyof typeof MetadataStoreServiceService,
+  request: unknown,
+): Promise<CallResult> {
+  const fn = (
+    client as unknown as Record<string, (r: unknown, cb: (e: grpc.ServiceError | null, r?: unknown) => void) => void>
+  )[method];
   return new Promise((resolve) =>
     fn.call(client, request, (err, response) =>
       resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: '', response }),
@@ -51,7 +57,6 @@ function lookup(obj: grpc.GrpcObject, dotted: string): Ctor {
   for (const part of dotted.split('.')) cur = (cur as Record<string, unknown>)[part];
   return cur as Ctor;
 }
-
 
 async function openFile(name: string): Promise<Database> {
   return openDatabase({ kind: 'sqlite', filenameUri: path.join(tmp, name) });
@@ -101,7 +106,10 @@ describe('plaintext server', () => {
     assert.ok(names.includes('ml_metadata.MetadataStoreService'), names.join());
     assert.ok(names.includes('grpc.health.v1.Health'), names.join());
     const file = await reflect(address, { file_containing_symbol: 'ml_metadata.MetadataStoreService' });
-    assert.ok((file.file_descriptor_response?.file_descriptor_proto.length ?? 0) > 0, JSON.stringify(file.error_response));
+    assert.ok(
+      (file.file_descriptor_response?.file_descriptor_proto.length ?? 0) > 0,
+      JSON.stringify(file.error_response),
+    );
     const text = Buffer.concat(file.file_descriptor_response?.file_descriptor_proto ?? []).toString('latin1');
     assert.match(text, /PutArtifactType/);
     assert.match(text, /can_add_fields/, 'field names keep their snake_case');
@@ -140,7 +148,9 @@ test('shutdown flips health to NOT_SERVING, is bounded and closes the database',
     },
   });
   const client = new HealthClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
-  const watch = (client as unknown as { watch(r: object): grpc.ClientReadableStream<{ status: string }> }).watch({ service: '' });
+  const watch = (client as unknown as { watch(r: object): grpc.ClientReadableStream<{ status: string }> }).watch({
+    service: '',
+  });
   const seen: string[] = [];
   const ended = new Promise<void>((resolve) => {
     watch.on('data', (r: { status: string }) => seen.push(r.status));
@@ -166,10 +176,51 @@ describe('TLS and mTLS', () => {
   before(() => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=test-ca']);
+    ssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=test-ca',
+    ]);
     for (const who of ['server', 'client']) {
-      ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who === 'server' ? 'localhost' : 'client'}`]);
-      ssl(['x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '1', '-extfile', 'san.ext']);
+      ssl([
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${who}.key`,
+        '-out',
+        `${who}.csr`,
+        '-subj',
+        `/CN=${who === 'server' ? 'localhost' : 'client'}`,
+      ]);
+      ssl([
+        'x509',
+        '-req',
+        '-in',
+        `${who}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${who}.pem`,
+        '-days',
+        '1',
+        '-extfile',
+        'san.ext',
+      ]);
     }
   });
 
@@ -195,7 +246,10 @@ describe('TLS and mTLS', () => {
     });
     const address = `localhost:${server.port}`;
     const ca = Buffer.from(pem('ca.pem'));
-    const withCert = new MlmdClient(address, grpc.credentials.createSsl(ca, Buffer.from(pem('client.key')), Buffer.from(pem('client.pem'))));
+    const withCert = new MlmdClient(
+      address,
+      grpc.credentials.createSsl(ca, Buffer.from(pem('client.key')), Buffer.from(pem('client.pem'))),
+    );
     const withoutCert = new MlmdClient(address, grpc.credentials.createSsl(ca));
     try {
       const ok = await call(withCert, 'getArtifactTypes', {});
@@ -209,7 +263,10 @@ describe('TLS and mTLS', () => {
   });
 
   test('ssl_config with a path instead of PEM contents is refused clearly', async () => {
-    await assert.rejects(start('bad-tls.db', { tls: { serverKey: '/etc/key.pem', serverCert: '/etc/cert.pem' } }), /PEM contents/);
+    await assert.rejects(
+      start('bad-tls.db', { tls: { serverKey: '/etc/key.pem', serverCert: '/etc/cert.pem' } }),
+      /PEM contents/,
+    );
   });
 });
 
@@ -228,7 +285,10 @@ describe('CLI', () => {
   test('serves a config-file SQLite database and exits 0 on SIGTERM', async () => {
     const dbFile = path.join(tmp, 'x.db');
     const config = path.join(tmp, 'server.pbtxt');
-    fs.writeFileSync(config, `# test config\nconnection_config { sqlite { filename_uri: ${JSON.stringify(dbFile)} } }\n`);
+    fs.writeFileSync(
+      config,
+      `# test config\nconnection_config { sqlite { filename_uri: ${JSON.stringify(dbFile)} } }\n`,
+    );
     const port = await freePort();
     const cli = runCli([`--grpc_port=${port}`, '--host', '127.0.0.1', `--metadata_store_server_config_file=${config}`]);
     const deadline = Date.now() + 20_000;

@@ -21,7 +21,9 @@ export const ROOT = path.resolve(__dirname, '../..');
 /** Exits 77 ("cannot run") when no PostgreSQL is configured; under CI that counts as a failure in test-all. */
 export function requirePostgres(): void {
   if (!process.env.MLMD_TEST_PG_HOST) {
-    console.log('cannot run: no PostgreSQL (set MLMD_TEST_PG_HOST/PORT/USER/PASSWORD, e.g. from scripts/pg-cluster.sh)');
+    console.log(
+      'cannot run: no PostgreSQL (set MLMD_TEST_PG_HOST/PORT/USER/PASSWORD, e.g. from scripts/pg-cluster.sh)',
+    );
     process.exit(77);
   }
 }
@@ -109,7 +111,11 @@ export async function withClientRetry<T>(
 }
 
 /** One SQL query on the test database (outside any server). */
-export async function sql<R = Record<string, unknown>>(config: PostgreSQLDatabaseConfig, text: string, params: unknown[] = []): Promise<R[]> {
+export async function sql<R = Record<string, unknown>>(
+  config: PostgreSQLDatabaseConfig,
+  text: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   const c = new Client(clientConfig(config));
   await c.connect();
   try {

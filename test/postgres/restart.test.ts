@@ -15,7 +15,18 @@ import { after, before, describe, test } from 'node:test';
 
 import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import { Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
-import { MlmdClient, MlmdClientError, pgFlags, requirePostgres, ROOT, RETRYABLE, sql, startServerProcess, withClientRetry, type ServerProcess } from './harness';
+import {
+  MlmdClient,
+  MlmdClientError,
+  pgFlags,
+  requirePostgres,
+  ROOT,
+  RETRYABLE,
+  sql,
+  startServerProcess,
+  withClientRetry,
+  type ServerProcess,
+} from './harness';
 
 requirePostgres();
 
@@ -26,7 +37,10 @@ const servers: ServerProcess[] = [];
 let config: PostgreSQLDatabaseConfig;
 
 function cluster(...args: string[]): string {
-  return execFileSync('bash', [path.join(ROOT, 'scripts/pg-cluster.sh'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('bash', [path.join(ROOT, 'scripts/pg-cluster.sh'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 before(async () => {
@@ -36,7 +50,13 @@ before(async () => {
       .filter((l) => l.startsWith('export '))
       .map((l) => l.slice('export '.length).split('=', 2) as [string, string]),
   );
-  config = { host: env.MLMD_TEST_PG_HOST, port: env.MLMD_TEST_PG_PORT, user: env.MLMD_TEST_PG_USER, password: env.MLMD_TEST_PG_PASSWORD, dbname: 'mlmd_restart' };
+  config = {
+    host: env.MLMD_TEST_PG_HOST,
+    port: env.MLMD_TEST_PG_PORT,
+    user: env.MLMD_TEST_PG_USER,
+    password: env.MLMD_TEST_PG_PASSWORD,
+    dbname: 'mlmd_restart',
+  };
   servers.push(await startServerProcess(pgFlags(config)), await startServerProcess(pgFlags(config)));
 });
 
@@ -50,81 +70,93 @@ after(async () => {
 });
 
 describe('PostgreSQL restarted under load', () => {
-  test('outage calls fail retryably; acknowledged writes survive; servers recover by themselves', { timeout: 240_000 }, async () => {
-    const clients = Array.from({ length: CLIENTS }, (_, i) => new MlmdClient(servers[i % servers.length].address, { deadlineMs: 60_000 }));
-    const setup = clients[0];
-    const { typeId: execType } = await setup.putExecutionType({ executionType: { name: 'Step' } });
-    const { typeId: artType } = await setup.putArtifactType({ artifactType: { name: 'Blob' } });
-    const { typeId: ctxType } = await setup.putContextType({ contextType: { name: 'Run' } });
+  test(
+    'outage calls fail retryably; acknowledged writes survive; servers recover by themselves',
+    { timeout: 240_000 },
+    async () => {
+      const clients = Array.from(
+        { length: CLIENTS },
+        (_, i) => new MlmdClient(servers[i % servers.length].address, { deadlineMs: 60_000 }),
+      );
+      const setup = clients[0];
+      const { typeId: execType } = await setup.putExecutionType({ executionType: { name: 'Step' } });
+      const { typeId: artType } = await setup.putArtifactType({ artifactType: { name: 'Blob' } });
+      const { typeId: ctxType } = await setup.putContextType({ contextType: { name: 'Run' } });
 
-    const acknowledged: string[] = [];
-    const failures = new Map<string, number>();
-    const unexpected: string[] = [];
-    let stop = false;
-    const put = (client: MlmdClient, name: string) =>
-      client.putExecution({
-        execution: { typeId: execType, name },
-        artifactEventPairs: [{ artifact: { typeId: artType, uri: `mem://${name}` }, event: { type: Event_Type.OUTPUT } }],
-        contexts: [{ typeId: ctxType, name: 'shared-run' }],
-        options: { reuseContextIfAlreadyExist: true },
-      });
+      const acknowledged: string[] = [];
+      const failures = new Map<string, number>();
+      const unexpected: string[] = [];
+      let stop = false;
+      const put = (client: MlmdClient, name: string) =>
+        client.putExecution({
+          execution: { typeId: execType, name },
+          artifactEventPairs: [
+            { artifact: { typeId: artType, uri: `mem://${name}` }, event: { type: Event_Type.OUTPUT } },
+          ],
+          contexts: [{ typeId: ctxType, name: 'shared-run' }],
+          options: { reuseContextIfAlreadyExist: true },
+        });
 
-    const load = clients.map(async (client, c) => {
-      for (let i = 0; !stop; i++) {
-        const name = `load-${c}-${i}`;
-        try {
-          await put(client, name);
-          acknowledged.push(name);
-        } catch (e) {
-          if (e instanceof MlmdClientError && RETRYABLE.has(e.code)) {
-            failures.set(e.codeName, (failures.get(e.codeName) ?? 0) + 1);
-            await new Promise((r) => setTimeout(r, 200));
-          } else {
-            unexpected.push(String(e));
+      const load = clients.map(async (client, c) => {
+        for (let i = 0; !stop; i++) {
+          const name = `load-${c}-${i}`;
+          try {
+            await put(client, name);
+            acknowledged.push(name);
+          } catch (e) {
+            if (e instanceof MlmdClientError && RETRYABLE.has(e.code)) {
+              failures.set(e.codeName, (failures.get(e.codeName) ?? 0) + 1);
+              await new Promise((r) => setTimeout(r, 200));
+            } else {
+              unexpected.push(String(e));
+            }
           }
         }
-      }
-    });
+      });
 
-    await new Promise((r) => setTimeout(r, 1500));
-    const beforeOutage = acknowledged.length;
-    cluster('stop', clusterDir, 'immediate'); // a crash: no clean shutdown of the sessions
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    cluster('start', clusterDir);
-    await new Promise((r) => setTimeout(r, 3000));
-    stop = true;
-    await Promise.all(load);
+      await new Promise((r) => setTimeout(r, 1500));
+      const beforeOutage = acknowledged.length;
+      cluster('stop', clusterDir, 'immediate'); // a crash: no clean shutdown of the sessions
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      cluster('start', clusterDir);
+      await new Promise((r) => setTimeout(r, 3000));
+      stop = true;
+      await Promise.all(load);
 
-    console.log(`acknowledged ${acknowledged.length} (${beforeOutage} before the outage); failed calls: ${JSON.stringify(Object.fromEntries(failures))}`);
-    for (const s of servers) assert.equal(s.child.exitCode, null, `a server process died during the outage:\n${s.log()}`);
-    assert.deepEqual(unexpected, [], 'only retryable statuses during the outage');
-    assert.ok(beforeOutage > 0, 'the load ran before the outage');
-    assert.ok([...failures.values()].reduce((a, b) => a + b, 0) > 0, 'calls during the outage failed (retryably)');
+      console.log(
+        `acknowledged ${acknowledged.length} (${beforeOutage} before the outage); failed calls: ${JSON.stringify(Object.fromEntries(failures))}`,
+      );
+      for (const s of servers)
+        assert.equal(s.child.exitCode, null, `a server process died during the outage:\n${s.log()}`);
+      assert.deepEqual(unexpected, [], 'only retryable statuses during the outage');
+      assert.ok(beforeOutage > 0, 'the load ran before the outage');
+      assert.ok([...failures.values()].reduce((a, b) => a + b, 0) > 0, 'calls during the outage failed (retryably)');
 
-    // New calls succeed on the same server processes (a client may retry ABORTED as ml-metadata's does).
-    const stats = { failures: new Map<string, number>() };
-    const after: string[] = [];
-    await Promise.all(
-      clients.map(async (client, c) => {
-        for (let i = 0; i < 3; i++) {
-          const name = `after-${c}-${i}`;
-          await withClientRetry(() => put(client, name), stats, { attempts: 10 });
-          after.push(name);
-        }
-      }),
-    );
-    for (const c of clients) c.close();
+      // New calls succeed on the same server processes (a client may retry ABORTED as ml-metadata's does).
+      const stats = { failures: new Map<string, number>() };
+      const after: string[] = [];
+      await Promise.all(
+        clients.map(async (client, c) => {
+          for (let i = 0; i < 3; i++) {
+            const name = `after-${c}-${i}`;
+            await withClientRetry(() => put(client, name), stats, { attempts: 10 });
+            after.push(name);
+          }
+        }),
+      );
+      for (const c of clients) c.close();
 
-    // Every acknowledged write is stored (once).
-    const stored = new Set((await sql<{ name: string }>(config, 'SELECT name FROM execution')).map((r) => r.name));
-    const missing = [...acknowledged, ...after].filter((n) => !stored.has(n));
-    assert.deepEqual(missing, [], 'acknowledged executions missing after the restart');
-    const contexts = await sql<{ n: string }>(config, "SELECT COUNT(*) AS n FROM context WHERE name = 'shared-run'");
-    assert.equal(Number(contexts[0].n), 1);
-    const orphans = await sql<{ n: string }>(
-      config,
-      'SELECT COUNT(*) AS n FROM execution x WHERE NOT EXISTS (SELECT 1 FROM event e WHERE e.execution_id = x.id)',
-    );
-    assert.equal(Number(orphans[0].n), 0, 'every stored execution has its event (all-or-nothing writes)');
-  });
+      // Every acknowledged write is stored (once).
+      const stored = new Set((await sql<{ name: string }>(config, 'SELECT name FROM execution')).map((r) => r.name));
+      const missing = [...acknowledged, ...after].filter((n) => !stored.has(n));
+      assert.deepEqual(missing, [], 'acknowledged executions missing after the restart');
+      const contexts = await sql<{ n: string }>(config, "SELECT COUNT(*) AS n FROM context WHERE name = 'shared-run'");
+      assert.equal(Number(contexts[0].n), 1);
+      const orphans = await sql<{ n: string }>(
+        config,
+        'SELECT COUNT(*) AS n FROM execution x WHERE NOT EXISTS (SELECT 1 FROM event e WHERE e.execution_id = x.id)',
+      );
+      assert.equal(Number(orphans[0].n), 0, 'every stored execution has its event (all-or-nothing writes)');
+    },
+  );
 });

@@ -16,7 +16,10 @@ test('gflags syntax: =value, separate value, bare bool, --nobool, single dash', 
 });
 
 test('flag mistakes are usage errors', () => {
-  assert.throws(() => parseFlags(['--bogus=1']), (e: unknown) => e instanceof UsageError && /unknown flag --bogus/.test(e.message));
+  assert.throws(
+    () => parseFlags(['--bogus=1']),
+    (e: unknown) => e instanceof UsageError && /unknown flag --bogus/.test(e.message),
+  );
   assert.throws(() => parseFlags(['--grpc_port=abc']), UsageError);
   assert.throws(() => parseFlags(['--grpc_port']), /needs a value/);
   assert.throws(() => parseFlags(['--enable_database_upgrade=maybe']), UsageError);
@@ -55,7 +58,8 @@ test('config file: sqlite modes, fake_database, migration options and ssl come f
     tls: 'connection_config { sqlite { } } ssl_config { server_key: "k" client_verify: true }',
   };
   const read = (p: string): string => files[p];
-  const plan = (p: string) => buildServerPlan({ metadata_store_server_config_file: p, enable_database_upgrade: true }, read);
+  const plan = (p: string) =>
+    buildServerPlan({ metadata_store_server_config_file: p, enable_database_upgrade: true }, read);
   assert.deepEqual(plan('ro').backend, { kind: 'sqlite', filenameUri: '/d/m', readonly: true, mustExist: true });
   assert.deepEqual(plan('rw').backend, { kind: 'sqlite', filenameUri: '/d/m', mustExist: true });
   assert.deepEqual(plan('fake').backend, { kind: 'sqlite', filenameUri: ':memory:' });
@@ -68,7 +72,10 @@ test('config file: sqlite modes, fake_database, migration options and ssl come f
 
 test('configuration errors', () => {
   const err = (flags: Parameters<typeof buildServerPlan>[0], re: RegExp) =>
-    assert.throws(() => buildServerPlan(flags, noFile), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+    assert.throws(
+      () => buildServerPlan(flags, noFile),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message),
+    );
   err({ grpc_port: 0 }, /--grpc_port/);
   err({ grpc_port: -5 }, /--grpc_port/);
   err({ mysql_config_host: 'db' }, new RegExp(MYSQL_UNSUPPORTED));
@@ -79,7 +86,10 @@ test('configuration errors', () => {
   err({ metadata_store_server_config_file: '/nope' }, /cannot read config file/);
   err({ db: 'x', metadata_store_server_config_file: '/c' }, /--db cannot be combined/);
   err({ metadata_source_config_type: 'postgresql', postgres_config_host: 'h' }, /postgres_config_port is required/);
-  err({ metadata_source_config_type: 'postgresql', postgres_config_host: 'h', postgres_config_hostaddr: '1.2.3.4' }, /exactly one/);
+  err(
+    { metadata_source_config_type: 'postgresql', postgres_config_host: 'h', postgres_config_hostaddr: '1.2.3.4' },
+    /exactly one/,
+  );
   assert.throws(() => buildServerPlan({ metadata_source_config_type: 'oracle' }), UsageError);
   assert.throws(
     () => buildServerPlan({ metadata_store_server_config_file: 'c' }, () => 'connection_config { sqlit {} }'),

@@ -13,9 +13,18 @@ import { passwordFromPassfile, sslOptions, toPgPlaceholders } from '../../src/st
 
 describe('PostgreSQL dialect', () => {
   test('? placeholders become $n outside quoted text, quoted identifiers and comments', () => {
-    assert.equal(toPgPlaceholders('SELECT id FROM Type WHERE name = ? AND kind = ?'), 'SELECT id FROM Type WHERE name = $1 AND kind = $2');
-    assert.equal(toPgPlaceholders("SELECT '?', 'it''s ?', \"a?\" FROM t WHERE x = ? -- why?\nAND y = ?"), "SELECT '?', 'it''s ?', \"a?\" FROM t WHERE x = $1 -- why?\nAND y = $2");
-    assert.equal(toPgPlaceholders('SELECT json_array_elements_text(?::json)::bigint'), 'SELECT json_array_elements_text($1::json)::bigint');
+    assert.equal(
+      toPgPlaceholders('SELECT id FROM Type WHERE name = ? AND kind = ?'),
+      'SELECT id FROM Type WHERE name = $1 AND kind = $2',
+    );
+    assert.equal(
+      toPgPlaceholders("SELECT '?', 'it''s ?', \"a?\" FROM t WHERE x = ? -- why?\nAND y = ?"),
+      "SELECT '?', 'it''s ?', \"a?\" FROM t WHERE x = $1 -- why?\nAND y = $2",
+    );
+    assert.equal(
+      toPgPlaceholders('SELECT json_array_elements_text(?::json)::bigint'),
+      'SELECT json_array_elements_text($1::json)::bigint',
+    );
   });
 
   test('passfile lines match host, port, database and user (with * and escapes)', () => {
@@ -30,7 +39,13 @@ describe('PostgreSQL dialect', () => {
   test('sslmode: disable/allow/prefer are plaintext; require skips verification; verify-full checks the name', () => {
     assert.equal(sslOptions({}), false);
     assert.equal(sslOptions({ ssloption: { sslmode: 'prefer' } }), false);
-    assert.deepEqual(sslOptions({ ssloption: { sslmode: 'require' } }), { ca: undefined, cert: undefined, key: undefined, passphrase: undefined, rejectUnauthorized: false });
+    assert.deepEqual(sslOptions({ ssloption: { sslmode: 'require' } }), {
+      ca: undefined,
+      cert: undefined,
+      key: undefined,
+      passphrase: undefined,
+      rejectUnauthorized: false,
+    });
     const full = sslOptions({ ssloption: { sslmode: 'verify-full' } });
     assert.ok(full && full.rejectUnauthorized === true && full.checkServerIdentity === undefined);
     assert.throws(() => sslOptions({ ssloption: { sslmode: 'sometimes' } }), /Unknown PostgreSQL sslmode/);
@@ -38,18 +53,35 @@ describe('PostgreSQL dialect', () => {
 
   test('v10 DDL: lower-case-folding names, SERIAL ids, upstream types, named unique constraints, BIGINT int_value', () => {
     const ddl = Object.fromEntries(TABLES.map((t) => [t.name, pgCreateTable(t)]));
-    assert.match(ddl.Artifact, /^CREATE TABLE IF NOT EXISTS Artifact \(id SERIAL PRIMARY KEY, type_id INT NOT NULL, uri TEXT, state INT, /);
+    assert.match(
+      ddl.Artifact,
+      /^CREATE TABLE IF NOT EXISTS Artifact \(id SERIAL PRIMARY KEY, type_id INT NOT NULL, uri TEXT, state INT, /,
+    );
     assert.match(ddl.Artifact, /create_time_since_epoch BIGINT NOT NULL DEFAULT 0/);
     assert.match(ddl.Artifact, /CONSTRAINT UniqueArtifactTypeName UNIQUE\(type_id, name\)/);
     assert.match(ddl.Event, /CONSTRAINT UniqueEvent UNIQUE\(artifact_id, execution_id, type\)/);
     assert.match(ddl.Context, /, UNIQUE\(type_id, name\)\)$/);
     assert.match(ddl.Type, /type_kind SMALLINT NOT NULL/);
-    assert.match(ddl.ArtifactProperty, /is_custom_property BOOLEAN NOT NULL, int_value BIGINT, double_value DOUBLE PRECISION, string_value TEXT, byte_value BYTEA, proto_value BYTEA, bool_value BOOLEAN/);
-    assert.match(ddl.EventPath, /is_index_step BOOLEAN NOT NULL, step_index INT, step_key TEXT, step_order BIGSERIAL NOT NULL/);
+    assert.match(
+      ddl.ArtifactProperty,
+      /is_custom_property BOOLEAN NOT NULL, int_value BIGINT, double_value DOUBLE PRECISION, string_value TEXT, byte_value BYTEA, proto_value BYTEA, bool_value BOOLEAN/,
+    );
+    assert.match(
+      ddl.EventPath,
+      /is_index_step BOOLEAN NOT NULL, step_index INT, step_key TEXT, step_order BIGSERIAL NOT NULL/,
+    );
     assert.match(ddl.MLMDEnv, /schema_version INT PRIMARY KEY/);
     const indexes = UPSTREAM_INDEXES.map(pgCreateIndex);
     assert.equal(indexes.length, 24);
-    assert.ok(indexes.includes('CREATE INDEX IF NOT EXISTS idx_artifact_property_int ON ArtifactProperty (name, is_custom_property, int_value)'));
-    assert.ok(indexes.includes('CREATE INDEX IF NOT EXISTS idx_artifact_property_string ON ArtifactProperty USING hash (string_value)'));
+    assert.ok(
+      indexes.includes(
+        'CREATE INDEX IF NOT EXISTS idx_artifact_property_int ON ArtifactProperty (name, is_custom_property, int_value)',
+      ),
+    );
+    assert.ok(
+      indexes.includes(
+        'CREATE INDEX IF NOT EXISTS idx_artifact_property_string ON ArtifactProperty USING hash (string_value)',
+      ),
+    );
   });
 });

@@ -29,12 +29,16 @@ let fileCounter = 0;
 // ------------------------------------------------------------------------------------------------------------
 // Random stores
 
-const STRINGS = ['', 'a', 'A', 'ab', 'abc', 'ABC', 'a_c', 'a%c', 'x\'y', 'x"y', '\\', 'é', 'É', 'z', 'uri_1', 'b'];
+const STRINGS = ['', 'a', 'A', 'ab', 'abc', 'ABC', 'a_c', 'a%c', "x'y", 'x"y', '\\', 'é', 'É', 'z', 'uri_1', 'b'];
 const INTS = [-3n, -1n, 0n, 1n, 2n, 3n, 7n, 10n];
 const DOUBLES = [-2.5, -1, 0, 0.5, 1, 1.5, 2, 3.25];
 const CUSTOM_NAMES = ['c1', 'c2', 'c 3'];
 
-type PropValue = { kind: 'int'; v: bigint } | { kind: 'double'; v: number } | { kind: 'string'; v: string } | { kind: 'bool'; v: boolean };
+type PropValue =
+  | { kind: 'int'; v: bigint }
+  | { kind: 'double'; v: number }
+  | { kind: 'string'; v: string }
+  | { kind: 'bool'; v: boolean };
 
 interface ArtifactSpec {
   typeIndex: number; // 0: TA (declares dp INT, ds STRING), 1: TB
@@ -69,7 +73,10 @@ const artifactSpec: fc.Arbitrary<ArtifactSpec> = fc.record(
     uri: fc.constantFrom(...STRINGS),
     state: fc.integer({ min: 0, max: 6 }),
     externalId: fc.boolean(),
-    custom: fc.uniqueArray(fc.tuple(fc.constantFrom(...CUSTOM_NAMES), propValue), { maxLength: 3, selector: (x) => x[0] }),
+    custom: fc.uniqueArray(fc.tuple(fc.constantFrom(...CUSTOM_NAMES), propValue), {
+      maxLength: 3,
+      selector: (x) => x[0],
+    }),
     dp: fc.constantFrom(...INTS),
     ds: fc.constantFrom(...STRINGS),
   },
@@ -82,7 +89,15 @@ const storeSpec: fc.Arbitrary<StoreSpec> = fc
     contexts: fc.array(fc.integer({ min: 0, max: 1 }), { maxLength: 4 }),
     executions: fc.integer({ min: 0, max: 3 }),
     links: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 14 }),
-    events: fc.array(fc.record({ a: fc.nat(), e: fc.nat(), type: fc.integer({ min: 1, max: 7 }), ms: fc.option(fc.constantFrom(...INTS), { nil: undefined }) }), { maxLength: 12 }),
+    events: fc.array(
+      fc.record({
+        a: fc.nat(),
+        e: fc.nat(),
+        type: fc.integer({ min: 1, max: 7 }),
+        ms: fc.option(fc.constantFrom(...INTS), { nil: undefined }),
+      }),
+      { maxLength: 12 },
+    ),
   })
   .map(({ artifacts, contexts, executions, links, events }) => {
     // (type, name) is unique: drop repeated names
@@ -95,7 +110,8 @@ const storeSpec: fc.Arbitrary<StoreSpec> = fc
     }
     const attributions = new Map<string, [number, number]>();
     if (contexts.length && artifacts.length) {
-      for (const [c, a] of links) attributions.set(`${c % contexts.length}/${a % artifacts.length}`, [c % contexts.length, a % artifacts.length]);
+      for (const [c, a] of links)
+        attributions.set(`${c % contexts.length}/${a % artifacts.length}`, [c % contexts.length, a % artifacts.length]);
     }
     const evs = new Map<string, StoreSpec['events'][number]>();
     if (executions && artifacts.length) {
@@ -115,47 +131,67 @@ const storeSpec: fc.Arbitrary<StoreSpec> = fc
 
 function toValue(p: PropValue): Value {
   switch (p.kind) {
-    case 'int': return { value: { $case: 'intValue', value: p.v } };
-    case 'double': return { value: { $case: 'doubleValue', value: p.v } };
-    case 'string': return { value: { $case: 'stringValue', value: p.v } };
-    case 'bool': return { value: { $case: 'boolValue', value: p.v } };
+    case 'int':
+      return { value: { $case: 'intValue', value: p.v } };
+    case 'double':
+      return { value: { $case: 'doubleValue', value: p.v } };
+    case 'string':
+      return { value: { $case: 'stringValue', value: p.v } };
+    case 'bool':
+      return { value: { $case: 'boolValue', value: p.v } };
   }
 }
 
 const isUnimplemented = (e: unknown) => e instanceof MlmdError && e.code === Code.UNIMPLEMENTED;
 
 async function buildStore(api: MlmdApi, path: string, spec: StoreSpec): Promise<void> {
-  const ta = (await api.putArtifactType({ artifactType: { name: 'TA', properties: { dp: PropertyType.INT, ds: PropertyType.STRING } } })).typeId!;
+  const ta = (
+    await api.putArtifactType({
+      artifactType: { name: 'TA', properties: { dp: PropertyType.INT, ds: PropertyType.STRING } },
+    })
+  ).typeId!;
   const tb = (await api.putArtifactType({ artifactType: { name: 'TB' } })).typeId!;
-  const ct = [(await api.putContextType({ contextType: { name: 'CT1' } })).typeId!, (await api.putContextType({ contextType: { name: 'CT2' } })).typeId!];
+  const ct = [
+    (await api.putContextType({ contextType: { name: 'CT1' } })).typeId!,
+    (await api.putContextType({ contextType: { name: 'CT2' } })).typeId!,
+  ];
   const et = (await api.putExecutionType({ executionType: { name: 'ET' } })).typeId!;
   const artifactIds = spec.artifacts.length
-    ? (await api.putArtifacts({
-        artifacts: spec.artifacts.map((a, i) => {
-          const properties: Record<string, Value> = {};
-          if (a.typeIndex === 0 && a.dp !== undefined) properties.dp = toValue({ kind: 'int', v: a.dp });
-          if (a.typeIndex === 0 && a.ds !== undefined) properties.ds = toValue({ kind: 'string', v: a.ds });
-          return {
-            typeId: a.typeIndex === 0 ? ta : tb,
-            name: a.name,
-            uri: a.uri,
-            state: a.state,
-            externalId: a.externalId ? `artifact_${i}` : undefined,
-            properties,
-            customProperties: Object.fromEntries(a.custom.map(([k, v]) => [k, toValue(v)])),
-          };
-        }),
-      })).artifactIds!
+    ? (
+        await api.putArtifacts({
+          artifacts: spec.artifacts.map((a, i) => {
+            const properties: Record<string, Value> = {};
+            if (a.typeIndex === 0 && a.dp !== undefined) properties.dp = toValue({ kind: 'int', v: a.dp });
+            if (a.typeIndex === 0 && a.ds !== undefined) properties.ds = toValue({ kind: 'string', v: a.ds });
+            return {
+              typeId: a.typeIndex === 0 ? ta : tb,
+              name: a.name,
+              uri: a.uri,
+              state: a.state,
+              externalId: a.externalId ? `artifact_${i}` : undefined,
+              properties,
+              customProperties: Object.fromEntries(a.custom.map(([k, v]) => [k, toValue(v)])),
+            };
+          }),
+        })
+      ).artifactIds!
     : [];
   const contextIds = spec.contexts.length
-    ? (await api.putContexts({ contexts: spec.contexts.map((c) => ({ typeId: ct[c.typeIndex], name: c.name })) })).contextIds!
+    ? (await api.putContexts({ contexts: spec.contexts.map((c) => ({ typeId: ct[c.typeIndex], name: c.name })) }))
+        .contextIds!
     : [];
   const executionIds = spec.executions
-    ? (await api.putExecutions({ executions: Array.from({ length: spec.executions }, () => ({ typeId: et })) })).executionIds!
+    ? (await api.putExecutions({ executions: Array.from({ length: spec.executions }, () => ({ typeId: et })) }))
+        .executionIds!
     : [];
 
   const attributions = spec.attributions.map(([c, a]) => ({ contextId: contextIds[c], artifactId: artifactIds[a] }));
-  const events = spec.events.map((e) => ({ artifactId: artifactIds[e.artifact], executionId: executionIds[e.execution], type: e.type, ms: e.ms }));
+  const events = spec.events.map((e) => ({
+    artifactId: artifactIds[e.artifact],
+    executionId: executionIds[e.execution],
+    type: e.type,
+    ms: e.ms,
+  }));
   let raw: BetterSqlite3.Database | undefined;
   const rawDb = () => (raw ??= new BetterSqlite3(path));
   try {
@@ -170,10 +206,19 @@ async function buildStore(api: MlmdApi, path: string, spec: StoreSpec): Promise<
     }
     if (events.length) {
       try {
-        await api.putEvents({ events: events.map((e) => ({ artifactId: e.artifactId, executionId: e.executionId, type: e.type, millisecondsSinceEpoch: e.ms })) });
+        await api.putEvents({
+          events: events.map((e) => ({
+            artifactId: e.artifactId,
+            executionId: e.executionId,
+            type: e.type,
+            millisecondsSinceEpoch: e.ms,
+          })),
+        });
       } catch (e) {
         if (!isUnimplemented(e)) throw e;
-        const ins = rawDb().prepare('INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?)');
+        const ins = rawDb().prepare(
+          'INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?)',
+        );
         for (const x of events) ins.run(x.artifactId, x.executionId, x.type, x.ms ?? null);
       }
     }
@@ -214,7 +259,10 @@ function readModel(path: string): Model {
       artifacts: all('SELECT * FROM Artifact ORDER BY id'),
       typeName: new Map(all('SELECT id, name FROM Type').map((r) => [r.id as bigint, r.name as string])),
       props: group(all('SELECT * FROM ArtifactProperty'), 'artifact_id'),
-      contextsOf: group(all('SELECT a.artifact_id AS owner, c.* FROM Attribution a JOIN Context c ON c.id = a.context_id'), 'owner'),
+      contextsOf: group(
+        all('SELECT a.artifact_id AS owner, c.* FROM Attribution a JOIN Context c ON c.id = a.context_id'),
+        'owner',
+      ),
       eventsOf: group(all('SELECT * FROM Event'), 'artifact_id'),
     };
   } finally {
@@ -246,15 +294,37 @@ type Q =
   | { k: 'not'; a: Q };
 
 const ARTIFACT_STATES: Record<string, number> = { UNKNOWN: 0, PENDING: 1, LIVE: 2, MARKED_FOR_DELETION: 3, DELETED: 4 };
-const EVENT_TYPES: Record<string, number> = { DECLARED_OUTPUT: 1, DECLARED_INPUT: 2, INPUT: 3, OUTPUT: 4, INTERNAL_INPUT: 5, INTERNAL_OUTPUT: 6 };
+const EVENT_TYPES: Record<string, number> = {
+  DECLARED_OUTPUT: 1,
+  DECLARED_INPUT: 2,
+  INPUT: 3,
+  OUTPUT: 4,
+  INTERNAL_INPUT: 5,
+  INTERNAL_OUTPUT: 6,
+};
 const PROP_NAMES: Array<[boolean, string]> = [
-  [false, 'dp'], [false, 'ds'], [true, 'c1'], [true, 'c2'], [true, 'c 3'],
-  [false, 'dp'], [false, 'ds'], [true, 'c1'], [true, 'c2'], [true, 'c 3'], [true, 'nope'],
+  [false, 'dp'],
+  [false, 'ds'],
+  [true, 'c1'],
+  [true, 'c2'],
+  [true, 'c 3'],
+  [false, 'dp'],
+  [false, 'ds'],
+  [true, 'c1'],
+  [true, 'c2'],
+  [true, 'c 3'],
+  [true, 'nope'],
 ];
-const FIELD_OF: Record<T, string> = { INT: 'int_value', DOUBLE: 'double_value', STRING: 'string_value', BOOL: 'bool_value' };
+const FIELD_OF: Record<T, string> = {
+  INT: 'int_value',
+  DOUBLE: 'double_value',
+  STRING: 'string_value',
+  BOOL: 'bool_value',
+};
 
 const alias = (prefix: string) => fc.constantFrom('a', 'a', 'a', 'b').map((x) => prefix + x);
-const prop = (t: T): fc.Arbitrary<S> => fc.constantFrom(...PROP_NAMES).map(([custom, name]) => ({ k: 'prop', custom, name, field: FIELD_OF[t] }));
+const prop = (t: T): fc.Arbitrary<S> =>
+  fc.constantFrom(...PROP_NAMES).map(([custom, name]) => ({ k: 'prop', custom, name, field: FIELD_OF[t] }));
 
 function leaf(t: T): fc.Arbitrary<S> {
   switch (t) {
@@ -262,21 +332,33 @@ function leaf(t: T): fc.Arbitrary<S> {
       return fc.oneof(
         fc.constantFrom('id', 'type_id', 'state', 'create_time_since_epoch').map((name): S => ({ k: 'attr', name })),
         alias('contexts_').map((a): S => ({ k: 'ctx', alias: a, field: 'id' })),
-        fc.tuple(alias('events_'), fc.constantFrom('execution_id', 'milliseconds_since_epoch', 'type')).map(([a, field]): S => ({ k: 'ev', alias: a, field })),
+        fc
+          .tuple(alias('events_'), fc.constantFrom('execution_id', 'milliseconds_since_epoch', 'type'))
+          .map(([a, field]): S => ({ k: 'ev', alias: a, field })),
         prop('INT'),
         fc.constantFrom(...INTS, 4n, 5n).map((v): S => ({ k: 'lit', t: 'INT', v })),
       );
     case 'DOUBLE':
-      return fc.oneof(prop('DOUBLE'), fc.constantFrom(...DOUBLES).map((v): S => ({ k: 'lit', t: 'DOUBLE', v })));
+      return fc.oneof(
+        prop('DOUBLE'),
+        fc.constantFrom(...DOUBLES).map((v): S => ({ k: 'lit', t: 'DOUBLE', v })),
+      );
     case 'STRING':
       return fc.oneof(
         fc.constantFrom('name', 'uri', 'type', 'external_id').map((name): S => ({ k: 'attr', name })),
-        fc.tuple(alias('contexts_'), fc.constantFrom('name', 'type')).map(([a, field]): S => ({ k: 'ctx', alias: a, field })),
+        fc
+          .tuple(alias('contexts_'), fc.constantFrom('name', 'type'))
+          .map(([a, field]): S => ({ k: 'ctx', alias: a, field })),
         prop('STRING'),
-        fc.constantFrom(...STRINGS, 'TA', 'TB', 'CT1', 'ctx0', 'artifact_1').map((v): S => ({ k: 'lit', t: 'STRING', v })),
+        fc
+          .constantFrom(...STRINGS, 'TA', 'TB', 'CT1', 'ctx0', 'artifact_1')
+          .map((v): S => ({ k: 'lit', t: 'STRING', v })),
       );
     case 'BOOL':
-      return fc.oneof(prop('BOOL'), fc.boolean().map((v): S => ({ k: 'lit', t: 'BOOL', v })));
+      return fc.oneof(
+        prop('BOOL'),
+        fc.boolean().map((v): S => ({ k: 'lit', t: 'BOOL', v })),
+      );
   }
 }
 
@@ -285,7 +367,12 @@ const numeric: fc.Arbitrary<S> = fc.letrec<{ n: S }>((tie) => ({
     { maxDepth: 2, withCrossShrink: true },
     leaf('INT'),
     leaf('DOUBLE'),
-    fc.record({ k: fc.constant('arith' as const), op: fc.constantFrom('+' as const, '-' as const, '*' as const, '/' as const), a: tie('n'), b: tie('n') }),
+    fc.record({
+      k: fc.constant('arith' as const),
+      op: fc.constantFrom('+' as const, '-' as const, '*' as const, '/' as const),
+      a: tie('n'),
+      b: tie('n'),
+    }),
     fc.record({ k: fc.constant('neg' as const), a: tie('n') }),
   ),
 })).n;
@@ -298,29 +385,53 @@ const enumAttr = (s: S) => (s.k === 'attr' && s.name === 'state') || (s.k === 'e
 const predicate: fc.Arbitrary<Q> = fc.oneof(
   fc.constantFrom<T>('INT', 'STRING', 'BOOL').chain((t) =>
     fc
-      .record({ k: fc.constant('cmp' as const), op: fc.constantFrom('=', '!=', '<>', '<', '<=', '>', '>='), a: scalarOf(t), b: scalarOf(t) })
-      .filter((q) => !(enumAttr(q.a) && (q.op === '=' || q.op === '!=') && (q.b.k === 'lit' || (q.b.k === 'attr')))),
-  ),
-  fc.record({ k: fc.constant('like' as const), neg: fc.boolean(), a: leaf('STRING'), pat: fc.constantFrom('%', 'a%', '%c', 'A_C', '_', '%\\%', 'x\'%', 'É', 'uri\\_%', '') }),
-  fc.constantFrom<T>('INT', 'STRING').chain((t) =>
-    fc
-      .record({ k: fc.constant('in' as const), neg: fc.boolean(), a: scalarOf(t), items: fc.array(scalarOf(t), { minLength: 1, maxLength: 3 }) })
-      .filter((q) => !enumAttr(q.a)),
-  ),
-  fc.constantFrom<T>('INT', 'DOUBLE', 'STRING', 'BOOL').chain((t) => fc.record({ k: fc.constant('isnull' as const), neg: fc.boolean(), a: leaf(t) })),
-  fc.constantFrom<T>('INT', 'STRING').chain((t) =>
-    fc.record({ k: fc.constant('between' as const), neg: fc.boolean(), a: scalarOf(t), lo: leaf(t), hi: leaf(t) }),
+      .record({
+        k: fc.constant('cmp' as const),
+        op: fc.constantFrom('=', '!=', '<>', '<', '<=', '>', '>='),
+        a: scalarOf(t),
+        b: scalarOf(t),
+      })
+      .filter((q) => !(enumAttr(q.a) && (q.op === '=' || q.op === '!=') && (q.b.k === 'lit' || q.b.k === 'attr'))),
   ),
   fc.record({
-    k: fc.constant('enum' as const),
-    target: fc.oneof(fc.constant<S>({ k: 'attr', name: 'state' }), alias('events_').map((a): S => ({ k: 'ev', alias: a, field: 'type' }))),
-    op: fc.constantFrom('=' as const, '!=' as const, 'IN' as const, 'NOT IN' as const),
-    names: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
-  }).map((q) => {
-    const pool = Object.keys(q.target.k === 'attr' ? ARTIFACT_STATES : EVENT_TYPES);
-    const names = q.names.map((i) => pool[i % pool.length]);
-    return { ...q, names: q.op === '=' || q.op === '!=' ? names.slice(0, 1) : names };
+    k: fc.constant('like' as const),
+    neg: fc.boolean(),
+    a: leaf('STRING'),
+    pat: fc.constantFrom('%', 'a%', '%c', 'A_C', '_', '%\\%', "x'%", 'É', 'uri\\_%', ''),
   }),
+  fc.constantFrom<T>('INT', 'STRING').chain((t) =>
+    fc
+      .record({
+        k: fc.constant('in' as const),
+        neg: fc.boolean(),
+        a: scalarOf(t),
+        items: fc.array(scalarOf(t), { minLength: 1, maxLength: 3 }),
+      })
+      .filter((q) => !enumAttr(q.a)),
+  ),
+  fc
+    .constantFrom<T>('INT', 'DOUBLE', 'STRING', 'BOOL')
+    .chain((t) => fc.record({ k: fc.constant('isnull' as const), neg: fc.boolean(), a: leaf(t) })),
+  fc
+    .constantFrom<T>('INT', 'STRING')
+    .chain((t) =>
+      fc.record({ k: fc.constant('between' as const), neg: fc.boolean(), a: scalarOf(t), lo: leaf(t), hi: leaf(t) }),
+    ),
+  fc
+    .record({
+      k: fc.constant('enum' as const),
+      target: fc.oneof(
+        fc.constant<S>({ k: 'attr', name: 'state' }),
+        alias('events_').map((a): S => ({ k: 'ev', alias: a, field: 'type' })),
+      ),
+      op: fc.constantFrom('=' as const, '!=' as const, 'IN' as const, 'NOT IN' as const),
+      names: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+    })
+    .map((q) => {
+      const pool = Object.keys(q.target.k === 'attr' ? ARTIFACT_STATES : EVENT_TYPES);
+      const names = q.names.map((i) => pool[i % pool.length]);
+      return { ...q, names: q.op === '=' || q.op === '!=' ? names.slice(0, 1) : names };
+    }),
   fc.record({ k: fc.constant('boolref' as const), a: prop('BOOL') }),
 );
 
@@ -349,16 +460,21 @@ const ARITH_PREC: Record<string, number> = { '+': 1, '-': 1, '*': 2, '/': 2 };
 
 function renderS(s: S, minPrec = 0): string {
   switch (s.k) {
-    case 'attr': return s.name;
-    case 'ctx': return `${s.alias}.${s.field}`;
-    case 'ev': return `${s.alias}.${s.field}`;
-    case 'prop': return `${s.custom ? 'custom_properties' : 'properties'}.${renderPropName(s.name)}.${s.field}`;
+    case 'attr':
+      return s.name;
+    case 'ctx':
+      return `${s.alias}.${s.field}`;
+    case 'ev':
+      return `${s.alias}.${s.field}`;
+    case 'prop':
+      return `${s.custom ? 'custom_properties' : 'properties'}.${renderPropName(s.name)}.${s.field}`;
     case 'lit':
       if (s.t === 'STRING') return quoteString(s.v as string);
       if (s.t === 'BOOL') return s.v ? 'TRUE' : 'false';
       if (s.t === 'DOUBLE') return Number.isInteger(s.v) ? `${s.v}.0` : String(s.v);
       return String(s.v);
-    case 'neg': return `-(${renderS(s.a)})`;
+    case 'neg':
+      return `-(${renderS(s.a)})`;
     case 'arith': {
       const p = ARITH_PREC[s.op];
       const text = `${renderS(s.a, p)} ${s.op} ${renderS(s.b, p + 1)}`;
@@ -371,19 +487,28 @@ function renderS(s: S, minPrec = 0): string {
 function renderQ(q: Q, minPrec = 0): string {
   const wrap = (p: number, text: string) => (p < minPrec ? `(${text})` : text);
   switch (q.k) {
-    case 'or': return wrap(1, `${renderQ(q.a, 1)} OR ${renderQ(q.b, 2)}`);
-    case 'and': return wrap(2, `${renderQ(q.a, 2)} and ${renderQ(q.b, 3)}`);
-    case 'not': return wrap(3, `NOT ${renderQ(q.a, 3)}`);
-    case 'cmp': return `${renderS(q.a)} ${q.op} ${renderS(q.b)}`;
-    case 'like': return `${renderS(q.a)} ${q.neg ? 'NOT LIKE' : 'LIKE'} ${quoteString(q.pat)}`;
-    case 'in': return `${renderS(q.a)} ${q.neg ? 'NOT IN' : 'IN'} (${q.items.map((x) => renderS(x)).join(', ')})`;
-    case 'isnull': return `${renderS(q.a)} IS ${q.neg ? 'NOT ' : ''}NULL`;
-    case 'between': return `${renderS(q.a)} ${q.neg ? 'NOT BETWEEN' : 'BETWEEN'} ${renderS(q.lo)} AND ${renderS(q.hi)}`;
+    case 'or':
+      return wrap(1, `${renderQ(q.a, 1)} OR ${renderQ(q.b, 2)}`);
+    case 'and':
+      return wrap(2, `${renderQ(q.a, 2)} and ${renderQ(q.b, 3)}`);
+    case 'not':
+      return wrap(3, `NOT ${renderQ(q.a, 3)}`);
+    case 'cmp':
+      return `${renderS(q.a)} ${q.op} ${renderS(q.b)}`;
+    case 'like':
+      return `${renderS(q.a)} ${q.neg ? 'NOT LIKE' : 'LIKE'} ${quoteString(q.pat)}`;
+    case 'in':
+      return `${renderS(q.a)} ${q.neg ? 'NOT IN' : 'IN'} (${q.items.map((x) => renderS(x)).join(', ')})`;
+    case 'isnull':
+      return `${renderS(q.a)} IS ${q.neg ? 'NOT ' : ''}NULL`;
+    case 'between':
+      return `${renderS(q.a)} ${q.neg ? 'NOT BETWEEN' : 'BETWEEN'} ${renderS(q.lo)} AND ${renderS(q.hi)}`;
     case 'enum':
       return q.op === '=' || q.op === '!='
         ? `${renderS(q.target)} ${q.op} ${q.names[0]}`
         : `${renderS(q.target)} ${q.op} (${q.names.join(', ')})`;
-    case 'boolref': return renderS(q.a);
+    case 'boolref':
+      return renderS(q.a);
   }
 }
 
@@ -412,7 +537,7 @@ function evalS(s: S, env: Env, m: Model): V {
       return env.artifact[s.name];
     case 'ctx': {
       const row = env.rows.get(s.alias)!;
-      return s.field === 'type' ? m.typeName.get(row.type_id as bigint) ?? null : row[s.field];
+      return s.field === 'type' ? (m.typeName.get(row.type_id as bigint) ?? null) : row[s.field];
     }
     case 'ev':
       return env.rows.get(s.alias)![s.field];
@@ -442,7 +567,8 @@ function evalS(s: S, env: Env, m: Model): V {
 
 function compareV(a: V, b: V): number | null {
   if (a === null || b === null) return null;
-  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  if (typeof a === 'string' && typeof b === 'string')
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
   const x = typeof a === 'bigint' && typeof b === 'bigint' ? a : Number(a);
   const y = typeof a === 'bigint' && typeof b === 'bigint' ? b : Number(b);
   return x < y ? -1 : x > y ? 1 : 0;
@@ -484,19 +610,29 @@ function in3(a: V, items: V[]): B {
 
 function evalQ(q: Q, env: Env, m: Model): B {
   switch (q.k) {
-    case 'and': return and3(evalQ(q.a, env, m), evalQ(q.b, env, m));
-    case 'or': return or3(evalQ(q.a, env, m), evalQ(q.b, env, m));
-    case 'not': return not3(evalQ(q.a, env, m));
+    case 'and':
+      return and3(evalQ(q.a, env, m), evalQ(q.b, env, m));
+    case 'or':
+      return or3(evalQ(q.a, env, m), evalQ(q.b, env, m));
+    case 'not':
+      return not3(evalQ(q.a, env, m));
     case 'cmp': {
       const c = compareV(evalS(q.a, env, m), evalS(q.b, env, m));
       if (c === null) return null;
       switch (q.op) {
-        case '=': return c === 0;
-        case '!=': case '<>': return c !== 0;
-        case '<': return c < 0;
-        case '<=': return c <= 0;
-        case '>': return c > 0;
-        default: return c >= 0;
+        case '=':
+          return c === 0;
+        case '!=':
+        case '<>':
+          return c !== 0;
+        case '<':
+          return c < 0;
+        case '<=':
+          return c <= 0;
+        case '>':
+          return c > 0;
+        default:
+          return c >= 0;
       }
     }
     case 'like': {
@@ -506,7 +642,10 @@ function evalQ(q: Q, env: Env, m: Model): B {
       return q.neg ? !r : r;
     }
     case 'in': {
-      const r = in3(evalS(q.a, env, m), q.items.map((x) => evalS(x, env, m)));
+      const r = in3(
+        evalS(q.a, env, m),
+        q.items.map((x) => evalS(x, env, m)),
+      );
       return q.neg ? not3(r) : r;
     }
     case 'isnull': {
@@ -529,10 +668,14 @@ function evalQ(q: Q, env: Env, m: Model): B {
       const a = evalS(q.target, env, m);
       const values = q.names.map((n) => BigInt(table[n]));
       switch (q.op) {
-        case '=': return a === null ? null : a === values[0];
-        case '!=': return a === null ? true : a !== values[0];
-        case 'IN': return in3(a, values);
-        case 'NOT IN': return a === null ? true : not3(in3(a, values));
+        case '=':
+          return a === null ? null : a === values[0];
+        case '!=':
+          return a === null ? true : a !== values[0];
+        case 'IN':
+          return in3(a, values);
+        case 'NOT IN':
+          return a === null ? true : not3(in3(a, values));
       }
     }
   }
@@ -549,7 +692,12 @@ function expected(q: Q, m: Model): bigint[] {
       if (s.k === 'ctx') return [key, m.contextsOf.get(id) ?? []];
       if (s.k === 'ev') return [key, m.eventsOf.get(id) ?? []];
       const p = s as Extract<S, { k: 'prop' }>;
-      return [key, (m.props.get(id) ?? []).filter((r) => r.name === p.name && BigInt(r.is_custom_property as bigint) === (p.custom ? 1n : 0n))];
+      return [
+        key,
+        (m.props.get(id) ?? []).filter(
+          (r) => r.name === p.name && BigInt(r.is_custom_property as bigint) === (p.custom ? 1n : 0n),
+        ),
+      ];
     });
     const search = (i: number, rows: Map<string, Row>): boolean => {
       if (i === choices.length) return evalQ(q, { artifact, rows }, m) === true;
@@ -580,34 +728,39 @@ describe('filter_query against an in-memory evaluator', () => {
     let compared = 0;
     let nonEmpty = 0;
     await fc.assert(
-      fc.asyncProperty(storeSpec, fc.array(filter, { minLength: 12, maxLength: 12 }), fc.constantFrom(2, 100), async (spec, queries, pageSize) => {
-        const path = join(dir, `store-${fileCounter++}.sqlite`);
-        const db = await openDatabase({ kind: 'sqlite', filenameUri: path });
-        try {
-          const api = createMlmdApi(db);
-          await buildStore(api, path, spec);
-          const model = readModel(path);
-          for (const q of queries) {
-            const text = renderQ(q);
-            const want = expected(q, model);
-            let got: bigint[];
-            try {
-              got = await listAll(api, text, pageSize);
-            } catch (e) {
-              throw new Error(`${text}: ${(e as Error).message}`);
+      fc.asyncProperty(
+        storeSpec,
+        fc.array(filter, { minLength: 12, maxLength: 12 }),
+        fc.constantFrom(2, 100),
+        async (spec, queries, pageSize) => {
+          const path = join(dir, `store-${fileCounter++}.sqlite`);
+          const db = await openDatabase({ kind: 'sqlite', filenameUri: path });
+          try {
+            const api = createMlmdApi(db);
+            await buildStore(api, path, spec);
+            const model = readModel(path);
+            for (const q of queries) {
+              const text = renderQ(q);
+              const want = expected(q, model);
+              let got: bigint[];
+              try {
+                got = await listAll(api, text, pageSize);
+              } catch (e) {
+                throw new Error(`${text}: ${(e as Error).message}`);
+              }
+              assert.deepEqual(got, want, `filter: ${text}`);
+              compared++;
+              if (process.env.QUERY_PROPERTY_DEBUG) console.log(`${want.length}/${model.artifacts.length} ${text}`);
+              if (want.length) nonEmpty++;
             }
-            assert.deepEqual(got, want, `filter: ${text}`);
-            compared++;
-            if (process.env.QUERY_PROPERTY_DEBUG) console.log(`${want.length}/${model.artifacts.length} ${text}`);
-            if (want.length) nonEmpty++;
+          } finally {
+            await db.close();
+            rmSync(path, { force: true });
+            rmSync(path + '-wal', { force: true });
+            rmSync(path + '-shm', { force: true });
           }
-        } finally {
-          await db.close();
-          rmSync(path, { force: true });
-          rmSync(path + '-wal', { force: true });
-          rmSync(path + '-shm', { force: true });
-        }
-      }),
+        },
+      ),
       { numRuns: Number(process.env.QUERY_PROPERTY_RUNS ?? 150) },
     );
     // the generator must produce filters that select something, or the comparison proves little
@@ -621,10 +774,60 @@ describe('filter_query against an in-memory evaluator', () => {
       const api = createMlmdApi(db);
       await buildStore(api, path, fc.sample(storeSpec, { numRuns: 1, seed: 7 })[0]);
       const tokens = [
-        'id', 'name', 'uri', 'state', 'type', 'last_known_state', 'contexts_a.id', 'contexts_a', 'artifacts_b.state', 'events_0.type',
-        'properties.p.int_value', 'custom_properties.`x y`.string_value', 'parent_contexts_z.name', 'child_contexts_q.id',
-        '=', '!=', '<>', '<', '>=', '+', '-', '*', '/', '(', ')', ',', '.', 'AND', 'or', 'NOT', 'LIKE', 'IN', 'IS', 'NULL',
-        'BETWEEN', 'TRUE', 'false', "'a'", '"b"', "'%'", '1', '0', '-1', '2.5', '.5', '1e3', 'LIVE', 'RUNNING', 'OUTPUT', '`', "'", '--', '#', ';',
+        'id',
+        'name',
+        'uri',
+        'state',
+        'type',
+        'last_known_state',
+        'contexts_a.id',
+        'contexts_a',
+        'artifacts_b.state',
+        'events_0.type',
+        'properties.p.int_value',
+        'custom_properties.`x y`.string_value',
+        'parent_contexts_z.name',
+        'child_contexts_q.id',
+        '=',
+        '!=',
+        '<>',
+        '<',
+        '>=',
+        '+',
+        '-',
+        '*',
+        '/',
+        '(',
+        ')',
+        ',',
+        '.',
+        'AND',
+        'or',
+        'NOT',
+        'LIKE',
+        'IN',
+        'IS',
+        'NULL',
+        'BETWEEN',
+        'TRUE',
+        'false',
+        "'a'",
+        '"b"',
+        "'%'",
+        '1',
+        '0',
+        '-1',
+        '2.5',
+        '.5',
+        '1e3',
+        'LIVE',
+        'RUNNING',
+        'OUTPUT',
+        '`',
+        "'",
+        '--',
+        '#',
+        ';',
       ];
       const text = fc.oneof(
         fc.array(fc.constantFrom(...tokens), { minLength: 1, maxLength: 9 }).map((t) => t.join(' ')),
@@ -641,7 +844,10 @@ describe('filter_query against an in-memory evaluator', () => {
             try {
               await call();
             } catch (e) {
-              assert.ok(e instanceof MlmdError && e.code === Code.INVALID_ARGUMENT, `${JSON.stringify(filterQuery)}: ${e}`);
+              assert.ok(
+                e instanceof MlmdError && e.code === Code.INVALID_ARGUMENT,
+                `${JSON.stringify(filterQuery)}: ${e}`,
+              );
               assert.ok(e.message.startsWith('Invalid `filter_query`: '), e.message);
               assert.match(e.message, /\[at \d+:\d+\]$/);
             }

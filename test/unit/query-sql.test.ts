@@ -76,16 +76,23 @@ describe('SQL text does not depend on literal values', () => {
     test(template, () => {
       const reference = compile(template.replaceAll('$', "'x'"), kind);
       fc.assert(
-        fc.property(fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary' })), { minLength: 6, maxLength: 6 }), fc.boolean(), (values, dq) => {
-          let i = 0;
-          const query = template.replaceAll('$', () => literal(values[i++], dq ? '"' : "'"));
-          const out = compile(query, kind);
-          assert.equal(out.where, reference.where);
-          const strings = out.params.filter((p) => typeof p === 'string');
-          const expected = reference.params.filter((p) => typeof p === 'string' && p !== 'x');
-          // the bound strings are the property names (fixed) followed by the literals, each exactly as written
-          assert.deepEqual(strings, [...expected, ...values.slice(0, strings.length - expected.length)]);
-        }),
+        fc.property(
+          fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary' })), {
+            minLength: 6,
+            maxLength: 6,
+          }),
+          fc.boolean(),
+          (values, dq) => {
+            let i = 0;
+            const query = template.replaceAll('$', () => literal(values[i++], dq ? '"' : "'"));
+            const out = compile(query, kind);
+            assert.equal(out.where, reference.where);
+            const strings = out.params.filter((p) => typeof p === 'string');
+            const expected = reference.params.filter((p) => typeof p === 'string' && p !== 'x');
+            // the bound strings are the property names (fixed) followed by the literals, each exactly as written
+            assert.deepEqual(strings, [...expected, ...values.slice(0, strings.length - expected.length)]);
+          },
+        ),
         { numRuns: 200 },
       );
     });
@@ -94,7 +101,9 @@ describe('SQL text does not depend on literal values', () => {
   test('property names are bound values too', () => {
     const a = compile('properties.p.int_value = 1');
     for (const name of ["it's", 'a"b', 'name', 'int_value', 'with space', 'a;--', 'ü']) {
-      const q = /^[0-9A-Za-z_]+$/.test(name) ? `properties.${name}.int_value = 1` : `properties.\`${name}\`.int_value = 1`;
+      const q = /^[0-9A-Za-z_]+$/.test(name)
+        ? `properties.${name}.int_value = 1`
+        : `properties.\`${name}\`.int_value = 1`;
       const b = compile(q);
       assert.equal(b.where, a.where);
       assert.deepEqual(b.params, [name, 1n]);
@@ -141,14 +150,17 @@ describe('literal decoding', () => {
   });
 
   test('comments and free whitespace', () => {
-    const a = compile('id = 1 AND name = \'x\'');
-    const b = compile('id=1 -- first\n\tAND /* second */ name\n=\r\n\'x\' # done');
+    const a = compile("id = 1 AND name = 'x'");
+    const b = compile("id=1 -- first\n\tAND /* second */ name\n=\r\n'x' # done");
     assert.equal(a.where, b.where);
     assert.deepEqual(a.params, b.params);
   });
 
   test('keywords and attribute names are case-insensitive; enum names and prefixes are not', () => {
-    assert.equal(compile('ID = 1 and Name LIKE \'a\' Or NOT TYPE_ID IN (1)').where, compile('id = 1 AND name LIKE \'a\' OR NOT type_id IN (1)').where);
+    assert.equal(
+      compile("ID = 1 and Name LIKE 'a' Or NOT TYPE_ID IN (1)").where,
+      compile("id = 1 AND name LIKE 'a' OR NOT type_id IN (1)").where,
+    );
     assert.throws(() => compile('state = live'), /Unsupported enum value/);
     assert.throws(() => compile('CONTEXTS_a.id = 1'), /Unrecognized name: CONTEXTS_a/);
   });
@@ -161,7 +173,10 @@ describe('join shape', () => {
     const out = compile("name = 'a' AND type = 't' AND state != LIVE");
     assert.doesNotMatch(out.where, /table_0|JOIN/);
     assert.match(out.where, /^\(\(\(n\.name = \?\)/);
-    assert.equal(compileFilterQuery('id = 1', { nodeKind: 'Context', dialect: 'sqlite', alias: 'c' }).where, '(c.id = ?)');
+    assert.equal(
+      compileFilterQuery('id = 1', { nodeKind: 'Context', dialect: 'sqlite', alias: 'c' }).where,
+      '(c.id = ?)',
+    );
   });
 
   test('one join per alias and per property struct, in order of first appearance', () => {
@@ -171,41 +186,82 @@ describe('join shape', () => {
     assert.equal(joins('properties.p0.int_value > 1 OR custom_properties.p0.int_value > 1'), 2);
     assert.equal(joins('events_0.type = OUTPUT AND events_0.milliseconds_since_epoch = 1'), 1);
     const out = compile('custom_properties.b.int_value = 1 AND properties.a.int_value = 2');
-    assert.match(out.where, /^n\.id IN \(SELECT table_0\.id FROM Artifact table_0 JOIN ArtifactProperty table_1 .* JOIN ArtifactProperty table_2 /);
+    assert.match(
+      out.where,
+      /^n\.id IN \(SELECT table_0\.id FROM Artifact table_0 JOIN ArtifactProperty table_1 .* JOIN ArtifactProperty table_2 /,
+    );
     assert.deepEqual(out.params, ['b', 'a', 1n, 2n]);
     assert.match(out.where, /table_1\.is_custom_property = 1 .* table_2\.is_custom_property = 0/);
   });
 
   test('neighbour joins per kind', () => {
-    assert.match(compile('contexts_a.id = 1', 'Artifact').where, /JOIN Attribution link_1 ON link_1\.artifact_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/);
-    assert.match(compile('contexts_a.id = 1', 'Execution').where, /JOIN Association link_1 ON link_1\.execution_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/);
-    assert.match(compile('artifacts_a.id = 1', 'Context').where, /JOIN Attribution link_1 ON link_1\.context_id = table_0\.id JOIN Artifact table_1 ON table_1\.id = link_1\.artifact_id/);
-    assert.match(compile('executions_a.id = 1', 'Context').where, /JOIN Association link_1 ON link_1\.context_id = table_0\.id JOIN Execution table_1/);
-    assert.match(compile('parent_contexts_a.id = 1', 'Context').where, /JOIN ParentContext link_1 ON link_1\.context_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.parent_context_id/);
-    assert.match(compile('child_contexts_a.id = 1', 'Context').where, /JOIN ParentContext link_1 ON link_1\.parent_context_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/);
-    assert.match(compile('events_a.execution_id = 1', 'Artifact').where, /JOIN Event table_1 ON table_1\.artifact_id = table_0\.id/);
-    assert.match(compile('events_a.artifact_id = 1', 'Execution').where, /JOIN Event table_1 ON table_1\.execution_id = table_0\.id/);
+    assert.match(
+      compile('contexts_a.id = 1', 'Artifact').where,
+      /JOIN Attribution link_1 ON link_1\.artifact_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
+    );
+    assert.match(
+      compile('contexts_a.id = 1', 'Execution').where,
+      /JOIN Association link_1 ON link_1\.execution_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
+    );
+    assert.match(
+      compile('artifacts_a.id = 1', 'Context').where,
+      /JOIN Attribution link_1 ON link_1\.context_id = table_0\.id JOIN Artifact table_1 ON table_1\.id = link_1\.artifact_id/,
+    );
+    assert.match(
+      compile('executions_a.id = 1', 'Context').where,
+      /JOIN Association link_1 ON link_1\.context_id = table_0\.id JOIN Execution table_1/,
+    );
+    assert.match(
+      compile('parent_contexts_a.id = 1', 'Context').where,
+      /JOIN ParentContext link_1 ON link_1\.context_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.parent_context_id/,
+    );
+    assert.match(
+      compile('child_contexts_a.id = 1', 'Context').where,
+      /JOIN ParentContext link_1 ON link_1\.parent_context_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
+    );
+    assert.match(
+      compile('events_a.execution_id = 1', 'Artifact').where,
+      /JOIN Event table_1 ON table_1\.artifact_id = table_0\.id/,
+    );
+    assert.match(
+      compile('events_a.artifact_id = 1', 'Execution').where,
+      /JOIN Event table_1 ON table_1\.execution_id = table_0\.id/,
+    );
     // the strict superset of upstream's fields works
     assert.match(compile("artifacts_a.external_id = 'e'", 'Context').where, /table_1\.external_id = \?/);
-    assert.match(compile('child_contexts_a.create_time_since_epoch > 1', 'Context').where, /table_1\.create_time_since_epoch > \?/);
+    assert.match(
+      compile('child_contexts_a.create_time_since_epoch > 1', 'Context').where,
+      /table_1\.create_time_since_epoch > \?/,
+    );
   });
 
   test('enum rewrites', () => {
     assert.deepEqual(compile('state != LIVE'), { where: '((n.state <> ?) OR (n.state IS NULL))', params: [2n] });
-    assert.deepEqual(compile('state NOT IN (DELETED, PENDING)'), { where: '((n.state NOT IN (?, ?)) OR (n.state IS NULL))', params: [4n, 1n] });
+    assert.deepEqual(compile('state NOT IN (DELETED, PENDING)'), {
+      where: '((n.state NOT IN (?, ?)) OR (n.state IS NULL))',
+      params: [4n, 1n],
+    });
     assert.deepEqual(compile('state IN (PENDING, LIVE)'), { where: '(n.state IN (?, ?))', params: [1n, 2n] });
     assert.deepEqual(compile('state=PENDING'), { where: '(n.state = ?)', params: [1n] });
     // other operators compare integers, with ordinary NULL semantics
     assert.deepEqual(compile('state <> 2'), { where: '(n.state <> ?)', params: [2n] });
     assert.deepEqual(compile('state > 1'), { where: '(n.state > ?)', params: [1n] });
     assert.deepEqual(compile('last_known_state = CANCELED', 'Execution').params, [6n]);
-    assert.deepEqual(compile('events_0.type IN (INPUT, OUTPUT, DECLARED_INPUT, DECLARED_OUTPUT, INTERNAL_INPUT, INTERNAL_OUTPUT)').params, [3n, 4n, 2n, 1n, 5n, 6n]);
+    assert.deepEqual(
+      compile('events_0.type IN (INPUT, OUTPUT, DECLARED_INPUT, DECLARED_OUTPUT, INTERNAL_INPUT, INTERNAL_OUTPUT)')
+        .params,
+      [3n, 4n, 2n, 1n, 5n, 6n],
+    );
   });
 });
 
 describe('PostgreSQL dialect', () => {
   test('typed placeholders, ILIKE without escape, boolean flags, safe division, binary string order', () => {
-    const out = compile("name LIKE 'a%' AND custom_properties.p.bool_value = true AND id / 0 IS NULL AND name < 'b'", 'Artifact', 'postgres');
+    const out = compile(
+      "name LIKE 'a%' AND custom_properties.p.bool_value = true AND id / 0 IS NULL AND name < 'b'",
+      'Artifact',
+      'postgres',
+    );
     assert.match(out.where, /table_0\.name ILIKE CAST\(\? AS TEXT\) ESCAPE ''/);
     assert.match(out.where, /table_1\.is_custom_property = TRUE/);
     assert.match(out.where, /table_1\.bool_value = CAST\(\? AS BOOLEAN\)/);
@@ -262,7 +318,10 @@ describe('hostile literals match literally in SQLite', () => {
     assert.deepEqual(await list(`name LIKE '\\\\'`), [ids.get('\\')]);
     assert.deepEqual(await list(`name LIKE '\\\\\\\\'`), [ids.get('\\\\')]);
     assert.deepEqual(await list(`name LIKE '%'`), [...ids.values()]);
-    assert.deepEqual(await list(`name LIKE '_'`).then((r) => r.length), [...ids.keys()].filter((k) => [...k].length === 1).length);
+    assert.deepEqual(
+      await list(`name LIKE '_'`).then((r) => r.length),
+      [...ids.keys()].filter((k) => [...k].length === 1).length,
+    );
     assert.deepEqual(await list(`name LIKE 'a%b_c'`), [ids.get('a%b_c')]);
     assert.deepEqual(await list(`uri LIKE 'A%B_C'`), [ids.get('a%b_c')]);
     assert.deepEqual(await list(`uri LIKE 'a%b_c'`), [ids.get('a%b_c')]);
@@ -276,6 +335,9 @@ describe('hostile literals match literally in SQLite', () => {
   });
 
   test('a bad filter through the API is INVALID_ARGUMENT', async () => {
-    await assert.rejects(list('invalid syntax'), (e: unknown) => e instanceof MlmdError && e.code === Code.INVALID_ARGUMENT);
+    await assert.rejects(
+      list('invalid syntax'),
+      (e: unknown) => e instanceof MlmdError && e.code === Code.INVALID_ARGUMENT,
+    );
   });
 });

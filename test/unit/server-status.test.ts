@@ -6,7 +6,10 @@ import { toGrpcStatus } from '../../src/server/status';
 import { UniqueViolation } from '../../src/storage/database';
 
 test('MlmdError keeps its code and message', () => {
-  assert.deepEqual(toGrpcStatus(new MlmdError(Code.ALREADY_EXISTS, 'dup')), { code: status.ALREADY_EXISTS, details: 'dup' });
+  assert.deepEqual(toGrpcStatus(new MlmdError(Code.ALREADY_EXISTS, 'dup')), {
+    code: status.ALREADY_EXISTS,
+    details: 'dup',
+  });
   assert.deepEqual(toGrpcStatus(new MlmdError(Code.CANCELLED, 'c')), { code: status.CANCELLED, details: 'c' });
   assert.deepEqual(toGrpcStatus(new MlmdError(Code.DATA_LOSS, 'd')), { code: status.DATA_LOSS, details: 'd' });
 });

@@ -33,9 +33,21 @@ test('string escapes: C escapes, octal, hex, unicode, single quotes and adjacent
 });
 
 test('integers: negative, hex and octal; int64 becomes bigint', () => {
-  assert.equal(parseServerConfig('migration_options { downgrade_to_schema_version: -1 }').migrationOptions?.downgradeToSchemaVersion, -1n);
-  assert.equal(parseServerConfig('migration_options { downgrade_to_schema_version: 0x10 }').migrationOptions?.downgradeToSchemaVersion, 16n);
-  assert.equal(parseServerConfig('migration_options { downgrade_to_schema_version: 010 }').migrationOptions?.downgradeToSchemaVersion, 8n);
+  assert.equal(
+    parseServerConfig('migration_options { downgrade_to_schema_version: -1 }').migrationOptions
+      ?.downgradeToSchemaVersion,
+    -1n,
+  );
+  assert.equal(
+    parseServerConfig('migration_options { downgrade_to_schema_version: 0x10 }').migrationOptions
+      ?.downgradeToSchemaVersion,
+    16n,
+  );
+  assert.equal(
+    parseServerConfig('migration_options { downgrade_to_schema_version: 010 }').migrationOptions
+      ?.downgradeToSchemaVersion,
+    8n,
+  );
   assert.deepEqual(parseTextProto('int_value: 9223372036854775807', valueSchema), { int_value: '9223372036854775807' });
 });
 
@@ -59,7 +71,11 @@ function rejects(text: string, pattern: RegExp, line?: number): void {
 }
 
 test('errors name the field and the line', () => {
-  rejects('connection_config {\n  sqlite {\n    filename: "x"\n  }\n}', /unknown field "filename" in ml_metadata.SqliteMetadataSourceConfig/, 3);
+  rejects(
+    'connection_config {\n  sqlite {\n    filename: "x"\n  }\n}',
+    /unknown field "filename" in ml_metadata.SqliteMetadataSourceConfig/,
+    3,
+  );
   rejects('connection_config { sqlite { connection_mode: READ_EVERYTHING } }', /unknown value "READ_EVERYTHING"/, 1);
   rejects('ssl_config { client_verify: maybe }', /invalid value maybe for bool/);
   rejects('ssl_config { server_key: "abc }', /unterminated string/);
