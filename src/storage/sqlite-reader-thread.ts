@@ -19,6 +19,8 @@ export interface ReaderThreadData {
   sqliteReaderThread: true;
   path: string;
   busyTimeoutMs: number;
+  /** Int32Array over it: set to 1 by the server's thread to stop the running statement (the store is closing). */
+  cancelled: SharedArrayBuffer;
 }
 
 export type ToReader =
@@ -74,7 +76,7 @@ function runThread(data: ReaderThreadData): void {
     port.close();
     return;
   }
-  const deadline = new ConnectionDeadline(conn);
+  const deadline = new ConnectionDeadline(conn, new Int32Array(data.cancelled));
   const statements = new LruCache(STATEMENT_CACHE_SIZE, (sql) => conn.prepare(sql));
   port.on('message', (m: ToReader) => {
     switch (m.type) {

@@ -41,8 +41,10 @@ class ReaderThread {
   private closed?: () => void;
   /** Set when the thread can take no more work (it failed to open, or exited). */
   dead?: Error;
+  private readonly cancelFlag: Int32Array;
 
   constructor(data: ReaderThreadData, onExit: (t: ReaderThread) => void) {
+    this.cancelFlag = new Int32Array(data.cancelled);
     this.worker = new Worker(threadScript(require.resolve('./sqlite-reader-thread')), {
       eval: true,
       workerData: data,
@@ -93,6 +95,11 @@ class ReaderThread {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ type: 'statement', id, ...message } satisfies ToReader);
     });
+  }
+
+  /** Stops the running statement at its next check (it fails UNAVAILABLE); for good: the thread is closing. */
+  cancel(): void {
+    Atomics.store(this.cancelFlag, 0, 1);
   }
 
   /** Finishes the transaction; resolves when the thread can take the next one. */
@@ -209,7 +216,12 @@ export class SqliteReaders {
 
   private spawn(): ReaderThread {
     const t = new ReaderThread(
-      { sqliteReaderThread: true, path: this.options.path, busyTimeoutMs: this.options.busyTimeoutMs },
+      {
+        sqliteReaderThread: true,
+        path: this.options.path,
+        busyTimeoutMs: this.options.busyTimeoutMs,
+        cancelled: new SharedArrayBuffer(4),
+      },
       (gone) => this.forget(gone),
     );
     this.threads.push(t);
@@ -227,14 +239,18 @@ export class SqliteReaders {
   }
 
   /**
-   * Closes every thread's connection once the transactions in progress are finished (each is bounded by its time
-   * limit; new ones are refused, waiting ones fail).
+   * Closes every thread's connection: new transactions are refused, waiting ones fail, running statements stop at
+   * their next check (UNAVAILABLE). A statement without checks (not filter SQL) runs to its end: the process cannot
+   * exit before its threads, so closing waits for it.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.waiting.splice(0)) w(new MlmdError(Code.UNAVAILABLE, 'The metadata store is shutting down'));
-    for (const t of this.threads) t.worker.ref(); // keep the process alive until every thread has answered
+    for (const t of this.threads) {
+      t.cancel();
+      t.worker.ref(); // keep the process alive until every thread has answered
+    }
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
     await Promise.all([...this.threads].map((t) => t.close()));
   }

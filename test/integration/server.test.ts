@@ -11,13 +11,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
+import { MlmdClient as SdkClient, statusName } from '../../src/client';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer, type ServerHandle, type ServerOptions } from '../../src/server/server';
 import type { Database } from '../../src/storage/database';
 import { openDatabase } from '../../src/storage/open';
 import { HealthClient, healthCheck, reflect } from '../helpers/grpc-probes';
 import { freePort } from '../helpers/net';
+import { waitFor, within } from '../helpers/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-mlmd-server-'));
@@ -157,10 +160,9 @@ test('shutdown flips health to NOT_SERVING, is bounded and closes the database',
     watch.on('error', () => resolve());
     watch.on('end', () => resolve());
   });
-  while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
-  const t0 = Date.now();
-  await server.shutdown(); // the open Watch stream would block a purely graceful shutdown for ever
-  assert.ok(Date.now() - t0 < 5000);
+  await waitFor('the first health status', () => seen.length > 0);
+  // the open Watch stream would block a purely graceful shutdown for ever
+  await within('shutdown with an open Watch stream', server.shutdown());
   await ended;
   client.close();
   assert.deepEqual(seen, ['SERVING', 'NOT_SERVING']);
@@ -271,10 +273,11 @@ describe('TLS and mTLS', () => {
 });
 
 describe('CLI', () => {
-  function runCli(args: string[]) {
+  function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
       cwd: ROOT, // so --import tsx resolves; every test names its database by absolute path
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -305,6 +308,59 @@ describe('CLI', () => {
     assert.ok(fs.existsSync(dbFile));
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0, cli.stderr());
+  });
+
+  test('SIGTERM during a slow read: handled at once, the read is stopped, the process exits 0', async () => {
+    // A read that would run for minutes: a condition relating two events_ aliases over one artifact's 12,000 events.
+    const dbFile = path.join(tmp, 'slow.db');
+    const port = await freePort();
+    const cli = runCli([`--grpc_port=${port}`, '--host', '127.0.0.1', `--db=${dbFile}`], {
+      MLMD_READ_TIME_LIMIT_MS: '600000',
+    });
+    await waitFor('the start-up line', () => {
+      assert.equal(cli.child.exitCode, null, cli.stderr());
+      return /listening on/.test(cli.stderr());
+    });
+    const client = new SdkClient(`127.0.0.1:${port}`, { deadlineMs: 600_000 });
+    try {
+      const at = (await client.putArtifactType({ artifactType: { name: 'T' } })).typeId!;
+      const et = (await client.putExecutionType({ executionType: { name: 'E' } })).typeId!;
+      const [artifactId] = (await client.putArtifacts({ artifacts: [{ typeId: at }] })).artifactIds;
+      const { executionIds } = await client.putExecutions({
+        executions: Array.from({ length: 4000 }, () => ({ typeId: et })),
+      });
+      await client.putEvents({
+        events: executionIds.flatMap((executionId) =>
+          [Event_Type.INPUT, Event_Type.OUTPUT, Event_Type.DECLARED_INPUT].map((type) => ({
+            artifactId,
+            executionId,
+            type,
+          })),
+        ),
+      });
+      let settled = false;
+      const slow = client
+        .getArtifacts({ options: { filterQuery: 'events_a.execution_id + events_b.execution_id = -3' } })
+        .then(
+          () => 'OK',
+          (e: { code?: number }) => statusName(e.code ?? -1),
+        )
+        .finally(() => (settled = true));
+      // A read issued after it answers (on another reader thread): the slow one is running by then.
+      await client.getArtifactsById({ artifactIds: [artifactId] });
+      cli.child.kill('SIGTERM');
+      await waitFor('the shutdown line', () => /SIGTERM: shutting down/.test(cli.stderr()));
+      assert.equal(
+        settled,
+        false,
+        `the signal was handled while the slow read was still running (it ended ${settled ? await slow : ''})`,
+      );
+      assert.equal(await within('the server to exit', cli.exited), 0, cli.stderr());
+      assert.ok(['UNAVAILABLE', 'CANCELLED'].includes(await slow), `the slow read ended ${await slow}`);
+    } finally {
+      client.close();
+      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    }
   });
 
   test('MySQL flags exit 1 with a clear message', async () => {
