@@ -294,12 +294,10 @@ describe('CLI', () => {
     );
     const port = await freePort();
     const cli = runCli([`--grpc_port=${port}`, '--host', '127.0.0.1', `--metadata_store_server_config_file=${config}`]);
-    const deadline = Date.now() + 20_000;
-    while (!/listening on/.test(cli.stderr())) {
-      assert.ok(Date.now() < deadline, `no start-up line: ${cli.stderr()}`);
+    await waitFor('the start-up line', () => {
       assert.equal(cli.child.exitCode, null, cli.stderr());
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return /listening on/.test(cli.stderr());
+    });
     assert.match(cli.stderr(), new RegExp(`listening on 127\\.0\\.0\\.1:${port}`));
     const client = new MlmdClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const r = await call(client, 'getArtifactTypes', {});
