@@ -33,6 +33,13 @@ export interface QueryDialect {
    * aliases' rows, whose ids an adversary could arrange, so the check must not depend on them.
    */
   rowCheck?(aliases: string[], combinations: boolean): string;
+  /**
+   * An IN list of literal values of one type as ONE bound value: `x IN (<listSql>)` with `bindList(values)`. The SQL
+   * text is then the same for any length, so a long list neither varies the statement (each distinct statement
+   * costs memory until it is collected) nor spends a parameter per item. Without it, items are placeholders.
+   */
+  listSql?(type: ValueType): string;
+  bindList?(type: ValueType, values: ReadonlyArray<bigint | number | string | boolean>): BoundValue;
 }
 
 export const SQLITE: QueryDialect = {
@@ -52,6 +59,10 @@ export const SQLITE: QueryDialect = {
     const pick = combinations ? 'random()' : aliases.map((a) => `${a}.rowid`).join(' + ');
     return `(((${pick}) & 1023) <> 0 OR ${TIME_LIMIT_CHECK}())`;
   },
+  // A JSON array: SQLite's JSON reads 64-bit integers exactly, numbers as REAL, strings as TEXT.
+  listSql: () => 'SELECT value FROM json_each(?)',
+  bindList: (_type, values) =>
+    `[${values.map((v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'boolean' ? (v ? '1' : '0') : JSON.stringify(v))).join(',')}]`,
 };
 
 const PG_TYPES: Record<ValueType, string> = {
@@ -72,7 +83,16 @@ export const POSTGRES: QueryDialect = {
   like: (l, r, negated) => `${l} ${negated ? 'NOT ILIKE' : 'ILIKE'} ${r} ESCAPE ''`,
   divide: (l, r) => `${l} / NULLIF(${r}, 0)`,
   binaryString: (sql) => `(${sql}) COLLATE "C"`,
+  // A typed array literal, expanded by unnest.
+  listSql: (type) => `SELECT unnest(CAST(? AS ${PG_TYPES[type]}[]))`,
+  bindList: (_type, values) => `{${values.map(pgArrayElement).join(',')}}`,
 };
+
+/** One element of a PostgreSQL array literal: strings double-quoted with `"` and `\` escaped. */
+function pgArrayElement(v: bigint | number | string | boolean): string {
+  if (typeof v === 'string') return `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  return String(v);
+}
 
 export function dialectFor(name: DialectName): QueryDialect {
   return name === 'postgres' ? POSTGRES : SQLITE;

@@ -17,7 +17,7 @@
  * dialect cannot time statements out by itself (SQLite), every scan carries its `rowCheck` term (dialect.ts).
  */
 import { Analysis, ColumnRef, Join, TExpr } from './analyzer';
-import { NODE_TABLES, NodeKind } from './catalog';
+import { NODE_TABLES, NodeKind, ValueType } from './catalog';
 import { BoundValue, QueryDialect } from './dialect';
 import { limitError, MAX_FILTER_VALUES } from './limits';
 import { children, Plan } from './plan';
@@ -225,8 +225,19 @@ class Generator {
       }
       case 'in': {
         const l = x(e.left);
-        const items = e.list.map(x);
-        return `(${l} ${e.negated ? 'NOT IN' : 'IN'} (${items.join(', ')}))`;
+        const op = e.negated ? 'NOT IN' : 'IN';
+        const literals = e.list.every((i) => i.kind === 'value' && i.type === e.list[0].type);
+        if (literals && this.d.listSql && this.d.bindList) {
+          const type = e.list[0].type as ValueType;
+          this.params.push(
+            this.d.bindList(
+              type,
+              e.list.map((i) => (i as Extract<TExpr, { kind: 'value' }>).value),
+            ),
+          );
+          return `(${l} ${op} (${this.d.listSql(type)}))`;
+        }
+        return `(${l} ${op} (${e.list.map(x).join(', ')}))`;
       }
       case 'isnull':
         return `(${x(e.operand)} IS ${e.negated ? 'NOT ' : ''}NULL)`;

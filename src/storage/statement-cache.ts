@@ -9,15 +9,24 @@
 /** Statements kept per connection: far more than the shapes the domains use, few enough to stay a few MB. */
 export const STATEMENT_CACHE_SIZE = 500;
 
+/**
+ * Longer SQL is prepared for each use and never cached: such text comes from one request's size (a filter's long
+ * IN list), is rarely used twice, and its prepared statement is large (it grows with the text). So a cache holds at
+ * most STATEMENT_CACHE_SIZE statements of at most this much text each.
+ */
+export const MAX_CACHED_SQL_LENGTH = 4096;
+
 export class LruCache<V> {
   private readonly entries = new Map<string, V>();
 
   constructor(
     private readonly capacity: number,
     private readonly create: (key: string) => V,
+    private readonly maxKeyLength = MAX_CACHED_SQL_LENGTH,
   ) {}
 
   get(key: string): V {
+    if (key.length > this.maxKeyLength) return this.create(key);
     const hit = this.entries.get(key);
     if (hit !== undefined) {
       // Map iteration order is insertion order: re-inserting marks the entry as the most recently used.

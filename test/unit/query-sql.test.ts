@@ -87,11 +87,14 @@ describe('SQL text does not depend on literal values', () => {
             const query = template.replaceAll('$', () => literal(values[i++], dq ? '"' : "'"));
             const out = compile(query, kind);
             assert.equal(out.where, reference.where);
-            // the bound values are the reference's, with each literal exactly as written in place of 'x'
+            // the bound values are the reference's, with each literal exactly as written in place of 'x' (an IN
+            // list of literals is one value, a JSON array on SQLite)
             let j = 0;
             assert.deepEqual(
               out.params,
-              reference.params.map((p) => (p === 'x' ? values[j++] : p)),
+              reference.params.map((p) =>
+                p === 'x' ? values[j++] : p === '["x","x"]' ? JSON.stringify([values[j++], values[j++]]) : p,
+              ),
             );
           },
         ),
@@ -298,11 +301,21 @@ describe('join shape', () => {
       return { where: unchecked(out.where), params: out.params };
     };
     assert.deepEqual(c('state != LIVE'), { where: '((n.state <> ?) OR (n.state IS NULL))', params: [2n] });
+    // an IN list of literals is one bound value (a JSON array on SQLite): the SQL is the same for any length
     assert.deepEqual(c('state NOT IN (DELETED, PENDING)'), {
-      where: '((n.state NOT IN (?, ?)) OR (n.state IS NULL))',
-      params: [4n, 1n],
+      where: '((n.state NOT IN (SELECT value FROM json_each(?))) OR (n.state IS NULL))',
+      params: ['[4,1]'],
     });
-    assert.deepEqual(c('state IN (PENDING, LIVE)'), { where: '(n.state IN (?, ?))', params: [1n, 2n] });
+    assert.deepEqual(c('state IN (PENDING, LIVE)'), {
+      where: '(n.state IN (SELECT value FROM json_each(?)))',
+      params: ['[1,2]'],
+    });
+    assert.equal(
+      c('id IN (1, 2, 3)').where,
+      c(`id IN (${Array.from({ length: 5000 }, (_, i) => i).join(', ')})`).where,
+    );
+    // other items (columns, expressions, NULL) stay one placeholder each
+    assert.deepEqual(c('id IN (1, type_id, NULL)'), { where: '(n.id IN (?, n.type_id, NULL))', params: [1n] });
     assert.deepEqual(c('state=PENDING'), { where: '(n.state = ?)', params: [1n] });
     // other operators compare integers, with ordinary NULL semantics
     assert.deepEqual(c('state <> 2'), { where: '(n.state <> ?)', params: [2n] });
@@ -310,7 +323,7 @@ describe('join shape', () => {
     assert.deepEqual(c('last_known_state = CANCELED', 'Execution').params, [6n]);
     assert.deepEqual(
       c('events_0.type IN (INPUT, OUTPUT, DECLARED_INPUT, DECLARED_OUTPUT, INTERNAL_INPUT, INTERNAL_OUTPUT)').params,
-      [3n, 4n, 2n, 1n, 5n, 6n],
+      ['[3,4,2,1,5,6]'],
     );
   });
 });
@@ -346,6 +359,10 @@ describe('PostgreSQL dialect', () => {
     assert.match(out.where, /n\.id \/ NULLIF\(CAST\(\? AS BIGINT\), 0\)/);
     assert.match(out.where, /\(n\.name\) COLLATE "C" < CAST\(\? AS TEXT\)/);
     assert.deepEqual(out.params, ['a%', '0', 'b', 'p', 'true']);
+    const list = compile("name IN ('a\"b', 'c\\\\d') AND id NOT IN (1, 9223372036854775807)", 'Artifact', 'postgres');
+    assert.match(list.where, /n\.name IN \(SELECT unnest\(CAST\(\? AS TEXT\[\]\)\)\)/);
+    assert.match(list.where, /n\.id NOT IN \(SELECT unnest\(CAST\(\? AS BIGINT\[\]\)\)\)/);
+    assert.deepEqual(list.params, ['{"a\\"b","c\\\\d"}', '{1,9223372036854775807}']);
   });
 });
 
