@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import type { MlmdApi } from '../mlmd/api';
-import { reflectionService } from './reflection';
+import { addReflection } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
 
@@ -88,7 +88,7 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   health.addToServer(server);
 
   // Reflection describes every compiled .proto (our services, health and the well-known types).
-  reflectionService().addToServer(server);
+  addReflection(server);
   return built;
 }
 

@@ -118,6 +118,41 @@ describe('plaintext server', () => {
     assert.match(text, /can_add_fields/, 'field names keep their snake_case');
   });
 
+  test('a malformed message in a reflection stream is answered in-band; the stream still ends with a status', async () => {
+    // Two large responses, then bytes that are no protobuf message: grpc-js's own "Error deserializing request"
+    // never sent its status here, and the call hung until the client's deadline.
+    const symbol = Buffer.from('22206d6c5f6d657461646174612e4d6574616461746153746f726553657276696365', 'hex');
+    const malformed = Buffer.from('22116d6c5f6d657461646174612e56616c756552808080808080808040010203', 'hex');
+    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+    try {
+      for (const version of ['v1', 'v1alpha']) {
+        const replies: Buffer[] = [];
+        const code = await new Promise<grpc.status>((resolve) => {
+          const callStream = raw.makeBidiStreamRequest(
+            `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            new grpc.Metadata(),
+            { deadline: Date.now() + 60_000 },
+          );
+          callStream.on('data', (b: Buffer) => replies.push(b));
+          callStream.on('error', (e: grpc.ServiceError) => resolve(e.code));
+          callStream.on('status', (st: grpc.StatusObject) => resolve(st.code));
+          for (const m of [symbol, symbol, malformed]) callStream.write(m);
+          callStream.end();
+        });
+        assert.equal(code, grpc.status.OK, version);
+        assert.equal(replies.length, 3, version);
+        // ServerReflectionResponse.error_response is field 7: tag 0x3a, then error_code 3 (INVALID_ARGUMENT)
+        const last = replies[2];
+        const at = last.indexOf(0x3a);
+        assert.ok(at >= 0 && last.includes(Buffer.from([0x08, 0x03])), last.toString('hex'));
+      }
+    } finally {
+      raw.close();
+    }
+  });
+
   test('a request larger than 4 MiB is accepted', async () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
     const r = await call(client, 'getArtifactsByExternalIds', { externalIds: [big] });
