@@ -4,6 +4,7 @@
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib
+#      fuzz (test/fuzz/run.ts): hostile requests to every method of a real server process for FUZZ_SECONDS (90)
 #   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage, CMF and graph-projection integration suites with
 #      MLMD_TEST_BACKEND=postgres), pg-multi (test/postgres: 3 servers x 32 clients; restart under load),
 #      upstream-postgres (ml-metadata's suite against our server on PostgreSQL), postgres-interop (the ml-metadata
@@ -106,6 +107,9 @@ wanted sqlite-interop && run_suite sqlite-interop 900 bash test/compat/sqlite-in
 wanted client-options && run_suite client-options 300 bash test/compat/pytest-suite.sh test/compat/test_client_options.py
 wanted cmf-hashing && run_suite cmf-hashing 300 node --import tsx --test test/compat/cmf-hashing.test.ts
 wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
+
+# ---------------------------------------------------------------- 4b. fuzz (test/fuzz: hostile requests to a real server; FUZZ_SECONDS, FUZZ_SEED)
+wanted fuzz && run_suite fuzz 420 env FUZZ_SECONDS="${FUZZ_SECONDS:-90}" node --import tsx test/fuzz/run.ts
 
 # ---------------------------------------------------------------- 5. graph (a real Neo4j 5.26 on Java 17, from Maven Central)
 wanted graph && run_suite graph 480 bash test/graph/run.sh

@@ -222,8 +222,11 @@ export class MessageGenerator {
   private field(f: DescField, depth: number, forWrite: boolean): unknown {
     switch (f.fieldKind) {
       case 'list': {
-        const big = f.listKind === 'scalar' && this.rng.chance(0.01);
-        const count = big ? this.rng.int(10_000, 100_000) : this.rng.int(0, depth > 3 ? 1 : 4);
+        // 100k-element id lists (the other lists stay short: 100k long strings would only exhaust the fuzzer)
+        const integers = f.listKind === 'scalar' && /INT64/.test(ScalarType[f.scalar]);
+        if (integers && this.rng.chance(0.02))
+          return Array.from({ length: this.rng.int(10_000, 100_000) }, () => hostileInt64(this.rng));
+        const count = this.rng.int(0, depth > 3 ? 1 : 4);
         return Array.from({ length: count }, () => this.single(f, depth, forWrite));
       }
       case 'map': {

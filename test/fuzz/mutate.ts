@@ -21,8 +21,10 @@ function tag(field: number, wireType: number): number[] {
 
 /** A length-delimited field. */
 export function ld(field: number, payload: Uint8Array): Uint8Array {
-  return Uint8Array.from([...tag(field, 2), ...varint(BigInt(payload.length)), ...payload]);
+  return cat(tag(field, 2), varint(BigInt(payload.length)), payload);
 }
+
+const cat = (...parts: ArrayLike<number>[]) => Buffer.concat(parts.map((p) => Buffer.from(p as Uint8Array)));
 
 export function mutate(rng: Rng, input: Uint8Array): Uint8Array {
   const b = Uint8Array.from(input);
@@ -37,12 +39,12 @@ export function mutate(rng: Rng, input: Uint8Array): Uint8Array {
     case 2: {
       // random bytes inserted
       const at = rng.int(0, b.length);
-      return Uint8Array.from([...b.subarray(0, at), ...rng.bytes(rng.int(1, 16)), ...b.subarray(at)]);
+      return cat(b.subarray(0, at), rng.bytes(rng.int(1, 16)), b.subarray(at));
     }
     case 3: {
       // a byte range deleted
       const at = rng.int(0, b.length);
-      return Uint8Array.from([...b.subarray(0, at), ...b.subarray(Math.min(b.length, at + rng.int(1, 8)))]);
+      return cat(b.subarray(0, at), b.subarray(Math.min(b.length, at + rng.int(1, 8))));
     }
     case 4: {
       // the first tag's wire type changed
@@ -50,18 +52,16 @@ export function mutate(rng: Rng, input: Uint8Array): Uint8Array {
       return b;
     }
     case 5: // a field claiming a huge length
-      return Uint8Array.from([
-        ...b,
-        ...tag(rng.int(1, 20), 2),
-        ...varint(rng.pick([0xffffffffn, 1n << 31n, 1n << 62n, 0xffffffffffffffffn])),
-        1,
-        2,
-        3,
-      ]);
+      return cat(
+        b,
+        tag(rng.int(1, 20), 2),
+        varint(rng.pick([0xffffffffn, 1n << 31n, 1n << 62n, 0xffffffffffffffffn])),
+        [1, 2, 3],
+      );
     case 6: // a varint that never ends
-      return Uint8Array.from([...b, ...tag(rng.int(1, 20), 0), ...new Array(rng.int(10, 40)).fill(0xff)]);
+      return cat(b, tag(rng.int(1, 20), 0), new Array(rng.int(10, 40)).fill(0xff));
     case 7: // duplicated: the message twice (repeated fields doubled, singular ones overwritten)
-      return Uint8Array.from([...b, ...b]);
+      return cat(b, b);
     default:
       return rng.bytes(rng.int(0, 512));
   }
