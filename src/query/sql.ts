@@ -2,8 +2,9 @@
  * SQL generation from the plan (plan.ts): a boolean combination, on the outer node alias, of
  *
  *   direct conditions      <cond on the outer alias>
- *   groups (semi-joins)    <outer>.id IN (SELECT <owner id> FROM <the group's joins> WHERE <cond>)
- *   existence of a join    <outer>.id IN (SELECT <owner id> FROM <the join>)
+ *   groups (semi-joins)    <outer>.id IN (SELECT <owner id> FROM <the group's joins> WHERE <cond>)   (selective)
+ *                          EXISTS (SELECT 1 FROM <the group's joins> WHERE <owner id> = <outer>.id AND <cond>)
+ *   existence of a join    EXISTS (SELECT 1 FROM <the join> WHERE <owner id> = <outer>.id)
  *
  * A group's joins start from the first joined table (its owner column is the node id), so the database can drive
  * the semi-join from whichever side an index serves; the node table itself (`table_0`) joins in only when the
@@ -98,6 +99,15 @@ class Generator {
     }
   }
 
+  /**
+   * "Some rows of these joins (satisfying `cond`) belong to the node", in one of two forms, as a planner with
+   * statistics would choose (SQLite has none: MLMD never runs ANALYZE):
+   *   - `<outer>.id IN (SELECT <owner> ...)` when `cond` looks selective (an equality on an indexed column of a
+   *     joined row): the few matching rows are found through the index and listed once;
+   *   - `EXISTS (SELECT 1 ... WHERE <owner> = <outer>.id ...)` otherwise: each node is checked through the join's
+   *     index on its owner column, so a listing stops at its page's end instead of first listing every match (a
+   *     condition matching a million rows once took seconds per alias).
+   */
   private semiJoin(tables: number[], cond: TExpr | undefined): string {
     const joins = tables.map((t) => this.a.joins[t - 1]);
     const from = cond !== undefined && readsNode(cond) ? this.fromNode(joins) : this.fromJoins(joins);
@@ -105,7 +115,9 @@ class Generator {
     const check = this.d.rowCheck?.(from.aliases, combinations);
     const where = [...(check ? [check] : []), ...from.where];
     if (cond !== undefined) where.push(this.expr(cond, 'table_0'));
-    return `${this.outer}.id IN (SELECT ${from.owner} FROM ${from.sql}${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
+    if (cond !== undefined && selective(cond))
+      return `${this.outer}.id IN (SELECT ${from.owner} FROM ${from.sql}${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
+    return `EXISTS (SELECT 1 FROM ${from.sql} WHERE ${[`${from.owner} = ${this.outer}.id`, ...where].join(' AND ')})`;
   }
 
   /** The node table, then every join on its id. */
@@ -250,6 +262,27 @@ class Generator {
         return `(${o} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${lo} AND ${hi})`;
       }
     }
+  }
+}
+
+/**
+ * Whether a condition (in negation normal form) looks selective: one of its conjuncts, or every branch of an OR,
+ * compares an indexed column of a joined row with literals (=, IN, BETWEEN).
+ */
+function selective(e: TExpr): boolean {
+  const indexed = (x: TExpr) => x.kind === 'ref' && x.ref.table > 0 && x.ref.field.indexed === true;
+  const literal = (x: TExpr) => x.kind === 'value';
+  switch (e.kind) {
+    case 'logic':
+      return e.op === 'AND' ? e.operands.some(selective) : e.operands.every(selective);
+    case 'compare':
+      return e.op === '=' && ((indexed(e.left) && literal(e.right)) || (indexed(e.right) && literal(e.left)));
+    case 'in':
+      return !e.negated && indexed(e.left) && e.list.every(literal);
+    case 'between':
+      return !e.negated && indexed(e.operand) && literal(e.low) && literal(e.high);
+    default:
+      return false;
   }
 }
 

@@ -173,11 +173,15 @@ describe('literal decoding', () => {
 
 /** The SQL without SQLite's time-limit checks (tested on their own below). */
 const unchecked = (sql: string) =>
-  sql.replace(/\(\(\([^()]*\) & 1023\) <> 0 OR mlmd_within_time_limit\(\)\)( AND )?/g, '').replace(/ WHERE \)/g, ')');
+  sql
+    .replace(/\(\(\([^()]*\) & 1023\) <> 0 OR mlmd_within_time_limit\(\)\)( AND )?/g, '')
+    .replace(/ WHERE \)/g, ')')
+    .replace(/ AND \)/g, ')');
 
 describe('join shape', () => {
   const where = (q: string, kind: NodeKind = 'Artifact') => unchecked(compile(q, kind).where);
-  const semiJoins = (q: string, kind: NodeKind = 'Artifact') => (where(q, kind).match(/ IN \(SELECT /g) ?? []).length;
+  const semiJoins = (q: string, kind: NodeKind = 'Artifact') =>
+    (where(q, kind).match(/ IN \(SELECT |EXISTS \(SELECT /g) ?? []).length;
   const joins = (q: string, kind: NodeKind = 'Artifact') => (where(q, kind).match(/ JOIN /g) ?? []).length;
 
   test('no neighbour or property: the condition applies to the outer alias', () => {
@@ -217,7 +221,7 @@ describe('join shape', () => {
     // the existence of contexts_a is required separately, the OR is evaluated part by part
     assert.match(
       out,
-      /^\(n\.id IN \(SELECT link_1\.artifact_id FROM Attribution link_1 JOIN Context table_1 ON table_1\.id = link_1\.context_id\) AND/,
+      /^\(EXISTS \(SELECT 1 FROM Attribution link_1 JOIN Context table_1 ON table_1\.id = link_1\.context_id WHERE link_1\.artifact_id = n\.id\) AND/,
     );
   });
 
@@ -225,7 +229,7 @@ describe('join shape', () => {
     assert.doesNotMatch(where("contexts_a.name = 'x'"), /table_0/);
     assert.match(
       where('contexts_a.create_time_since_epoch > create_time_since_epoch'),
-      /^n\.id IN \(SELECT table_0\.id FROM Artifact table_0 JOIN Attribution link_1 ON link_1\.artifact_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id WHERE/,
+      /^EXISTS \(SELECT 1 FROM Artifact table_0 JOIN Attribution link_1 ON link_1\.artifact_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id WHERE table_0\.id = n\.id AND/,
     );
     const props = compile(
       'custom_properties.b.int_value = 1 AND properties.b.int_value = custom_properties.b.int_value',
@@ -273,7 +277,7 @@ describe('join shape', () => {
     );
     assert.match(
       where('events_a.artifact_id = events_b.artifact_id', 'Execution'),
-      /SELECT table_1\.execution_id FROM Event table_1 JOIN Event table_2 ON table_2\.execution_id = table_1\.execution_id WHERE/,
+      /EXISTS \(SELECT 1 FROM Event table_1 JOIN Event table_2 ON table_2\.execution_id = table_1\.execution_id WHERE table_1\.execution_id = n\.id AND/,
     );
     // the strict superset of upstream's fields works
     assert.match(where("artifacts_a.external_id = 'e'", 'Context'), /table_1\.external_id = \?/);
@@ -338,7 +342,10 @@ describe('SQLite time-limit checks', () => {
       /WHERE \(\(\(link_1\.rowid \+ table_1\.rowid\) & 1023\) <> 0 OR mlmd_within_time_limit\(\)\) AND/,
     );
     const two = compile('events_a.execution_id = events_b.execution_id').where;
-    assert.match(two, /WHERE \(\(\(random\(\)\) & 1023\) <> 0 OR mlmd_within_time_limit\(\)\) AND/);
+    assert.match(
+      two,
+      /WHERE table_1\.artifact_id = n\.id AND \(\(\(random\(\)\) & 1023\) <> 0 OR mlmd_within_time_limit\(\)\) AND/,
+    );
   });
 
   test('PostgreSQL has none (statement_timeout)', () => {

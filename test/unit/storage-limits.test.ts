@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { Code, MlmdError } from '../../src/errors';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { openDatabase } from '../../src/storage/open';
-import { LruCache } from '../../src/storage/statement-cache';
+import { LruCache, MAX_CACHED_SQL_LENGTH } from '../../src/storage/statement-cache';
 import { Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
 import type { MlmdApi } from '../../src/mlmd/api';
 
@@ -54,6 +54,16 @@ describe('LruCache', () => {
     assert.deepEqual(made, ['a', 'b', 'c', 'd', 'b']);
     for (let i = 0; i < 10_000; i++) cache.get(`k${i}`);
     assert.equal(cache.size, 3);
+  });
+
+  test('never caches keys over MAX_CACHED_SQL_LENGTH (created for each use)', () => {
+    let made = 0;
+    const cache = new LruCache(10, () => ++made);
+    const long = 'x'.repeat(MAX_CACHED_SQL_LENGTH + 1);
+    cache.get(long);
+    cache.get(long);
+    assert.equal(made, 2);
+    assert.equal(cache.size, 0);
   });
 });
 
