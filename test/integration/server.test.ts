@@ -354,7 +354,8 @@ describe('CLI', () => {
   });
 
   test('SIGTERM during a slow read: handled at once, the read is stopped, the process exits 0', async () => {
-    // A read that would run for minutes: a condition relating two events_ aliases over one artifact's 12,000 events.
+    // A read that would run for minutes, far past the shutdown's grace period (10 s) on any machine: a condition
+    // relating two events_ aliases over one artifact's 40,000 events (1.6 billion combinations).
     const dbFile = path.join(tmp, 'slow.db');
     const port = await freePort();
     const cli = runCli([`--grpc_port=${port}`, '--http_port=-1', '--host', '127.0.0.1', `--db=${dbFile}`], {
@@ -370,7 +371,7 @@ describe('CLI', () => {
       const et = (await client.putExecutionType({ executionType: { name: 'E' } })).typeId!;
       const [artifactId] = (await client.putArtifacts({ artifacts: [{ typeId: at }] })).artifactIds;
       const { executionIds } = await client.putExecutions({
-        executions: Array.from({ length: 4000 }, () => ({ typeId: et })),
+        executions: Array.from({ length: 13_334 }, () => ({ typeId: et })),
       });
       await client.putEvents({
         events: executionIds.flatMap((executionId) =>
