@@ -6,6 +6,7 @@
 import type { Database } from '../storage/database';
 import type { BackendConfig } from '../storage/open';
 import { GRAPH_HEALTH_SERVICE, graphConfigFrom, openDriver, resync, startGraphProjection } from '../graph';
+import type { WorkerStatus } from '../graph/worker';
 import type { HealthReporter } from '../server/server';
 import type { Flags } from './flags';
 
@@ -13,6 +14,8 @@ export interface GraphHook {
   /** The store the domains must use (write transactions append to the outbox). */
   db: Database;
   health: HealthReporter;
+  /** The worker's latest status: outbox backlog, lag, consecutive failures (for metrics). */
+  status(): WorkerStatus;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startGraphIfConfigured(
       name: GRAPH_HEALTH_SERVICE,
       subscribe: (report) => projection.worker.onStatus((s) => report(s.healthy)),
     },
+    status: () => projection.status(),
     stop: () => projection.stop(),
   };
 }

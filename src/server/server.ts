@@ -5,8 +5,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
+import { logger } from '../logger';
 import type { MlmdApi } from '../mlmd/api';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
+import { observeService, type CallObserver } from './observe';
 import { reflectionService } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
@@ -41,6 +43,8 @@ export interface ServerOptions {
   extraHealth?: readonly HealthReporter[];
   /** The HTTP/1.1 listener (gRPC-Web, cmf-server API, UI) on the same host; absent: none. 0 picks a free port. */
   http?: { port: number; routes: readonly HttpRoute[]; onError?: (route: string, error: unknown) => void };
+  /** Told of every call of every hosted service, whatever its protocol, and of every HTTP exchange (metrics, logs). */
+  observer?: CallObserver;
 }
 
 /** A health service name and a subscription through which its owner reports SERVING (true) or NOT_SERVING. */
@@ -66,6 +70,11 @@ export interface BuiltServer {
   healthNames: string[];
   /** Set when shutdown begins: extra health reporters are ignored from then on. */
   stopping: boolean;
+  /**
+   * The hosted services as registered with grpc-js, observed when an observer is given: a protocol adapter (gRPC-Web,
+   * REST) calls these registrations' `methods`, so that its calls are counted and logged like gRPC's.
+   */
+  services: ServiceRegistration[];
 }
 
 /** Builds a server with every service registered, not yet bound. */
@@ -76,14 +85,17 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
     'grpc.max_send_message_length': max,
     ...options.channelOptions,
   });
-  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])];
+  const observer = options.observer;
+  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])].map((s) =>
+    observer ? observeService(s, observer) : s,
+  );
   for (const s of services) server.addService(s.definition, s.implementation);
 
   const healthNames = ['', ...services.map((s) => s.name), ...(options.extraHealth ?? []).map((h) => h.name)];
   const initial: ServingStatusMap = {};
   for (const name of healthNames) initial[name] = 'SERVING';
   const health = new HealthImplementation(initial);
-  const built: BuiltServer = { server, health, healthNames, stopping: false };
+  const built: BuiltServer = { server, health, healthNames, stopping: false, services };
   for (const h of options.extraHealth ?? []) {
     // Once shutdown has begun every name stays NOT_SERVING.
     h.subscribe((serving) => {
@@ -97,8 +109,27 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   return built;
 }
 
+/** A listener could not bind its address (typically: the port is in use). */
+export class ListenError extends Error {
+  constructor(
+    /** `gRPC`, `HTTP`, `metrics`. */
+    readonly listener: string,
+    readonly address: string,
+    reason: string,
+  ) {
+    super(`cannot listen for ${listener} on ${address}: ${reason}`);
+    this.name = 'ListenError';
+  }
+}
+
+/** grpc-js reports a failed bind as "No address added out of total 1 resolved errors: [listen EADDRINUSE: ...]". */
+function bindFailure(error: Error): string {
+  const inner = /\[(.*)\]\s*$/.exec(error.message)?.[1] ?? error.message;
+  return inner.replace(/^listen\s+/, '');
+}
+
 /** A host:port string grpc-js accepts; IPv6 literals need brackets. */
-function bindAddress(host: string, port: number): string {
+export function bindAddress(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
@@ -108,8 +139,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const built = createServer(options);
   const { server, health, healthNames } = built;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(bindAddress(host, options.port), credentials, (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    const address = bindAddress(host, options.port);
+    server.bindAsync(address, credentials, (error, bound) =>
+      error ? reject(new ListenError('gRPC', address, bindFailure(error))) : resolve(bound),
     );
   });
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
@@ -122,10 +154,15 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         tls: options.tls,
         routes: [healthzRoute(built), ...options.http.routes],
         onError: options.http.onError,
+        onExchange: options.observer?.httpExchange?.bind(options.observer),
       });
     } catch (e) {
       server.forceShutdown();
-      throw new Error(`cannot listen for HTTP on ${bindAddress(host, options.http.port)}: ${(e as Error).message}`);
+      throw new ListenError(
+        'HTTP',
+        bindAddress(host, options.http.port),
+        (e as Error).message.replace(/^listen\s+/, ''),
+      );
     }
   }
 
@@ -138,6 +175,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       // tryShutdown refuses new calls and waits for running ones; health Watch streams and slow clients could
       // hold it open for ever, so the wait is bounded and then the remaining calls are cancelled.
       const timer = setTimeout(() => {
+        logger().warn(`calls still running ${graceMs} ms after shutdown began were cancelled`);
         server.forceShutdown();
         resolve();
       }, graceMs);

@@ -1,6 +1,9 @@
 /**
- * What the server hosts, described uniformly so that another API (e.g. a future cmf.v1.CmfService) is added by
- * appending one registration: the grpc-js definition and handlers (reflection serves every compiled .proto).
+ * What the server hosts, described uniformly so that another API (e.g. cmf.v1.CmfService) is added by appending one
+ * registration. A registration carries the service's methods twice over: `methods`, protocol-free async functions
+ * (a decoded request in, a response out), which every protocol calls (gRPC here; gRPC-Web and the REST API on the
+ * HTTP listener), and `implementation`, grpc-js's handlers over those same functions. Observers (metrics, access
+ * log: observe.ts) wrap `methods` once, so every protocol is counted alike.
  */
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
@@ -8,24 +11,55 @@ import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/m
 import type { MlmdApi } from '../mlmd/api';
 import { toServiceError } from './status';
 
+/** What a protocol adapter knows of a call, for observers. */
+export interface CallContext {
+  /** `grpc`, `grpc-web`, `http`... */
+  readonly protocol: string;
+  /** The client's address as the transport reports it. */
+  readonly peer?: string;
+}
+
+/** One RPC, protocol-free: resolves with the response or rejects with the failure (mapped by status.ts). */
+export type UnaryMethod = (request: unknown, context?: CallContext) => Promise<unknown>;
+
 export interface ServiceRegistration {
   /** Fully qualified service name; also the name its health status is published under. */
   name: string;
+  /** grpc-js's definition: paths and (de)serialisers, requests checked for well-formedness before decoding. */
   definition: ServiceDefinition;
+  /** Every method of `definition`, under the same key: what each protocol calls. */
+  methods: Readonly<Record<string, UnaryMethod>>;
+  /** grpc-js handlers calling `methods`. */
   implementation: UntypedServiceImplementation;
 }
 
 /** A unary handler around an async function; every failure goes through the single status mapping. */
-export function unaryHandler<Req, Res>(fn: (request: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+export function unaryHandler<Req, Res>(
+  fn: (request: Req, context: CallContext) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    // The peer is read only if an observer asks for it.
+    const context: CallContext = {
+      protocol: 'grpc',
+      get peer() {
+        return call.getPeer();
+      },
+    };
     // Promise.resolve().then also catches a handler that throws synchronously instead of rejecting.
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(() => fn(call.request, context))
       .then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error)),
       );
   };
+}
+
+/** grpc-js handlers for a method table. */
+export function grpcImplementation(methods: Readonly<Record<string, UnaryMethod>>): UntypedServiceImplementation {
+  const implementation: UntypedServiceImplementation = {};
+  for (const [name, fn] of Object.entries(methods)) implementation[name] = unaryHandler(fn);
+  return implementation;
 }
 
 /**
@@ -48,6 +82,26 @@ export function checkWellFormed(bytes: Uint8Array): void {
   if (reader.pos !== bytes.length) throw new Error('malformed request: a field runs past the end of the message');
 }
 
+/**
+ * Encoded sizes, for observers that report bytes (the access log): the strict deserialiser notes each decoded
+ * request's size; a response an observer has already encoded (to measure it) is handed to grpc-js as those bytes
+ * rather than encoded twice. Weak maps: an entry lives as long as its message.
+ */
+const requestSizes = new WeakMap<object, number>();
+const encodedResponses = new WeakMap<object, Buffer>();
+
+/** The wire size of a request decoded by a strict definition (undefined for one decoded elsewhere). */
+export function requestSize(request: unknown): number | undefined {
+  return typeof request === 'object' && request !== null ? requestSizes.get(request) : undefined;
+}
+
+/** Encodes a response with its method's serialiser and keeps the bytes for grpc-js; returns the size. */
+export function encodeResponse(method: MethodDefinition<unknown, unknown>, response: unknown): number {
+  const bytes = method.responseSerialize(response);
+  if (typeof response === 'object' && response !== null) encodedResponses.set(response, bytes);
+  return bytes.length;
+}
+
 /** The service definition with every request checked for well-formedness before it is decoded. */
 export function strictRequests(definition: ServiceDefinition): ServiceDefinition {
   const strict: Record<string, MethodDefinition<unknown, unknown>> = {};
@@ -56,7 +110,19 @@ export function strictRequests(definition: ServiceDefinition): ServiceDefinition
       ...method,
       requestDeserialize: (bytes: Buffer) => {
         checkWellFormed(bytes);
-        return method.requestDeserialize(bytes);
+        const request = method.requestDeserialize(bytes);
+        if (typeof request === 'object' && request !== null) requestSizes.set(request, bytes.length);
+        return request;
+      },
+      responseSerialize: (response: unknown) => {
+        if (typeof response === 'object' && response !== null) {
+          const bytes = encodedResponses.get(response);
+          if (bytes !== undefined) {
+            encodedResponses.delete(response);
+            return bytes;
+          }
+        }
+        return method.responseSerialize(response);
       },
     };
   }
@@ -71,12 +137,12 @@ export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
  * Requests are checked for well-formedness before decoding.
  */
 export function bindService(name: string, definition: ServiceDefinition, api: object): ServiceRegistration {
-  const implementation: UntypedServiceImplementation = {};
+  const methods: Record<string, UnaryMethod> = {};
   for (const method of Object.keys(definition)) {
     const fn = (api as Record<string, (request: unknown) => Promise<unknown>>)[method];
-    implementation[method] = unaryHandler((request: unknown) => fn.call(api, request));
+    methods[method] = (request: unknown) => fn.call(api, request);
   }
-  return { name, definition: strictRequests(definition), implementation };
+  return { name, definition: strictRequests(definition), methods, implementation: grpcImplementation(methods) };
 }
 
 /** Every MetadataStoreService method, bound to the MLMD domain. */

@@ -2,15 +2,19 @@
  * Opens the configured backend and prepares its schema. The single entry point server/ and tools use.
  */
 import { initializeStore, MigrationOptions } from './bootstrap';
-import { Database } from './database';
+import { Database, StorageObserver } from './database';
 import { ensureDatabase, PostgresDatabase, PostgresOptions } from './postgres';
 import { SqliteDatabase, SqliteOptions } from './sqlite';
 
 export type BackendConfig = ({ kind: 'sqlite' } & SqliteOptions) | ({ kind: 'postgresql' } & PostgresOptions);
 
-export async function openDatabase(config: BackendConfig, migration: MigrationOptions = {}): Promise<Database> {
+export async function openDatabase(
+  config: BackendConfig,
+  migration: MigrationOptions = {},
+  observer?: StorageObserver,
+): Promise<Database> {
   if (config.kind === 'postgresql') await ensureDatabase(config.config);
-  const db = connectDatabase(config);
+  const db = connectDatabase(config, observer);
   try {
     await initializeStore(db, migration);
   } catch (e) {
@@ -24,6 +28,6 @@ export async function openDatabase(config: BackendConfig, migration: MigrationOp
  * Connects to a backend without touching its schema: for a further connection to a store that `openDatabase`
  * already prepared (the graph worker's own connection, on its own thread).
  */
-export function connectDatabase(config: BackendConfig): Database {
-  return config.kind === 'postgresql' ? new PostgresDatabase(config) : new SqliteDatabase(config);
+export function connectDatabase(config: BackendConfig, observer?: StorageObserver): Database {
+  return config.kind === 'postgresql' ? new PostgresDatabase(config, observer) : new SqliteDatabase(config);
 }
