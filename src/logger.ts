@@ -19,9 +19,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const REDACTED = '[REDACTED]';
 
-/** Field paths whose value is a secret wherever they appear in a logged object (one level deep and at the top). */
+/** Field names whose value is a secret wherever they appear in a logged object (up to three levels deep). */
 const SECRET_KEYS = ['password', 'passwd', 'sslpassword', 'serverKey', 'server_key', 'secret', 'token'];
-const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`]);
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
 
 /**
  * Shorter values would be found inside unrelated text, and so would JSON's own literals (a "secret" of `true` would

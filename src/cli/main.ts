@@ -17,7 +17,7 @@ import { accessLog } from '../server/access-log';
 import { cmfServiceRegistration } from '../server/cmf-service';
 import { Metrics } from '../server/metrics';
 import { combineObservers, type CallObserver } from '../server/observe';
-import { ListenError, startServer, type ServerHandle } from '../server/server';
+import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../server/server';
 import type { HttpListener } from '../server/http';
 import { TlsConfigError } from '../server/tls';
 import { buildServerPlan, ConfigError, type ServerPlan } from './config';
@@ -157,6 +157,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const log = createLogger({ level: plan.logLevel, secrets: collectSecrets(flags, plan, env) });
   setLogger(log);
+  sendGrpcLogsTo(log);
   for (const w of plan.warnings) log.warn(w);
 
   if (plan.migration.downgradeToSchemaVersion >= 0 || flags.neo4j_resync) {

@@ -24,7 +24,7 @@ export function redactUri(uri: string): string {
 function backendSummary(b: Backend): Record<string, unknown> {
   if (b.kind === 'postgresql') {
     const c = b.config;
-    return {
+    return defined({
       kind: 'postgresql',
       host: c.host,
       hostaddr: c.hostaddr,
@@ -35,7 +35,7 @@ function backendSummary(b: Backend): Record<string, unknown> {
       passfile: c.passfile,
       sslmode: c.ssloption?.sslmode,
       skip_db_creation: c.skipDbCreation,
-    };
+    });
   }
   return {
     kind: 'sqlite',
@@ -55,6 +55,11 @@ export function tlsMode(plan: ServerPlan): 'plaintext' | 'TLS' | 'mTLS' {
   return plan.tls.clientVerify ? 'mTLS' : 'TLS';
 }
 
+/** The object without its undefined fields (what is not set is not stated). */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
 export function startupSummary(
   plan: ServerPlan,
   listening: Listening,
@@ -70,7 +75,12 @@ export function startupSummary(
     backend: backendSummary(plan.backend),
     migration: { enable_upgrade: plan.migration.enableUpgradeMigration },
     graph: graph
-      ? { uri: redactUri(graph.uri), user: graph.user, password: redacted(graph.password), database: graph.database }
+      ? defined({
+          uri: redactUri(graph.uri),
+          user: graph.user,
+          password: redacted(graph.password),
+          database: graph.database,
+        })
       : 'off',
     max_message_bytes: plan.maxMessageBytes,
     channel_arguments: Object.keys(plan.channelOptions).length > 0 ? plan.channelOptions : undefined,

@@ -39,11 +39,13 @@ export interface StopWatchOptions {
   env?: NodeJS.ProcessEnv;
   /** Called for the second signal; exits the process (tests replace it). */
   exitNow?: (code: number) => void;
+  duplicateWindowMs?: number;
 }
 
 export function watchForStop(options: StopWatchOptions): StopWatch {
   const { log } = options;
   const exitNow = options.exitNow ?? ((code: number) => process.exit(code));
+  const window = options.duplicateWindowMs ?? DUPLICATE_SIGNAL_WINDOW_MS;
   let first: { signal?: StopSignal; at: number } | undefined;
   let resolveRequested!: (reason: string) => void;
   const requested = new Promise<string>((resolve) => (resolveRequested = resolve));
@@ -59,7 +61,7 @@ export function watchForStop(options: StopWatchOptions): StopWatch {
 
   const onSignal = (signal: StopSignal): void => {
     if (first === undefined) return request(signal, signal);
-    if (first.signal === signal && Date.now() - first.at < DUPLICATE_SIGNAL_WINDOW_MS) return;
+    if (first.signal === signal && Date.now() - first.at < window) return;
     log.warn({ signal }, `${signal} again: exiting now, without waiting for running calls`);
     exitNow(128 + SIGNAL_NUMBERS[signal]);
   };

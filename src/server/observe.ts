@@ -64,8 +64,10 @@ export function observeService(registration: ServiceRegistration, observer: Call
   const methods: Record<string, UnaryMethod> = {};
   for (const [name, fn] of Object.entries(registration.methods)) {
     const definition = registration.definition[name];
+    // Keys are ts-proto's (putArtifactType); metrics and logs name the RPC as the wire does (PutArtifactType).
+    const rpc = definition.path.slice(definition.path.lastIndexOf('/') + 1);
     methods[name] = async (request, context) => {
-      const end = observer.callStarted({ service: registration.name, method: name, context });
+      const end = observer.callStarted({ service: registration.name, method: rpc, context });
       const t0 = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
       let response: unknown;

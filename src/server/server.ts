@@ -5,7 +5,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
-import { logger } from '../logger';
+import { format } from 'node:util';
+import { logger, type Logger } from '../logger';
 import type { MlmdApi } from '../mlmd/api';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
 import { observeService, type CallObserver } from './observe';
@@ -107,6 +108,22 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   // Reflection describes every compiled .proto (our services, health and the well-known types).
   reflectionService().addToServer(server);
   return built;
+}
+
+/**
+ * grpc-js writes its own diagnostics to the console (`E ...` lines); they go to our log instead, as JSON. A failed
+ * bind is left out: startServer reports it as a ListenError, in one line that names the flag to change.
+ */
+export function sendGrpcLogsTo(log: Logger): void {
+  const line = (args: unknown[]): string => format(...args);
+  grpc.setLogger({
+    error: (...args: unknown[]) => {
+      const text = line(args);
+      if (!text.startsWith('No address added')) log.warn({ component: 'grpc-js' }, text);
+    },
+    info: (...args: unknown[]) => log.info({ component: 'grpc-js' }, line(args)),
+    debug: (...args: unknown[]) => log.debug({ component: 'grpc-js' }, line(args)),
+  });
 }
 
 /** A listener could not bind its address (typically: the port is in use). */
