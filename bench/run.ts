@@ -6,6 +6,7 @@
  *   query  Issue 3: filter and lineage latency on a ~1M-node store, ours vs. ml-metadata's C++ store
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
+ *   overhead  Issue 12: per-call overhead of the built server vs the tsx one vs a bare grpc-js echo server
  *
  * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
  * the Python and reference parts. Generated stores are cached under .bench/.
@@ -13,6 +14,7 @@
 import { runCmf } from './cmf';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
+import { runOverhead } from './overhead';
 import { BenchOptions, log } from './lib';
 import { runPostgres } from './postgres';
 import { runQuery } from './query';
@@ -23,6 +25,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   cmf: runCmf,
   graph: runGraph,
   postgres: runPostgres,
+  overhead: runOverhead,
 };
 
 async function main(argv: string[]): Promise<number> {

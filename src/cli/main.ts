@@ -118,7 +118,9 @@ function startFailure(e: unknown, plan: ServerPlan): string {
   }
   if (e instanceof ConfigError || e instanceof TlsConfigError) return e.message;
   if (e instanceof MlmdError) {
-    const retried = plan.connectionRetries > 0 ? ` (tried ${plan.connectionRetries + 1} times)` : '';
+    // openStore retries only what answers ABORTED (a database that is unreachable or still starting up).
+    const retried =
+      e.code === Code.ABORTED && plan.connectionRetries > 0 ? ` (tried ${plan.connectionRetries + 1} times)` : '';
     const hint =
       plan.backend.kind === 'postgresql' && /connect/i.test(e.message)
         ? '; check the PostgreSQL host, port, user, password and dbname (--postgres_config_* or the config file)'

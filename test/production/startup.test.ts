@@ -128,10 +128,28 @@ describe('configuration errors: exit non-zero with one line that says what to fi
       says: /ssl_config\.server_key must hold PEM contents/,
     },
     {
-      name: 'SQLite file in a directory that does not exist',
-      args: () => [`--db=${path.join(tmp, 'no-such-dir', 'x.db')}`, '--http_port=-1', '--grpc_port=0'],
+      name: 'TLS key without its PEM armour (a secret all the same: not quoted)',
+      args: () => {
+        const f = path.join(tmp, 'tls-bare.pbtxt');
+        fs.writeFileSync(
+          f,
+          `connection_config { fake_database {} }\nssl_config { server_key: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7" server_cert: "-----BEGIN CERTIFICATE-----" }\n`,
+        );
+        return [
+          `--metadata_store_server_config_file=${f}`,
+          '--http_port=-1',
+          `--grpc_port=${39500 + (process.pid % 400)}`,
+        ];
+      },
       code: 1,
-      says: /./,
+      says: /^ssl_config\.server_key must hold PEM contents \(it looks like a path; its value is not shown\)$/,
+    },
+    {
+      name: 'SQLite file in a directory that does not exist',
+      // Fails while opening the store, before any port is bound.
+      args: () => [`--db=${path.join(tmp, 'no-such-dir', 'x.db')}`, '--http_port=-1', '--grpc_port=1'],
+      code: 1,
+      says: /^cannot open the metadata store: Cannot open SQLite database ".*no-such-dir\/x\.db"/,
     },
     {
       name: 'MySQL',
