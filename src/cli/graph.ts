@@ -5,12 +5,13 @@
  */
 import type { Database } from '../storage/database';
 import type { BackendConfig } from '../storage/open';
-import { GRAPH_HEALTH_SERVICE, graphConfigFrom, openDriver, resync, startGraphProjection } from '../graph';
+import { graphConfigFrom, type GraphConfig } from '../graph/config';
 import type { WorkerStatus } from '../graph/worker';
 import type { HealthReporter } from '../server/server';
 import type { Flags } from './flags';
 
 export interface GraphHook {
+  config: GraphConfig;
   /** The store the domains must use (write transactions append to the outbox). */
   db: Database;
   health: HealthReporter;
@@ -28,8 +29,11 @@ export async function startGraphIfConfigured(
 ): Promise<GraphHook | undefined> {
   const config = graphConfigFrom(flags);
   if (!config) return undefined;
+  // Loaded only when the graph is on: neo4j-driver is the largest module of the server (half a second to load).
+  const { GRAPH_HEALTH_SERVICE, startGraphProjection } = await import('../graph');
   const projection = await startGraphProjection(config, db, { connection, log });
   return {
+    config,
     db: projection.db,
     health: {
       name: GRAPH_HEALTH_SERVICE,
@@ -47,6 +51,7 @@ export async function runResync(flags: Flags, db: Database, log: (line: string) 
     log('--neo4j_resync needs --neo4j_uri or NEO4J_URI');
     return 2;
   }
+  const { openDriver, resync } = await import('../graph');
   const driver = openDriver(config);
   try {
     const r = await resync(db, driver, { database: config.database, clear: flags.neo4j_resync_clear ?? false, log });

@@ -9,13 +9,13 @@
  */
 import { Code, MlmdError } from '../errors';
 import { createCmfApi } from '../cmf/api';
-import { graphConfigFrom } from '../graph';
+import type { GraphConfig } from '../graph/config';
 import { createLogger, logger, setLogger, type Logger } from '../logger';
 import { createMlmdApi } from '../mlmd/store';
 import { PACKAGE_VERSION } from '../package-info';
 import { accessLog } from '../server/access-log';
 import { cmfServiceRegistration } from '../server/cmf-service';
-import { Metrics } from '../server/metrics';
+import type { Metrics } from '../server/metrics';
 import { combineObservers, type CallObserver } from '../server/observe';
 import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../server/server';
 import type { HttpListener } from '../server/http';
@@ -51,7 +51,7 @@ const graphLog =
 
 interface Serving {
   handle: ServerHandle;
-  graph: ReturnType<typeof graphConfigFrom>;
+  graph?: GraphConfig;
 }
 
 async function serve(plan: ServerPlan, flags: Flags, log: Logger, metrics: Metrics | undefined): Promise<Serving> {
@@ -99,7 +99,7 @@ async function serve(plan: ServerPlan, flags: Flags, log: Logger, metrics: Metri
         await db.close();
       },
     });
-    return { handle, graph: graphConfigFrom(flags) };
+    return { handle, graph: graph?.config };
   } catch (e) {
     await graph?.stop();
     await db.close();
@@ -179,10 +179,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
   // Signals are watched from the start: one arriving while the store opens stops the server as soon as it is up.
   const stop = watchForStop({ log, env });
-  const metrics = plan.metricsPort === undefined ? undefined : new Metrics();
+  let metrics: Metrics | undefined;
   let metricsListener: HttpListener | undefined;
   let serving: Serving;
   try {
+    // prom-client is loaded only when metrics are on.
+    if (plan.metricsPort !== undefined) metrics = new (await import('../server/metrics')).Metrics();
     metricsListener = await metrics?.serve(plan.host, plan.metricsPort!);
     serving = await serve(plan, flags, log, metrics);
   } catch (e) {

@@ -5,7 +5,7 @@
  */
 import { REDACTED } from '../logger';
 import { PACKAGE_VERSION } from '../package-info';
-import type { GraphConfig } from '../graph';
+import type { GraphConfig } from '../graph/config';
 import type { Backend, ServerPlan } from './config';
 
 export interface Listening {

@@ -17,7 +17,9 @@ import {
 import { toGrpcStatus } from './status';
 
 export interface CallStart {
+  /** Fully qualified, as on the wire (`ml_metadata.MetadataStoreService`). */
   service: string;
+  /** As on the wire (`PutArtifactType`). */
   method: string;
   context?: CallContext;
 }

@@ -3,8 +3,11 @@
  */
 import { initializeStore, MigrationOptions } from './bootstrap';
 import { Database, StorageObserver } from './database';
-import { ensureDatabase, PostgresDatabase, PostgresOptions } from './postgres';
+import type { PostgresOptions } from './postgres';
 import { SqliteDatabase, SqliteOptions } from './sqlite';
+
+/** `pg` is loaded only when PostgreSQL is configured: an embedded SQLite server starts without it. */
+const postgres = (): typeof import('./postgres') => require('./postgres');
 
 export type BackendConfig = ({ kind: 'sqlite' } & SqliteOptions) | ({ kind: 'postgresql' } & PostgresOptions);
 
@@ -13,7 +16,7 @@ export async function openDatabase(
   migration: MigrationOptions = {},
   observer?: StorageObserver,
 ): Promise<Database> {
-  if (config.kind === 'postgresql') await ensureDatabase(config.config);
+  if (config.kind === 'postgresql') await postgres().ensureDatabase(config.config);
   const db = connectDatabase(config, observer);
   try {
     await initializeStore(db, migration);
@@ -29,5 +32,7 @@ export async function openDatabase(
  * already prepared (the graph worker's own connection, on its own thread).
  */
 export function connectDatabase(config: BackendConfig, observer?: StorageObserver): Database {
-  return config.kind === 'postgresql' ? new PostgresDatabase(config, observer) : new SqliteDatabase(config);
+  return config.kind === 'postgresql'
+    ? new (postgres().PostgresDatabase)(config, observer)
+    : new SqliteDatabase(config);
 }

@@ -64,6 +64,7 @@ export interface Launched {
   output(): string;
   stderr(): string;
   stdout(): string;
+  /** The process exited and its output is complete (every process holding its pipes is gone). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the start-up line; rejects when the process exits first or the time is up. */
   started(timeoutMs?: number): Promise<LogLine>;
@@ -86,8 +87,10 @@ export function launch(
   child.stdout!.on('data', (d: Buffer) => ((out += d.toString()), (both += d.toString())));
   child.stderr!.on('data', (d: Buffer) => ((err += d.toString()), (both += d.toString())));
   let done = false;
+  // 'close', not 'exit': it comes once the process exited AND every holder of its output pipes (its descendants
+  // too) closed them, so the output read afterwards is complete.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       done = true;
       resolve({ code, signal });
     }),

@@ -58,7 +58,8 @@ after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('the packed package', () => {
+// The two installs are independent (own directories and ports): they run side by side.
+describe('the packed package', { concurrency: true }, () => {
   test('the tarball holds the built server, its declarations and run-time files, and no sources', () => {
     const files = sh('tar', ['tzf', tarball], tmp).split('\n');
     for (const f of [
@@ -143,6 +144,7 @@ describe('the packed package', () => {
     // notices and shuts down gracefully.
     process.kill(npx.child.pid!, 'SIGTERM');
     await waitUntil(() => tree.every((pid) => !isAlive(pid)), 30_000, 'every process of the npx tree to exit');
+    await npx.exited; // the output is complete
     assert.ok(await portFree(port));
     const file = inspectSqlite(db, "SELECT COUNT(*) FROM Type WHERE name = 'from-the-package'");
     assert.deepEqual(file.leftovers, []);

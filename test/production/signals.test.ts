@@ -93,6 +93,7 @@ async function writeTypes(address: string, n: number): Promise<void> {
 /** Everything a supervisor expects once its service stopped. */
 async function assertCleanlyGone(s: Started, tree: number[], types: number): Promise<void> {
   await waitUntil(() => tree.every((pid) => !isAlive(pid)), GONE_WITHIN_MS, 'every process of the tree to exit');
+  await s.server.exited; // the output is complete
   for (const port of s.ports) assert.ok(await portFree(port), `port ${port} is still held`);
   const file = inspectSqlite(s.db, TYPES_WRITTEN);
   assert.deepEqual(file.leftovers, [], 'the SQLite journal files were not removed (database not closed cleanly)');
@@ -106,7 +107,8 @@ async function assertCleanlyGone(s: Started, tree: number[], types: number): Pro
   assert.ok(!lines.some((l) => /again: exiting now/.test(l.msg)), 'a single request was taken for two');
 }
 
-describe('npm start under a supervisor', () => {
+// Each test has its own ports, file and process group: they run side by side.
+describe('npm start under a supervisor', { concurrency: 3 }, () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${signal} to the npm process stops the whole tree gracefully`, async () => {
       const s = await npmStart(`npm-${signal}`);

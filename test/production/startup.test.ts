@@ -69,7 +69,8 @@ function oneFatalLine(r: Run): LogLine {
   return line;
 }
 
-describe('configuration errors: exit non-zero with one line that says what to fix', () => {
+// Each case is its own short-lived process: they run side by side.
+describe('configuration errors: exit non-zero with one line that says what to fix', { concurrency: 4 }, () => {
   const cases: Array<{ name: string; args: () => Promise<string[]> | string[]; code: number; says: RegExp }> = [
     { name: 'unknown flag', args: () => ['--grpc_prot=1'], code: 2, says: /unknown flag --grpc_prot; .*--help/ },
     { name: 'flag without its value', args: () => ['--db'], code: 2, says: /--db needs a value/ },
