@@ -66,7 +66,8 @@ export function parseAllowedOrigins(text: string): string[] {
       } catch {
         url = undefined;
       }
-      if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== entry) {
+      // No patterns: `*` alone allows any origin; `https://*.example.com` would read as a literal host.
+      if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== entry || entry.includes('*')) {
         throw new Error(
           `--cors_allowed_origins: "${entry}" is not an origin (expected scheme://host[:port] with no path, e.g. https://kubeflow.example.com, or *)`,
         );

@@ -118,9 +118,15 @@ export function grpcWebRoute(options: GrpcWebOptions): HttpRoute {
     } catch (error) {
       return { status: error === DEADLINE_EXCEEDED ? DEADLINE_EXCEEDED : toGrpcStatus(error) };
     }
-    const message = method.responseSerialize(response);
+    let message: Buffer;
+    try {
+      message = method.responseSerialize(response);
+    } catch {
+      return { status: { code: Code.INTERNAL, details: 'Error serializing response' } };
+    }
     if (limits.send >= 0 && message.length > limits.send) {
-      const details = `Sent message larger than max (${message.length} vs. ${limits.send})`;
+      // grpc-js's wording, which counts the 5-byte frame header in the size it reports.
+      const details = `Sent message larger than max (${message.length + 5} vs. ${limits.send})`;
       return { status: { code: Code.RESOURCE_EXHAUSTED, details } };
     }
     return { status: { code: Code.OK, details: 'OK' }, message };
