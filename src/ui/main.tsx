@@ -54,10 +54,11 @@ function View(props: { route: Route }) {
 }
 
 function App() {
-  const route = useRoute();
+  const { route, hash } = useRoute();
   const current = section(route);
   return (
-    <>
+    // data-route: the fragment this render shows (tests and the benchmark wait for it after navigating).
+    <div class="app" data-route={hash}>
       <a
         class="skip-link"
         href="#main"
@@ -84,7 +85,7 @@ function App() {
       <main id="main">
         <View route={route} />
       </main>
-    </>
+    </div>
   );
 }
 

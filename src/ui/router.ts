@@ -177,13 +177,13 @@ export function navigate(route: Route, replace = false): void {
   if (replace) window.dispatchEvent(new HashChangeEvent('hashchange'));
 }
 
-/** The current route, re-rendering on every fragment change (links, back and forward). */
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(location.hash));
+/** The current route and the fragment it was read from, re-read on every change (links, back and forward). */
+export function useRoute(): { route: Route; hash: string } {
+  const [current, setCurrent] = useState(() => ({ route: parseRoute(location.hash), hash: location.hash }));
   useEffect(() => {
-    const onChange = () => setRoute(parseRoute(location.hash));
+    const onChange = () => setCurrent({ route: parseRoute(location.hash), hash: location.hash });
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
-  return route;
+  return current;
 }

@@ -130,11 +130,12 @@ export function LineageGraph(props: LineageGraphProps) {
       </div>
       <svg
         ref={svg}
+        // Lower case: in SVG, attribute names are case-sensitive and only `tabindex` makes an element focusable.
         class={`lineage${path ? ' has-path' : ''}`}
         data-testid="lineage-graph"
         data-nodes={nodes.length}
         data-edges={edges.length}
-        tabIndex={0}
+        tabindex={0}
         role="group"
         aria-label={`Lineage graph: ${nodes.length} nodes, ${edges.length} edges. Arrow keys pan, plus and minus zoom, 0 fits.`}
         onKeyDown={onKeyDown}
@@ -195,7 +196,7 @@ export function LineageGraph(props: LineageGraphProps) {
                   class={classes.filter(Boolean).join(' ')}
                   data-key={n.key}
                   transform={`translate(${p.x},${p.y})`}
-                  tabIndex={0}
+                  tabindex={0}
                   role="link"
                   aria-label={`${n.kind} ${n.label}, type ${n.type}${n.state ? `, ${n.state}` : ''}`}
                   onClick={() => props.onActivate(n)}
@@ -233,7 +234,7 @@ export function LineageGraph(props: LineageGraphProps) {
                       class="expand"
                       transform={`translate(${NODE_WIDTH / 2 - 12},${-NODE_HEIGHT / 2 + 12})`}
                       role="button"
-                      tabIndex={0}
+                      tabindex={0}
                       aria-label={`Show the neighbours of ${n.label}`}
                       onClick={(e) => {
                         e.stopPropagation();

@@ -44,6 +44,12 @@ export function LineagePage(props: { lineage: LineageState }) {
   const model = data.state === 'done' ? data.value.model : undefined;
   const path = useMemo(() => (model && l.path ? findPath(model, l.path[0], l.path[1]) : undefined), [model, l.path]);
 
+  /** A node as the hints name it: its label once loaded. */
+  const name = (key: NodeKey) => {
+    const n = model?.nodes.get(key);
+    return n ? `${n.kind} ${n.label}` : describe(key);
+  };
+
   const activate = (n: GraphNode) => {
     if (!pathMode) {
       location.hash = hrefs.node(n.kind, n.id);
@@ -114,11 +120,11 @@ export function LineagePage(props: { lineage: LineageState }) {
         {pathMode
           ? picked.length === 0
             ? 'Path mode: pick the first node.'
-            : `Path mode: from ${describe(picked[0])}; pick the second node.`
+            : `Path mode: from ${name(picked[0])}; pick the second node.`
           : l.path
             ? path
-              ? `Path from ${describe(l.path[0])} to ${describe(l.path[1])}: ${path.edges.size} edges${path.directed ? '' : ' (connected, not along the data flow)'}.`
-              : `No path between ${describe(l.path[0])} and ${describe(l.path[1])} in this graph.`
+              ? `Path from ${name(l.path[0])} to ${name(l.path[1])}: ${path.edges.size} edges${path.directed ? '' : ' (connected, not along the data flow)'}.`
+              : `No path between ${name(l.path[0])} and ${name(l.path[1])} in this graph.`
             : 'Click a node to open it; + shows its neighbours; drag to pan, wheel to zoom.'}
       </p>
       {data.state === 'loading' && <Loading what="lineage" />}
