@@ -15,26 +15,31 @@ const ROOT = path.resolve(__dirname, '..');
 const UI = path.join(ROOT, 'src', 'ui');
 const OUT = path.join(ROOT, 'dist', 'ui');
 
+/** What any browser bundle that uses the generated codecs needs (the UI, and the test pages of test/ui). */
+export const BROWSER_BUNDLE: esbuild.BuildOptions = {
+  bundle: true,
+  format: 'esm',
+  target: ['chrome109', 'firefox115', 'safari16'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  alias: { '@grpc/grpc-js': path.join(UI, 'shims', 'grpc-js.ts') },
+  inject: [path.join(UI, 'shims', 'buffer.ts')],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'warning',
+};
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const staging = `${OUT}.partial-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   const result = await esbuild.build({
+    ...BROWSER_BUNDLE,
     entryPoints: { app: path.join(UI, 'main.tsx') },
-    bundle: true,
     minify: true,
     sourcemap: 'linked',
-    format: 'esm',
-    target: ['chrome109', 'firefox115', 'safari16'],
     outdir: path.join(staging, 'assets'),
     entryNames: '[name]-[hash]',
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    alias: { '@grpc/grpc-js': path.join(UI, 'shims', 'grpc-js.ts') },
-    inject: [path.join(UI, 'shims', 'buffer.ts')],
-    define: { 'process.env.NODE_ENV': '"production"' },
     metafile: true,
-    logLevel: 'warning',
   });
   const outputs = Object.keys(result.metafile.outputs).map((f) => path.relative(staging, f).split(path.sep).join('/'));
   const script = outputs.find((f) => f.endsWith('.js'));
@@ -54,7 +59,9 @@ async function main(): Promise<void> {
   process.stderr.write(`build-ui: dist/ui (${script}, ${(size / 1024).toFixed(0)} KiB) in ${Date.now() - t0} ms\n`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`build-ui failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`build-ui failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
