@@ -170,11 +170,9 @@ export const hrefs = {
   pipeline: (name: string) => routeHref({ view: 'pipeline', name }),
 };
 
-export function navigate(route: Route, replace = false): void {
-  const href = routeHref(route);
-  if (replace) history.replaceState(null, '', href);
-  else location.hash = href;
-  if (replace) window.dispatchEvent(new HashChangeEvent('hashchange'));
+/** Opens a route as a new history entry (Back returns to the previous view). */
+export function navigate(route: Route): void {
+  location.hash = routeHref(route);
 }
 
 /** The current route and the fragment it was read from, re-read on every change (links, back and forward). */

@@ -3,6 +3,7 @@
  * 100,000 rows costs what one page costs), sorted by the server (id, create or update time), filtered by
  * filter_query, optionally by type. Everything the user sets is in the URL, so every page has a link of its own.
  */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Artifact, Execution } from '../../../generated/ml_metadata/proto/metadata_store';
 import { effectiveFilter, listNodes, typeNames, type MlmdNode } from '../api';
@@ -15,7 +16,7 @@ import { Failure, Loading } from './Status';
 interface Column {
   label: string;
   sort?: SortField;
-  cell: (node: MlmdNode, kind: NodeKind) => preact.ComponentChildren;
+  cell: (node: MlmdNode, kind: NodeKind) => ComponentChildren;
 }
 
 const ID: Column = { label: 'ID', sort: 'ID', cell: (n, k) => <a href={hrefs.node(k, n.id)}>{String(n.id)}</a> };

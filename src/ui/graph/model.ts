@@ -5,6 +5,7 @@
  */
 import { Event_Type, type Event } from '../../../generated/ml_metadata/proto/metadata_store';
 import type { LineageAnswer } from '../api';
+import { isInputType } from '../events';
 import { nodeLabel, showArtifactState, showExecutionState } from '../format';
 import { artifactFamily, type ArtifactFamily } from '../node-types';
 import type { NodeKey } from '../router';
@@ -32,8 +33,6 @@ export interface LineageModel {
   edges: Map<string, GraphEdge>;
 }
 
-const INPUTS = new Set([Event_Type.DECLARED_INPUT, Event_Type.INPUT, Event_Type.INTERNAL_INPUT]);
-
 export const artifactKey = (id: bigint | string): NodeKey => `a:${id}`;
 export const executionKey = (id: bigint | string): NodeKey => `e:${id}`;
 
@@ -42,7 +41,7 @@ export function edgeOf(e: Event): GraphEdge {
   const a = artifactKey(e.artifactId!);
   const x = executionKey(e.executionId!);
   const type = e.type ?? Event_Type.UNKNOWN;
-  const input = INPUTS.has(type);
+  const input = isInputType(type);
   return { key: `${a}|${x}|${type}`, from: input ? a : x, to: input ? x : a, eventType: type };
 }
 

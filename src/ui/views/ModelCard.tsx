@@ -7,14 +7,15 @@ import type { Artifact, Event, Execution } from '../../../generated/ml_metadata/
 import { artifactsById, executionsById, mlmd } from '../api';
 import { NOT_FOUND, RpcFailure } from '../api/grpc-web-client';
 import { Page } from '../components/Page';
+import { Metrics } from '../components/Metrics';
 import { Properties } from '../components/Properties';
 import { Failure, Loading } from '../components/Status';
 import { Summary } from '../components/Summary';
 import { nodeLabel, showExecutionState, showTime } from '../format';
+import { isInput } from '../events';
 import { isMetricsType, isModelType } from '../node-types';
 import { hrefs } from '../router';
 import { useAsync } from '../use-async';
-import { isInput, Metrics } from './NodeDetail';
 
 async function eventsOfExecutions(ids: bigint[]): Promise<Event[]> {
   return ids.length ? ((await mlmd.getEventsByExecutionIDs({ executionIds: ids })).events ?? []) : [];

@@ -3,7 +3,6 @@
  * that link it, its contexts (or, for a context, its parents, children and members), each a link to its own page.
  */
 import {
-  Event_Type,
   ListOperationOptions_OrderByField_Field as OrderField,
   type Artifact,
   type Context,
@@ -14,18 +13,12 @@ import { artifactsById, executionsById, mlmd } from '../api';
 import { NOT_FOUND, RpcFailure } from '../api/grpc-web-client';
 import { NodeList } from '../components/NodeList';
 import { Page } from '../components/Page';
+import { Metrics } from '../components/Metrics';
 import { Properties } from '../components/Properties';
 import { Failure, Loading } from '../components/Status';
 import { Summary } from '../components/Summary';
-import {
-  nodeLabel,
-  showArtifactState,
-  showEventPath,
-  showEventType,
-  showExecutionState,
-  showTime,
-  showValue,
-} from '../format';
+import { nodeLabel, showArtifactState, showEventPath, showEventType, showExecutionState, showTime } from '../format';
+import { isInput } from '../events';
 import { isMetricsType, isModelType } from '../node-types';
 import { hrefs, type NodeKind } from '../router';
 import { useAsync } from '../use-async';
@@ -216,52 +209,6 @@ function ExecutionBody(props: { d: Extract<Detail, { kind: 'execution' }> }) {
     </>
   );
 }
-
-/** Metrics artifacts and their values (CMF's execution metrics, Kubeflow's system.Metrics) as one table. */
-export function Metrics(props: { artifacts: readonly Artifact[]; caption?: string }) {
-  const rows = props.artifacts.flatMap((a) =>
-    Object.entries(a.customProperties ?? {}).map(([name, v]) => ({ a, name, shown: showValue(v) })),
-  );
-  return (
-    <table class="metrics" data-testid="metrics">
-      <caption>
-        {props.caption ?? 'Metrics'} ({props.artifacts.length} artifacts)
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Metrics artifact</th>
-          <th scope="col">Metric</th>
-          <th scope="col">Type</th>
-          <th scope="col">Value</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.length === 0 ? (
-          <tr>
-            <td colSpan={4} class="empty">
-              none
-            </td>
-          </tr>
-        ) : (
-          rows.map(({ a, name, shown }) => (
-            <tr key={`${a.id}/${name}`}>
-              <td>
-                <a href={hrefs.node('artifact', a.id)}>{nodeLabel(a)}</a>
-              </td>
-              <th scope="row">{name}</th>
-              <td class="type">{shown.type}</td>
-              <td class="value">{shown.text}</td>
-            </tr>
-          ))
-        )}
-      </tbody>
-    </table>
-  );
-}
-
-const INPUT_EVENTS = new Set([Event_Type.DECLARED_INPUT, Event_Type.INPUT, Event_Type.INTERNAL_INPUT]);
-/** Whether an event reads its artifact (the other event types write it). */
-export const isInput = (e: Event) => e.type !== undefined && INPUT_EVENTS.has(e.type);
 
 function EventTable(props: {
   caption: string;
