@@ -21,20 +21,17 @@ export type ServiceClient<D extends ServiceSpec> = {
   [K in keyof D]: (request: RequestOf<D[K]>) => Promise<ResponseOf<D[K]>>;
 };
 
-/** A failed call: the gRPC status code and message as the server sent them (or 14 when it cannot be reached). */
+/** A failed call: the gRPC status code and message the server sent, or UNAVAILABLE when no answer came at all. */
 export class RpcFailure extends Error {
   constructor(
     readonly code: number,
     message: string,
     readonly method: string,
+    /** No gRPC-Web answer at all (server down, restarting, wrong address), as opposed to a status it sent. */
+    readonly unreachable = false,
   ) {
     super(message);
     this.name = 'RpcFailure';
-  }
-
-  /** No answer from the server at all (down, restarting, wrong address). */
-  get unreachable(): boolean {
-    return this.code === UNAVAILABLE;
   }
 }
 
@@ -69,8 +66,21 @@ export function serviceClient<D extends ServiceSpec>(definition: D, options: Cli
       try {
         return await base.thenableCall(options.host + spec.path, request, metadata, descriptor);
       } catch (e) {
-        if (e instanceof RpcError) throw new RpcFailure(e.code, e.message, spec.path);
-        throw new RpcFailure(UNAVAILABLE, e instanceof Error ? e.message : String(e), spec.path);
+        // grpc-web reports a request that got no gRPC-Web answer as UNAVAILABLE with "[object Object]" (no
+        // response) or "Http response at 400 or 500 level" (something else answered); a status the server sent in
+        // its trailers, UNAVAILABLE included, keeps its own message.
+        const message = e instanceof Error ? e.message : String(e);
+        const noAnswer =
+          !(e instanceof RpcError) ||
+          (e.code === UNAVAILABLE && (message === '[object Object]' || message.startsWith('Http response at')));
+        if (!noAnswer) throw new RpcFailure((e as RpcError).code, message, spec.path);
+        const why = message === '[object Object]' || message === '' ? 'network error' : message;
+        throw new RpcFailure(
+          UNAVAILABLE,
+          `no answer from ${options.host || location.origin} (${why})`,
+          spec.path,
+          true,
+        );
       }
     };
   }
