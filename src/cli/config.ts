@@ -17,6 +17,7 @@ import {
   SqliteMetadataSourceConfig_ConnectionMode as ConnectionMode,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { LOG_LEVELS, type LogLevel } from '../logger';
+import { parseAllowedOrigins } from '../server/cors';
 import type { SslConfig } from '../server/tls';
 import { parseServerConfig } from './config-file';
 import { parseChannelArguments, type Flags, UsageError } from './flags';
@@ -42,6 +43,8 @@ export interface ServerPlan {
   port: number;
   /** The HTTP listener's port (0: any free port); undefined: no HTTP listener. */
   httpPort?: number;
+  /** Origins whose pages may call gRPC-Web across origins (`*`: any); empty: same-origin only. */
+  corsAllowedOrigins: string[];
   backend: Backend;
   migration: Migration;
   tls?: SslConfig;
@@ -176,6 +179,15 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log_level must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
   }
+  let corsAllowedOrigins: string[];
+  try {
+    corsAllowedOrigins = parseAllowedOrigins(flags.cors_allowed_origins ?? '');
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  if (corsAllowedOrigins.length > 0 && httpPort === -1) {
+    warnings.push('--cors_allowed_origins has no effect with --http_port=-1 (no HTTP listener)');
+  }
 
   const flagNames = Object.keys(flags);
   if (sourceType === 'mysql' || flagNames.some((n) => n.startsWith('mysql_config_'))) {
@@ -233,6 +245,7 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     host: flags.host ?? '0.0.0.0',
     port,
     httpPort: httpPort === -1 ? undefined : httpPort,
+    corsAllowedOrigins,
     backend,
     migration,
     tls,

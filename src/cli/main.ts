@@ -7,12 +7,13 @@
  * configuration that cannot be served, a store that cannot be opened or a port that cannot be bound; 2 for a
  * command-line mistake; 128+N when a second signal N cut the shutdown short.
  */
+import * as path from 'node:path';
 import { Code, MlmdError } from '../errors';
 import { createCmfApi } from '../cmf/api';
 import type { GraphConfig } from '../graph/config';
 import { createLogger, logger, setLogger, type Logger } from '../logger';
 import { createMlmdApi } from '../mlmd/store';
-import { PACKAGE_VERSION } from '../package-info';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-info';
 import { accessLog } from '../server/access-log';
 import { cmfServiceRegistration } from '../server/cmf-service';
 import type { Metrics } from '../server/metrics';
@@ -20,6 +21,7 @@ import { combineObservers, type CallObserver } from '../server/observe';
 import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../server/server';
 import type { HttpListener } from '../server/http';
 import { TlsConfigError } from '../server/tls';
+import { uiFiles } from '../server/ui-files';
 import { buildServerPlan, ConfigError, type ServerPlan } from './config';
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
@@ -75,6 +77,8 @@ async function serve(plan: ServerPlan, flags: Flags, log: Logger, metrics: Metri
   if (metrics) observers.push(metrics);
   if (plan.accessLog) observers.push(accessLog(log.child({}, { level: 'info' })));
   const store = graph?.db ?? db;
+  const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(PACKAGE_ROOT, 'dist', 'ui'));
+  if (ui && !ui.built) log.warn('the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
   try {
     const handle = await startServer({
       api: createMlmdApi(store),
@@ -91,7 +95,8 @@ async function serve(plan: ServerPlan, flags: Flags, log: Logger, metrics: Metri
           ? undefined
           : {
               port: plan.httpPort,
-              routes: [],
+              routes: [ui!.route],
+              corsAllowedOrigins: plan.corsAllowedOrigins,
               onError: (route, e) => log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`),
             },
       onShutdown: async () => {

@@ -63,34 +63,35 @@ const OK = 0 as GrpcStatus;
 
 /** The registration with every method observed (the grpc-js handlers call the observed methods). */
 export function observeService(registration: ServiceRegistration, observer: CallObserver): ServiceRegistration {
-  const methods: Record<string, UnaryMethod> = {};
-  for (const [name, fn] of Object.entries(registration.methods)) {
-    const definition = registration.definition[name];
-    // Keys are ts-proto's (putArtifactType); metrics and logs name the RPC as the wire does (PutArtifactType).
-    const rpc = definition.path.slice(definition.path.lastIndexOf('/') + 1);
-    methods[name] = async (request, context) => {
-      const end = observer.callStarted({ service: registration.name, method: rpc, context });
-      const t0 = process.hrtime.bigint();
-      const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
-      let response: unknown;
-      try {
-        response = await fn(request, context);
-      } catch (error) {
-        end({ code: toGrpcStatus(error).code, seconds: seconds(), requestBytes: requestSize(request) });
-        throw error;
-      }
-      const elapsed = seconds();
-      let responseBytes: number | undefined;
-      if (observer.wantsSizes) {
+  const methods = registration.methods.map((method): UnaryMethod => {
+    // The RPC as the wire names it: /ml_metadata.MetadataStoreService/PutArtifactType -> PutArtifactType.
+    const rpc = method.path.slice(method.path.lastIndexOf('/') + 1);
+    return {
+      ...method,
+      call: async (request, context) => {
+        const end = observer.callStarted({ service: registration.name, method: rpc, context });
+        const t0 = process.hrtime.bigint();
+        const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
+        let response: unknown;
         try {
-          responseBytes = encodeResponse(definition, response);
-        } catch {
-          // Left to the protocol, which answers INTERNAL for a response it cannot encode.
+          response = await method.call(request, context);
+        } catch (error) {
+          end({ code: toGrpcStatus(error).code, seconds: seconds(), requestBytes: requestSize(request) });
+          throw error;
         }
-      }
-      end({ code: OK, seconds: elapsed, requestBytes: requestSize(request), responseBytes });
-      return response;
+        const elapsed = seconds();
+        let responseBytes: number | undefined;
+        if (observer.wantsSizes) {
+          try {
+            responseBytes = encodeResponse(method, response);
+          } catch {
+            // Left to the protocol, which answers INTERNAL for a response it cannot encode.
+          }
+        }
+        end({ code: OK, seconds: elapsed, requestBytes: requestSize(request), responseBytes });
+        return response;
+      },
     };
-  }
-  return { ...registration, methods, implementation: grpcImplementation(methods) };
+  });
+  return { ...registration, methods, implementation: grpcImplementation(registration.definition, methods) };
 }

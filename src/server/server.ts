@@ -8,6 +8,7 @@ import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import { format } from 'node:util';
 import { logger, type Logger } from '../logger';
 import type { MlmdApi } from '../mlmd/api';
+import { grpcWebRoute, type MessageLimits } from './grpc-web';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
 import { observeService, type CallObserver } from './observe';
 import { reflectionService } from './reflection';
@@ -42,8 +43,17 @@ export interface ServerOptions {
   onShutdown?: () => Promise<void>;
   /** Further health service names whose status their owner drives (e.g. `cmf.graph`, the Neo4j projection). */
   extraHealth?: readonly HealthReporter[];
-  /** The HTTP/1.1 listener (gRPC-Web, cmf-server API, UI) on the same host; absent: none. 0 picks a free port. */
-  http?: { port: number; routes: readonly HttpRoute[]; onError?: (route: string, error: unknown) => void };
+  /**
+   * The HTTP/1.1 listener on the same host; absent: none. 0 picks a free port. It always serves /healthz and gRPC-Web
+   * for every hosted service, then `routes` (cmf-server API, UI). `corsAllowedOrigins`: origins whose pages may call
+   * gRPC-Web (`*` any; default none, i.e. same-origin pages only).
+   */
+  http?: {
+    port: number;
+    routes: readonly HttpRoute[];
+    onError?: (route: string, error: unknown) => void;
+    corsAllowedOrigins?: readonly string[];
+  };
   /** Told of every call of every hosted service, whatever its protocol, and of every HTTP exchange (metrics, logs). */
   observer?: CallObserver;
 }
@@ -66,24 +76,39 @@ export interface ServerHandle {
 
 export interface BuiltServer {
   server: grpc.Server;
+  /**
+   * Every hosted service (MLMD first), as registered with grpc-js; gRPC-Web serves the same list. Observed when an
+   * observer is given: any protocol adapter calls these registrations' `methods`, so its calls are counted and
+   * logged like gRPC's.
+   */
+  services: readonly ServiceRegistration[];
+  limits: MessageLimits;
   health: HealthImplementation;
   /** Names whose health status the server publishes ("" is the whole server). */
   healthNames: string[];
   /** Set when shutdown begins: extra health reporters are ignored from then on. */
   stopping: boolean;
-  /**
-   * The hosted services as registered with grpc-js, observed when an observer is given: a protocol adapter (gRPC-Web,
-   * REST) calls these registrations' `methods`, so that its calls are counted and logged like gRPC's.
-   */
-  services: ServiceRegistration[];
 }
 
 /** Builds a server with every service registered, not yet bound. */
-export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls' | 'onShutdown'>): BuiltServer {
+/** The per-message limits grpc-js applies with these options (explicit channel arguments win), for gRPC-Web too. */
+export function messageLimits(options: Pick<ServerOptions, 'maxMessageBytes' | 'channelOptions'>): MessageLimits {
   const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const channel = (key: string): number | undefined => {
+    const v = options.channelOptions?.[key];
+    return typeof v === 'number' ? v : undefined;
+  };
+  return {
+    receive: channel('grpc.max_receive_message_length') ?? max,
+    send: channel('grpc.max_send_message_length') ?? max,
+  };
+}
+
+export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls' | 'onShutdown'>): BuiltServer {
+  const limits = messageLimits(options);
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': max,
-    'grpc.max_send_message_length': max,
+    'grpc.max_receive_message_length': limits.receive,
+    'grpc.max_send_message_length': limits.send,
     ...options.channelOptions,
   });
   const observer = options.observer;
@@ -96,7 +121,7 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   const initial: ServingStatusMap = {};
   for (const name of healthNames) initial[name] = 'SERVING';
   const health = new HealthImplementation(initial);
-  const built: BuiltServer = { server, health, healthNames, stopping: false, services };
+  const built: BuiltServer = { server, services, limits, health, healthNames, stopping: false };
   for (const h of options.extraHealth ?? []) {
     // Once shutdown has begun every name stays NOT_SERVING.
     h.subscribe((serving) => {
@@ -169,7 +194,15 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         host,
         port: options.http.port,
         tls: options.tls,
-        routes: [healthzRoute(built), ...options.http.routes],
+        routes: [
+          healthzRoute(built),
+          grpcWebRoute({
+            services: built.services,
+            limits: built.limits,
+            cors: { allowedOrigins: options.http.corsAllowedOrigins ?? [] },
+          }),
+          ...options.http.routes,
+        ],
         onError: options.http.onError,
         onExchange: options.observer?.httpExchange?.bind(options.observer),
       });

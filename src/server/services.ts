@@ -1,9 +1,9 @@
 /**
- * What the server hosts, described uniformly so that another API (e.g. cmf.v1.CmfService) is added by appending one
- * registration. A registration carries the service's methods twice over: `methods`, protocol-free async functions
- * (a decoded request in, a response out), which every protocol calls (gRPC here; gRPC-Web and the REST API on the
- * HTTP listener), and `implementation`, grpc-js's handlers over those same functions. Observers (metrics, access
- * log: observe.ts) wrap `methods` once, so every protocol is counted alike.
+ * What the server hosts, described uniformly so that another API is added by appending one registration. A
+ * registration holds each method once, protocol-free (`methods`: path, strict decoder, encoder, the domain's async
+ * function), and the grpc-js handlers built from exactly those; gRPC-Web (grpc-web.ts) is built from the same
+ * `methods`, so both protocols call the same function with the same decoding and the same status mapping. Observers
+ * (metrics, the access log: observe.ts) wrap `methods` once, so every protocol is counted alike.
  */
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
@@ -19,18 +19,24 @@ export interface CallContext {
   readonly peer?: string;
 }
 
-/** One RPC, protocol-free: resolves with the response or rejects with the failure (mapped by status.ts). */
-export type UnaryMethod = (request: unknown, context?: CallContext) => Promise<unknown>;
+/** One unary method, independent of the protocol that carries it. */
+export interface UnaryMethod {
+  /** `/package.Service/Method`, the path of both gRPC and gRPC-Web. */
+  readonly path: string;
+  /** Decodes request bytes, after the well-formedness check (throws on malformed bytes). */
+  readonly requestDeserialize: (bytes: Buffer) => unknown;
+  readonly responseSerialize: (response: unknown) => Buffer;
+  /** The domain's function; a rejection becomes a status through status.ts. `context` is for observers only. */
+  readonly call: (request: unknown, context?: CallContext) => Promise<unknown>;
+}
 
 export interface ServiceRegistration {
   /** Fully qualified service name; also the name its health status is published under. */
   name: string;
-  /** grpc-js's definition: paths and (de)serialisers, requests checked for well-formedness before decoding. */
   definition: ServiceDefinition;
-  /** Every method of `definition`, under the same key: what each protocol calls. */
-  methods: Readonly<Record<string, UnaryMethod>>;
-  /** grpc-js handlers calling `methods`. */
   implementation: UntypedServiceImplementation;
+  /** Every method of `definition`, protocol-free; `implementation` wraps exactly these. */
+  methods: readonly UnaryMethod[];
 }
 
 /** A unary handler around an async function; every failure goes through the single status mapping. */
@@ -55,10 +61,17 @@ export function unaryHandler<Req, Res>(
   };
 }
 
-/** grpc-js handlers for a method table. */
-export function grpcImplementation(methods: Readonly<Record<string, UnaryMethod>>): UntypedServiceImplementation {
+/** grpc-js handlers (keyed like `definition`) calling the method of the same path. */
+export function grpcImplementation(
+  definition: ServiceDefinition,
+  methods: readonly UnaryMethod[],
+): UntypedServiceImplementation {
+  const byPath = new Map(methods.map((m) => [m.path, m]));
   const implementation: UntypedServiceImplementation = {};
-  for (const [name, fn] of Object.entries(methods)) implementation[name] = unaryHandler(fn);
+  for (const [key, spec] of Object.entries(definition)) {
+    const method = byPath.get(spec.path);
+    if (method) implementation[key] = unaryHandler((request, context) => method.call(request, context));
+  }
   return implementation;
 }
 
@@ -83,9 +96,9 @@ export function checkWellFormed(bytes: Uint8Array): void {
 }
 
 /**
- * Encoded sizes, for observers that report bytes (the access log): the strict deserialiser notes each decoded
- * request's size; a response an observer has already encoded (to measure it) is handed to grpc-js as those bytes
- * rather than encoded twice. Weak maps: an entry lives as long as its message.
+ * Encoded sizes, for observers that report bytes (the access log): the strict decoder notes each decoded request's
+ * size; a response an observer has already encoded (to measure it) is handed to the protocol as those bytes rather
+ * than encoded twice. Weak maps: an entry lives as long as its message.
  */
 const requestSizes = new WeakMap<object, number>();
 const encodedResponses = new WeakMap<object, Buffer>();
@@ -95,8 +108,8 @@ export function requestSize(request: unknown): number | undefined {
   return typeof request === 'object' && request !== null ? requestSizes.get(request) : undefined;
 }
 
-/** Encodes a response with its method's serialiser and keeps the bytes for grpc-js; returns the size. */
-export function encodeResponse(method: MethodDefinition<unknown, unknown>, response: unknown): number {
+/** Encodes a response with its method's encoder and keeps the bytes for the protocol; returns the size. */
+export function encodeResponse(method: UnaryMethod, response: unknown): number {
   const bytes = method.responseSerialize(response);
   if (typeof response === 'object' && response !== null) encodedResponses.set(response, bytes);
   return bytes.length;
@@ -137,12 +150,18 @@ export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
  * Requests are checked for well-formedness before decoding.
  */
 export function bindService(name: string, definition: ServiceDefinition, api: object): ServiceRegistration {
-  const methods: Record<string, UnaryMethod> = {};
-  for (const method of Object.keys(definition)) {
+  const strict = strictRequests(definition);
+  const methods: UnaryMethod[] = [];
+  for (const [method, spec] of Object.entries(strict)) {
     const fn = (api as Record<string, (request: unknown) => Promise<unknown>>)[method];
-    methods[method] = (request: unknown) => fn.call(api, request);
+    methods.push({
+      path: spec.path,
+      requestDeserialize: spec.requestDeserialize,
+      responseSerialize: spec.responseSerialize,
+      call: (request) => fn.call(api, request),
+    });
   }
-  return { name, definition: strictRequests(definition), methods, implementation: grpcImplementation(methods) };
+  return { name, definition: strict, implementation: grpcImplementation(strict, methods), methods };
 }
 
 /** Every MetadataStoreService method, bound to the MLMD domain. */
