@@ -70,6 +70,14 @@ describe('metrics', () => {
       cmf.close();
     }
     assert.equal((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 200);
+    // A gRPC-Web call (binary mode, an empty GetArtifactTypesRequest in one frame) reaches the same observed method.
+    const grpcWeb = await fetch(`http://127.0.0.1:${httpPort}/${MLMD}/GetArtifactTypes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1' },
+      body: new Uint8Array([0, 0, 0, 0, 0]),
+    });
+    assert.equal(grpcWeb.status, 200);
+    await grpcWeb.arrayBuffer();
     assert.equal((await fetch(`http://127.0.0.1:${httpPort}/no-such-thing`)).status, 404);
 
     // The graph worker reports its backlog after its first failed attempt.
@@ -92,6 +100,10 @@ describe('metrics', () => {
     assert.equal(calls(MLMD, 'GetArtifactType', 'NOT_FOUND'), 1);
     assert.equal(calls(CMF, 'GetPipelineNames', 'OK'), 1);
     assert.equal(calls(MLMD, 'GetArtifacts', 'OK'), undefined, 'a method never called has no series');
+    assert.equal(calls(MLMD, 'GetArtifactTypes', 'OK'), undefined, 'the gRPC-Web call is not counted as gRPC');
+    const grpcWebCalls = { service: MLMD, method: 'GetArtifactTypes', code: 'OK', protocol: 'grpc-web' };
+    assert.equal(value(text, 'cmf_mlmd_rpc_requests_total', grpcWebCalls), 1);
+    assert.equal(value(text, 'cmf_mlmd_http_requests_total', { route: 'grpc-web', status: '200' }), 1);
 
     const histogram = { service: MLMD, method: 'PutArtifactType', code: 'OK', protocol: 'grpc' };
     assert.equal(value(text, 'cmf_mlmd_rpc_duration_seconds_count', histogram), 2);
@@ -126,6 +138,7 @@ describe('metrics', () => {
         'PutArtifacts OK',
         'GetArtifactType NOT_FOUND',
         'GetPipelineNames OK',
+        'GetArtifactTypes OK',
       ],
     );
   });
