@@ -14,6 +14,7 @@ import { buildServerPlan, ConfigError, type Backend, type ServerPlan } from './c
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
+import { startCmfServerHttp } from './cmf-server';
 
 const log = (line: string): void => void process.stderr.write(`cmf-mlmd: ${line}\n`);
 
@@ -47,9 +48,15 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
   }
   const store = graph?.db ?? db;
   try {
-    return await startServer({
+    const cmfApi = createCmfApi(store);
+    const onHttpError = (route: string, e: unknown) => log(`${route}: ${(e as Error).stack ?? e}`);
+    const cmfServer =
+      plan.httpPort === undefined
+        ? undefined
+        : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e));
+    const handle = await startServer({
       api: createMlmdApi(store),
-      extraServices: [cmfServiceRegistration(createCmfApi(store))],
+      extraServices: [cmfServiceRegistration(cmfApi)],
       extraHealth: graph ? [graph.health] : [],
       host: plan.host,
       port: plan.port,
@@ -59,12 +66,14 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
       http:
         plan.httpPort === undefined
           ? undefined
-          : { port: plan.httpPort, routes: [], onError: (route, e) => log(`${route}: ${(e as Error).stack ?? e}`) },
+          : { port: plan.httpPort, routes: cmfServer ? [cmfServer.route] : [], onError: onHttpError },
       onShutdown: async () => {
         await graph?.stop();
         await db.close();
       },
     });
+    if (handle.httpPort !== undefined) cmfServer?.setHttpPort(handle.httpPort);
+    return handle;
   } catch (e) {
     await graph?.stop();
     await db.close();
