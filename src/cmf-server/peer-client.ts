@@ -60,7 +60,7 @@ export async function callPeer(
   options: PeerCallOptions,
 ): Promise<PeerResponse> {
   const url = new URL(base.href);
-  url.pathname = `${url.pathname}${path}`;
+  url.pathname = `${base.pathname.replace(/\/+$/, '')}${path}`;
   for (const [k, v] of init.query ?? []) url.searchParams.append(k, v);
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;

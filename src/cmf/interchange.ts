@@ -200,8 +200,9 @@ export function readInterchange(text: string, allowEmpty = false): InterchangeDo
   }
   const root = object(doc, 'the metadata JSON');
   const pipelines = root.Pipeline === undefined ? [] : array(root.Pipeline, 'Pipeline');
-  if (pipelines.length === 0)
+  if (pipelines.length === 0 && !allowEmpty) {
     throw invalidArgument('invalid_json_payload: the metadata JSON has no "Pipeline" entries');
+  }
   return { pipelines: pipelines.map((p, i) => readPipeline(p, `Pipeline[${i}]`)) };
 }
 

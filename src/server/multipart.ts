@@ -34,12 +34,16 @@ export function formBoundary(contentType: string | undefined): string {
   throw new HttpError(400, 'multipart/form-data without a valid boundary parameter');
 }
 
-/** One parameter of a Content-Disposition header value (quoted-string or token). */
+/**
+ * The parameters of a Content-Disposition header value. Quoted values follow the HTML form encoding browsers,
+ * python-requests and undici use (RFC 7578 4.2): `"`, CR and LF arrive as %22, %0D, %0A and a backslash is a plain
+ * character, never an escape.
+ */
 function dispositionParams(value: string): Map<string, string> {
   const params = new Map<string, string>();
-  const re = /;\s*([A-Za-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g;
+  const re = /;\s*([A-Za-z0-9_.*-]+)\s*=\s*(?:"([^"]*)"|([^;\s]*))/g;
   for (let m = re.exec(value); m; m = re.exec(value)) {
-    const raw = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3];
+    const raw = m[2] !== undefined ? m[2].replace(/%22|%0D|%0A/gi, (e) => decodeURIComponent(e)) : m[3];
     params.set(m[1].toLowerCase(), raw);
   }
   return params;
