@@ -14,6 +14,9 @@ have_python || missing+=(python3.11 python3.11-venv)
 for tool in make g++ git; do command -v "$tool" >/dev/null || { missing+=(build-essential git); break; }; done
 for tool in java javac mvn; do command -v "$tool" >/dev/null || { missing+=(openjdk-17-jdk-headless maven); break; }; done
 { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; } || missing+=(postgresql)
+# The cmf-server suites: curl drives the HTTP API, unshare runs cmflib's cmf-server in its own mount namespace.
+command -v curl >/dev/null || missing+=(curl)
+command -v unshare >/dev/null || missing+=(util-linux)
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then

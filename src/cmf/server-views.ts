@@ -332,6 +332,19 @@ function tangledTree<K>(
 
 const compareBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * The artifacts a lineage view shows, in cmf-server's order (which decides the order within its layers): grouped by
+ * type, types in the order they first appear among the pipeline's artifacts by id, then by id.
+ */
+function lineageOrder(view: PipelineView): Artifact[] {
+  const all = [...view.artifacts.values()].sort(byId);
+  const typeRank = new Map<string, number>();
+  for (const a of all) if (!typeRank.has(a.type ?? '')) typeRank.set(a.type ?? '', typeRank.size);
+  return all
+    .filter((a) => !EXCLUDED_FROM_LINEAGE.has(a.type ?? ''))
+    .sort((a, b) => typeRank.get(a.type ?? '')! - typeRank.get(b.type ?? '')! || byId(a, b));
+}
+
 /** Events of the given artifacts (across every pipeline), grouped by artifact. */
 async function eventsOfArtifacts(m: MlmdApi, ids: readonly bigint[]): Promise<Event[]> {
   if (ids.length === 0) return [];
@@ -341,7 +354,7 @@ async function eventsOfArtifacts(m: MlmdApi, ids: readonly bigint[]): Promise<Ev
 /** /artifact-lineage/tangled-tree/{pipeline}: each artifact's one-hop parent artifacts (inputs of its producers). */
 export async function artifactLineage(m: MlmdApi, pipelineName: string): Promise<TangledNode[][]> {
   const view = await readPipeline(m, pipelineName);
-  const shown = [...view.artifacts.values()].filter((a) => !EXCLUDED_FROM_LINEAGE.has(a.type ?? '')).sort(byId);
+  const shown = lineageOrder(view);
   const producers = new Map<bigint, bigint[]>();
   for (const e of await eventsOfArtifacts(
     m,
@@ -454,7 +467,7 @@ export async function artifactExecutionLineage(m: MlmdApi, pipelineName: string)
       `execution_name_${stringOf(x.properties?.Context_Type)}:${stringOf(x.properties?.Execution_uuid).slice(0, 4)}`,
     );
   }
-  const shown = [...view.artifacts.values()].filter((a) => !EXCLUDED_FROM_LINEAGE.has(a.type ?? '')).sort(byId);
+  const shown = lineageOrder(view);
   const parentsOf = new Map<string, string[]>();
   const add = (node: string, parent: string) => {
     if (!parentsOf.has(node)) parentsOf.set(node, []);
