@@ -11,7 +11,7 @@ import { environmentFileNames, type InterchangeDocument, readInterchange } from 
 import { Code, MlmdError } from '../errors';
 import type { Database } from '../storage/database';
 import { findPeer, listPeers, registerPeer, setPeerSyncTime } from '../storage/peer-servers';
-import type { CmfDataDir } from './files';
+import { type CmfDataDir, DataDirError } from './files';
 import { callPeer, checkPeerUrl, PeerError } from './peer-client';
 import { readZip, ZipError } from './zip';
 
@@ -144,7 +144,7 @@ export class Federation {
       const files = readZip(answer.body, { maxEntries: 10_000, maxTotalBytes: this.options.maxZipBytes });
       await this.options.dataDir.addPythonEnvFiles(files);
     } catch (e) {
-      if (e instanceof PeerError || e instanceof ZipError) return;
+      if (e instanceof PeerError || e instanceof ZipError || e instanceof DataDirError) return;
       throw e;
     }
   }
