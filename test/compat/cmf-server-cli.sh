@@ -6,7 +6,8 @@
 #   2. the records on our server, read through ml-metadata's gRPC client, are exactly the local ones
 #      (cmf_server_check.py records), CmfService (through grpcurl and reflection) exports them, the env and label
 #      files are in our data directory;
-#   3. the same push again: "already exists", and no record changes;
+#   3. the same push again (with `-t` TensorBoard logs): "already exists", no record changes, the logs stored;
+#      a store whose execution lacks Execution_uuid (an older cmflib): the CLI's "update cmf" error, nothing written;
 #   4. a new execution pushed alone with `-e <uuid>`: exactly one more execution;
 #   5. `cmf metadata pull` into an empty checkout: CmfQuery answers on the pulled file as on the original
 #      (cmf_server_check.py queries); `-e` pulls one execution.
@@ -51,12 +52,32 @@ label_md5="$(md5sum "$TMP/proj/data/labels.csv" | cut -d' ' -f1)"
 expect "the label file was uploaded under its md5" cmp "$TMP/proj/data/labels.csv" "$TMP/OURS-data/labels/$label_md5"
 expect_output "GET /api/python-env serves it" 'ml-metadata|cmflib|pandas' curl -sf "$URL/api/python-env?file_name=$env_file"
 
-echo "--- [${SECONDS}s] the same push again"
+echo "--- [${SECONDS}s] the same push again, with TensorBoard logs"
+mkdir -p "$TMP/proj/tb/run1"
+printf 'event-bytes-1' > "$TMP/proj/tb/run1/events.out.tfevents.1"
+printf 'event-bytes-2' > "$TMP/proj/tb/events.out.tfevents.2"
 before="$($CHECK snapshot --grpc "$OURS_GRPC")"
-expect_output "a second push answers 'already exists'" 'already exists' bash -c "cd '$TMP/proj' && cmf metadata push -p $PIPE"
+expect_output "a second push answers 'already exists'" 'already exists' bash -c "cd '$TMP/proj' && cmf metadata push -p $PIPE -t tb"
 after="$($CHECK snapshot --grpc "$OURS_GRPC")"
 if [[ "$before" == "$after" ]]; then pass "the second push changed no record ($(head -n 1 <<<"$after"))"
 else fail "the second push changed records: $before -> $after"; fi
+expect "the TensorBoard logs were uploaded under their relative paths" bash -c \
+  "cmp '$TMP/proj/tb/run1/events.out.tfevents.1' '$TMP/OURS-data/tensorboard-logs/$PIPE/run1/events.out.tfevents.1' &&
+   cmp '$TMP/proj/tb/events.out.tfevents.2' '$TMP/OURS-data/tensorboard-logs/$PIPE/events.out.tfevents.2'"
+
+echo "--- [${SECONDS}s] a store from a cmflib without Execution_uuid"
+cp "$TMP/proj/mlmd" "$TMP/proj/old-mlmd"
+"$VENV_PY" -c "
+from ml_metadata.metadata_store import metadata_store
+from ml_metadata.proto import metadata_store_pb2 as pb
+c = pb.ConnectionConfig(); c.sqlite.filename_uri = '$TMP/proj/old-mlmd'
+store = metadata_store.MetadataStore(c)
+x = [e for e in store.get_executions() if not e.name][0]
+del x.properties['Execution_uuid']
+store.put_executions([x])"
+expect_output "cmf metadata push answers the CLI's 'update cmf' error (version_update)" 'update cmf to the latest version' \
+  bash -c "cd '$TMP/proj' && cmf metadata push -p $PIPE -f old-mlmd; true"
+if [[ "$($CHECK snapshot --grpc "$OURS_GRPC")" == "$after" ]]; then pass "and wrote nothing"; else fail "the refused push wrote records"; fi
 
 echo "--- [${SECONDS}s] one new execution, pushed alone with -e"
 new_uuid="$(cd "$TMP/proj" && "$VENV_PY" "$COMPAT_ROOT/test/compat/cmf_server_pipeline.py" "$PIPE" --extra 2>>"$TMP/pipeline.log" | tail -n 1)"
