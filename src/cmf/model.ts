@@ -158,3 +158,14 @@ export function pyStrOf(v: Value | undefined): string {
   if (x?.$case === 'boolValue') return x.value ? 'True' : 'False';
   return x === undefined ? 'None' : stringOf(v);
 }
+
+/** cmf-server's record of when a pushed stage, execution or artifact was created where it came from. */
+export const ORIGINAL_CREATE_TIME = 'original_create_time_since_epoch';
+
+/** Adds original_create_time_since_epoch (cmf-server's push does, for every stage, execution and artifact). */
+export function withOriginalCreateTime(
+  custom: { [key: string]: Value },
+  createTime: bigint | undefined,
+): { [key: string]: Value } {
+  return createTime === undefined ? custom : { ...custom, [ORIGINAL_CREATE_TIME]: str(String(createTime)) };
+}

@@ -160,7 +160,7 @@ export async function getOrCreateStageNamed(
 // ---------------------------------------------------------------- executions
 
 /** A stored node ready to be put back whole (output-only fields dropped). */
-function forPut<T extends { type?: string; createTimeSinceEpoch?: bigint; lastUpdateTimeSinceEpoch?: bigint }>(
+export function forPut<T extends { type?: string; createTimeSinceEpoch?: bigint; lastUpdateTimeSinceEpoch?: bigint }>(
   node: T,
 ): T {
   const copy = { ...node };
