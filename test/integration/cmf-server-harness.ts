@@ -3,6 +3,7 @@
  * listener, wired as the CLI wires them) on the test backend, with its data directory in a temp folder.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -78,21 +79,36 @@ export async function startCmfHttpServer(
   };
 }
 
-/** POSTs JSON; answers the status and the body (parsed when JSON). */
-export async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown; text: string }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+/**
+ * POSTs JSON on a connection of its own; answers the status and the body (parsed when JSON). A pooled keep-alive
+ * connection could be one the server (in this very process, its timers late behind a long merge) closes just as the
+ * next POST goes out, which a client may not retry: a test artefact, not the server's answer.
+ */
+export function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown; text: string }> {
+  const data = typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // text/html (a pulled document is JSON too) or plain text
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // text/html (a pulled document is JSON too) or plain text
-  }
-  return { status: res.status, body: parsed, text };
 }
 
 /** Uploads one file as the CLI does (multipart field "file"). */
