@@ -59,10 +59,10 @@ async function push(url: string, body: string, limitMs: number): Promise<PushRes
   return { seconds, status: (JSON.parse(r.text) as { status: string }).status };
 }
 
-/** Our server with its HTTP listener; answers its base URL. */
-async function startOurs(flags: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const dataDir = fs.mkdtempSync(path.join(BENCH_DIR, 'cmf-push-data-'));
-  const server = await startCli(['--http_port=0', '--host=127.0.0.1', `--cmf_data_dir=${dataDir}`, ...flags]);
+/** Our server with its HTTP listener (`store` gives the backend flags, given a fresh folder); answers its URL. */
+async function startOurs(store: (dir: string) => string[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(BENCH_DIR, 'cmf-push-'));
+  const server = await startCli(['--http_port=0', '--host=127.0.0.1', `--cmf_data_dir=${dir}/data`, ...store(dir)]);
   let port: string | undefined;
   const deadline = Date.now() + 60_000;
   while (!(port = /HTTP on [^ ]+:(\d+)/.exec(server.output())?.[1])) {
@@ -73,7 +73,7 @@ async function startOurs(flags: string[]): Promise<{ url: string; stop(): Promis
     url: `http://127.0.0.1:${port}`,
     stop: async () => {
       await server.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -162,11 +162,9 @@ export async function runCmfPush(opts: BenchOptions): Promise<string> {
         await server.stop();
       }
     };
-    const sqlite = await measure('ours, SQLite', () =>
-      startOurs([`--db=${path.join(fs.mkdtempSync(path.join(BENCH_DIR, 'cmf-push-')), 'mlmd.db')}`]),
-    );
+    const sqlite = await measure('ours, SQLite', () => startOurs((dir) => [`--db=${dir}/mlmd.db`]));
     const oursDb = `cmf_push_ours_${process.pid}`;
-    const pg = await measure('ours, PostgreSQL', () => startOurs(pgFlags({ ...cluster.base, dbname: oursDb })));
+    const pg = await measure('ours, PostgreSQL', () => startOurs(() => pgFlags({ ...cluster.base, dbname: oursDb })));
     await dropDatabase(cluster.base, oursDb).catch(() => undefined);
 
     const theirsDb = `cmf_push_theirs_${process.pid}`;
