@@ -16,6 +16,7 @@ import {
   MetadataStoreServerConfig,
   SqliteMetadataSourceConfig_ConnectionMode as ConnectionMode,
 } from '../../generated/ml_metadata/proto/metadata_store';
+import { parseAllowedOrigins } from '../server/cors';
 import type { SslConfig } from '../server/tls';
 import { parseServerConfig } from './config-file';
 import { parseChannelArguments, type Flags, UsageError } from './flags';
@@ -46,6 +47,8 @@ export interface ServerPlan {
   httpPort?: number;
   /** The cmf-server API (on the HTTP listener): its data directory and upload limit. */
   cmfServer: { dataDir: string; maxUploadBytes: number };
+  /** Origins whose pages may call gRPC-Web across origins (`*`: any); empty: same-origin only. */
+  corsAllowedOrigins: string[];
   backend: Backend;
   migration: Migration;
   tls?: SslConfig;
@@ -157,6 +160,15 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     throw new ConfigError(`--http_port must be between 0 and 65535, or -1 for no HTTP listener; got ${httpPort}`);
   }
   if (httpPort === port) throw new ConfigError(`--http_port and --grpc_port must differ; both are ${port}`);
+  let corsAllowedOrigins: string[];
+  try {
+    corsAllowedOrigins = parseAllowedOrigins(flags.cors_allowed_origins ?? '');
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  if (corsAllowedOrigins.length > 0 && httpPort === -1) {
+    warnings.push('--cors_allowed_origins has no effect with --http_port=-1 (no HTTP listener)');
+  }
 
   const flagNames = Object.keys(flags);
   if (sourceType === 'mysql' || flagNames.some((n) => n.startsWith('mysql_config_'))) {
@@ -219,6 +231,7 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     port,
     httpPort: httpPort === -1 ? undefined : httpPort,
     cmfServer: { dataDir: flags.cmf_data_dir ?? DEFAULT_CMF_DATA_DIR, maxUploadBytes },
+    corsAllowedOrigins,
     backend,
     migration,
     tls,

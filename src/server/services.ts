@@ -1,6 +1,8 @@
 /**
- * What the server hosts, described uniformly so that another API (e.g. a future cmf.v1.CmfService) is added by
- * appending one registration: the grpc-js definition and handlers (reflection serves every compiled .proto).
+ * What the server hosts, described uniformly so that another API is added by appending one registration. A
+ * registration holds each method once, protocol-free (`methods`: path, strict decoder, encoder, the domain's async
+ * function), and the grpc-js handlers built from exactly those; gRPC-Web (grpc-web.ts) is built from the same
+ * `methods`, so both protocols call the same function with the same decoding and the same status mapping.
  */
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
@@ -8,11 +10,24 @@ import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/m
 import type { MlmdApi } from '../mlmd/api';
 import { toServiceError } from './status';
 
+/** One unary method, independent of the protocol that carries it. */
+export interface UnaryMethod {
+  /** `/package.Service/Method`, the path of both gRPC and gRPC-Web. */
+  readonly path: string;
+  /** Decodes request bytes, after the well-formedness check (throws on malformed bytes). */
+  readonly requestDeserialize: (bytes: Buffer) => unknown;
+  readonly responseSerialize: (response: unknown) => Buffer;
+  /** The domain's function; a rejection becomes a status through status.ts. */
+  readonly call: (request: unknown) => Promise<unknown>;
+}
+
 export interface ServiceRegistration {
   /** Fully qualified service name; also the name its health status is published under. */
   name: string;
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
+  /** Every method of `definition`, protocol-free; `implementation` wraps exactly these. */
+  methods: readonly UnaryMethod[];
 }
 
 /** A unary handler around an async function; every failure goes through the single status mapping. */
@@ -71,12 +86,21 @@ export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
  * Requests are checked for well-formedness before decoding.
  */
 export function bindService(name: string, definition: ServiceDefinition, api: object): ServiceRegistration {
+  const strict = strictRequests(definition);
   const implementation: UntypedServiceImplementation = {};
-  for (const method of Object.keys(definition)) {
+  const methods: UnaryMethod[] = [];
+  for (const [method, spec] of Object.entries(strict)) {
     const fn = (api as Record<string, (request: unknown) => Promise<unknown>>)[method];
-    implementation[method] = unaryHandler((request: unknown) => fn.call(api, request));
+    const unary: UnaryMethod = {
+      path: spec.path,
+      requestDeserialize: spec.requestDeserialize,
+      responseSerialize: spec.responseSerialize,
+      call: (request) => fn.call(api, request),
+    };
+    methods.push(unary);
+    implementation[method] = unaryHandler(unary.call);
   }
-  return { name, definition: strictRequests(definition), implementation };
+  return { name, definition: strict, implementation, methods };
 }
 
 /** Every MetadataStoreService method, bound to the MLMD domain. */
