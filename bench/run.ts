@@ -7,12 +7,14 @@
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
  *   overhead  Issue 12: per-call overhead of the built server vs the tsx one vs a bare grpc-js echo server
+ *   cmf-push  (only with --only=cmf-push) Issue 13: `cmf metadata push` of 10,000 executions, ours vs cmflib's cmf-server
  *   ui     Issue 14: the web UI in Chromium on 100,000 executions / 300,000 artifacts: table first render, lineage graph
  *
  * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
  * the Python and reference parts. Generated stores are cached under .bench/.
  */
 import { runCmf } from './cmf';
+import { runCmfPush } from './cmf-push';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
 import { runOverhead } from './overhead';
@@ -28,11 +30,13 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   graph: runGraph,
   postgres: runPostgres,
   overhead: runOverhead,
+  'cmf-push': runCmfPush,
   ui: runUi,
 };
 
 async function main(argv: string[]): Promise<number> {
-  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres');
+  // postgres and cmf-push start PostgreSQL (and cmf-push the reference cmf-server): only when asked for.
+  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres' && s !== 'cmf-push');
   const opts: BenchOptions = { quick: false };
   for (const a of argv) {
     if (a === '--quick') opts.quick = true;

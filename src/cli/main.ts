@@ -26,6 +26,7 @@ import { buildServerPlan, ConfigError, type ServerPlan } from './config';
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
+import { startCmfServerHttp } from './cmf-server';
 import { collectSecrets } from './secrets';
 import { describeBackend, startupSummary, tlsMode } from './startup-summary';
 import { watchForStop } from './stop-signals';
@@ -80,9 +81,16 @@ async function serve(plan: ServerPlan, flags: Flags, log: Logger, metrics: Metri
   const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(PACKAGE_ROOT, 'dist', 'ui'));
   if (ui && !ui.built) log.warn('the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
   try {
+    const cmfApi = createCmfApi(store);
+    const onHttpError = (route: string, e: unknown): void =>
+      void log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`);
+    const cmfServer =
+      plan.httpPort === undefined
+        ? undefined
+        : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e));
     const handle = await startServer({
       api: createMlmdApi(store),
-      extraServices: [cmfServiceRegistration(createCmfApi(store))],
+      extraServices: [cmfServiceRegistration(cmfApi)],
       extraHealth: graph ? [graph.health] : [],
       host: plan.host,
       port: plan.port,
@@ -95,15 +103,17 @@ async function serve(plan: ServerPlan, flags: Flags, log: Logger, metrics: Metri
           ? undefined
           : {
               port: plan.httpPort,
-              routes: [ui!.route],
+              // The cmf-server API claims /api/... (and its POST aliases) before the UI's files.
+              routes: [...(cmfServer ? [cmfServer.route] : []), ui!.route],
               corsAllowedOrigins: plan.corsAllowedOrigins,
-              onError: (route, e) => log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`),
+              onError: onHttpError,
             },
       onShutdown: async () => {
         await graph?.stop();
         await db.close();
       },
     });
+    if (handle.httpPort !== undefined) cmfServer?.setHttpPort(handle.httpPort);
     return { handle, graph: graph?.config };
   } catch (e) {
     await graph?.stop();

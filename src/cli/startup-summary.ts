@@ -72,6 +72,10 @@ export function startupSummary(
     http: listening.httpPort === undefined ? 'off' : { host: plan.host, port: listening.httpPort, tls: tlsMode(plan) },
     metrics:
       listening.metricsPort === undefined ? 'off' : { host: plan.host, port: listening.metricsPort, path: '/metrics' },
+    cmf_server:
+      listening.httpPort === undefined
+        ? 'off'
+        : { data_dir: plan.cmfServer.dataDir, max_upload_bytes: plan.cmfServer.maxUploadBytes },
     backend: backendSummary(plan.backend),
     migration: { enable_upgrade: plan.migration.enableUpgradeMigration },
     graph: graph
