@@ -13,11 +13,17 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import pino from 'pino';
 import {
   GetArtifactTypesResponse,
   MetadataStoreServiceService,
 } from '../generated/ml_metadata/proto/metadata_store_service';
 import { MlmdClient } from '../src/client';
+import { createLogger } from '../src/logger';
+import { accessLog } from '../src/server/access-log';
+import { Metrics } from '../src/server/metrics';
+import { combineObservers, observeService, type CallObserver } from '../src/server/observe';
+import { bindService, MLMD_SERVICE_NAME } from '../src/server/services';
 import { BENCH_DIR, type BenchOptions, freePort, fmt, log, ratio, ROOT, sleep, table } from './lib';
 
 const BUILT = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -97,6 +103,35 @@ async function callsPerSecond(port: number, concurrency: number, ms: number): Pr
   }
 }
 
+/**
+ * What observing a call costs by itself, in this process: the same trivial method called through its registration
+ * bare, observed by metrics, by the access log (lines written to /dev/null), and by both. Microseconds per call.
+ */
+async function observerCostUs(response: unknown, calls: number): Promise<Record<string, number>> {
+  const api = { getArtifactTypes: async () => response };
+  const bare = bindService(MLMD_SERVICE_NAME, MetadataStoreServiceService, api);
+  // As the server writes its log: synchronously, one write per line (here into /dev/null).
+  const log = createLogger({ destination: pino.destination({ dest: '/dev/null', sync: true }), redactFields: false });
+  const variants: Record<string, CallObserver | undefined> = {
+    bare: undefined,
+    metrics: new Metrics(),
+    'access log': accessLog(log),
+    both: combineObservers([new Metrics(), accessLog(log)]),
+  };
+  const request = {};
+  const out: Record<string, number> = {};
+  for (const [name, observer] of Object.entries(variants)) {
+    const registration = observer ? observeService(bare, observer) : bare;
+    const method = registration.methods.find((m) => m.path.endsWith('/GetArtifactTypes'))!;
+    const context = { protocol: 'grpc', peer: '127.0.0.1:1' };
+    for (let i = 0; i < calls / 10; i++) await method.call(request, context); // warm-up
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) await method.call(request, context);
+    out[name] = ((performance.now() - t0) * 1000) / calls;
+  }
+  return out;
+}
+
 export async function runOverhead(opts: BenchOptions): Promise<string> {
   if (!fs.existsSync(BUILT)) throw new Error('dist/ missing: npm run build');
   fs.mkdirSync(BENCH_DIR, { recursive: true });
@@ -164,6 +199,13 @@ export async function runOverhead(opts: BenchOptions): Promise<string> {
   });
   const perCallUs = (c: number[]) => 1e6 / mean(c);
   const built = results.get('built')!;
+  const cost = await observerCostUs(response, opts.quick ? 20_000 : 200_000);
+  const costLine =
+    `observing a call, in-process (us per call): ` +
+    Object.entries(cost)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ') +
+    '\n';
   return (
     table(
       `Per-call overhead: GetArtifactTypes (${response.artifactTypes.length} types) calls/s, ${runMs / 1000} s per figure, mean of ${rounds} round(s)`,
@@ -171,6 +213,7 @@ export async function runOverhead(opts: BenchOptions): Promise<string> {
       rows,
     ) +
     `built server: ${fmt(perCallUs(built.c1) - perCallUs(echo.c1))} us more per call than bare grpc-js at c=1 ` +
-    `(${fmt(perCallUs(built.c1))} vs ${fmt(perCallUs(echo.c1))} us round trip)\n`
+    `(${fmt(perCallUs(built.c1))} vs ${fmt(perCallUs(echo.c1))} us round trip)\n` +
+    costLine
   );
 }

@@ -57,7 +57,13 @@ interface Serving {
   graph?: GraphConfig;
 }
 
-async function serve(plan: ServerPlan, flags: Flags, log: Logger, metrics: Metrics | undefined): Promise<Serving> {
+async function serve(
+  plan: ServerPlan,
+  flags: Flags,
+  log: Logger,
+  secrets: readonly string[],
+  metrics: Metrics | undefined,
+): Promise<Serving> {
   const db = await openStore(plan.backend, plan.migration, plan.connectionRetries, metrics);
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
   let graph: Awaited<ReturnType<typeof startGraphIfConfigured>>;
@@ -76,7 +82,7 @@ async function serve(plan: ServerPlan, flags: Flags, log: Logger, metrics: Metri
   }
   const observers: CallObserver[] = [];
   if (metrics) observers.push(metrics);
-  if (plan.accessLog) observers.push(accessLog(log.child({}, { level: 'info' })));
+  if (plan.accessLog) observers.push(accessLog(createLogger({ level: 'info', secrets, redactFields: false })));
   const store = graph?.db ?? db;
   const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(PACKAGE_ROOT, 'dist', 'ui'));
   if (ui && !ui.built) log.warn('the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
@@ -172,7 +178,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     throw e;
   }
-  const log = createLogger({ level: plan.logLevel, secrets: collectSecrets(flags, plan, env) });
+  const secrets = collectSecrets(flags, plan, env);
+  const log = createLogger({ level: plan.logLevel, secrets });
   setLogger(log);
   sendGrpcLogsTo(log);
   for (const w of plan.warnings) log.warn(w);
@@ -201,7 +208,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     // prom-client is loaded only when metrics are on.
     if (plan.metricsPort !== undefined) metrics = new (await import('../server/metrics')).Metrics();
     metricsListener = await metrics?.serve(plan.host, plan.metricsPort!);
-    serving = await serve(plan, flags, log, metrics);
+    serving = await serve(plan, flags, log, secrets, metrics);
   } catch (e) {
     await metricsListener?.close(0);
     stop.dispose();
