@@ -6,6 +6,7 @@
  *   query  Issue 3: filter and lineage latency on a ~1M-node store, ours vs. ml-metadata's C++ store
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
+ *   overhead  Issue 12: per-call overhead of the built server vs the tsx one vs a bare grpc-js echo server
  *   cmf-push  (only with --only=cmf-push) Issue 13: `cmf metadata push` of 10,000 executions, ours vs cmflib's cmf-server
  *   ui     Issue 14: the web UI in Chromium on 100,000 executions / 300,000 artifacts: table first render, lineage graph
  *
@@ -16,6 +17,7 @@ import { runCmf } from './cmf';
 import { runCmfPush } from './cmf-push';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
+import { runOverhead } from './overhead';
 import { BenchOptions, log } from './lib';
 import { runPostgres } from './postgres';
 import { runQuery } from './query';
@@ -27,6 +29,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   cmf: runCmf,
   graph: runGraph,
   postgres: runPostgres,
+  overhead: runOverhead,
   'cmf-push': runCmfPush,
   ui: runUi,
 };

@@ -416,7 +416,14 @@ describe('health', () => {
       await s.client.putContextType({ contextType: { name: 'T', properties: {} } });
       const t = (await s.client.getContextType({ typeName: 'T' })).contextType!.id!;
       await s.client.putContexts({ contexts: [{ typeId: t, name: 'c' }] });
-      await new Promise((r) => setTimeout(r, 400));
+      // Wait (bounded) for the worker's first failed attempt and for the lag to pass the threshold: the worker
+      // thread may take seconds to start on a loaded machine, so a fixed pause is not enough.
+      const deadline = Date.now() + 60_000;
+      while (s.projection!.status().failures === 0 || s.projection!.status().lag.oldestAgeMs < 200) {
+        assert.ok(Date.now() < deadline, `no failed attempt reported: ${JSON.stringify(s.projection!.status())}`);
+        await s.projection!.worker.reportLag();
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const lag = await s.projection!.worker.reportLag();
       assert.equal(lag.rows, 1);
       assert.ok(lag.oldestAgeMs >= 200);
