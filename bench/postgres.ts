@@ -67,12 +67,12 @@ interface Server {
 // ---------------------------------------------------------------------------------------------------------------
 // PostgreSQL cluster and servers
 
-interface Cluster {
+export interface Cluster {
   base: PostgreSQLDatabaseConfig;
   stop(): Promise<void>;
 }
 
-async function openCluster(): Promise<Cluster> {
+export async function openCluster(): Promise<Cluster> {
   const e = process.env;
   if (e.MLMD_TEST_PG_HOST) {
     log(`postgres: using the configured server ${e.MLMD_TEST_PG_HOST}:${e.MLMD_TEST_PG_PORT ?? '5432'}`);
@@ -117,7 +117,7 @@ async function openCluster(): Promise<Cluster> {
   };
 }
 
-async function dropDatabase(base: PostgreSQLDatabaseConfig, dbname: string): Promise<void> {
+export async function dropDatabase(base: PostgreSQLDatabaseConfig, dbname: string): Promise<void> {
   const admin = new Client(clientConfig({ ...base, dbname: 'postgres' }));
   await admin.connect();
   try {

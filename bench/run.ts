@@ -7,16 +7,22 @@
  *          requests at the filter limits (also alone: limits)
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
+ *   overhead  Issue 12: per-call overhead of the built server vs the tsx one vs a bare grpc-js echo server
+ *   cmf-push  (only with --only=cmf-push) Issue 13: `cmf metadata push` of 10,000 executions, ours vs cmflib's cmf-server
+ *   ui     Issue 14: the web UI in Chromium on 100,000 executions / 300,000 artifacts: table first render, lineage graph
  *
  * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
  * the Python and reference parts. Generated stores are cached under .bench/.
  */
 import { runCmf } from './cmf';
+import { runCmfPush } from './cmf-push';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
+import { runOverhead } from './overhead';
 import { BenchOptions, log } from './lib';
 import { runPostgres } from './postgres';
 import { runQuery } from './query';
+import { runUi } from './ui';
 import { runLimits } from './limits';
 import { ensureStore, FULL_SCALE, QUICK_SCALE } from './gen-store';
 
@@ -26,6 +32,9 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   cmf: runCmf,
   graph: runGraph,
   postgres: runPostgres,
+  overhead: runOverhead,
+  'cmf-push': runCmfPush,
+  ui: runUi,
   limits: async (o) => {
     const scale = o.quick ? QUICK_SCALE : FULL_SCALE;
     return runLimits(await ensureStore(scale), scale);
@@ -33,7 +42,9 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
-  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres' && s !== 'limits');
+  // postgres and cmf-push start PostgreSQL (and cmf-push the reference cmf-server): only when asked for; the query
+  // suite runs limits itself.
+  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres' && s !== 'cmf-push' && s !== 'limits');
   const opts: BenchOptions = { quick: false };
   for (const a of argv) {
     if (a === '--quick') opts.quick = true;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the system programs the test suites need and a fresh machine may lack:
 # Python 3.9-3.11 with venv (ml-metadata 1.17.1), make/g++/git (better-sqlite3 from source), Java 17 + Maven (the
-# graph suite's Neo4j), PostgreSQL's server (the PostgreSQL suites). Does nothing for what is already there.
+# graph suite's Neo4j), PostgreSQL's server (the PostgreSQL suites), Chromium (the browser suites, driven by
+# playwright-core, which cannot download a browser of its own here). Does nothing for what is already there.
 # Needs root and apt-get; without them it only reports what is missing (the suites that need it then say so).
 set -euo pipefail
 
@@ -14,6 +15,10 @@ have_python || missing+=(python3.11 python3.11-venv)
 for tool in make g++ git; do command -v "$tool" >/dev/null || { missing+=(build-essential git); break; }; done
 for tool in java javac mvn; do command -v "$tool" >/dev/null || { missing+=(openjdk-17-jdk-headless maven); break; }; done
 { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; } || missing+=(postgresql)
+# The cmf-server suites: curl drives the HTTP API, unshare runs cmflib's cmf-server in its own mount namespace.
+command -v curl >/dev/null || missing+=(curl)
+command -v unshare >/dev/null || missing+=(util-linux)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then

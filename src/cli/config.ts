@@ -16,6 +16,8 @@ import {
   MetadataStoreServerConfig,
   SqliteMetadataSourceConfig_ConnectionMode as ConnectionMode,
 } from '../../generated/ml_metadata/proto/metadata_store';
+import { LOG_LEVELS, type LogLevel } from '../logger';
+import { parseAllowedOrigins } from '../server/cors';
 import type { SslConfig } from '../server/tls';
 import { parseServerConfig } from './config-file';
 import { parseChannelArguments, type Flags, UsageError } from './flags';
@@ -24,6 +26,9 @@ export const DEFAULT_PORT = 8080;
 /** The HTTP listener (gRPC-Web, cmf-server API, web UI): next to upstream's gRPC default. */
 export const DEFAULT_HTTP_PORT = 8081;
 export const DEFAULT_SQLITE_FILE = './mlmd.db';
+/** The cmf-server API's data directory (cmf-server hard-codes /cmf-server/data). */
+export const DEFAULT_CMF_DATA_DIR = './cmf-data';
+export const DEFAULT_CMF_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_CONNECTION_RETRIES = 5;
 
 export type Backend =
@@ -41,12 +46,21 @@ export interface ServerPlan {
   port: number;
   /** The HTTP listener's port (0: any free port); undefined: no HTTP listener. */
   httpPort?: number;
+  /** The cmf-server API (on the HTTP listener): its data directory and upload limit. */
+  cmfServer: { dataDir: string; maxUploadBytes: number };
+  /** Origins whose pages may call gRPC-Web across origins (`*`: any); empty: same-origin only. */
+  corsAllowedOrigins: string[];
   backend: Backend;
   migration: Migration;
   tls?: SslConfig;
   channelOptions: Record<string, string | number>;
   maxMessageBytes?: number;
   connectionRetries: number;
+  /** The Prometheus metrics listener's port (0: any free port); undefined: no metrics listener. */
+  metricsPort?: number;
+  logLevel: LogLevel;
+  /** One log line per call. */
+  accessLog: boolean;
   /** Things worth telling the operator that do not stop the start. */
   warnings: string[];
 }
@@ -137,6 +151,19 @@ function postgresFromFlags(flags: Flags): PostgreSQLDatabaseConfig {
   };
 }
 
+/** --metrics_port: off unless given (-1 also means off); it must not collide with the other listeners. */
+function metricsPortOf(flags: Flags, grpcPort: number, httpPort: number): number | undefined {
+  const p = flags.metrics_port;
+  if (p === undefined || p === -1) return undefined;
+  if (p < 0 || p > 65535) {
+    throw new ConfigError(`--metrics_port must be between 0 and 65535, or -1 for no metrics listener; got ${p}`);
+  }
+  if (p !== 0 && (p === grpcPort || p === httpPort)) {
+    throw new ConfigError(`--metrics_port must differ from --grpc_port and --http_port; ${p} is taken`);
+  }
+  return p;
+}
+
 export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): ServerPlan {
   const warnings: string[] = [];
   const sourceType = flags.metadata_source_config_type ?? 'default';
@@ -152,6 +179,20 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     throw new ConfigError(`--http_port must be between 0 and 65535, or -1 for no HTTP listener; got ${httpPort}`);
   }
   if (httpPort === port) throw new ConfigError(`--http_port and --grpc_port must differ; both are ${port}`);
+  const metricsPort = metricsPortOf(flags, port, httpPort);
+  const logLevel = flags.log_level ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log_level must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
+  }
+  let corsAllowedOrigins: string[];
+  try {
+    corsAllowedOrigins = parseAllowedOrigins(flags.cors_allowed_origins ?? '');
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  if (corsAllowedOrigins.length > 0 && httpPort === -1) {
+    warnings.push('--cors_allowed_origins has no effect with --http_port=-1 (no HTTP listener)');
+  }
 
   const flagNames = Object.keys(flags);
   if (sourceType === 'mysql' || flagNames.some((n) => n.startsWith('mysql_config_'))) {
@@ -203,18 +244,27 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     backend = { kind: 'sqlite', filenameUri: flags.db ?? DEFAULT_SQLITE_FILE };
   }
 
+  const maxUploadBytes = flags.cmf_max_upload_bytes ?? DEFAULT_CMF_MAX_UPLOAD_BYTES;
+  if (maxUploadBytes <= 0) throw new ConfigError(`--cmf_max_upload_bytes must be positive; got ${maxUploadBytes}`);
+  if (flags.cmf_data_dir === '') throw new ConfigError('--cmf_data_dir must not be empty');
+
   const retries = flags.metadata_store_connection_retries ?? DEFAULT_CONNECTION_RETRIES;
   if (retries < 0) throw new ConfigError('--metadata_store_connection_retries must not be negative');
   return {
     host: flags.host ?? '0.0.0.0',
     port,
     httpPort: httpPort === -1 ? undefined : httpPort,
+    cmfServer: { dataDir: flags.cmf_data_dir ?? DEFAULT_CMF_DATA_DIR, maxUploadBytes },
+    corsAllowedOrigins,
     backend,
     migration,
     tls,
     channelOptions: parseChannelArguments(flags.grpc_channel_arguments ?? ''),
     maxMessageBytes: flags.max_message_bytes,
     connectionRetries: retries,
+    metricsPort,
+    logLevel: logLevel as LogLevel,
+    accessLog: flags.access_log ?? false,
     warnings,
   };
 }

@@ -43,7 +43,16 @@ const FLAGS = {
     type: 'int',
     help: 'HTTP port for gRPC-Web, the cmf-server API and the web UI (default 8081; 0 = any free port; -1 = off)',
   },
+  cors_allowed_origins: {
+    type: 'string',
+    help: 'origins whose pages may call gRPC-Web, comma-separated (https://host:port), or * (default: none)',
+  },
   max_message_bytes: { type: 'int', help: 'gRPC receive/send limit in bytes (default 128 MiB; -1 = unlimited)' },
+  cmf_data_dir: {
+    type: 'string',
+    help: 'cmf-server API: where uploaded python-env, label and TensorBoard files go (default ./cmf-data)',
+  },
+  cmf_max_upload_bytes: { type: 'int', help: 'cmf-server API: largest file upload in bytes (default 256 MiB)' },
   neo4j_uri: {
     type: 'string',
     help: 'project lineage into Neo4j at this Bolt URI (default: env NEO4J_URI; off if unset)',
@@ -53,6 +62,10 @@ const FLAGS = {
   neo4j_database: { type: 'string', help: "Neo4j database (default: the server's default)" },
   neo4j_resync: { type: 'bool', help: 'rebuild the whole Neo4j graph from the store, then exit' },
   neo4j_resync_clear: { type: 'bool', help: 'with --neo4j_resync: first delete the projected nodes' },
+  metrics_port: { type: 'int', help: 'serve Prometheus metrics at http://<host>:<port>/metrics (default off)' },
+  log_level: { type: 'string', help: 'trace | debug | info | warn | error | fatal | silent (default info)' },
+  access_log: { type: 'bool', help: 'log one JSON line per call (method, code, duration, peer, bytes)' },
+  version: { type: 'bool', help: 'print the version and exit' },
   help: { type: 'bool', help: 'print this help' },
 } as const satisfies Record<string, FlagSpec>;
 

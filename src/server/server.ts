@@ -5,8 +5,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
+import { format } from 'node:util';
+import { logger, type Logger } from '../logger';
 import type { MlmdApi } from '../mlmd/api';
+import { grpcWebRoute, type MessageLimits } from './grpc-web';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
+import { observeService, type CallObserver } from './observe';
 import { addReflection } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
@@ -39,8 +43,19 @@ export interface ServerOptions {
   onShutdown?: () => Promise<void>;
   /** Further health service names whose status their owner drives (e.g. `cmf.graph`, the Neo4j projection). */
   extraHealth?: readonly HealthReporter[];
-  /** The HTTP/1.1 listener (gRPC-Web, cmf-server API, UI) on the same host; absent: none. 0 picks a free port. */
-  http?: { port: number; routes: readonly HttpRoute[]; onError?: (route: string, error: unknown) => void };
+  /**
+   * The HTTP/1.1 listener on the same host; absent: none. 0 picks a free port. It always serves /healthz and gRPC-Web
+   * for every hosted service, then `routes` (cmf-server API, UI). `corsAllowedOrigins`: origins whose pages may call
+   * gRPC-Web (`*` any; default none, i.e. same-origin pages only).
+   */
+  http?: {
+    port: number;
+    routes: readonly HttpRoute[];
+    onError?: (route: string, error: unknown) => void;
+    corsAllowedOrigins?: readonly string[];
+  };
+  /** Told of every call of every hosted service, whatever its protocol, and of every HTTP exchange (metrics, logs). */
+  observer?: CallObserver;
 }
 
 /** A health service name and a subscription through which its owner reports SERVING (true) or NOT_SERVING. */
@@ -61,6 +76,13 @@ export interface ServerHandle {
 
 export interface BuiltServer {
   server: grpc.Server;
+  /**
+   * Every hosted service (MLMD first), as registered with grpc-js; gRPC-Web serves the same list. Observed when an
+   * observer is given: any protocol adapter calls these registrations' `methods`, so its calls are counted and
+   * logged like gRPC's.
+   */
+  services: readonly ServiceRegistration[];
+  limits: MessageLimits;
   health: HealthImplementation;
   /** Names whose health status the server publishes ("" is the whole server). */
   healthNames: string[];
@@ -69,21 +91,37 @@ export interface BuiltServer {
 }
 
 /** Builds a server with every service registered, not yet bound. */
-export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls' | 'onShutdown'>): BuiltServer {
+/** The per-message limits grpc-js applies with these options (explicit channel arguments win), for gRPC-Web too. */
+export function messageLimits(options: Pick<ServerOptions, 'maxMessageBytes' | 'channelOptions'>): MessageLimits {
   const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const channel = (key: string): number | undefined => {
+    const v = options.channelOptions?.[key];
+    return typeof v === 'number' ? v : undefined;
+  };
+  return {
+    receive: channel('grpc.max_receive_message_length') ?? max,
+    send: channel('grpc.max_send_message_length') ?? max,
+  };
+}
+
+export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls' | 'onShutdown'>): BuiltServer {
+  const limits = messageLimits(options);
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': max,
-    'grpc.max_send_message_length': max,
+    'grpc.max_receive_message_length': limits.receive,
+    'grpc.max_send_message_length': limits.send,
     ...options.channelOptions,
   });
-  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])];
+  const observer = options.observer;
+  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])].map((s) =>
+    observer ? observeService(s, observer) : s,
+  );
   for (const s of services) server.addService(s.definition, s.implementation);
 
   const healthNames = ['', ...services.map((s) => s.name), ...(options.extraHealth ?? []).map((h) => h.name)];
   const initial: ServingStatusMap = {};
   for (const name of healthNames) initial[name] = 'SERVING';
   const health = new HealthImplementation(initial);
-  const built: BuiltServer = { server, health, healthNames, stopping: false };
+  const built: BuiltServer = { server, services, limits, health, healthNames, stopping: false };
   for (const h of options.extraHealth ?? []) {
     // Once shutdown has begun every name stays NOT_SERVING.
     h.subscribe((serving) => {
@@ -97,8 +135,43 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   return built;
 }
 
+/**
+ * grpc-js writes its own diagnostics to the console (`E ...` lines); they go to our log instead, as JSON. A failed
+ * bind is left out: startServer reports it as a ListenError, in one line that names the flag to change.
+ */
+export function sendGrpcLogsTo(log: Logger): void {
+  const line = (args: unknown[]): string => format(...args);
+  grpc.setLogger({
+    error: (...args: unknown[]) => {
+      const text = line(args);
+      if (!text.startsWith('No address added')) log.warn({ component: 'grpc-js' }, text);
+    },
+    info: (...args: unknown[]) => log.info({ component: 'grpc-js' }, line(args)),
+    debug: (...args: unknown[]) => log.debug({ component: 'grpc-js' }, line(args)),
+  });
+}
+
+/** A listener could not bind its address (typically: the port is in use). */
+export class ListenError extends Error {
+  constructor(
+    /** `gRPC`, `HTTP`, `metrics`. */
+    readonly listener: string,
+    readonly address: string,
+    reason: string,
+  ) {
+    super(`cannot listen for ${listener} on ${address}: ${reason}`);
+    this.name = 'ListenError';
+  }
+}
+
+/** grpc-js reports a failed bind as "No address added out of total 1 resolved errors: [listen EADDRINUSE: ...]". */
+function bindFailure(error: Error): string {
+  const inner = /\[(.*)\]\s*$/.exec(error.message)?.[1] ?? error.message;
+  return inner.replace(/^listen\s+/, '');
+}
+
 /** A host:port string grpc-js accepts; IPv6 literals need brackets. */
-function bindAddress(host: string, port: number): string {
+export function bindAddress(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
@@ -108,8 +181,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const built = createServer(options);
   const { server, health, healthNames } = built;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(bindAddress(host, options.port), credentials, (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    const address = bindAddress(host, options.port);
+    server.bindAsync(address, credentials, (error, bound) =>
+      error ? reject(new ListenError('gRPC', address, bindFailure(error))) : resolve(bound),
     );
   });
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
@@ -120,12 +194,25 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         host,
         port: options.http.port,
         tls: options.tls,
-        routes: [healthzRoute(built), ...options.http.routes],
+        routes: [
+          healthzRoute(built),
+          grpcWebRoute({
+            services: built.services,
+            limits: built.limits,
+            cors: { allowedOrigins: options.http.corsAllowedOrigins ?? [] },
+          }),
+          ...options.http.routes,
+        ],
         onError: options.http.onError,
+        onExchange: options.observer?.httpExchange?.bind(options.observer),
       });
     } catch (e) {
       server.forceShutdown();
-      throw new Error(`cannot listen for HTTP on ${bindAddress(host, options.http.port)}: ${(e as Error).message}`);
+      throw new ListenError(
+        'HTTP',
+        bindAddress(host, options.http.port),
+        (e as Error).message.replace(/^listen\s+/, ''),
+      );
     }
   }
 
@@ -138,6 +225,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       // tryShutdown refuses new calls and waits for running ones; health Watch streams and slow clients could
       // hold it open for ever, so the wait is bounded and then the remaining calls are cancelled.
       const timer = setTimeout(() => {
+        logger().warn(`calls still running ${graceMs} ms after shutdown began were cancelled`);
         server.forceShutdown();
         resolve();
       }, graceMs);

@@ -1,6 +1,9 @@
 /**
- * What the server hosts, described uniformly so that another API (e.g. a future cmf.v1.CmfService) is added by
- * appending one registration: the grpc-js definition and handlers (reflection serves every compiled .proto).
+ * What the server hosts, described uniformly so that another API is added by appending one registration. A
+ * registration holds each method once, protocol-free (`methods`: path, strict decoder, encoder, the domain's async
+ * function), and the grpc-js handlers built from exactly those; gRPC-Web (grpc-web.ts) is built from the same
+ * `methods`, so both protocols call the same function with the same decoding and the same status mapping. Observers
+ * (metrics, the access log: observe.ts) wrap `methods` once, so every protocol is counted alike.
  */
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
@@ -8,24 +11,68 @@ import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/m
 import type { MlmdApi } from '../mlmd/api';
 import { toServiceError } from './status';
 
+/** What a protocol adapter knows of a call, for observers. */
+export interface CallContext {
+  /** `grpc`, `grpc-web`, `http`... */
+  readonly protocol: string;
+  /** The client's address as the transport reports it. */
+  readonly peer?: string;
+}
+
+/** One unary method, independent of the protocol that carries it. */
+export interface UnaryMethod {
+  /** `/package.Service/Method`, the path of both gRPC and gRPC-Web. */
+  readonly path: string;
+  /** Decodes request bytes, after the well-formedness check (throws on malformed bytes). */
+  readonly requestDeserialize: (bytes: Buffer) => unknown;
+  readonly responseSerialize: (response: unknown) => Buffer;
+  /** The domain's function; a rejection becomes a status through status.ts. `context` is for observers only. */
+  readonly call: (request: unknown, context?: CallContext) => Promise<unknown>;
+}
+
 export interface ServiceRegistration {
   /** Fully qualified service name; also the name its health status is published under. */
   name: string;
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
+  /** Every method of `definition`, protocol-free; `implementation` wraps exactly these. */
+  methods: readonly UnaryMethod[];
 }
 
 /** A unary handler around an async function; every failure goes through the single status mapping. */
-export function unaryHandler<Req, Res>(fn: (request: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+export function unaryHandler<Req, Res>(
+  fn: (request: Req, context: CallContext) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    // The peer is read only if an observer asks for it.
+    const context: CallContext = {
+      protocol: 'grpc',
+      get peer() {
+        return call.getPeer();
+      },
+    };
     // Promise.resolve().then also catches a handler that throws synchronously instead of rejecting.
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(() => fn(call.request, context))
       .then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error)),
       );
   };
+}
+
+/** grpc-js handlers (keyed like `definition`) calling the method of the same path. */
+export function grpcImplementation(
+  definition: ServiceDefinition,
+  methods: readonly UnaryMethod[],
+): UntypedServiceImplementation {
+  const byPath = new Map(methods.map((m) => [m.path, m]));
+  const implementation: UntypedServiceImplementation = {};
+  for (const [key, spec] of Object.entries(definition)) {
+    const method = byPath.get(spec.path);
+    if (method) implementation[key] = unaryHandler((request, context) => method.call(request, context));
+  }
+  return implementation;
 }
 
 /**
@@ -48,6 +95,26 @@ export function checkWellFormed(bytes: Uint8Array): void {
   if (reader.pos !== bytes.length) throw new Error('malformed request: a field runs past the end of the message');
 }
 
+/**
+ * Encoded sizes, for observers that report bytes (the access log): the strict decoder notes each decoded request's
+ * size; a response an observer has already encoded (to measure it) is handed to the protocol as those bytes rather
+ * than encoded twice. Weak maps: an entry lives as long as its message.
+ */
+const requestSizes = new WeakMap<object, number>();
+const encodedResponses = new WeakMap<object, Buffer>();
+
+/** The wire size of a request decoded by a strict definition (undefined for one decoded elsewhere). */
+export function requestSize(request: unknown): number | undefined {
+  return typeof request === 'object' && request !== null ? requestSizes.get(request) : undefined;
+}
+
+/** Encodes a response with its method's encoder and keeps the bytes for the protocol; returns the size. */
+export function encodeResponse(method: UnaryMethod, response: unknown): number {
+  const bytes = method.responseSerialize(response);
+  if (typeof response === 'object' && response !== null) encodedResponses.set(response, bytes);
+  return bytes.length;
+}
+
 /** The service definition with every request checked for well-formedness before it is decoded. */
 export function strictRequests(definition: ServiceDefinition): ServiceDefinition {
   const strict: Record<string, MethodDefinition<unknown, unknown>> = {};
@@ -56,7 +123,19 @@ export function strictRequests(definition: ServiceDefinition): ServiceDefinition
       ...method,
       requestDeserialize: (bytes: Buffer) => {
         checkWellFormed(bytes);
-        return method.requestDeserialize(bytes);
+        const request = method.requestDeserialize(bytes);
+        if (typeof request === 'object' && request !== null) requestSizes.set(request, bytes.length);
+        return request;
+      },
+      responseSerialize: (response: unknown) => {
+        if (typeof response === 'object' && response !== null) {
+          const bytes = encodedResponses.get(response);
+          if (bytes !== undefined) {
+            encodedResponses.delete(response);
+            return bytes;
+          }
+        }
+        return method.responseSerialize(response);
       },
     };
   }
@@ -71,12 +150,18 @@ export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
  * Requests are checked for well-formedness before decoding.
  */
 export function bindService(name: string, definition: ServiceDefinition, api: object): ServiceRegistration {
-  const implementation: UntypedServiceImplementation = {};
-  for (const method of Object.keys(definition)) {
+  const strict = strictRequests(definition);
+  const methods: UnaryMethod[] = [];
+  for (const [method, spec] of Object.entries(strict)) {
     const fn = (api as Record<string, (request: unknown) => Promise<unknown>>)[method];
-    implementation[method] = unaryHandler((request: unknown) => fn.call(api, request));
+    methods.push({
+      path: spec.path,
+      requestDeserialize: spec.requestDeserialize,
+      responseSerialize: spec.responseSerialize,
+      call: (request) => fn.call(api, request),
+    });
   }
-  return { name, definition: strictRequests(definition), implementation };
+  return { name, definition: strict, implementation: grpcImplementation(strict, methods), methods };
 }
 
 /** Every MetadataStoreService method, bound to the MLMD domain. */

@@ -36,7 +36,17 @@ import type { ConnectionOptions } from 'node:tls';
 import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import { aborted, Code, internal, invalidArgument, MlmdError, resourceExhausted } from '../errors';
 import { timeLimitExceeded } from '../time-limit';
-import { Database, Row, RunResult, SqlValue, Tx, TxMode, UniqueViolation } from './database';
+import {
+  Database,
+  RetryReason,
+  Row,
+  RunResult,
+  SqlValue,
+  StorageObserver,
+  Tx,
+  TxMode,
+  UniqueViolation,
+} from './database';
 import { readTimeLimitMs, readTimeLimitSql } from './read-time-limit';
 import { LruCache, STATEMENT_CACHE_SIZE } from './statement-cache';
 
@@ -257,6 +267,13 @@ function retryable(e: unknown): boolean {
   return (e instanceof MlmdError && e.code === Code.ABORTED) || isSerializationError(e) || isConnectionError(e);
 }
 
+/** For metrics: which kind of retryable failure it was. */
+function retryReason(e: unknown): RetryReason {
+  const code = (e as PgError)?.code;
+  if (e instanceof MlmdError) return 'aborted';
+  return code === '40001' ? 'serialization_failure' : code === '40P01' ? 'deadlock' : 'connection_lost';
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ------------------------------------------------------------------------------------------------ the backend
@@ -268,14 +285,25 @@ export class PostgresDatabase implements Database {
   private readonly readTimeLimitMs: number;
   private closed = false;
   private readonly running = new Set<Promise<unknown>>();
+  private readonly unobservePool?: () => void;
 
-  constructor(options: PostgresOptions) {
+  constructor(
+    options: PostgresOptions,
+    private readonly observer?: StorageObserver,
+  ) {
     const size = options.poolSize ?? (Number(process.env.MLMD_PG_POOL_SIZE) || 10);
     this.pool = new Pool({ ...clientConfig(options.config), max: size, idleTimeoutMillis: 30_000 });
     // An idle connection that dies (database restarted) is dropped by the pool; the event must have a listener.
     this.pool.on('error', () => undefined);
     this.maxRetries = options.maxRetries ?? 6;
     this.readTimeLimitMs = readTimeLimitMs(options.readTimeLimitMs);
+    const pool = this.pool;
+    this.unobservePool = observer?.poolOpened('postgres', () => ({
+      max: size,
+      open: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }));
   }
 
   transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
@@ -297,6 +325,7 @@ export class PostgresDatabase implements Database {
         if (!(e instanceof InDoubt) && retryable(e) && attempt < this.maxRetries && !this.closed) {
           // Jittered exponential back-off: 10 ms .. ~1.3 s; connection failures start higher (a restart takes seconds).
           const base = isConnectionError(e) ? 100 : 10;
+          this.observer?.transactionRetried('postgres', retryReason(e));
           await sleep(base * 2 ** Math.min(attempt, 6) * (0.5 + Math.random()));
           continue;
         }
@@ -385,6 +414,7 @@ export class PostgresDatabase implements Database {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.running]);
+    this.unobservePool?.();
     await this.pool.end();
   }
 }

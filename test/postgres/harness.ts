@@ -14,6 +14,7 @@ import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto
 import { MlmdClient, MlmdClientError } from '../../src/client';
 import { clientConfig } from '../../src/storage/postgres';
 import { freePort } from '../helpers/net';
+import { startupLine } from '../helpers/processes';
 export { freePort };
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -46,7 +47,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `src/cli/main.ts` with `flags` on a free port and waits for its "listening on" line. */
+/** Starts `src/cli/main.ts` with `flags` on a free port and waits for its start-up line (a JSON log line). */
 export async function startServerProcess(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(
@@ -68,7 +69,7 @@ export async function startServerProcess(flags: string[], env: NodeJS.ProcessEnv
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
-  while (!/listening on/.test(log)) {
+  while (startupLine(log) === undefined) {
     if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${log}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
