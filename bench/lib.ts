@@ -31,14 +31,14 @@ export interface ServerProcess {
 }
 
 /** Starts `node --import tsx src/cli/main.ts` on a SQLite file with upstream's flags and waits until it listens. */
-export async function startServerProcess(dbPath: string): Promise<ServerProcess> {
+export async function startServerProcess(dbPath: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
   const cfg = path.join(BENCH_DIR, `server-${process.pid}-${Date.now()}.cfg`);
   fs.writeFileSync(
     cfg,
     `connection_config {\n  sqlite {\n    filename_uri: "${dbPath}"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n`,
   );
-  const server = await startCli([`--metadata_store_server_config_file=${cfg}`]);
+  const server = await startCli([`--metadata_store_server_config_file=${cfg}`], env);
   return { ...server, stop: async () => (await server.stop(), fs.rmSync(cfg, { force: true })) };
 }
 
@@ -46,7 +46,7 @@ export async function startServerProcess(dbPath: string): Promise<ServerProcess>
  * Starts the server binary (`src/cli/main.ts`) on a free port with the given flags, as users run it, and waits until
  * it accepts connections (up to 300 s: opening a large file may build missing indexes first).
  */
-export async function startCli(flags: readonly string[]): Promise<ServerProcess> {
+export async function startCli(flags: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
   const port = await freePort();
   const logPath = path.join(BENCH_DIR, `server-${port}.log`);
@@ -54,7 +54,7 @@ export async function startCli(flags: readonly string[]): Promise<ServerProcess>
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, '--http_port=-1', ...flags],
-    { cwd: ROOT, stdio: ['ignore', out, out] },
+    { cwd: ROOT, stdio: ['ignore', out, out], env: { ...process.env, ...env } },
   );
   fs.closeSync(out);
   let exited = false;

@@ -1,5 +1,6 @@
 /**
- * Issue 3 benchmark: filter_query and lineage latency on a large store (~1M artifacts, 1M executions, 4M events,
+ * Issue 3 benchmark: filter_query and lineage latency (and issue 11's table of requests at the filter limits,
+ * limits.ts) on a large store (~1M artifacts, 1M executions, 4M events,
  * 100k contexts; see gen-store.ts), ours vs. ml-metadata's C++ store on a copy of the same file.
  *
  * Ours: our server (its own process) on the cached store, driven by our TS client over gRPC, one call at a time.
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 
 import { MlmdClient } from '../src/client';
 import { ensureStore, FULL_SCALE, QUICK_SCALE, StoreScale, BUCKETS } from './gen-store';
+import { runLimits } from './limits';
 import {
   BENCH_DIR,
   BenchOptions,
@@ -182,6 +184,7 @@ export async function runQuery(opts: BenchOptions): Promise<string> {
       Number.isNaN(mismatches) ? 'n/a' : mismatches === 0 ? 'same' : `${mismatches} differ`,
     ];
   });
+  const limits = await runLimits(store, scale);
   return (
     table(
       `Query latency, ms (store: ${scale.artifacts.toLocaleString('en-US')} artifacts, ${scale.executions.toLocaleString('en-US')} executions, ` +
@@ -201,6 +204,7 @@ export async function runQuery(opts: BenchOptions): Promise<string> {
       rows,
     ) +
     '  ours: TS client -> our server over gRPC (includes the RPC). C++: ml-metadata in-process on a copy of the file\n' +
-    '  (same data and indexes), timed around the store call. avg rows: artifacts listed, or lineage nodes + events.\n'
+    '  (same data and indexes), timed around the store call. avg rows: artifacts listed, or lineage nodes + events.\n' +
+    limits
   );
 }

@@ -3,7 +3,8 @@
  *
  *   cmf    Issue 4: CMF SDK logging (executions/s, artifacts/s) and DVC hashing MB/s vs md5sum
  *   crud   Issue 2: PutArtifacts / GetArtifactsByID throughput, ours vs. ml-metadata's C++ store
- *   query  Issue 3: filter and lineage latency on a ~1M-node store, ours vs. ml-metadata's C++ store
+ *   query  Issue 3: filter and lineage latency on a ~1M-node store, ours vs. ml-metadata's C++ store, and issue 11's
+ *          requests at the filter limits (also alone: limits)
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
  *   overhead  Issue 12: per-call overhead of the built server vs the tsx one vs a bare grpc-js echo server
@@ -22,6 +23,8 @@ import { BenchOptions, log } from './lib';
 import { runPostgres } from './postgres';
 import { runQuery } from './query';
 import { runUi } from './ui';
+import { runLimits } from './limits';
+import { ensureStore, FULL_SCALE, QUICK_SCALE } from './gen-store';
 
 const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   crud: runCrud,
@@ -32,11 +35,16 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   overhead: runOverhead,
   'cmf-push': runCmfPush,
   ui: runUi,
+  limits: async (o) => {
+    const scale = o.quick ? QUICK_SCALE : FULL_SCALE;
+    return runLimits(await ensureStore(scale), scale);
+  },
 };
 
 async function main(argv: string[]): Promise<number> {
-  // postgres and cmf-push start PostgreSQL (and cmf-push the reference cmf-server): only when asked for.
-  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres' && s !== 'cmf-push');
+  // postgres and cmf-push start PostgreSQL (and cmf-push the reference cmf-server): only when asked for; the query
+  // suite runs limits itself.
+  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres' && s !== 'cmf-push' && s !== 'limits');
   const opts: BenchOptions = { quick: false };
   for (const a of argv) {
     if (a === '--quick') opts.quick = true;

@@ -6,6 +6,7 @@
 #      start-up, secrets, metrics, logs) and package (npm pack, installed and run with npx, an SDK consumer project)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib,
 #      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API)
+#      fuzz (test/fuzz/run.ts): hostile requests to every method of a real server process for FUZZ_SECONDS (90)
 #   4b. browser suites (test/ui, Debian's chromium driven by playwright-core): ui (the web UI end to end), grpc-web
 #      (Kubeflow's client library, grpc-web from npm, in text and binary mode against native gRPC answers)
 #   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage, CMF and graph-projection integration suites with
@@ -121,6 +122,9 @@ wanted cmf-server-cli && run_suite cmf-server-cli 600 bash test/compat/cmf-serve
 # ---------------------------------------------------------------- 4b. browser suites (each rebuilds dist/ui from src/ui first)
 wanted ui && run_suite ui 300 bash -c 'npm run --silent build:ui && node --import tsx --test test/ui/ui.test.ts'
 wanted grpc-web && run_suite grpc-web 300 bash -c 'npm run --silent build:ui && node --import tsx --test test/ui/grpc-web-browser.test.ts'
+
+# ---------------------------------------------------------------- 4c. fuzz (test/fuzz: hostile requests to a real server; FUZZ_SECONDS, FUZZ_SEED)
+wanted fuzz && run_suite fuzz 420 env FUZZ_SECONDS="${FUZZ_SECONDS:-90}" node --import tsx test/fuzz/run.ts
 
 # ---------------------------------------------------------------- 5. graph (a real Neo4j 5.26 on Java 17, from Maven Central)
 wanted graph && run_suite graph 480 bash test/graph/run.sh

@@ -7,8 +7,10 @@ export enum Code {
   CANCELLED = 1,
   UNKNOWN = 2,
   INVALID_ARGUMENT = 3,
+  DEADLINE_EXCEEDED = 4,
   NOT_FOUND = 5,
   ALREADY_EXISTS = 6,
+  RESOURCE_EXHAUSTED = 8,
   FAILED_PRECONDITION = 9,
   ABORTED = 10,
   OUT_OF_RANGE = 11,
@@ -31,6 +33,7 @@ export class MlmdError extends Error {
 export const invalidArgument = (message: string) => new MlmdError(Code.INVALID_ARGUMENT, message);
 export const notFound = (message: string) => new MlmdError(Code.NOT_FOUND, message);
 export const alreadyExists = (message: string) => new MlmdError(Code.ALREADY_EXISTS, message);
+export const resourceExhausted = (message: string) => new MlmdError(Code.RESOURCE_EXHAUSTED, message);
 export const failedPrecondition = (message: string) => new MlmdError(Code.FAILED_PRECONDITION, message);
 export const aborted = (message: string) => new MlmdError(Code.ABORTED, message);
 export const outOfRange = (message: string) => new MlmdError(Code.OUT_OF_RANGE, message);

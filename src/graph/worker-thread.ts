@@ -12,10 +12,10 @@
  * delete lost to a power cut only means a batch is projected again, which MERGE makes harmless.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { type BackendConfig, connectDatabase } from '../storage/open';
 import { sqlitePathFromUri } from '../storage/sqlite';
+import { threadScript } from '../thread-script';
 import type { GraphConfig } from './config';
 import { openDriver } from './neo4j';
 import type { OutboxLag } from './outbox';
@@ -37,23 +37,19 @@ type FromThread =
   | { type: 'log'; line: string }
   | { type: 'stopped' };
 
-/** The worker's connection: PostgreSQL needs only a couple of pooled connections, SQLite a cheaper commit. */
+/**
+ * The worker's connection: PostgreSQL needs only a couple of pooled connections; SQLite a cheaper commit, and no
+ * reader threads of its own (the worker is already off the server's thread).
+ */
 function workerConnection(connection: BackendConfig): BackendConfig {
   return connection.kind === 'postgresql'
     ? { ...connection, poolSize: 2 }
-    : { ...connection, mustExist: true, synchronous: 'NORMAL' };
+    : { ...connection, mustExist: true, synchronous: 'NORMAL', readerThreads: 0 };
 }
 
 /** Whether the store can be opened a second time (an in-memory SQLite store exists only on its own connection). */
 export function canRunOnThread(connection: BackendConfig): boolean {
   return connection.kind === 'postgresql' || sqlitePathFromUri(connection.filenameUri).path !== ':memory:';
-}
-
-/** The thread's script: this file, through tsx's require hook when running from TypeScript sources. */
-function threadScript(): string {
-  const self = __filename;
-  if (path.extname(self) !== '.ts') return `require(${JSON.stringify(self)});`;
-  return `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(self)});`;
 }
 
 /** Starts the worker on its own thread; the returned proxy is the server's handle on it. */
@@ -90,7 +86,7 @@ class WorkerThreadHost implements ProjectionWorker {
   }
 
   private spawn(): void {
-    const thread = new Worker(threadScript(), { eval: true, workerData: this.data });
+    const thread = new Worker(threadScript(__filename), { eval: true, workerData: this.data });
     this.thread = thread;
     this.kickSent = false;
     let failure: Error | undefined;

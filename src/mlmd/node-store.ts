@@ -7,7 +7,7 @@ import { PropertyType, Value } from '../../generated/ml_metadata/proto/metadata_
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors';
 import { noteChanged } from '../storage/change-log';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, nowMillis, rowChunks, withSavepoint } from '../storage/sql';
+import { idSet, nowMillis, rowChunks, textSet, withSavepoint } from '../storage/sql';
 import { decodeValue, encodeValue, sameValue, valueColumnsAsParams } from '../storage/values';
 import { AnyNode, NodeKindSpec } from './node-kinds';
 
@@ -409,35 +409,39 @@ export class NodeWriter {
     custom: boolean,
     keys: readonly string[],
   ): Promise<void> {
-    if (keys.length === 0) return;
     const { spec, tx } = this;
-    const rows: SqlValue[] = [];
-    for (const key of keys) {
-      const columns = encodeValue(
-        tx.dialect,
-        values[key],
-        `${custom ? 'custom_properties' : 'properties'}[${JSON.stringify(key)}]`,
+    // Chunked like every multi-row insert (rowChunks): a node may carry any number of properties, and one statement
+    // for all of them would exceed the database's bound-parameter limit (SQLite: 32,766).
+    for (const { start, size } of rowChunks(keys.length, 256)) {
+      const rows: SqlValue[] = [];
+      for (const key of keys.slice(start, start + size)) {
+        const columns = encodeValue(
+          tx.dialect,
+          values[key],
+          `${custom ? 'custom_properties' : 'properties'}[${JSON.stringify(key)}]`,
+        );
+        rows.push(id, key, custom ? 1 : 0, ...valueColumnsAsParams(columns));
+      }
+      // Re-writing a key replaces every value column (the value's kind may change).
+      await tx.run(
+        `INSERT INTO ${spec.propertyTable} (${spec.ownerColumn}, name, is_custom_property, int_value, double_value, ` +
+          `string_value, proto_value, bool_value) VALUES ${Array(size).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
+          `ON CONFLICT (${spec.ownerColumn}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
+          `double_value = excluded.double_value, string_value = excluded.string_value, ` +
+          `proto_value = excluded.proto_value, bool_value = excluded.bool_value, byte_value = NULL`,
+        rows,
       );
-      rows.push(id, key, custom ? 1 : 0, ...valueColumnsAsParams(columns));
     }
-    // One statement for the whole map; re-writing a key replaces every value column (the value's kind may change).
-    await tx.run(
-      `INSERT INTO ${spec.propertyTable} (${spec.ownerColumn}, name, is_custom_property, int_value, double_value, ` +
-        `string_value, proto_value, bool_value) VALUES ${keys.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
-        `ON CONFLICT (${spec.ownerColumn}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
-        `double_value = excluded.double_value, string_value = excluded.string_value, ` +
-        `proto_value = excluded.proto_value, bool_value = excluded.bool_value, byte_value = NULL`,
-      rows,
-    );
   }
 
   private async deleteProperties(id: bigint, keys: readonly string[], custom: boolean): Promise<void> {
-    for (const key of keys) {
-      await this.tx.run(
-        `DELETE FROM ${this.spec.propertyTable} WHERE ${this.spec.ownerColumn} = ? AND name = ? AND is_custom_property = ?`,
-        [id, key, custom ? 1 : 0],
-      );
-    }
+    if (keys.length === 0) return;
+    const names = textSet(this.tx.dialect, keys);
+    await this.tx.run(
+      `DELETE FROM ${this.spec.propertyTable} WHERE ${this.spec.ownerColumn} = ? AND is_custom_property = ? ` +
+        `AND name IN (${names.sql})`,
+      [id, custom ? 1 : 0, names.param],
+    );
   }
 }
 

@@ -25,6 +25,7 @@ import {
   ValueType,
 } from './catalog';
 import { queryError } from './errors';
+import { limitError, MAX_FILTER_ALIASES, MAX_FILTER_PROPERTIES } from './limits';
 
 export type Ty = ValueType | 'NULL';
 export type TCompareOp = Exclude<CompareOp, '<>'>;
@@ -42,7 +43,7 @@ export type TExpr = { type: Ty } & (
   | { kind: 'neg'; operand: TExpr }
   | { kind: 'not'; operand: TExpr }
   | { kind: 'arith'; op: '+' | '-' | '*' | '/'; left: TExpr; right: TExpr }
-  | { kind: 'logic'; op: 'AND' | 'OR'; left: TExpr; right: TExpr }
+  | { kind: 'logic'; op: 'AND' | 'OR'; operands: TExpr[] }
   | { kind: 'compare'; op: TCompareOp; left: TExpr; right: TExpr }
   | { kind: 'like'; negated: boolean; left: TExpr; right: TExpr }
   | { kind: 'in'; negated: boolean; left: TExpr; list: TExpr[] }
@@ -50,9 +51,10 @@ export type TExpr = { type: Ty } & (
   | { kind: 'between'; negated: boolean; operand: TExpr; low: TExpr; high: TExpr }
 );
 
+/** A joined row; `at` is the offset of its first mention in the query (for errors). */
 export type Join =
-  | { kind: 'property'; table: number; custom: boolean; name: string }
-  | { kind: 'neighbour'; table: number; def: NeighbourDef; alias: string };
+  | { kind: 'property'; table: number; custom: boolean; name: string; at: number }
+  | { kind: 'neighbour'; table: number; def: NeighbourDef; alias: string; at: number };
 
 export interface Analysis {
   node: NodeTableDef;
@@ -132,11 +134,15 @@ class Analyzer {
         return { kind: 'arith', type, op: n.op, left, right };
       }
       case 'logic': {
-        const left = this.expr(n.left);
-        const right = this.expr(n.right);
+        const operands = n.operands.map((o) => this.expr(o));
         const ok = (t: Ty) => t === 'BOOL' || t === 'NULL';
-        if (!ok(left.type) || !ok(right.type)) throw this.signatureError(n.start, n.op, [left.type, right.type]);
-        return { kind: 'logic', type: 'BOOL', op: n.op, left, right };
+        if (!operands.every((o) => ok(o.type)))
+          throw this.signatureError(
+            n.start,
+            n.op,
+            operands.map((o) => o.type),
+          );
+        return { kind: 'logic', type: 'BOOL', op: n.op, operands };
       }
       case 'compare':
         return this.compare(n);
@@ -207,8 +213,7 @@ class Analyzer {
         kind: 'logic',
         type: 'BOOL',
         op: 'OR',
-        left: cmp,
-        right: { kind: 'isnull', type: 'BOOL', negated: false, operand: left },
+        operands: [cmp, { kind: 'isnull', type: 'BOOL', negated: false, operand: left }],
       };
     }
     const left = this.expr(n.left);
@@ -228,8 +233,7 @@ class Analyzer {
         kind: 'logic',
         type: 'BOOL',
         op: 'OR',
-        left: test,
-        right: { kind: 'isnull', type: 'BOOL', negated: false, operand: left },
+        operands: [test, { kind: 'isnull', type: 'BOOL', negated: false, operand: left }],
       };
     }
     const list = n.list.map((item) => this.expr(item));
@@ -256,7 +260,7 @@ class Analyzer {
         const [nameSeg, fieldSeg, ...more] = rest;
         const field = this.field(PROPERTY_FIELDS, fieldSeg);
         this.noSubfield(field, more);
-        const table = this.propertyJoin(head.text === 'custom_properties', nameSeg.text);
+        const table = this.propertyJoin(head.text === 'custom_properties', nameSeg.text, head.start);
         return { ref: { table, field }, exact: false };
       }
       const prefix = ALL_NEIGHBOUR_PREFIXES.find(
@@ -268,7 +272,7 @@ class Analyzer {
         const [fieldSeg, ...more] = rest;
         const field = this.field(def.fields, fieldSeg);
         this.noSubfield(field, more);
-        const table = this.neighbourJoin(def, head.text);
+        const table = this.neighbourJoin(def, head.text, head.start);
         return { ref: { table, field }, exact: exactWritten(fieldSeg, field.name) };
       }
     }
@@ -291,19 +295,35 @@ class Analyzer {
       throw this.fail(more[0].start, `Cannot access field ${more[0].text} on a value with type ${field.type}`);
   }
 
-  private propertyJoin(custom: boolean, name: string): number {
+  private propertyJoin(custom: boolean, name: string, at: number): number {
     const found = this.joins.find((j) => j.kind === 'property' && j.custom === custom && j.name === name);
     if (found) return found.table;
+    if (this.joins.filter((j) => j.kind === 'property').length >= MAX_FILTER_PROPERTIES)
+      throw limitError(
+        this.query,
+        at,
+        'The query names too many distinct properties',
+        'MAX_FILTER_PROPERTIES',
+        MAX_FILTER_PROPERTIES,
+      );
     const table = this.joins.length + 1;
-    this.joins.push({ kind: 'property', table, custom, name });
+    this.joins.push({ kind: 'property', table, custom, name, at });
     return table;
   }
 
-  private neighbourJoin(def: NeighbourDef, alias: string): number {
+  private neighbourJoin(def: NeighbourDef, alias: string, at: number): number {
     const found = this.joins.find((j) => j.kind === 'neighbour' && j.alias === alias);
     if (found) return found.table;
+    if (this.joins.filter((j) => j.kind === 'neighbour').length >= MAX_FILTER_ALIASES)
+      throw limitError(
+        this.query,
+        at,
+        'The query names too many neighbour aliases (contexts_X, artifacts_X, executions_X, events_X, ...)',
+        'MAX_FILTER_ALIASES',
+        MAX_FILTER_ALIASES,
+      );
     const table = this.joins.length + 1;
-    this.joins.push({ kind: 'neighbour', table, def, alias });
+    this.joins.push({ kind: 'neighbour', table, def, alias, at });
     return table;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The syntax tree the parser produces (before names and types are resolved). Every node keeps its source span
- * [start, end) so errors can point at it.
+ * [start, end) so errors can point at it. AND and OR are n-ary (a chain of them is one node), so a long chain
+ * neither deepens the tree nor the compiler's recursion.
  */
 
 export interface Span {
@@ -29,7 +30,7 @@ export type Node = Span &
     | { kind: 'neg'; operand: Node }
     | { kind: 'not'; operand: Node }
     | { kind: 'arith'; op: ArithOp; left: Node; right: Node }
-    | { kind: 'logic'; op: 'AND' | 'OR'; left: Node; right: Node }
+    | { kind: 'logic'; op: 'AND' | 'OR'; operands: Node[] }
     | { kind: 'compare'; op: CompareOp; left: Node; right: Node; opAt: number }
     | { kind: 'like'; negated: boolean; left: Node; right: Node }
     | { kind: 'in'; negated: boolean; left: Node; list: Node[] }

@@ -56,6 +56,11 @@ export interface FieldDef {
   column: string | 'TYPE_NAME';
   /** Set when the field accepts enum names in `=`, `!=`, `IN`, `NOT IN`. */
   enumDef?: EnumDef;
+  /**
+   * Set when an index of the schema serves equality on this column of a joined row (schema.ts): the compiler then
+   * expects `= literal` on it to be selective (sql.ts chooses how to evaluate the join by it).
+   */
+  indexed?: boolean;
 }
 
 const f = (name: string, type: ValueType, extra: Partial<FieldDef> = {}): FieldDef => ({
@@ -65,14 +70,15 @@ const f = (name: string, type: ValueType, extra: Partial<FieldDef> = {}): FieldD
   ...extra,
 });
 
-const ID = f('id', 'INT64');
-const TYPE_ID = f('type_id', 'INT64');
+const ID = f('id', 'INT64', { indexed: true });
+const TYPE_ID = f('type_id', 'INT64', { indexed: true });
 const TYPE = f('type', 'STRING', { column: 'TYPE_NAME' });
 const NAME = f('name', 'STRING');
-const EXTERNAL_ID = f('external_id', 'STRING');
-const CREATE_TIME = f('create_time_since_epoch', 'INT64');
-const UPDATE_TIME = f('last_update_time_since_epoch', 'INT64');
-const URI = f('uri', 'STRING');
+const CONTEXT_NAME = f('name', 'STRING', { indexed: true }); // idx_context_name (artifact and execution names: NOCASE)
+const EXTERNAL_ID = f('external_id', 'STRING', { indexed: true });
+const CREATE_TIME = f('create_time_since_epoch', 'INT64', { indexed: true });
+const UPDATE_TIME = f('last_update_time_since_epoch', 'INT64', { indexed: true });
+const URI = f('uri', 'STRING', { indexed: true });
 const STATE = f('state', 'INT64', { enumDef: ARTIFACT_STATE });
 const LAST_KNOWN_STATE = f('last_known_state', 'INT64', { enumDef: EXECUTION_STATE });
 
@@ -125,7 +131,7 @@ export interface NeighbourDef {
 
 // Strict superset of upstream: artifacts_/executions_ external_id and parent_/child_contexts_ timestamps are
 // declared by upstream's analyzer but not provided by its joins (they fail at run time there); here they work.
-const CONTEXT_FIELDS = [ID, NAME, TYPE, CREATE_TIME, UPDATE_TIME];
+const CONTEXT_FIELDS = [ID, CONTEXT_NAME, TYPE, CREATE_TIME, UPDATE_TIME];
 
 const neighbour = (prefix: string, target: string, link: NeighbourDef['link'], fields: FieldDef[]): NeighbourDef => ({
   prefix,
@@ -149,7 +155,7 @@ export const NEIGHBOURS: Record<NodeKind, NeighbourDef[]> = {
       fields: [
         f('type', 'INT64', { enumDef: EVENT_TYPE }),
         f('milliseconds_since_epoch', 'INT64'),
-        f('execution_id', 'INT64'),
+        f('execution_id', 'INT64', { indexed: true }),
       ],
     },
   ],
@@ -167,7 +173,7 @@ export const NEIGHBOURS: Record<NodeKind, NeighbourDef[]> = {
       fields: [
         f('type', 'INT64', { enumDef: EVENT_TYPE }),
         f('milliseconds_since_epoch', 'INT64'),
-        f('artifact_id', 'INT64'),
+        f('artifact_id', 'INT64', { indexed: true }),
       ],
     },
   ],
@@ -214,9 +220,9 @@ export const ALL_NEIGHBOUR_PREFIXES = [
 ];
 
 export const PROPERTY_FIELDS: FieldDef[] = [
-  f('int_value', 'INT64'),
-  f('double_value', 'DOUBLE'),
-  f('string_value', 'STRING'),
+  f('int_value', 'INT64', { indexed: true }),
+  f('double_value', 'DOUBLE', { indexed: true }),
+  f('string_value', 'STRING', { indexed: true }),
   f('bool_value', 'BOOL'),
 ];
 

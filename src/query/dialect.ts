@@ -6,6 +6,7 @@
  *   - string comparison is binary (code-point order);
  *   - integer division truncates, and dividing by zero gives NULL (SQLite) instead of an error.
  */
+import { TIME_LIMIT_CHECK } from '../time-limit';
 import { ValueType } from './catalog';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -25,6 +26,20 @@ export interface QueryDialect {
   divide(left: string, right: string): string;
   /** Wraps an ordering comparison of two strings so it uses binary order. */
   binaryString(sql: string): string;
+  /**
+   * For a backend that cannot time a statement out by itself: an always-TRUE condition, placed first in the WHERE
+   * clause of every scan of the filter (the aliases are its tables), that checks the running statement's time
+   * limit every so many rows and fails the statement past it. `combinations`: the rows are combinations of several
+   * aliases' rows, whose ids an adversary could arrange, so the check must not depend on them.
+   */
+  rowCheck?(aliases: string[], combinations: boolean): string;
+  /**
+   * An IN list of literal values of one type as ONE bound value: `x IN (<listSql>)` with `bindList(values)`. The SQL
+   * text is then the same for any length, so a long list neither varies the statement (each distinct statement
+   * costs memory until it is collected) nor spends a parameter per item. Without it, items are placeholders.
+   */
+  listSql?(type: ValueType): string;
+  bindList?(type: ValueType, values: ReadonlyArray<bigint | number | string | boolean>): BoundValue;
 }
 
 export const SQLITE: QueryDialect = {
@@ -36,6 +51,18 @@ export const SQLITE: QueryDialect = {
   like: (l, r, negated) => `${l} ${negated ? 'NOT LIKE' : 'LIKE'} ${r}`,
   divide: (l, r) => `${l} / ${r}`,
   binaryString: (sql) => sql,
+  // better-sqlite3 (12) exposes neither sqlite3_interrupt nor a progress handler (its build omits it): a statement
+  // checks its own deadline through a function the storage layer registers on every connection. Calling JavaScript
+  // costs ~0.5 us, so it is called on one row in 1024: chosen by the tables' rowids (cheap, ~10% on a plain scan),
+  // or at random (~2x) over combinations of rows.
+  rowCheck: (aliases, combinations) => {
+    const pick = combinations ? 'random()' : aliases.map((a) => `${a}.rowid`).join(' + ');
+    return `(((${pick}) & 1023) <> 0 OR ${TIME_LIMIT_CHECK}())`;
+  },
+  // A JSON array: SQLite's JSON reads 64-bit integers exactly, numbers as REAL, strings as TEXT.
+  listSql: () => 'SELECT value FROM json_each(?)',
+  bindList: (_type, values) =>
+    `[${values.map((v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'boolean' ? (v ? '1' : '0') : JSON.stringify(v))).join(',')}]`,
 };
 
 const PG_TYPES: Record<ValueType, string> = {
@@ -45,6 +72,7 @@ const PG_TYPES: Record<ValueType, string> = {
   BOOL: 'BOOLEAN',
 };
 
+/** PostgreSQL times statements out itself (statement_timeout, set per transaction by storage/postgres.ts). */
 export const POSTGRES: QueryDialect = {
   name: 'postgres',
   // Typed placeholders: PostgreSQL infers a parameter's type from its context, which is ambiguous in arithmetic.
@@ -55,7 +83,16 @@ export const POSTGRES: QueryDialect = {
   like: (l, r, negated) => `${l} ${negated ? 'NOT ILIKE' : 'ILIKE'} ${r} ESCAPE ''`,
   divide: (l, r) => `${l} / NULLIF(${r}, 0)`,
   binaryString: (sql) => `(${sql}) COLLATE "C"`,
+  // A typed array literal, expanded by unnest.
+  listSql: (type) => `SELECT unnest(CAST(? AS ${PG_TYPES[type]}[]))`,
+  bindList: (_type, values) => `{${values.map(pgArrayElement).join(',')}}`,
 };
+
+/** One element of a PostgreSQL array literal: strings double-quoted with `"` and `\` escaped. */
+function pgArrayElement(v: bigint | number | string | boolean): string {
+  if (typeof v === 'string') return `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  return String(v);
+}
 
 export function dialectFor(name: DialectName): QueryDialect {
   return name === 'postgres' ? POSTGRES : SQLITE;

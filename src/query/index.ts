@@ -1,5 +1,6 @@
 /**
- * filter_query compiler: lexer -> parser -> analyzer (names, types, enums, joins) -> dialect-aware SQL.
+ * filter_query compiler: lexer -> parser -> analyzer (names, types, enums, joins) -> plan (how joined rows are
+ * evaluated) -> dialect-aware SQL. What a query may cost is bounded along the way (limits.ts).
  *
  * Independent of the MLMD domain: callers say which node kind is listed, which SQL dialect to emit and the alias
  * of the node table in their statement, and get back a condition on that alias plus its bound values.
@@ -9,10 +10,12 @@ import { analyze } from './analyzer';
 import { NodeKind } from './catalog';
 import { BoundValue, dialectFor, DialectName } from './dialect';
 import { parse } from './parser';
+import { planFilter } from './plan';
 import { generateSql } from './sql';
 
 export type { NodeKind } from './catalog';
 export type { BoundValue, DialectName } from './dialect';
+export * from './limits';
 
 export interface CompileOptions {
   nodeKind: NodeKind;
@@ -29,5 +32,6 @@ export interface CompiledFilterQuery {
 export function compileFilterQuery(query: string, options: CompileOptions): CompiledFilterQuery {
   const tree = parse(query);
   const analysis = analyze(query, tree, options.nodeKind);
-  return generateSql(analysis, dialectFor(options.dialect), options.alias ?? 'n');
+  const plan = planFilter(query, analysis);
+  return generateSql(query, analysis, plan, dialectFor(options.dialect), options.alias ?? 'n');
 }

@@ -13,10 +13,15 @@
  *   unary     := '-' unary | primary
  *   primary   := literal | path | '(' or ')'
  *   path      := name { '.' name }          (no whitespace around the dots)
+ *
+ * Limits (limits.ts) are checked while parsing, before the recursion they bound could exhaust the stack: the query's
+ * length, its nesting depth (parentheses, NOT, unary minus, IN lists and arithmetic operators each add a level) and
+ * the length of an IN list.
  */
 import { ArithOp, CompareOp, Node, PathSegment } from './ast';
 import { queryError, syntaxError } from './errors';
 import { describeToken, Token, tokenize } from './lexer';
+import { limitError, MAX_FILTER_DEPTH, MAX_FILTER_IN_LIST, MAX_FILTER_QUERY_LENGTH } from './limits';
 
 const COMPARE_OPS = new Set(['=', '!=', '<>', '<', '<=', '>', '>=']);
 const INT64_MAX = 0x7fffffffffffffffn;
@@ -32,9 +37,36 @@ export function parse(query: string): Node {
 class Parser {
   private readonly tokens: Token[];
   private pos = 0;
+  /** Nesting depth of the node being parsed (see `nested`). */
+  private level = 0;
 
   constructor(private readonly query: string) {
+    if (query.length > MAX_FILTER_QUERY_LENGTH) {
+      throw limitError(
+        query,
+        0,
+        `The query is ${query.length.toLocaleString('en-US')} characters long`,
+        'MAX_FILTER_QUERY_LENGTH',
+        MAX_FILTER_QUERY_LENGTH,
+      );
+    }
     this.tokens = tokenize(query);
+  }
+
+  /** Parses one level deeper, refusing to go past MAX_FILTER_DEPTH (the recursion stays far from the stack's end). */
+  private nested<T>(at: number, body: () => T): T {
+    this.deeper(at);
+    try {
+      return body();
+    } finally {
+      this.level--;
+    }
+  }
+
+  private deeper(at: number): void {
+    if (++this.level > MAX_FILTER_DEPTH) {
+      throw limitError(this.query, at, 'The expression nests too deeply', 'MAX_FILTER_DEPTH', MAX_FILTER_DEPTH);
+    }
   }
 
   parseFilter(): Node {
@@ -71,30 +103,29 @@ class Parser {
 
   // ---- grammar ----
   private parseOr(): Node {
-    let left = this.parseAnd();
-    while (this.isKeyword(this.peek(), 'OR')) {
-      this.next();
-      const right = this.parseAnd();
-      left = { kind: 'logic', op: 'OR', left, right, start: left.start, end: right.end };
-    }
-    return left;
+    return this.parseChain('OR', () => this.parseAnd());
   }
 
   private parseAnd(): Node {
-    let left = this.parseNot();
-    while (this.isKeyword(this.peek(), 'AND')) {
+    return this.parseChain('AND', () => this.parseNot());
+  }
+
+  /** `operand { op operand }` as one n-ary node (or the operand itself when there is no operator). */
+  private parseChain(op: 'AND' | 'OR', operand: () => Node): Node {
+    const operands = [operand()];
+    while (this.isKeyword(this.peek(), op)) {
       this.next();
-      const right = this.parseNot();
-      left = { kind: 'logic', op: 'AND', left, right, start: left.start, end: right.end };
+      operands.push(operand());
     }
-    return left;
+    if (operands.length === 1) return operands[0];
+    return { kind: 'logic', op, operands, start: operands[0].start, end: operands[operands.length - 1].end };
   }
 
   private parseNot(): Node {
     const t = this.peek();
     if (this.isKeyword(t, 'NOT')) {
       this.next();
-      const operand = this.parseNot();
+      const operand = this.nested(t.start, () => this.parseNot());
       return { kind: 'not', operand, start: t.start, end: operand.end };
     }
     return this.parsePredicate();
@@ -161,11 +192,22 @@ class Parser {
         throw this.unexpected(open, 'Expected "(" but got');
       }
       this.next();
-      const list: Node[] = [this.parseOr()];
-      while (this.isOp(this.peek(), ',')) {
-        this.next();
-        list.push(this.parseOr());
-      }
+      const list = this.nested(open.start, () => {
+        const items: Node[] = [this.parseOr()];
+        while (this.isOp(this.peek(), ',')) {
+          const comma = this.next();
+          if (items.length >= MAX_FILTER_IN_LIST)
+            throw limitError(
+              this.query,
+              comma.start,
+              'The IN list is too long',
+              'MAX_FILTER_IN_LIST',
+              MAX_FILTER_IN_LIST,
+            );
+          items.push(this.parseOr());
+        }
+        return items;
+      });
       const close = this.expectOp(')');
       return { kind: 'in', negated, left, list, start: left.start, end: close.end };
     }
@@ -199,24 +241,31 @@ class Parser {
   }
 
   private parseAdditive(): Node {
-    let left = this.parseTerm();
-    for (;;) {
-      const t = this.peek();
-      if (!(this.isOp(t, '+') || this.isOp(t, '-'))) return left;
-      this.next();
-      const right = this.parseTerm();
-      left = { kind: 'arith', op: t.text as ArithOp, left, right, start: left.start, end: right.end };
-    }
+    return this.parseArithmetic(['+', '-'], () => this.parseTerm());
   }
 
   private parseTerm(): Node {
-    let left = this.parseUnary();
-    for (;;) {
-      const t = this.peek();
-      if (!(this.isOp(t, '*') || this.isOp(t, '/'))) return left;
-      this.next();
-      const right = this.parseUnary();
-      left = { kind: 'arith', op: t.text as ArithOp, left, right, start: left.start, end: right.end };
+    return this.parseArithmetic(['*', '/'], () => this.parseUnary());
+  }
+
+  /**
+   * `operand { op operand }`, left-associative. Every operator deepens the tree by one level, so it counts
+   * towards MAX_FILTER_DEPTH (the operands after it are counted one level deeper, which only overestimates).
+   */
+  private parseArithmetic(ops: ArithOp[], operand: () => Node): Node {
+    const base = this.level;
+    try {
+      let left = operand();
+      for (;;) {
+        const t = this.peek();
+        if (!(t.kind === 'op' && (ops as string[]).includes(t.text))) return left;
+        this.next();
+        this.deeper(t.start);
+        const right = operand();
+        left = { kind: 'arith', op: t.text as ArithOp, left, right, start: left.start, end: right.end };
+      }
+    } finally {
+      this.level = base;
     }
   }
 
@@ -231,7 +280,7 @@ class Parser {
         if (lit.kind === 'float') return { kind: 'float', value: -lit.float!, start: t.start, end: lit.end };
         return this.checkInt({ kind: 'int', value: -lit.int!, start: t.start, end: lit.end });
       }
-      const operand = this.parseUnary();
+      const operand = this.nested(t.start, () => this.parseUnary());
       return { kind: 'neg', operand, start: t.start, end: operand.end };
     }
     const node = this.parsePrimary();
@@ -273,7 +322,7 @@ class Parser {
       case 'op':
         if (t.text === '(') {
           this.next();
-          const inner = this.parseOr();
+          const inner = this.nested(t.start, () => this.parseOr());
           const close = this.expectOp(')');
           return { kind: 'paren', inner, start: t.start, end: close.end };
         }

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { status, type Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { FileDescriptorProto, FileDescriptorSet } from '../../generated/google/protobuf/descriptor';
@@ -27,4 +28,57 @@ export function compiledFileDescriptors(file = DESCRIPTOR_SET_PATH): Buffer[] {
 export function reflectionService(): ReflectionService {
   const definition = { files: { fileDescriptorProtos: compiledFileDescriptors() } } as unknown as PackageDefinition;
   return new ReflectionService(definition);
+}
+
+/** What a malformed request decodes to: the stream answers it in-band instead of failing (see addReflection). */
+const MALFORMED = Symbol('malformed ServerReflectionRequest');
+
+/**
+ * Adds reflection (v1 and v1alpha) to `server`. A malformed message in a reflection stream is answered with an
+ * error_response (INVALID_ARGUMENT), as the protocol reports any failed request, instead of grpc-js's
+ * "Error deserializing request": after large responses were written, that path never sent its status and the call
+ * hung until the client's deadline (found by the fuzz suite).
+ */
+export function addReflection(server: Server): void {
+  const tolerant = {
+    addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation) {
+      const methods: Record<string, unknown> = {};
+      for (const [name, method] of Object.entries(definition)) {
+        methods[name] = {
+          ...method,
+          requestDeserialize: (bytes: Buffer) => {
+            try {
+              return method.requestDeserialize(bytes);
+            } catch {
+              return MALFORMED;
+            }
+          },
+        };
+      }
+      const handlers: UntypedServiceImplementation = {};
+      for (const [name, handler] of Object.entries(implementation)) {
+        handlers[name] = ((stream: NodeJS.EventEmitter & { write(m: unknown): boolean }) => {
+          // The library's handler answers every 'data' event; malformed messages are answered here instead.
+          const on = stream.on.bind(stream);
+          stream.on = (event: string | symbol, listener: (...args: unknown[]) => void) =>
+            event !== 'data'
+              ? on(event, listener)
+              : on('data', (message: unknown) =>
+                  message === MALFORMED
+                    ? stream.write({
+                        validHost: '',
+                        errorResponse: {
+                          errorCode: status.INVALID_ARGUMENT,
+                          errorMessage: 'Malformed ServerReflectionRequest: it is not a valid protobuf message',
+                        },
+                      })
+                    : listener(message),
+                );
+          (handler as (s: unknown) => void)(stream);
+        }) as UntypedServiceImplementation[string];
+      }
+      server.addService(methods as ServiceDefinition, handlers);
+    },
+  };
+  reflectionService().addToServer(tolerant as unknown as Server);
 }

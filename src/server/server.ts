@@ -11,7 +11,7 @@ import type { MlmdApi } from '../mlmd/api';
 import { grpcWebRoute, type MessageLimits } from './grpc-web';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
 import { observeService, type CallObserver } from './observe';
-import { reflectionService } from './reflection';
+import { addReflection } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
 
@@ -131,7 +131,7 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   health.addToServer(server);
 
   // Reflection describes every compiled .proto (our services, health and the well-known types).
-  reflectionService().addToServer(server);
+  addReflection(server);
   return built;
 }
 

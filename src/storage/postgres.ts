@@ -18,7 +18,11 @@
  *     drops dead connections and opens new ones, so the server recovers by itself when the database is back.
  *   - 23505 (unique violation): UniqueViolation, for the domain to translate as MLMD does.
  *   - 22003 (numeric value out of range): INVALID_ARGUMENT (int_value is a 32-bit INT in databases created by the
- *     ml-metadata package; those we create use BIGINT).
+ *     ml-metadata package; those we create use BIGINT); any other data exception (class 22: a string too long for
+ *     its column, a NUL byte in text) and any program limit (class 54: statement too complex) is INVALID_ARGUMENT
+ *     too, and out of memory / disk (class 53) RESOURCE_EXHAUSTED.
+ * Time limit: a read transaction's statements time out after the read time limit (SET LOCAL statement_timeout, see
+ * read-time-limit.ts), and none starts once the transaction is past it: RESOURCE_EXHAUSTED.
  *
  * SQL: the domains write `?` placeholders and CamelCase table names; placeholders become `$1..$n` here, and
  * PostgreSQL folds the unquoted names to the lower-case tables upstream creates. Integers (int2/int4/int8) come back
@@ -30,7 +34,8 @@ import * as path from 'node:path';
 import { Client, Pool, types as pgTypes, type ClientConfig, type PoolClient } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
-import { aborted, Code, internal, invalidArgument, MlmdError } from '../errors';
+import { aborted, Code, internal, invalidArgument, MlmdError, resourceExhausted } from '../errors';
+import { timeLimitExceeded } from '../time-limit';
 import {
   Database,
   RetryReason,
@@ -42,6 +47,8 @@ import {
   TxMode,
   UniqueViolation,
 } from './database';
+import { readTimeLimitMs, readTimeLimitSql } from './read-time-limit';
+import { LruCache, STATEMENT_CACHE_SIZE } from './statement-cache';
 
 export interface PostgresOptions {
   /** MLMD's PostgreSQLDatabaseConfig (from --postgres_config_* flags or connection_config { postgresql { … } }). */
@@ -50,6 +57,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** How many times a transaction is re-run after a transient failure (default 6). */
   maxRetries?: number;
+  /** Time limit of one read transaction (default $MLMD_READ_TIME_LIMIT_MS, else DEFAULT_READ_TIME_LIMIT_MS). */
+  readTimeLimitMs?: number;
 }
 
 const INT_OIDS = [20, 21, 23, 26]; // int8, int2, int4, oid
@@ -101,16 +110,9 @@ function closingQuote(sql: string, start: number, q: string): number {
   return sql.length - 1;
 }
 
-const placeholderCache = new Map<string, string>();
-function pgSql(sql: string): string {
-  let text = placeholderCache.get(sql);
-  if (text === undefined) {
-    text = toPgPlaceholders(sql);
-    if (placeholderCache.size > 5000) placeholderCache.clear();
-    placeholderCache.set(sql, text);
-  }
-  return text;
-}
+/** `?` -> `$n` rewriting, done once per distinct statement text (bounded like the statement caches). */
+const placeholderCache = new LruCache(STATEMENT_CACHE_SIZE, toPgPlaceholders);
+const pgSql = (sql: string): string => placeholderCache.get(sql);
 
 function pgParams(params: readonly SqlValue[]): unknown[] {
   return params.map((p) => {
@@ -241,7 +243,7 @@ function isSerializationError(e: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
-function translate(e: unknown): Error {
+function translate(e: unknown, readTimeLimitMs: number): Error {
   if (e instanceof MlmdError || e instanceof UniqueViolation || !(e instanceof Error)) return e as Error;
   const code = (e as PgError).code;
   if (code === '23505') return new UniqueViolation(e.message);
@@ -251,6 +253,10 @@ function translate(e: unknown): Error {
         `created by ml-metadata)`,
     );
   }
+  if (code === '57014' && /statement timeout/i.test(e.message)) return timeLimitExceeded(readTimeLimitMs);
+  if (code?.startsWith('22')) return invalidArgument(`The request holds a value the database refuses: ${e.message}`);
+  if (code?.startsWith('54')) return invalidArgument(`The request exceeds a limit of the database: ${e.message}`);
+  if (code?.startsWith('53')) return resourceExhausted(`The database ran out of resources: ${e.message}`);
   if (isSerializationError(e)) return aborted(`Concurrent transactions conflicted; please retry: ${e.message}`);
   if (isConnectionError(e)) return aborted(`The PostgreSQL database is unreachable; please retry: ${e.message}`);
   return internal(`Error when executing query: ${e.message}`);
@@ -276,6 +282,7 @@ export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   private readonly pool: Pool;
   private readonly maxRetries: number;
+  private readonly readTimeLimitMs: number;
   private closed = false;
   private readonly running = new Set<Promise<unknown>>();
   private readonly unobservePool?: () => void;
@@ -289,6 +296,7 @@ export class PostgresDatabase implements Database {
     // An idle connection that dies (database restarted) is dropped by the pool; the event must have a listener.
     this.pool.on('error', () => undefined);
     this.maxRetries = options.maxRetries ?? 6;
+    this.readTimeLimitMs = readTimeLimitMs(options.readTimeLimitMs);
     const pool = this.pool;
     this.unobservePool = observer?.poolOpened('postgres', () => ({
       max: size,
@@ -308,9 +316,11 @@ export class PostgresDatabase implements Database {
   }
 
   private async withRetries<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
+    // A read's time limit covers the whole call, retries included.
+    const deadline = mode === 'read' ? Date.now() + this.readTimeLimitMs : Infinity;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.attempt(mode, body);
+        return await this.attempt(mode, body, deadline);
       } catch (e) {
         if (!(e instanceof InDoubt) && retryable(e) && attempt < this.maxRetries && !this.closed) {
           // Jittered exponential back-off: 10 ms .. ~1.3 s; connection failures start higher (a restart takes seconds).
@@ -319,13 +329,13 @@ export class PostgresDatabase implements Database {
           await sleep(base * 2 ** Math.min(attempt, 6) * (0.5 + Math.random()));
           continue;
         }
-        throw e instanceof InDoubt ? e.error : translate(e);
+        throw e instanceof InDoubt ? e.error : translate(e, this.readTimeLimitMs);
       }
     }
   }
 
   /** One attempt: BEGIN, body, COMMIT on one pooled connection. Throws the raw error (translated by the caller). */
-  private async attempt<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
+  private async attempt<T>(mode: TxMode, body: (tx: Tx) => Promise<T>, deadline: number): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     // A checked-out connection that dies emits 'error' outside any query: without a listener that would crash the
@@ -334,9 +344,16 @@ export class PostgresDatabase implements Database {
       broken = true;
     };
     client.on('error', onError);
-    const tx = this.txFor(client);
+    const tx = this.txFor(client, deadline);
     try {
-      await client.query(mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+      // One round trip: BEGIN and, for a read, its statement timeout (what is left of the call's time limit).
+      const left = deadline - Date.now();
+      if (left <= 0) throw timeLimitExceeded(this.readTimeLimitMs);
+      await client.query(
+        mode === 'read'
+          ? ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', ...readTimeLimitSql('postgres', left)].join('; ')
+          : 'BEGIN',
+      );
       const result = await body(tx);
       try {
         await client.query('COMMIT');
@@ -370,15 +387,16 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  private txFor(client: PoolClient): Tx {
+  private txFor(client: PoolClient, deadline: number): Tx {
     const query = async (sql: string, params: readonly SqlValue[] = []) => {
+      if (Date.now() > deadline) throw timeLimitExceeded(this.readTimeLimitMs);
       try {
         return await client.query({ text: pgSql(sql), values: pgParams(params) });
       } catch (e) {
         // Serialisation failures and connection errors stay raw so the runner can retry them; the rest translate now
         // (the domain catches UniqueViolation).
         if (isSerializationError(e) || isConnectionError(e)) throw e;
-        throw translate(e);
+        throw translate(e, this.readTimeLimitMs);
       }
     };
     return {

@@ -1,15 +1,27 @@
 /**
- * The embedded backend: one better-sqlite3 connection in WAL mode.
+ * The embedded backend: a better-sqlite3 connection in WAL mode for writes, and reader threads for reads.
  *
- * better-sqlite3 is synchronous, but domain code awaits between statements, and other RPCs' continuations can run
- * in those gaps. So transactions are queued and run one at a time on the connection; a write transaction starts
- * with BEGIN IMMEDIATE (takes the write lock up front, so a read-then-write body never fails half-way to upgrade
- * its lock), a read transaction with a deferred BEGIN (a consistent snapshot). Statements are prepared once and
- * cached. Integers are read as bigint (safeIntegers) so int64 ids, values and timestamps round-trip exactly.
+ * Writes: better-sqlite3 is synchronous, but domain code awaits between statements, and other RPCs' continuations
+ * can run in those gaps. So write transactions are queued and run one at a time on the server's connection, starting
+ * with BEGIN IMMEDIATE (takes the write lock up front, so a read-then-write body never fails half-way to upgrade its
+ * lock).
+ * Reads: on reader threads with read-only connections of their own (sqlite-readers.ts), each transaction one
+ * snapshot (deferred BEGIN), so no read ever blocks the event loop, and reads run beside each other and beside the
+ * writer. An in-memory store, which no second connection can see, reads on the server's connection (queued with the
+ * writes). Every read transaction has a time limit (RESOURCE_EXHAUSTED past it).
+ *
+ * Statements are prepared once and cached (a bounded LRU per connection). Integers are read as bigint
+ * (safeIntegers) so int64 ids, values and timestamps round-trip exactly.
  */
+import * as os from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
-import { aborted, Code, internal, invalidArgument, MlmdError } from '../errors';
-import { Database, Row, RunResult, SqlValue, Tx, TxMode, UniqueViolation } from './database';
+import { Code, internal, invalidArgument, MlmdError } from '../errors';
+import { Database, Row, RunResult, SqlValue, Tx, TxMode } from './database';
+import { readTimeLimitMs } from './read-time-limit';
+import { ConnectionDeadline } from './sqlite-deadline';
+import { translateSqliteError } from './sqlite-errors';
+import { SqliteReaders } from './sqlite-readers';
+import { LruCache, STATEMENT_CACHE_SIZE } from './statement-cache';
 
 export interface SqliteOptions {
   /** A path, `:memory:`, or a `file:` URI (MLMD's `filename_uri`). */
@@ -25,6 +37,20 @@ export interface SqliteOptions {
    * mode; only for a second connection whose writes may be lost and redone, such as the graph worker's.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Reader threads for read transactions (default: $MLMD_SQLITE_READERS, else the CPU count between 2 and 4); 0
+   * reads on the server's connection. A file store only: an in-memory store always reads on its one connection.
+   */
+  readerThreads?: number;
+  /** Time limit of one read transaction (default $MLMD_READ_TIME_LIMIT_MS, else DEFAULT_READ_TIME_LIMIT_MS). */
+  readTimeLimitMs?: number;
+}
+
+function defaultReaderThreads(): number {
+  const configured = Number(process.env.MLMD_SQLITE_READERS);
+  if (process.env.MLMD_SQLITE_READERS !== undefined && Number.isInteger(configured) && configured >= 0)
+    return configured;
+  return Math.min(4, Math.max(2, os.availableParallelism()));
 }
 
 /** Resolves MLMD's `filename_uri` to a path better-sqlite3 can open (it is built without URI support). */
@@ -49,7 +75,10 @@ export function sqlitePathFromUri(uri: string): { path: string; readonly: boolea
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   private readonly conn: BetterSqlite3.Database;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements: LruCache<BetterSqlite3.Statement>;
+  private readonly deadline: ConnectionDeadline;
+  private readonly readers?: SqliteReaders;
+  private readonly timeLimitMs: number;
   /** Tail of the transaction queue: each transaction starts when the previous one has settled. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -63,14 +92,22 @@ export class SqliteDatabase implements Database {
       throw internal(`Cannot open SQLite database ${JSON.stringify(options.filenameUri)}: ${(e as Error).message}`);
     }
     this.conn.defaultSafeIntegers(true);
-    this.conn.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
     if (!readonly && path !== ':memory:') this.conn.pragma('journal_mode = WAL');
     // WAL with synchronous=FULL: a transaction acknowledged to a client survives a crash or power loss.
     this.conn.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.statements = new LruCache(STATEMENT_CACHE_SIZE, (sql) => this.conn.prepare(sql));
+    this.deadline = new ConnectionDeadline(this.conn);
+    this.timeLimitMs = readTimeLimitMs(options.readTimeLimitMs);
+    const maxThreads = path === ':memory:' ? 0 : (options.readerThreads ?? defaultReaderThreads());
+    if (maxThreads > 0)
+      this.readers = new SqliteReaders({ path, busyTimeoutMs, maxThreads, timeLimitMs: this.timeLimitMs });
   }
 
   transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new MlmdError(Code.UNAVAILABLE, 'The metadata store is shutting down'));
+    if (mode === 'read' && this.readers) return this.readers.transaction(body);
     const run = this.queue.then(() => this.runTransaction(mode, body));
     this.queue = run.catch(() => undefined);
     return run;
@@ -78,6 +115,8 @@ export class SqliteDatabase implements Database {
 
   private async runTransaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
     this.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+    // Reads on this connection (an in-memory store) have their time limit too; writes run to completion.
+    if (mode === 'read') this.deadline.set(this.timeLimitMs);
     try {
       const result = await body(this.tx);
       this.exec('COMMIT');
@@ -85,6 +124,8 @@ export class SqliteDatabase implements Database {
     } catch (e) {
       if (this.conn.inTransaction) this.conn.exec('ROLLBACK');
       throw e;
+    } finally {
+      this.deadline.clear();
     }
   }
 
@@ -104,12 +145,8 @@ export class SqliteDatabase implements Database {
   }
 
   private statement(sql: string): BetterSqlite3.Statement {
-    let stmt = this.statements.get(sql);
-    if (!stmt) {
-      stmt = this.conn.prepare(sql);
-      this.statements.set(sql, stmt);
-    }
-    return stmt;
+    this.deadline.check();
+    return this.statements.get(sql);
   }
 
   /** Translates SQLite failures into the statuses MLMD clients expect. */
@@ -124,6 +161,7 @@ export class SqliteDatabase implements Database {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.readers?.close();
     await this.queue;
     this.statements.clear();
     if (this.conn.open) {
@@ -131,20 +169,4 @@ export class SqliteDatabase implements Database {
       this.conn.close();
     }
   }
-}
-
-function translateSqliteError(e: unknown): Error {
-  if (e instanceof MlmdError || !(e instanceof Error)) return e as Error;
-  const code = (e as { code?: string }).code ?? '';
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    // The only status MLMD clients retry on.
-    return aborted(`Concurrent writes aborted: the database is locked (${e.message})`);
-  }
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    return new UniqueViolation(e.message);
-  }
-  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY')) {
-    return new MlmdError(Code.FAILED_PRECONDITION, `The metadata store is read-only: ${e.message}`);
-  }
-  return internal(`Error when executing query: ${e.message}`);
 }

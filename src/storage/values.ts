@@ -6,14 +6,18 @@
  *   string -> string_value, struct -> string_value as "mlmd-struct::" + base64(serialized Struct),
  *   proto (Any) -> proto_value (SQLite: base64 text of the serialized Any; PostgreSQL: raw bytes), bool -> bool_value 0/1.
  * Reading applies MLMD's precedence: int, double, string (struct when prefixed), proto, bool.
+ *
+ * Writing refuses (INVALID_ARGUMENT naming the property) every value that could not be read back exactly, by us or
+ * by the ml-metadata package, from the stored row (src/storage/readable-values.ts says why for each rule).
  */
 import { Any } from '../../generated/google/protobuf/any';
 import { Struct } from '../../generated/google/protobuf/struct';
 import { Value } from '../../generated/ml_metadata/proto/metadata_store';
-import { internal, invalidArgument } from '../errors';
+import { invalidArgument } from '../errors';
 import { Dialect, SqlValue } from './database';
+import { checkReadable, STRUCT_PREFIX } from './readable-values';
 
-export const STRUCT_PREFIX = 'mlmd-struct::';
+export { STRUCT_PREFIX };
 
 export interface ValueColumns {
   int_value: bigint | null;
@@ -33,12 +37,14 @@ const EMPTY: ValueColumns = {
 
 /** Encodes a Value for storage; `what` names the property in the error when the Value has no case set. */
 export function encodeValue(dialect: Dialect, value: Value, what: string): ValueColumns {
+  checkReadable(value, what);
   const v = value.value;
   switch (v?.$case) {
     case 'intValue':
       return { ...EMPTY, int_value: v.value };
     case 'doubleValue':
-      return { ...EMPTY, double_value: v.value };
+      // SQLite cannot hold a negative zero (a whole REAL is stored as an integer): -0.0 reads back as 0.0, as upstream.
+      return { ...EMPTY, double_value: Object.is(v.value, -0) ? 0 : v.value };
     case 'stringValue':
       return { ...EMPTY, string_value: v.value };
     case 'structValue':
@@ -72,10 +78,8 @@ export function decodeValue(row: Record<string, SqlValue>): Value {
     return { value: { $case: 'doubleValue', value: Number(row.double_value) } };
   if (row.string_value !== null && row.string_value !== undefined) {
     const s = String(row.string_value);
-    if (s.startsWith(STRUCT_PREFIX)) {
-      const bytes = Buffer.from(s.slice(STRUCT_PREFIX.length), 'base64');
-      return { value: { $case: 'structValue', value: Struct.unwrap(Struct.decode(bytes)) } };
-    }
+    const struct = s.startsWith(STRUCT_PREFIX) ? decodeStruct(s.slice(STRUCT_PREFIX.length)) : undefined;
+    if (struct !== undefined) return { value: { $case: 'structValue', value: struct } };
     return { value: { $case: 'stringValue', value: s } };
   }
   if (row.proto_value !== null && row.proto_value !== undefined) {
@@ -87,7 +91,23 @@ export function decodeValue(row: Record<string, SqlValue>): Value {
   if (row.bool_value !== null && row.bool_value !== undefined) {
     return { value: { $case: 'boolValue', value: BigInt(row.bool_value as bigint | number) !== 0n } };
   }
-  throw internal(`Property ${String(row.name)} is stored without a value`);
+  // A row without a value (earlier versions stored a NaN double so, since SQLite turns NaN into NULL) reads as a Value
+  // with no case rather than failing every read and listing that contains its node.
+  return {};
+}
+
+/**
+ * The Struct behind `mlmd-struct::`, or undefined when the rest is not canonical base64 of a Struct: such a string
+ * cannot have been written as a struct (writes refuse strings with the prefix), so it reads back as the string it is.
+ */
+function decodeStruct(base64: string): { [key: string]: any } | undefined {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.toString('base64') !== base64) return undefined;
+  try {
+    return Struct.unwrap(Struct.decode(bytes));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Structural equality of two Values (used to decide whether an update changes anything). */

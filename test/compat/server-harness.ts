@@ -80,6 +80,8 @@ export async function startServer(opts: {
   port?: number;
   extraArgs?: string[];
   timeoutMs?: number;
+  /** Added to the child's environment. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<RunningServer> {
   const port = opts.port ?? (await freePort());
   const cfg = writeSqliteConfig(opts.dir, opts.dbFile);
@@ -93,7 +95,7 @@ export async function startServer(opts: {
       `--metadata_store_server_config_file=${cfg}`,
       ...(opts.extraArgs ?? []),
     ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   );
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));

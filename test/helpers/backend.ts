@@ -62,14 +62,19 @@ export interface TestStore {
   remove(): Promise<void>;
 }
 
+/** Backend options a test may set (the same on every backend). */
+export interface TestStoreOptions {
+  readTimeLimitMs?: number;
+}
+
 /**
  * Opens a fresh store on the test backend. `sqlitePath` is where a SQLite store goes (its directory must exist);
  * on PostgreSQL a new database is created instead.
  */
-export async function openTestStore(sqlitePath?: string): Promise<TestStore> {
+export async function openTestStore(sqlitePath?: string, options: TestStoreOptions = {}): Promise<TestStore> {
   if (TEST_BACKEND === 'postgres') {
     const dbname = uniqueDbName();
-    const config: BackendConfig = { kind: 'postgresql', config: pgTestConfig(dbname) };
+    const config: BackendConfig = { kind: 'postgresql', config: pgTestConfig(dbname), ...options };
     const db = await openDatabase(config);
     return { db, config, location: dbname, remove: () => dropPgDatabase(dbname) };
   }
@@ -78,7 +83,7 @@ export async function openTestStore(sqlitePath?: string): Promise<TestStore> {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-store-'));
     sqlitePath = path.join(dir, 'mlmd.sqlite');
   }
-  const config: BackendConfig = { kind: 'sqlite', filenameUri: sqlitePath };
+  const config: BackendConfig = { kind: 'sqlite', filenameUri: sqlitePath, ...options };
   const db = await openDatabase(config);
   return {
     db,

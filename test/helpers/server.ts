@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { MlmdClient, type MlmdClientOptions } from '../../src/client';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer, type ServerHandle } from '../../src/server/server';
-import { openTestStore } from './backend';
+import { openTestStore, type TestStoreOptions } from './backend';
 
 export interface TestServer {
   client: MlmdClient;
@@ -23,9 +23,12 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(clientOptions: MlmdClientOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  clientOptions: MlmdClientOptions = {},
+  storeOptions: TestStoreOptions = {},
+): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-it-'));
-  const store = await openTestStore(path.join(dir, 'mlmd.sqlite'));
+  const store = await openTestStore(path.join(dir, 'mlmd.sqlite'), storeOptions);
   const { db } = store;
   const dbPath = store.location;
   let server: ServerHandle;

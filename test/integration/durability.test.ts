@@ -27,7 +27,6 @@ const ROUNDS = 3;
 const WRITERS = 4; // concurrent write loops, so the kill lands while calls are in flight
 const KILL_AFTER_ACKS = 150; // per round
 const MAX_CALLS_PER_ROUND = 5_000;
-const ROUND_TIME_LIMIT_MS = 30_000;
 
 const Ctor = makeGenericClientConstructor(MetadataStoreServiceService, 'MetadataStoreService');
 
@@ -76,7 +75,6 @@ describe('durability across SIGKILL', { skip }, () => {
       typeId = t.typeId;
 
       // Concurrent write loops; SIGKILL once enough acknowledgements arrived, while calls are still in flight.
-      const roundStart = Date.now();
       let calls = 0;
       let ackedThisRound = 0;
       let killed = false;
@@ -85,7 +83,8 @@ describe('durability across SIGKILL', { skip }, () => {
       let inFlight = 0;
       const srv = server;
       const writer = async () => {
-        while (!killed && calls < MAX_CALLS_PER_ROUND && Date.now() - roundStart < ROUND_TIME_LIMIT_MS) {
+        // Bounded by calls, not time: a loaded machine only makes the round slower, never shorter.
+        while (!killed && calls < MAX_CALLS_PER_ROUND) {
           calls++;
           const mySeq = ++seq;
           const name = `a-${mySeq}`;

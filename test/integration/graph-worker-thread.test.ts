@@ -14,6 +14,7 @@ import { outboxLag } from '../../src/graph/outbox';
 import type { WorkerStatus } from '../../src/graph/worker';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { openDatabase } from '../../src/storage/open';
+import { waitFor } from '../helpers/wait';
 
 test('a worker thread that cannot open its connection is reported unhealthy and restarted; writes still reach the outbox', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graph-thread-'));
@@ -35,10 +36,10 @@ test('a worker thread that cannot open its connection is reported unhealthy and 
     const api = createMlmdApi(projection.db);
     const { typeId } = await api.putContextType({ contextType: { name: 'T', properties: {} } });
     await api.putContexts({ contexts: [{ typeId, name: 'c' }] });
-    for (let i = 0; lines.filter((l) => l.includes('restarting')).length < 2; i++) {
-      assert.ok(i < 200, `the thread is restarted after failing: ${lines.join(' | ')}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitFor(
+      `the thread to be restarted twice after failing (${lines.join(' | ')})`,
+      () => lines.filter((l) => l.includes('restarting')).length >= 2,
+    );
     assert.match(
       lines.find((l) => l.includes('restarting'))!,
       /unable to open|Cannot open SQLite database/i,

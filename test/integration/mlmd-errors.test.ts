@@ -26,7 +26,7 @@ function rawCall(
       (b: Buffer) => b,
       body,
       new grpc.Metadata(),
-      { deadline: Date.now() + 10_000 },
+      { deadline: Date.now() + 60_000 },
       (error, reply) => resolve(error ? { code: error.code, details: error.details } : { reply: reply! }),
     );
   });
@@ -241,7 +241,7 @@ describe('MLMD malformed input and client errors over gRPC', () => {
     try {
       await expectStatus(impatient.getArtifactTypes({}), status.DEADLINE_EXCEEDED);
       // A per-call deadline overrides the default.
-      const r = await impatient.getArtifactTypes({}, { deadlineMs: 10_000 });
+      const r = await impatient.getArtifactTypes({}, { deadlineMs: 60_000 });
       assert.ok(Array.isArray(r.artifactTypes));
     } finally {
       impatient.close();

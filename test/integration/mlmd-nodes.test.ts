@@ -340,7 +340,10 @@ describe('MLMD nodes over gRPC', () => {
       tiny: 1e-7,
       sum: 0.1 + 0.2,
       negzero: -0,
-      large: 1.7976931348623157e308,
+      // the largest double the ml-metadata package reads back as finite (larger ones are refused: mlmd-limits)
+      large: 1.797693134862315e308,
+      inf: Infinity,
+      ninf: -Infinity,
       huge: 1e300,
       pi: Math.PI,
       denorm: 5e-324,

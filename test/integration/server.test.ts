@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
+import { MlmdClient as SdkClient, statusName } from '../../src/client';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer, type ServerHandle, type ServerOptions } from '../../src/server/server';
 import type { Database } from '../../src/storage/database';
@@ -19,6 +21,7 @@ import { openDatabase } from '../../src/storage/open';
 import { HealthClient, healthCheck, reflect } from '../helpers/grpc-probes';
 import { freePort } from '../helpers/net';
 import { startupLine } from '../helpers/processes';
+import { waitFor, within } from '../helpers/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-mlmd-server-'));
@@ -116,6 +119,41 @@ describe('plaintext server', () => {
     assert.match(text, /can_add_fields/, 'field names keep their snake_case');
   });
 
+  test('a malformed message in a reflection stream is answered in-band; the stream still ends with a status', async () => {
+    // Two large responses, then bytes that are no protobuf message: grpc-js's own "Error deserializing request"
+    // never sent its status here, and the call hung until the client's deadline.
+    const symbol = Buffer.from('22206d6c5f6d657461646174612e4d6574616461746153746f726553657276696365', 'hex');
+    const malformed = Buffer.from('22116d6c5f6d657461646174612e56616c756552808080808080808040010203', 'hex');
+    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+    try {
+      for (const version of ['v1', 'v1alpha']) {
+        const replies: Buffer[] = [];
+        const code = await new Promise<grpc.status>((resolve) => {
+          const callStream = raw.makeBidiStreamRequest(
+            `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            new grpc.Metadata(),
+            { deadline: Date.now() + 60_000 },
+          );
+          callStream.on('data', (b: Buffer) => replies.push(b));
+          callStream.on('error', (e: grpc.ServiceError) => resolve(e.code));
+          callStream.on('status', (st: grpc.StatusObject) => resolve(st.code));
+          for (const m of [symbol, symbol, malformed]) callStream.write(m);
+          callStream.end();
+        });
+        assert.equal(code, grpc.status.OK, version);
+        assert.equal(replies.length, 3, version);
+        // ServerReflectionResponse.error_response is field 7: tag 0x3a, then error_code 3 (INVALID_ARGUMENT)
+        const last = replies[2];
+        const at = last.indexOf(0x3a);
+        assert.ok(at >= 0 && last.includes(Buffer.from([0x08, 0x03])), last.toString('hex'));
+      }
+    } finally {
+      raw.close();
+    }
+  });
+
   test('a request larger than 4 MiB is accepted', async () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
     const r = await call(client, 'getArtifactsByExternalIds', { externalIds: [big] });
@@ -158,10 +196,9 @@ test('shutdown flips health to NOT_SERVING, is bounded and closes the database',
     watch.on('error', () => resolve());
     watch.on('end', () => resolve());
   });
-  while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
-  const t0 = Date.now();
-  await server.shutdown(); // the open Watch stream would block a purely graceful shutdown for ever
-  assert.ok(Date.now() - t0 < 5000);
+  await waitFor('the first health status', () => seen.length > 0);
+  // the open Watch stream would block a purely graceful shutdown for ever
+  await within('shutdown with an open Watch stream', server.shutdown());
   await ended;
   client.close();
   assert.deepEqual(seen, ['SERVING', 'NOT_SERVING']);
@@ -272,10 +309,11 @@ describe('TLS and mTLS', () => {
 });
 
 describe('CLI', () => {
-  function runCli(args: string[]) {
+  function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
       cwd: ROOT, // so --import tsx resolves; every test names its database by absolute path
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -299,12 +337,10 @@ describe('CLI', () => {
       '127.0.0.1',
       `--metadata_store_server_config_file=${config}`,
     ]);
-    const deadline = Date.now() + 20_000;
-    while (startupLine(cli.stderr()) === undefined) {
-      assert.ok(Date.now() < deadline, `no start-up line: ${cli.stderr()}`);
+    await waitFor('the start-up line', () => {
       assert.equal(cli.child.exitCode, null, cli.stderr());
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return startupLine(cli.stderr()) !== undefined;
+    });
     // The start-up line is a JSON log line: its message names the address, its config the effective settings.
     const startup = startupLine(cli.stderr())!;
     assert.match(startup.msg, new RegExp(`^listening on 127\\.0\\.0\\.1:${port} `));
@@ -321,6 +357,70 @@ describe('CLI', () => {
     assert.deepEqual([health.status, await health.json()], [200, { status: 'SERVING' }]);
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0, cli.stderr());
+  });
+
+  test('SIGTERM during a slow read: handled at once, the read is stopped, the process exits 0', async () => {
+    // A read that would run for minutes, far past the shutdown's grace period (10 s) on any machine: a condition
+    // relating two events_ aliases over one artifact's 40,000 events (1.6 billion combinations).
+    const dbFile = path.join(tmp, 'slow.db');
+    const port = await freePort();
+    const cli = runCli(
+      [
+        `--grpc_port=${port}`,
+        '--http_port=-1',
+        `--cmf_data_dir=${path.join(tmp, 'cmf-data-slow')}`,
+        '--host',
+        '127.0.0.1',
+        `--db=${dbFile}`,
+      ],
+      {
+        MLMD_READ_TIME_LIMIT_MS: '600000',
+      },
+    );
+    await waitFor('the start-up line', () => {
+      assert.equal(cli.child.exitCode, null, cli.stderr());
+      return /listening on/.test(cli.stderr());
+    });
+    const client = new SdkClient(`127.0.0.1:${port}`, { deadlineMs: 600_000 });
+    try {
+      const at = (await client.putArtifactType({ artifactType: { name: 'T' } })).typeId!;
+      const et = (await client.putExecutionType({ executionType: { name: 'E' } })).typeId!;
+      const [artifactId] = (await client.putArtifacts({ artifacts: [{ typeId: at }] })).artifactIds;
+      const { executionIds } = await client.putExecutions({
+        executions: Array.from({ length: 13_334 }, () => ({ typeId: et })),
+      });
+      await client.putEvents({
+        events: executionIds.flatMap((executionId) =>
+          [Event_Type.INPUT, Event_Type.OUTPUT, Event_Type.DECLARED_INPUT].map((type) => ({
+            artifactId,
+            executionId,
+            type,
+          })),
+        ),
+      });
+      let settled = false;
+      const slow = client
+        .getArtifacts({ options: { filterQuery: 'events_a.execution_id + events_b.execution_id = -3' } })
+        .then(
+          () => 'OK',
+          (e: { code?: number }) => statusName(e.code ?? -1),
+        )
+        .finally(() => (settled = true));
+      // A read issued after it answers (on another reader thread): the slow one is running by then.
+      await client.getArtifactsById({ artifactIds: [artifactId] });
+      cli.child.kill('SIGTERM');
+      await waitFor('the shutdown line', () => /SIGTERM: shutting down/.test(cli.stderr()));
+      assert.equal(
+        settled,
+        false,
+        `the signal was handled while the slow read was still running (it ended ${settled ? await slow : ''})`,
+      );
+      assert.equal(await within('the server to exit', cli.exited), 0, cli.stderr());
+      assert.ok(['UNAVAILABLE', 'CANCELLED'].includes(await slow), `the slow read ended ${await slow}`);
+    } finally {
+      client.close();
+      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    }
   });
 
   test('MySQL flags exit 1 with a clear message', async () => {

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { waitFor } from '../helpers/wait';
 import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import { Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
 import {
@@ -114,12 +115,16 @@ describe('PostgreSQL restarted under load', () => {
         }
       });
 
-      await new Promise((r) => setTimeout(r, 1500));
+      const failed = () => [...failures.values()].reduce((a, b) => a + b, 0);
+      await waitFor('writes acknowledged before the outage', () => acknowledged.length >= 20);
       const beforeOutage = acknowledged.length;
       cluster('stop', clusterDir, 'immediate'); // a crash: no clean shutdown of the sessions
+      await waitFor('calls failing during the outage', () => failed() > 0);
+      // The outage lasts a while (the scenario: pooled connections die and must be replaced), then ends.
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
       cluster('start', clusterDir);
-      await new Promise((r) => setTimeout(r, 3000));
+      const atRestart = acknowledged.length;
+      await waitFor('writes acknowledged after the restart', () => acknowledged.length >= atRestart + 20);
       stop = true;
       await Promise.all(load);
 
@@ -130,7 +135,7 @@ describe('PostgreSQL restarted under load', () => {
         assert.equal(s.child.exitCode, null, `a server process died during the outage:\n${s.log()}`);
       assert.deepEqual(unexpected, [], 'only retryable statuses during the outage');
       assert.ok(beforeOutage > 0, 'the load ran before the outage');
-      assert.ok([...failures.values()].reduce((a, b) => a + b, 0) > 0, 'calls during the outage failed (retryably)');
+      assert.ok(failed() > 0, 'calls during the outage failed (retryably)');
 
       // New calls succeed on the same server processes (a client may retry ABORTED as ml-metadata's does).
       const stats = { failures: new Map<string, number>() };

@@ -87,10 +87,15 @@ describe('SQL text does not depend on literal values', () => {
             const query = template.replaceAll('$', () => literal(values[i++], dq ? '"' : "'"));
             const out = compile(query, kind);
             assert.equal(out.where, reference.where);
-            const strings = out.params.filter((p) => typeof p === 'string');
-            const expected = reference.params.filter((p) => typeof p === 'string' && p !== 'x');
-            // the bound strings are the property names (fixed) followed by the literals, each exactly as written
-            assert.deepEqual(strings, [...expected, ...values.slice(0, strings.length - expected.length)]);
+            // the bound values are the reference's, with each literal exactly as written in place of 'x' (an IN
+            // list of literals is one value, a JSON array on SQLite)
+            let j = 0;
+            assert.deepEqual(
+              out.params,
+              reference.params.map((p) =>
+                p === 'x' ? values[j++] : p === '["x","x"]' ? JSON.stringify([values[j++], values[j++]]) : p,
+              ),
+            );
           },
         ),
         { numRuns: 200 },
@@ -114,7 +119,7 @@ describe('SQL text does not depend on literal values', () => {
     const a = compile('id = 1 AND properties.p.double_value > 0.5');
     const b = compile('id = 9223372036854775807 AND properties.p.double_value > -1e300');
     assert.equal(a.where, b.where);
-    assert.deepEqual(b.params, ['p', 9223372036854775807n, -1e300]);
+    assert.deepEqual(b.params, [9223372036854775807n, 'p', -1e300]);
     assert.deepEqual(compile('id = -9223372036854775808').params, [-9223372036854775808n]);
     assert.deepEqual(compile('id = 0x7FFFFFFFFFFFFFFF').params, [9223372036854775807n]);
   });
@@ -166,92 +171,185 @@ describe('literal decoding', () => {
   });
 });
 
+/** The SQL without SQLite's time-limit checks (tested on their own below). */
+const unchecked = (sql: string) =>
+  sql
+    .replace(/\(\(\([^()]*\) & 1023\) <> 0 OR mlmd_within_time_limit\(\)\)( AND )?/g, '')
+    .replace(/ WHERE \)/g, ')')
+    .replace(/ AND \)/g, ')');
+
 describe('join shape', () => {
-  const joins = (q: string, kind: NodeKind = 'Artifact') => (compile(q, kind).where.match(/ JOIN /g) ?? []).length;
+  const where = (q: string, kind: NodeKind = 'Artifact') => unchecked(compile(q, kind).where);
+  const semiJoins = (q: string, kind: NodeKind = 'Artifact') =>
+    (where(q, kind).match(/ IN \(SELECT |EXISTS \(SELECT /g) ?? []).length;
+  const joins = (q: string, kind: NodeKind = 'Artifact') => (where(q, kind).match(/ JOIN /g) ?? []).length;
 
   test('no neighbour or property: the condition applies to the outer alias', () => {
-    const out = compile("name = 'a' AND type = 't' AND state != LIVE");
-    assert.doesNotMatch(out.where, /table_0|JOIN/);
-    assert.match(out.where, /^\(\(\(n\.name = \?\)/);
+    const out = where("name = 'a' AND type = 't' AND state != LIVE");
+    assert.doesNotMatch(out, /table_0|JOIN/);
+    assert.match(out, /^\(\(n\.name = \?\) AND/);
     assert.equal(
-      compileFilterQuery('id = 1', { nodeKind: 'Context', dialect: 'sqlite', alias: 'c' }).where,
+      unchecked(compileFilterQuery('id = 1', { nodeKind: 'Context', dialect: 'sqlite', alias: 'c' }).where),
       '(c.id = ?)',
     );
   });
 
-  test('one join per alias and per property struct, in order of first appearance', () => {
-    assert.equal(joins("contexts_a.name = 'x' AND contexts_a.type = 't' OR NOT contexts_a.id = 3"), 2); // link + context
-    assert.equal(joins("contexts_a.name = 'x' AND contexts_b.name = 'y'"), 4);
-    assert.equal(joins("properties.p0.int_value = 1 OR properties.p0.string_value = '1'"), 1);
-    assert.equal(joins('properties.p0.int_value > 1 OR custom_properties.p0.int_value > 1'), 2);
-    assert.equal(joins('events_0.type = OUTPUT AND events_0.milliseconds_since_epoch = 1'), 1);
-    const out = compile('custom_properties.b.int_value = 1 AND properties.a.int_value = 2');
+  test('one semi-join per independent part: aliases cost one join each, not a product', () => {
+    // one alias, however often it is mentioned: one semi-join over its link and its table
+    assert.equal(semiJoins("contexts_a.name = 'x' AND contexts_a.type = 't' OR NOT contexts_a.id = 3"), 1);
+    assert.equal(joins("contexts_a.name = 'x' AND contexts_a.type = 't'"), 1);
+    // independent aliases: one semi-join each, never joined together
+    assert.equal(semiJoins("contexts_a.name = 'x' AND contexts_b.name = 'y'"), 2);
+    assert.equal(joins("contexts_a.name = 'x' AND contexts_b.name = 'y'"), 2);
+    const eight = Array.from({ length: 8 }, (_, i) => `artifacts_a${i}.uri != 'x'`).join(' AND ');
+    assert.equal(semiJoins(eight, 'Context'), 8);
+    assert.equal(joins(eight, 'Context'), 8);
+    // NOT over an AND of independent aliases is pushed down (De Morgan): one semi-join per branch, and each alias
+    // must exist whichever branch holds
+    assert.equal(semiJoins("NOT (contexts_a.name = 'x' AND contexts_b.name = 'y')"), 4);
+    assert.equal(joins("NOT (contexts_a.name = 'x' AND contexts_b.name = 'y')"), 4);
+    // a condition relating two aliases joins them (their rows are tried in combination)
+    assert.equal(semiJoins('events_a.execution_id = events_b.execution_id'), 1);
+    assert.equal(joins('events_a.execution_id = events_b.execution_id'), 1);
+    // branches over the same property row stay one semi-join
+    assert.equal(semiJoins("properties.p0.int_value = 1 OR properties.p0.string_value = '1'"), 1);
+    assert.equal(semiJoins('properties.p0.int_value > 1 OR custom_properties.p0.int_value > 1'), 4);
+  });
+
+  test("a mentioned join must exist even where an OR branch does not use it (upstream's inner joins)", () => {
+    const out = where("contexts_a.name = 'x' OR name = 'y'");
+    // the existence of contexts_a is required separately, the OR is evaluated part by part
     assert.match(
-      out.where,
-      /^n\.id IN \(SELECT table_0\.id FROM Artifact table_0 JOIN ArtifactProperty table_1 .* JOIN ArtifactProperty table_2 /,
+      out,
+      /^\(EXISTS \(SELECT 1 FROM Attribution link_1 JOIN Context table_1 ON table_1\.id = link_1\.context_id WHERE link_1\.artifact_id = n\.id\) AND/,
     );
-    assert.deepEqual(out.params, ['b', 'a', 1n, 2n]);
-    assert.match(out.where, /table_1\.is_custom_property = 1 .* table_2\.is_custom_property = 0/);
+  });
+
+  test('the node table joins in only when the condition reads the node itself', () => {
+    assert.doesNotMatch(where("contexts_a.name = 'x'"), /table_0/);
+    assert.match(
+      where('contexts_a.create_time_since_epoch > create_time_since_epoch'),
+      /^EXISTS \(SELECT 1 FROM Artifact table_0 JOIN Attribution link_1 ON link_1\.artifact_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id WHERE table_0\.id = n\.id AND/,
+    );
+    const props = compile(
+      'custom_properties.b.int_value = 1 AND properties.b.int_value = custom_properties.b.int_value',
+    );
+    assert.match(
+      unchecked(props.where),
+      /^n\.id IN \(SELECT table_1\.artifact_id FROM ArtifactProperty table_1 JOIN ArtifactProperty table_2 ON table_2\.artifact_id = table_1\.artifact_id AND table_2\.name = \? AND table_2\.is_custom_property = 0 WHERE table_1\.name = \? AND table_1\.is_custom_property = 1 AND/,
+    );
+    // bound in text order: the second property's ON clause comes before the first one's WHERE condition
+    assert.deepEqual(props.params, ['b', 'b', 1n]);
   });
 
   test('neighbour joins per kind', () => {
     assert.match(
-      compile('contexts_a.id = 1', 'Artifact').where,
-      /JOIN Attribution link_1 ON link_1\.artifact_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
+      where('contexts_a.id = 1', 'Artifact'),
+      /SELECT link_1\.artifact_id FROM Attribution link_1 JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
     );
     assert.match(
-      compile('contexts_a.id = 1', 'Execution').where,
-      /JOIN Association link_1 ON link_1\.execution_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
+      where('contexts_a.id = 1', 'Execution'),
+      /SELECT link_1\.execution_id FROM Association link_1 JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
     );
     assert.match(
-      compile('artifacts_a.id = 1', 'Context').where,
-      /JOIN Attribution link_1 ON link_1\.context_id = table_0\.id JOIN Artifact table_1 ON table_1\.id = link_1\.artifact_id/,
+      where('artifacts_a.id = 1', 'Context'),
+      /SELECT link_1\.context_id FROM Attribution link_1 JOIN Artifact table_1 ON table_1\.id = link_1\.artifact_id/,
     );
     assert.match(
-      compile('executions_a.id = 1', 'Context').where,
-      /JOIN Association link_1 ON link_1\.context_id = table_0\.id JOIN Execution table_1/,
+      where('executions_a.id = 1', 'Context'),
+      /SELECT link_1\.context_id FROM Association link_1 JOIN Execution table_1 ON table_1\.id = link_1\.execution_id/,
     );
     assert.match(
-      compile('parent_contexts_a.id = 1', 'Context').where,
-      /JOIN ParentContext link_1 ON link_1\.context_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.parent_context_id/,
+      where('parent_contexts_a.id = 1', 'Context'),
+      /SELECT link_1\.context_id FROM ParentContext link_1 JOIN Context table_1 ON table_1\.id = link_1\.parent_context_id/,
     );
     assert.match(
-      compile('child_contexts_a.id = 1', 'Context').where,
-      /JOIN ParentContext link_1 ON link_1\.parent_context_id = table_0\.id JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
+      where('child_contexts_a.id = 1', 'Context'),
+      /SELECT link_1\.parent_context_id FROM ParentContext link_1 JOIN Context table_1 ON table_1\.id = link_1\.context_id/,
     );
     assert.match(
-      compile('events_a.execution_id = 1', 'Artifact').where,
-      /JOIN Event table_1 ON table_1\.artifact_id = table_0\.id/,
+      where('events_a.execution_id = 1', 'Artifact'),
+      /SELECT table_1\.artifact_id FROM Event table_1 WHERE/,
     );
     assert.match(
-      compile('events_a.artifact_id = 1', 'Execution').where,
-      /JOIN Event table_1 ON table_1\.execution_id = table_0\.id/,
+      where('events_a.artifact_id = 1', 'Execution'),
+      /SELECT table_1\.execution_id FROM Event table_1 WHERE/,
+    );
+    assert.match(
+      where('events_a.artifact_id = events_b.artifact_id', 'Execution'),
+      /EXISTS \(SELECT 1 FROM Event table_1 JOIN Event table_2 ON table_2\.execution_id = table_1\.execution_id WHERE table_1\.execution_id = n\.id AND/,
     );
     // the strict superset of upstream's fields works
-    assert.match(compile("artifacts_a.external_id = 'e'", 'Context').where, /table_1\.external_id = \?/);
+    assert.match(where("artifacts_a.external_id = 'e'", 'Context'), /table_1\.external_id = \?/);
     assert.match(
-      compile('child_contexts_a.create_time_since_epoch > 1', 'Context').where,
+      where('child_contexts_a.create_time_since_epoch > 1', 'Context'),
       /table_1\.create_time_since_epoch > \?/,
     );
   });
 
+  test('long AND / OR chains become balanced SQL', () => {
+    const chain = Array.from({ length: 1024 }, (_, i) => `id = ${i}`).join(' OR ');
+    const out = where(chain);
+    let depth = 0;
+    let max = 0;
+    for (const c of out) {
+      if (c === '(') max = Math.max(max, ++depth);
+      if (c === ')') depth--;
+    }
+    assert.ok(max <= 12, `parentheses nest ${max} deep`);
+  });
+
   test('enum rewrites', () => {
-    assert.deepEqual(compile('state != LIVE'), { where: '((n.state <> ?) OR (n.state IS NULL))', params: [2n] });
-    assert.deepEqual(compile('state NOT IN (DELETED, PENDING)'), {
-      where: '((n.state NOT IN (?, ?)) OR (n.state IS NULL))',
-      params: [4n, 1n],
+    const c = (q: string, kind: NodeKind = 'Artifact') => {
+      const out = compile(q, kind);
+      return { where: unchecked(out.where), params: out.params };
+    };
+    assert.deepEqual(c('state != LIVE'), { where: '((n.state <> ?) OR (n.state IS NULL))', params: [2n] });
+    // an IN list of literals is one bound value (a JSON array on SQLite): the SQL is the same for any length
+    assert.deepEqual(c('state NOT IN (DELETED, PENDING)'), {
+      where: '((n.state NOT IN (SELECT value FROM json_each(?))) OR (n.state IS NULL))',
+      params: ['[4,1]'],
     });
-    assert.deepEqual(compile('state IN (PENDING, LIVE)'), { where: '(n.state IN (?, ?))', params: [1n, 2n] });
-    assert.deepEqual(compile('state=PENDING'), { where: '(n.state = ?)', params: [1n] });
-    // other operators compare integers, with ordinary NULL semantics
-    assert.deepEqual(compile('state <> 2'), { where: '(n.state <> ?)', params: [2n] });
-    assert.deepEqual(compile('state > 1'), { where: '(n.state > ?)', params: [1n] });
-    assert.deepEqual(compile('last_known_state = CANCELED', 'Execution').params, [6n]);
-    assert.deepEqual(
-      compile('events_0.type IN (INPUT, OUTPUT, DECLARED_INPUT, DECLARED_OUTPUT, INTERNAL_INPUT, INTERNAL_OUTPUT)')
-        .params,
-      [3n, 4n, 2n, 1n, 5n, 6n],
+    assert.deepEqual(c('state IN (PENDING, LIVE)'), {
+      where: '(n.state IN (SELECT value FROM json_each(?)))',
+      params: ['[1,2]'],
+    });
+    assert.equal(
+      c('id IN (1, 2, 3)').where,
+      c(`id IN (${Array.from({ length: 5000 }, (_, i) => i).join(', ')})`).where,
     );
+    // other items (columns, expressions, NULL) stay one placeholder each
+    assert.deepEqual(c('id IN (1, type_id, NULL)'), { where: '(n.id IN (?, n.type_id, NULL))', params: [1n] });
+    assert.deepEqual(c('state=PENDING'), { where: '(n.state = ?)', params: [1n] });
+    // other operators compare integers, with ordinary NULL semantics
+    assert.deepEqual(c('state <> 2'), { where: '(n.state <> ?)', params: [2n] });
+    assert.deepEqual(c('state > 1'), { where: '(n.state > ?)', params: [1n] });
+    assert.deepEqual(c('last_known_state = CANCELED', 'Execution').params, [6n]);
+    assert.deepEqual(
+      c('events_0.type IN (INPUT, OUTPUT, DECLARED_INPUT, DECLARED_OUTPUT, INTERNAL_INPUT, INTERNAL_OUTPUT)').params,
+      ['[3,4,2,1,5,6]'],
+    );
+  });
+});
+
+describe('SQLite time-limit checks', () => {
+  test('every scan checks the statement deadline first: by rowid on one table, at random over combinations', () => {
+    const out = compile("name = 'a'").where;
+    assert.ok(out.startsWith('(((n.rowid) & 1023) <> 0 OR mlmd_within_time_limit()) AND '), out);
+    const one = compile("contexts_a.name = 'x'").where;
+    assert.match(
+      one,
+      /WHERE \(\(\(link_1\.rowid \+ table_1\.rowid\) & 1023\) <> 0 OR mlmd_within_time_limit\(\)\) AND/,
+    );
+    const two = compile('events_a.execution_id = events_b.execution_id').where;
+    assert.match(
+      two,
+      /WHERE table_1\.artifact_id = n\.id AND \(\(\(random\(\)\) & 1023\) <> 0 OR mlmd_within_time_limit\(\)\) AND/,
+    );
+  });
+
+  test('PostgreSQL has none (statement_timeout)', () => {
+    assert.doesNotMatch(compile("contexts_a.name = 'x'", 'Artifact', 'postgres').where, /mlmd_within_time_limit/);
   });
 });
 
@@ -262,12 +360,16 @@ describe('PostgreSQL dialect', () => {
       'Artifact',
       'postgres',
     );
-    assert.match(out.where, /table_0\.name ILIKE CAST\(\? AS TEXT\) ESCAPE ''/);
+    assert.match(out.where, /n\.name ILIKE CAST\(\? AS TEXT\) ESCAPE ''/);
     assert.match(out.where, /table_1\.is_custom_property = TRUE/);
     assert.match(out.where, /table_1\.bool_value = CAST\(\? AS BOOLEAN\)/);
-    assert.match(out.where, /table_0\.id \/ NULLIF\(CAST\(\? AS BIGINT\), 0\)/);
-    assert.match(out.where, /\(table_0\.name\) COLLATE "C" < CAST\(\? AS TEXT\)/);
-    assert.deepEqual(out.params, ['p', 'a%', 'true', '0', 'b']);
+    assert.match(out.where, /n\.id \/ NULLIF\(CAST\(\? AS BIGINT\), 0\)/);
+    assert.match(out.where, /\(n\.name\) COLLATE "C" < CAST\(\? AS TEXT\)/);
+    assert.deepEqual(out.params, ['a%', '0', 'b', 'p', 'true']);
+    const list = compile("name IN ('a\"b', 'c\\\\d') AND id NOT IN (1, 9223372036854775807)", 'Artifact', 'postgres');
+    assert.match(list.where, /n\.name IN \(SELECT unnest\(CAST\(\? AS TEXT\[\]\)\)\)/);
+    assert.match(list.where, /n\.id NOT IN \(SELECT unnest\(CAST\(\? AS BIGINT\[\]\)\)\)/);
+    assert.deepEqual(list.params, ['{"a\\"b","c\\\\d"}', '{1,9223372036854775807}']);
   });
 });
 

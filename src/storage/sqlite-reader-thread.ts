@@ -1,0 +1,114 @@
+/**
+ * One SQLite reader thread (the pool is sqlite-readers.ts): its own read-only connection to the store's file, on
+ * which it runs the statements of one read transaction at a time, as the server's thread sends them.
+ *
+ * Protocol (in order on one port): `statement` messages run in a transaction the first one begins (deferred BEGIN:
+ * one snapshot for the whole RPC) and are answered `result`; `end` finishes the transaction and is answered `ended`;
+ * `close` closes the connection and is answered `closed`. A statement past its transaction's deadline fails with the
+ * time-limit error, before it starts or, for filter SQL, while it runs (sqlite-deadline.ts).
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { MlmdError } from '../errors';
+import { UniqueViolation, type SqlValue } from './database';
+import { ConnectionDeadline } from './sqlite-deadline';
+import { translateSqliteError } from './sqlite-errors';
+import { LruCache, STATEMENT_CACHE_SIZE } from './statement-cache';
+
+export interface ReaderThreadData {
+  sqliteReaderThread: true;
+  path: string;
+  busyTimeoutMs: number;
+  /** Int32Array over it: set to 1 by the server's thread to stop the running statement (the store is closing). */
+  cancelled: SharedArrayBuffer;
+}
+
+export type ToReader =
+  | {
+      type: 'statement';
+      id: number;
+      method: 'all' | 'get' | 'run';
+      sql: string;
+      params: readonly SqlValue[];
+      /** The transaction's time limit and start (Date.now() time), sent with its first statement. */
+      limit?: { ms: number; startedAt: number };
+    }
+  | { type: 'end' }
+  | { type: 'close' };
+
+/** An error crossing the thread boundary (structured clone keeps no classes). */
+export interface WireError {
+  kind: 'mlmd' | 'unique' | 'other';
+  code?: number;
+  message: string;
+}
+
+export type FromReader =
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; error: WireError }
+  | { type: 'ended' }
+  | { type: 'closed' }
+  | { type: 'failed'; error: WireError };
+
+export function toWireError(e: unknown): WireError {
+  const t = translateSqliteError(e);
+  if (t instanceof MlmdError) return { kind: 'mlmd', code: t.code, message: t.message };
+  if (t instanceof UniqueViolation) return { kind: 'unique', message: t.message };
+  return { kind: 'other', message: t instanceof Error ? t.message : String(t) };
+}
+
+export function fromWireError(w: WireError): Error {
+  if (w.kind === 'mlmd') return new MlmdError(w.code!, w.message);
+  if (w.kind === 'unique') return new UniqueViolation(w.message);
+  return new Error(w.message);
+}
+
+function runThread(data: ReaderThreadData): void {
+  const port = parentPort!;
+  const post = (m: FromReader) => port.postMessage(m);
+  let conn: BetterSqlite3.Database;
+  try {
+    conn = new BetterSqlite3(data.path, { readonly: true, fileMustExist: true });
+    conn.defaultSafeIntegers(true);
+    conn.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
+  } catch (e) {
+    post({ type: 'failed', error: toWireError(e) });
+    port.close();
+    return;
+  }
+  const deadline = new ConnectionDeadline(conn, new Int32Array(data.cancelled));
+  const statements = new LruCache(STATEMENT_CACHE_SIZE, (sql) => conn.prepare(sql));
+  port.on('message', (m: ToReader) => {
+    switch (m.type) {
+      case 'statement':
+        try {
+          if (!conn.inTransaction) {
+            if (m.limit) deadline.set(m.limit.ms, m.limit.startedAt);
+            conn.exec('BEGIN');
+          }
+          deadline.check();
+          const stmt = statements.get(m.sql);
+          const value = m.method === 'run' ? { changes: stmt.run(...m.params).changes } : stmt[m.method](...m.params);
+          post({ type: 'result', id: m.id, ok: true, value });
+        } catch (e) {
+          post({ type: 'result', id: m.id, ok: false, error: toWireError(e) });
+        }
+        break;
+      case 'end':
+        deadline.clear();
+        if (conn.inTransaction) conn.exec('ROLLBACK'); // a read transaction has nothing to commit
+        post({ type: 'ended' });
+        break;
+      case 'close':
+        statements.clear();
+        conn.close();
+        post({ type: 'closed' });
+        port.close();
+        break;
+    }
+  });
+}
+
+if (!isMainThread && (workerData as Partial<ReaderThreadData> | undefined)?.sqliteReaderThread) {
+  runThread(workerData as ReaderThreadData);
+}
