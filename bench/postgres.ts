@@ -23,7 +23,7 @@ import { Client } from 'pg';
 
 import { Artifact, PostgreSQLDatabaseConfig } from '../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../src/client';
-import { clientConfig } from '../src/storage/postgres';
+import { clientConfig } from '../src/storage/postgres/config';
 import { pgFlags } from '../test/postgres/harness';
 import {
   BENCH_DIR,

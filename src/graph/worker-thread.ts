@@ -14,8 +14,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { type BackendConfig, connectDatabase } from '../storage/open';
-import { sqlitePathFromUri } from '../storage/sqlite';
+import { type BackendConfig, connectDatabase, unknownBackend } from '../storage/open';
+import { sqlitePathFromUri } from '../storage/sqlite/driver';
 import type { GraphConfig } from './config';
 import { openDriver } from './neo4j';
 import type { OutboxLag } from './outbox';
@@ -37,16 +37,30 @@ type FromThread =
   | { type: 'log'; line: string }
   | { type: 'stopped' };
 
-/** The worker's connection: PostgreSQL needs only a couple of pooled connections, SQLite a cheaper commit. */
+/** The worker's connection: a shared database needs only a couple of pooled connections, SQLite a cheaper commit. */
 function workerConnection(connection: BackendConfig): BackendConfig {
-  return connection.kind === 'postgresql'
-    ? { ...connection, poolSize: 2 }
-    : { ...connection, mustExist: true, synchronous: 'NORMAL' };
+  switch (connection.kind) {
+    case 'sqlite':
+      return { ...connection, mustExist: true, synchronous: 'NORMAL' };
+    case 'postgresql':
+    case 'mysql':
+      return { ...connection, poolSize: 2 };
+    default:
+      return unknownBackend(connection);
+  }
 }
 
 /** Whether the store can be opened a second time (an in-memory SQLite store exists only on its own connection). */
 export function canRunOnThread(connection: BackendConfig): boolean {
-  return connection.kind === 'postgresql' || sqlitePathFromUri(connection.filenameUri).path !== ':memory:';
+  switch (connection.kind) {
+    case 'sqlite':
+      return sqlitePathFromUri(connection.filenameUri).path !== ':memory:';
+    case 'postgresql':
+    case 'mysql':
+      return true;
+    default:
+      return unknownBackend(connection);
+  }
 }
 
 /** The thread's script: this file, through tsx's require hook when running from TypeScript sources. */

@@ -7,7 +7,7 @@ import { PropertyType, Value } from '../../generated/ml_metadata/proto/metadata_
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors';
 import { noteChanged } from '../storage/change-log';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, nowMillis } from '../storage/sql';
+import { idSet, insertReturningId, nowMillis, onConflictUpdate } from '../storage/sql';
 import { decodeValue, encodeValue, sameValue, valueColumnsAsParams } from '../storage/values';
 import { AnyNode, NodeKindSpec } from './node-kinds';
 
@@ -52,7 +52,7 @@ export async function loadNodes(
     }
     nodes.set(node.id!, node);
   }
-  const ids = idSet(tx.dialect, [...nodes.keys()]);
+  const ids = idSet(tx, [...nodes.keys()]);
   const props = await tx.all<Row>(
     `SELECT ${spec.ownerColumn} AS owner, name, is_custom_property, int_value, double_value, string_value, ` +
       `proto_value, bool_value FROM ${spec.propertyTable} WHERE ${spec.ownerColumn} IN (${ids.sql})`,
@@ -62,14 +62,14 @@ export async function loadNodes(
     const node = nodes.get(p.owner as bigint);
     if (!node) continue;
     const map = Number(p.is_custom_property) ? node.customProperties! : node.properties!;
-    map[p.name as string] = decodeValue(p);
+    map[p.name as string] = decodeValue(tx.adapter, p);
   }
   return [...nodes.values()];
 }
 
 export async function loadNodesByIds(tx: Tx, spec: NodeKindSpec, ids: readonly bigint[]): Promise<AnyNode[]> {
   if (ids.length === 0) return [];
-  const set = idSet(tx.dialect, [...new Set(ids)]);
+  const set = idSet(tx, [...new Set(ids)]);
   return loadNodes(tx, spec, `n.id IN (${set.sql})`, [set.param]);
 }
 
@@ -82,7 +82,7 @@ export async function loadNodesInOrder(tx: Tx, spec: NodeKindSpec, ids: readonly
 async function loadTypeInfo(tx: Tx, spec: NodeKindSpec, typeIds: readonly bigint[]): Promise<Map<bigint, TypeInfo>> {
   const result = new Map<bigint, TypeInfo>();
   if (typeIds.length === 0) return result;
-  const set = idSet(tx.dialect, [...new Set(typeIds)]);
+  const set = idSet(tx, [...new Set(typeIds)]);
   const types = await tx.all<{ id: bigint; name: string }>(
     `SELECT id, name FROM Type WHERE type_kind = ? AND id IN (${set.sql})`,
     [spec.typeKind.kind, set.param],
@@ -203,12 +203,12 @@ export class NodeWriter {
     const extra = spec.fields.map((f) => f.column);
     let id: bigint;
     try {
-      const row = await tx.get<{ id: bigint }>(
+      id = await insertReturningId(
+        tx,
         `INSERT INTO ${spec.table} (type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch` +
-          `${extra.map((c) => ', ' + c).join('')}) VALUES (?, ?, ?, ?, ?${extra.map(() => ', ?').join('')}) RETURNING id`,
+          `${extra.map((c) => ', ' + c).join('')}) VALUES (?, ?, ?, ?, ?${extra.map(() => ', ?').join('')})`,
         [node.typeId!, node.name ?? null, node.externalId ?? null, now, now, ...this.fieldValues(node)],
       );
-      id = row!.id;
     } catch (e) {
       if (e instanceof UniqueViolation) {
         throw alreadyExists(
@@ -319,7 +319,7 @@ export class NodeWriter {
     const rows: SqlValue[] = [];
     for (const key of keys) {
       const columns = encodeValue(
-        tx.dialect,
+        tx.adapter,
         values[key],
         `${custom ? 'custom_properties' : 'properties'}[${JSON.stringify(key)}]`,
       );
@@ -329,9 +329,12 @@ export class NodeWriter {
     await tx.run(
       `INSERT INTO ${spec.propertyTable} (${spec.ownerColumn}, name, is_custom_property, int_value, double_value, ` +
         `string_value, proto_value, bool_value) VALUES ${keys.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
-        `ON CONFLICT (${spec.ownerColumn}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
-        `double_value = excluded.double_value, string_value = excluded.string_value, ` +
-        `proto_value = excluded.proto_value, bool_value = excluded.bool_value, byte_value = NULL`,
+        onConflictUpdate(
+          tx,
+          [spec.ownerColumn, 'name', 'is_custom_property'],
+          ['int_value', 'double_value', 'string_value', 'proto_value', 'bool_value'],
+          'byte_value = NULL',
+        ),
       rows,
     );
   }

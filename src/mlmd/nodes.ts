@@ -29,7 +29,7 @@ export async function putNodes(
 async function nodesByExternalIds(tx: Tx, spec: NodeKindSpec, externalIds: readonly string[]): Promise<AnyNode[]> {
   if (externalIds.length === 0) return [];
   if (externalIds.some((e) => e === '')) throw invalidArgument('external_ids cannot contain an empty string');
-  const set = textSet(tx.dialect, [...new Set(externalIds)]);
+  const set = textSet(tx, [...new Set(externalIds)]);
   const nodes = await loadNodes(tx, spec, `n.external_id IN (${set.sql})`, [set.param]);
   if (nodes.length === 0) throw notFound(`No ${spec.label}s found with external_ids: ${externalIds.join(', ')}`);
   return nodes;
@@ -160,7 +160,7 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
     }
     const uris = [...new Set(r.uris ?? [])];
     if (uris.length === 0) return { artifacts: [] };
-    const set = textSet(tx.dialect, uris);
+    const set = textSet(tx, uris);
     return { artifacts: await loadNodes(tx, ARTIFACT, `n.uri IN (${set.sql})`, [set.param]) };
   }),
 

@@ -115,7 +115,7 @@ async function validateTypes(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode
   if (nodes.some((n) => n.typeId === undefined))
     throw invalidArgument(`Type id is missing. Every ${spec.label} must have a type_id.`);
   const typeIds = [...new Set(nodes.map((n) => n.typeId!))];
-  const set = idSet(tx.dialect, typeIds);
+  const set = idSet(tx, typeIds);
   const rows = await tx.all<{ id: bigint }>(`SELECT id FROM Type WHERE type_kind = ? AND id IN (${set.sql})`, [
     spec.typeKind.kind,
     set.param,
@@ -129,7 +129,7 @@ async function validateTypes(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode
 async function artifactsByExternalId(tx: Tx, artifacts: readonly AnyNode[]): Promise<Map<string, bigint>> {
   const wanted = [...new Set(artifacts.filter((a) => a.id === undefined && a.externalId).map((a) => a.externalId!))];
   if (wanted.length === 0) return new Map();
-  const set = textSet(tx.dialect, wanted);
+  const set = textSet(tx, wanted);
   const rows = await tx.all<{ id: bigint; external_id: string }>(
     `SELECT id, external_id FROM Artifact WHERE external_id IN (${set.sql})`,
     [set.param],

@@ -35,7 +35,7 @@ export async function writeContexts(
   const referenced = options.forceReuse ? contexts.filter((c) => c.id !== undefined).map((c) => c.id!) : [];
   const existing = new Set<bigint>();
   if (referenced.length > 0) {
-    const set = idSet(tx.dialect, [...new Set(referenced)]);
+    const set = idSet(tx, [...new Set(referenced)]);
     for (const r of await tx.all<{ id: bigint }>(`SELECT id FROM Context WHERE id IN (${set.sql})`, [set.param]))
       existing.add(r.id);
   }
@@ -52,8 +52,8 @@ export async function writeContexts(
       tx,
       reusable.map((c) => `context:${c.typeId}:${c.name}`),
     );
-    const types = idSet(tx.dialect, [...new Set(reusable.map((c) => c.typeId!))]);
-    const names = textSet(tx.dialect, [...new Set(reusable.map((c) => c.name!))]);
+    const types = idSet(tx, [...new Set(reusable.map((c) => c.typeId!))]);
+    const names = textSet(tx, [...new Set(reusable.map((c) => c.name!))]);
     const wanted = new Set(reusable.map((c) => contextKey(c.typeId!, c.name!)));
     const rows = await tx.all<{ id: bigint; type_id: bigint; name: string }>(
       `SELECT id, type_id, name FROM Context WHERE type_id IN (${types.sql}) AND name IN (${names.sql})`,

@@ -101,7 +101,8 @@ class Generator {
       case 'arith': {
         const l = this.expr(e.left);
         const r = this.expr(e.right);
-        return `(${e.op === '/' ? this.d.divide(l, r) : `${l} ${e.op} ${r}`})`;
+        const integers = e.left.type !== 'DOUBLE' && e.right.type !== 'DOUBLE';
+        return `(${e.op === '/' ? this.d.divide(l, r, integers) : `${l} ${e.op} ${r}`})`;
       }
       case 'logic': {
         const l = this.expr(e.left);
@@ -112,8 +113,11 @@ class Generator {
         const ordering = e.op !== '=' && e.op !== '!=';
         const strings = e.left.type === 'STRING' || e.right.type === 'STRING';
         let l = this.expr(e.left);
-        const r = this.expr(e.right);
-        if (ordering && strings) l = this.d.binaryString(l);
+        let r = this.expr(e.right);
+        if (ordering && strings) {
+          l = this.d.binaryString(l);
+          r = this.d.binaryString(r);
+        }
         return `(${l} ${e.op === '!=' ? '<>' : e.op} ${r})`;
       }
       case 'like': {
@@ -130,10 +134,10 @@ class Generator {
         return `(${this.expr(e.operand)} IS ${e.negated ? 'NOT ' : ''}NULL)`;
       case 'between': {
         const strings = e.operand.type === 'STRING' || e.low.type === 'STRING';
-        let o = this.expr(e.operand);
-        if (strings) o = this.d.binaryString(o);
-        const lo = this.expr(e.low);
-        const hi = this.expr(e.high);
+        const wrap = (sql: string) => (strings ? this.d.binaryString(sql) : sql);
+        const o = wrap(this.expr(e.operand));
+        const lo = wrap(this.expr(e.low));
+        const hi = wrap(this.expr(e.high));
         return `(${o} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${lo} AND ${hi})`;
       }
     }

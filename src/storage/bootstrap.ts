@@ -1,22 +1,13 @@
 /**
  * Opening a store: find the schema version of an existing database, create the v10 schema in an empty one, refuse
- * (or migrate) other versions as MLMD does, and seed the built-in simple types.
+ * (or migrate) other versions as MLMD does, and seed the built-in simple types. The same steps for every dialect;
+ * the statements come from the transaction's adapter.
  */
 import { Code, dataLoss, failedPrecondition, MlmdError } from '../errors';
 import { Database, Tx } from './database';
 import { migrate, downgrade } from './migrations';
-import {
-  EXTRA_INDEXES,
-  IndexSpec,
-  PG_EVENTPATH_ORDER_COLUMN,
-  pgCreateIndex,
-  pgCreateTable,
-  SCHEMA_VERSION,
-  sqliteCreateIndex,
-  sqliteCreateTable,
-  TABLES,
-  UPSTREAM_INDEXES,
-} from './schema';
+import { EXTRA_INDEXES, IndexSpec, SCHEMA_VERSION, TABLES, UPSTREAM_INDEXES } from './schema';
+import { serializeOn } from './sql';
 
 export interface MigrationOptions {
   /** Upgrade an older database to v10 (MLMD's enable_upgrade_migration). */
@@ -45,16 +36,9 @@ export const SIMPLE_TYPES: ReadonlyArray<{ name: string; kind: TypeKind }> = [
   { name: 'mlmd.Deploy', kind: TypeKind.EXECUTION },
 ];
 
-/** The column names of `table` (empty when it does not exist). PostgreSQL folds the CamelCase names to lower case. */
-async function columnsOf(tx: Tx, table: string): Promise<Set<string>> {
-  const rows =
-    tx.dialect === 'postgres'
-      ? await tx.all<{ name: string }>(
-          'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?',
-          [table.toLowerCase()],
-        )
-      : await tx.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table]);
-  return new Set(rows.map((r) => r.name));
+/** The column names of `table` (empty when it does not exist). */
+function columnsOf(tx: Tx, table: string): Promise<Set<string>> {
+  return tx.adapter.ddl.columnsOf(tx, table);
 }
 
 /** Returns the schema version stored in the database, or undefined for an empty database. */
@@ -71,9 +55,9 @@ export async function readSchemaVersion(tx: Tx): Promise<number | undefined> {
     if (rows.length > 1) throw dataLoss('MLMDEnv table has more than one schema_version');
     return Number(rows[0].schema_version);
   }
-  // MLMD 0.13.2 files (schema 0) predate MLMDEnv; they are recognised by Type.is_artifact_type (SQLite only:
-  // MLMD's PostgreSQL support starts at schema 1).
-  if (tx.dialect === 'sqlite' && (await columnsOf(tx, 'Type')).has('is_artifact_type')) return 0;
+  // MLMD 0.13.2 databases (schema 0) predate MLMDEnv; they are recognised by Type.is_artifact_type (SQLite and
+  // MySQL: MLMD's PostgreSQL support starts at schema 1).
+  if ((await columnsOf(tx, 'Type')).has('is_artifact_type')) return 0;
   return undefined;
 }
 
@@ -95,24 +79,33 @@ async function checkTables(tx: Tx): Promise<void> {
   );
 }
 
-async function createIndexes(tx: Tx, indexes: readonly IndexSpec[]): Promise<void> {
+/**
+ * Creates the indexes that are missing (MySQL's CREATE INDEX has no IF NOT EXISTS). Index names compare without
+ * case: PostgreSQL folds them, MySQL ignores it.
+ */
+export async function createIndexes(tx: Tx, indexes: readonly IndexSpec[]): Promise<void> {
+  const existing = new Map<string, Set<string>>();
   for (const index of indexes) {
-    const sql = tx.dialect === 'postgres' ? pgCreateIndex(index) : sqliteCreateIndex(index);
-    if (sql) await tx.run(sql);
+    const sql = tx.adapter.ddl.createIndex(index);
+    if (!sql) continue;
+    if (!existing.has(index.table)) {
+      const names = await tx.adapter.ddl.indexesOf(tx, index.table);
+      existing.set(index.table, new Set([...names].map((n) => n.toLowerCase())));
+    }
+    if (existing.get(index.table)!.has(index.name.toLowerCase())) continue;
+    await tx.run(sql);
   }
 }
 
 async function createSchema(tx: Tx): Promise<void> {
-  for (const table of TABLES) await tx.run(tx.dialect === 'postgres' ? pgCreateTable(table) : sqliteCreateTable(table));
+  for (const table of TABLES) await tx.run(tx.adapter.ddl.createTable(table));
   await createIndexes(tx, [...UPSTREAM_INDEXES, ...EXTRA_INDEXES]);
   await tx.run('INSERT INTO MLMDEnv (schema_version) VALUES (?)', [SCHEMA_VERSION]);
 }
 
-/** Our additions to a PostgreSQL database created elsewhere (ml-metadata): EventPath's insertion order column. */
-async function completePostgresSchema(tx: Tx): Promise<void> {
-  if (!(await columnsOf(tx, 'EventPath')).has(PG_EVENTPATH_ORDER_COLUMN)) {
-    await tx.run(`ALTER TABLE EventPath ADD COLUMN ${PG_EVENTPATH_ORDER_COLUMN} BIGSERIAL NOT NULL`);
-  }
+/** Our additions to a database created elsewhere (ml-metadata): EventPath's insertion order column. */
+async function completeUpstreamSchema(tx: Tx): Promise<void> {
+  for (const sql of tx.adapter.ddl.completeUpstreamSchema(await columnsOf(tx, 'EventPath'))) await tx.run(sql);
 }
 
 async function seedSimpleTypes(tx: Tx): Promise<void> {
@@ -132,10 +125,9 @@ async function seedSimpleTypes(tx: Tx): Promise<void> {
 export async function initializeStore(db: Database, options: MigrationOptions = {}): Promise<void> {
   const downgradeTo = options.downgradeToSchemaVersion ?? -1;
   await db.transaction('write', async (tx) => {
-    // Several servers may open one PostgreSQL database at once: initialisation runs one at a time (the lock is
-    // released at commit), so concurrent CREATE TABLE / seeding never race.
-    if (tx.dialect === 'postgres')
-      await tx.get("SELECT pg_advisory_xact_lock(hashtextextended('cmf-mlmd:init', 0)) AS locked");
+    // Several servers may open one shared database at once: initialisation runs one at a time (the lock is released
+    // when the transaction ends), so concurrent CREATE TABLE / seeding / migration never race.
+    await serializeOn(tx, ['cmf-mlmd:init']);
     const version = await readSchemaVersion(tx);
     if (downgradeTo >= 0) {
       if (downgradeTo > SCHEMA_VERSION) {
@@ -149,7 +141,6 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
         throw new MlmdError(Code.INVALID_ARGUMENT, 'Empty database is given. Downgrade operation is not needed.');
       }
       if (version > SCHEMA_VERSION) throw newerDatabase(version);
-      if (tx.dialect === 'postgres') throw postgresMigrationUnsupported('Downgrade');
       await downgrade(tx, version, downgradeTo);
       return;
     }
@@ -171,13 +162,13 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
             `ml_metadata/g3doc/get_started.md#upgrade-the-mlmd-library`,
         );
       }
-      if (tx.dialect === 'postgres') throw postgresMigrationUnsupported('Upgrade');
       await migrate(tx, version, SCHEMA_VERSION);
     }
     await checkTables(tx);
-    if (tx.dialect === 'postgres') await completePostgresSchema(tx);
-    // Our own indexes are also added to files created elsewhere (cheap when they exist).
+    await completeUpstreamSchema(tx);
+    // Our own indexes are also added to databases created elsewhere (cheap when they exist).
     await createIndexes(tx, EXTRA_INDEXES);
+    await tx.adapter.inspectSchema(tx);
     await seedSimpleTypes(tx);
   });
   if (downgradeTo >= 0) {
@@ -187,13 +178,6 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
         `serve a database that was downgraded; use a library of that schema version to connect to it.`,
     );
   }
-}
-
-function postgresMigrationUnsupported(what: string): MlmdError {
-  return failedPrecondition(
-    `${what} migration of PostgreSQL databases is not supported by cmf-mlmd (only schema ${SCHEMA_VERSION} is served); ` +
-      `migrate the database with the ml-metadata package first.`,
-  );
 }
 
 function newerDatabase(version: number): MlmdError {

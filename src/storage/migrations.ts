@@ -9,17 +9,8 @@
  */
 import { internal, MlmdError } from '../errors';
 import { Tx } from './database';
-import {
-  ColumnSpec,
-  EXTRA_INDEXES,
-  IndexSpec,
-  SCHEMA_VERSION,
-  sqliteCreateIndex,
-  sqliteCreateTable,
-  TableSpec,
-  TABLES,
-  UPSTREAM_INDEXES,
-} from './schema';
+import { ColumnSpec, EXTRA_INDEXES, IndexSpec, SCHEMA_VERSION, TableSpec, TABLES, UPSTREAM_INDEXES } from './schema';
+import { sqliteCreateIndex, sqliteCreateTable } from './sqlite/ddl';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Table layouts of older versions, derived from the v10 descriptions in schema.ts.
@@ -153,9 +144,7 @@ const rebuild =
   async (tx) => {
     const name = target.name;
     const tmp = `${name}_migrating`;
-    const oldColumns = new Set(
-      (await tx.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [name])).map((c) => String(c.name)),
-    );
+    const oldColumns = await tx.adapter.ddl.columnsOf(tx, name);
     const computed = options.computed ?? {};
     const copied = target.columns.filter((c) => c.name in computed || oldColumns.has(c.name));
     const seq = await autoincrementHighWater(tx, name);

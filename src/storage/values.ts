@@ -4,14 +4,20 @@
  * One row per property, exactly one value column set, chosen by the Value case:
  *   int -> int_value, double -> double_value (full precision; MLMD itself rounds to 6 decimals),
  *   string -> string_value, struct -> string_value as "mlmd-struct::" + base64(serialized Struct),
- *   proto (Any) -> proto_value (SQLite: base64 text of the serialized Any; PostgreSQL: raw bytes), bool -> bool_value 0/1.
+ *   proto (Any) -> proto_value (the serialized Any, as the backend's adapter encodes bytes: base64 text on SQLite and
+ *   MySQL, where MLMD reads every column as text; raw bytes on PostgreSQL), bool -> bool_value 0/1.
  * Reading applies MLMD's precedence: int, double, string (struct when prefixed), proto, bool.
+ *
+ * Values a backend cannot hold exactly are refused here, naming the property, rather than altered or failed on by
+ * the database: int64 beyond 32 bits where ml-metadata's DDL made int_value an INT (its PostgreSQL and MySQL
+ * databases), NaN and infinities where DOUBLE cannot hold them (MySQL).
  */
 import { Any } from '../../generated/google/protobuf/any';
 import { Struct } from '../../generated/google/protobuf/struct';
 import { Value } from '../../generated/ml_metadata/proto/metadata_store';
 import { internal, invalidArgument } from '../errors';
-import { Dialect, SqlValue } from './database';
+import type { DialectAdapter } from './adapter';
+import { SqlValue } from './database';
 
 export const STRUCT_PREFIX = 'mlmd-struct::';
 
@@ -19,7 +25,7 @@ export interface ValueColumns {
   int_value: bigint | null;
   double_value: number | null;
   string_value: string | null;
-  proto_value: string | Uint8Array | null;
+  proto_value: SqlValue;
   bool_value: number | null;
 }
 
@@ -31,13 +37,28 @@ const EMPTY: ValueColumns = {
   bool_value: null,
 };
 
-/** Encodes a Value for storage; `what` names the property in the error when the Value has no case set. */
-export function encodeValue(dialect: Dialect, value: Value, what: string): ValueColumns {
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+
+/** Encodes a Value for `adapter`'s database; `what` names the property in errors. */
+export function encodeValue(adapter: DialectAdapter, value: Value, what: string): ValueColumns {
   const v = value.value;
   switch (v?.$case) {
     case 'intValue':
+      if (adapter.intValueBits === 32 && (v.value < INT32_MIN || v.value > INT32_MAX)) {
+        throw invalidArgument(
+          `${what} has int_value ${v.value}, which does not fit this database's int_value column: databases ` +
+            `created by ml-metadata on ${adapter.dialect} declare it INT ` +
+            `(32 bits); databases created by cmf-mlmd hold int64`,
+        );
+      }
       return { ...EMPTY, int_value: v.value };
     case 'doubleValue':
+      if (!adapter.storesNonFiniteDoubles && !Number.isFinite(v.value)) {
+        throw invalidArgument(
+          `${what} has double_value ${v.value}, which the ${adapter.dialect} database cannot store`,
+        );
+      }
       return { ...EMPTY, double_value: v.value };
     case 'stringValue':
       return { ...EMPTY, string_value: v.value };
@@ -47,10 +68,8 @@ export function encodeValue(dialect: Dialect, value: Value, what: string): Value
         string_value:
           STRUCT_PREFIX + Buffer.from(Struct.encode(Struct.wrap(v.value ?? {})).finish()).toString('base64'),
       };
-    case 'protoValue': {
-      const bytes = Any.encode(v.value).finish();
-      return { ...EMPTY, proto_value: dialect === 'sqlite' ? Buffer.from(bytes).toString('base64') : bytes };
-    }
+    case 'protoValue':
+      return { ...EMPTY, proto_value: adapter.encodeBytes(Any.encode(v.value).finish()) };
     case 'boolValue':
       return { ...EMPTY, bool_value: v.value ? 1 : 0 };
     default:
@@ -65,7 +84,7 @@ export function valueColumnsAsParams(c: ValueColumns): SqlValue[] {
 }
 
 /** Decodes a stored property row back into a Value. */
-export function decodeValue(row: Record<string, SqlValue>): Value {
+export function decodeValue(adapter: DialectAdapter, row: Record<string, SqlValue>): Value {
   if (row.int_value !== null && row.int_value !== undefined)
     return { value: { $case: 'intValue', value: BigInt(row.int_value as bigint) } };
   if (row.double_value !== null && row.double_value !== undefined)
@@ -79,10 +98,7 @@ export function decodeValue(row: Record<string, SqlValue>): Value {
     return { value: { $case: 'stringValue', value: s } };
   }
   if (row.proto_value !== null && row.proto_value !== undefined) {
-    const stored = row.proto_value;
-    // SQLite files hold base64 text (MLMD reads every column as text); PostgreSQL holds raw bytes.
-    const bytes = typeof stored === 'string' ? Buffer.from(stored, 'base64') : (stored as Uint8Array);
-    return { value: { $case: 'protoValue', value: Any.decode(bytes) } };
+    return { value: { $case: 'protoValue', value: Any.decode(adapter.decodeBytes(row.proto_value)) } };
   }
   if (row.bool_value !== null && row.bool_value !== undefined) {
     return { value: { $case: 'boolValue', value: BigInt(row.bool_value as bigint | number) !== 0n } };

@@ -12,7 +12,7 @@ import { Client } from 'pg';
 
 import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../../src/client';
-import { clientConfig } from '../../src/storage/postgres';
+import { clientConfig } from '../../src/storage/postgres/config';
 import { freePort } from '../helpers/net';
 export { freePort };
 

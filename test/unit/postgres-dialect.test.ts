@@ -8,8 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { pgCreateIndex, pgCreateTable, TABLES, UPSTREAM_INDEXES } from '../../src/storage/schema';
-import { passwordFromPassfile, sslOptions, toPgPlaceholders } from '../../src/storage/postgres';
+import { TABLES, UPSTREAM_INDEXES } from '../../src/storage/schema';
+import { passwordFromPassfile, sslOptions } from '../../src/storage/postgres/config';
+import { pgCreateIndex, pgCreateTable } from '../../src/storage/postgres/ddl';
+import { toPgPlaceholders } from '../../src/storage/postgres/driver';
 
 describe('PostgreSQL dialect', () => {
   test('? placeholders become $n outside quoted text, quoted identifiers and comments', () => {

@@ -8,8 +8,9 @@
  * cached. Integers are read as bigint (safeIntegers) so int64 ids, values and timestamps round-trip exactly.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { aborted, Code, internal, invalidArgument, MlmdError } from '../errors';
-import { Database, Row, RunResult, SqlValue, Tx, TxMode, UniqueViolation } from './database';
+import { aborted, Code, internal, invalidArgument, MlmdError } from '../../errors';
+import { Database, Row, RunResult, SqlValue, Tx, TxMode, UniqueViolation } from '../database';
+import { SQLITE_ADAPTER } from './adapter';
 
 export interface SqliteOptions {
   /** A path, `:memory:`, or a `file:` URI (MLMD's `filename_uri`). */
@@ -48,6 +49,7 @@ export function sqlitePathFromUri(uri: string): { path: string; readonly: boolea
 
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
+  readonly adapter = SQLITE_ADAPTER;
   private readonly conn: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   /** Tail of the transaction queue: each transaction starts when the previous one has settled. */
@@ -90,6 +92,7 @@ export class SqliteDatabase implements Database {
 
   private readonly tx: Tx = {
     dialect: 'sqlite',
+    adapter: SQLITE_ADAPTER,
     all: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) =>
       this.guard(() => this.statement(sql).all(...params) as R[]),
     get: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) =>

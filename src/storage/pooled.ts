@@ -1,0 +1,91 @@
+/**
+ * The transaction runner shared by the pooled backends (PostgreSQL, MySQL/MariaDB): each transaction runs on its own
+ * pooled connection, and failures after which re-running the whole body is safe are retried inside the server.
+ *
+ *   - retryable (the backend classifies): serialisation failures and deadlocks, lock wait timeouts, a connection
+ *     lost before COMMIT was sent, and a domain ABORTED (e.g. a context created concurrently). The body is re-run, a
+ *     bounded number of times with jittered exponential back-off; past the budget the call answers ABORTED, the
+ *     status MLMD clients retry on. Re-running is safe: nothing of a rolled-back attempt persists.
+ *   - in doubt: the connection was lost while COMMIT was in flight, so the outcome is unknown. Never re-run (the
+ *     first attempt may have committed); the backend throws InDoubt carrying an UNAVAILABLE.
+ *   - anything else: translated once (MlmdError or UniqueViolation) and thrown.
+ *
+ * Closing waits for the transactions still running, then ends the pool.
+ */
+import { Code, MlmdError } from '../errors';
+import type { Database, Dialect, Tx, TxMode } from './database';
+import type { DialectAdapter } from './adapter';
+
+/** How a backend reads its driver's failures. */
+export interface FailureClassifier {
+  /** A failure of the connection itself (database down, restarting, socket broken), not of a statement. */
+  isConnectionError(e: unknown): boolean;
+  /** A conflict with other transactions that a re-run can resolve (serialisation failure, deadlock, lock timeout). */
+  isConflict(e: unknown): boolean;
+  /** The error a caller sees for a raw driver failure. */
+  translate(e: unknown): Error;
+}
+
+/** A failure after which the transaction's outcome is unknown: never re-run. */
+export class InDoubt extends Error {
+  constructor(readonly error: MlmdError) {
+    super(error.message);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export abstract class PooledDatabase implements Database {
+  abstract readonly dialect: Dialect;
+  abstract readonly adapter: DialectAdapter;
+  private closed = false;
+  private readonly running = new Set<Promise<unknown>>();
+
+  protected constructor(
+    private readonly classifier: FailureClassifier,
+    private readonly maxRetries: number,
+  ) {}
+
+  /** One attempt: BEGIN, body, COMMIT on one pooled connection; throws the raw failure (or InDoubt). */
+  protected abstract attempt<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Releases every pooled connection. */
+  protected abstract endPool(): Promise<void>;
+
+  transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new MlmdError(Code.UNAVAILABLE, 'The metadata store is shutting down'));
+    const run = this.withRetries(mode, body);
+    this.running.add(run);
+    const done = () => this.running.delete(run);
+    run.then(done, done);
+    return run;
+  }
+
+  private retryable(e: unknown): boolean {
+    if (e instanceof InDoubt) return false;
+    if (e instanceof MlmdError) return e.code === Code.ABORTED;
+    return this.classifier.isConflict(e) || this.classifier.isConnectionError(e);
+  }
+
+  private async withRetries<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(mode, body);
+      } catch (e) {
+        if (this.retryable(e) && attempt < this.maxRetries && !this.closed) {
+          // Jittered exponential back-off: 10 ms .. ~1.3 s; connection failures start higher (a restart takes seconds).
+          const base = this.classifier.isConnectionError(e) ? 100 : 10;
+          await sleep(base * 2 ** Math.min(attempt, 6) * (0.5 + Math.random()));
+          continue;
+        }
+        throw e instanceof InDoubt ? e.error : this.classifier.translate(e);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.running]);
+    await this.endPool();
+  }
+}
