@@ -51,7 +51,7 @@ export async function startCli(flags: readonly string[]): Promise<ServerProcess>
   const out = fs.openSync(logPath, 'w');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, ...flags],
+    ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, '--http_port=-1', ...flags],
     { cwd: ROOT, stdio: ['ignore', out, out] },
   );
   fs.closeSync(out);

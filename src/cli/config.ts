@@ -21,6 +21,8 @@ import { parseServerConfig } from './config-file';
 import { parseChannelArguments, type Flags, UsageError } from './flags';
 
 export const DEFAULT_PORT = 8080;
+/** The HTTP listener (gRPC-Web, cmf-server API, web UI): next to upstream's gRPC default. */
+export const DEFAULT_HTTP_PORT = 8081;
 export const DEFAULT_SQLITE_FILE = './mlmd.db';
 export const DEFAULT_CONNECTION_RETRIES = 5;
 
@@ -37,6 +39,8 @@ export interface Migration {
 export interface ServerPlan {
   host: string;
   port: number;
+  /** The HTTP listener's port (0: any free port); undefined: no HTTP listener. */
+  httpPort?: number;
   backend: Backend;
   migration: Migration;
   tls?: SslConfig;
@@ -143,6 +147,11 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   }
   const port = flags.grpc_port ?? DEFAULT_PORT;
   if (port <= 0 || port > 65535) throw new ConfigError(`--grpc_port must be between 1 and 65535; got ${port}`);
+  const httpPort = flags.http_port ?? DEFAULT_HTTP_PORT;
+  if (httpPort < -1 || httpPort > 65535) {
+    throw new ConfigError(`--http_port must be between 0 and 65535, or -1 for no HTTP listener; got ${httpPort}`);
+  }
+  if (httpPort === port) throw new ConfigError(`--http_port and --grpc_port must differ; both are ${port}`);
 
   const flagNames = Object.keys(flags);
   if (sourceType === 'mysql' || flagNames.some((n) => n.startsWith('mysql_config_'))) {
@@ -199,6 +208,7 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   return {
     host: flags.host ?? '0.0.0.0',
     port,
+    httpPort: httpPort === -1 ? undefined : httpPort,
     backend,
     migration,
     tls,

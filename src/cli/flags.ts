@@ -39,6 +39,10 @@ const FLAGS = {
   // Ours.
   db: { type: 'string', help: 'SQLite file to serve (shortcut for a sqlite connection_config); default ./mlmd.db' },
   host: { type: 'string', help: 'bind address (default 0.0.0.0)' },
+  http_port: {
+    type: 'int',
+    help: 'HTTP port for gRPC-Web, the cmf-server API and the web UI (default 8081; 0 = any free port; -1 = off)',
+  },
   max_message_bytes: { type: 'int', help: 'gRPC receive/send limit in bytes (default 128 MiB; -1 = unlimited)' },
   neo4j_uri: {
     type: 'string',

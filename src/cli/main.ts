@@ -56,6 +56,10 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
       tls: plan.tls,
       channelOptions: plan.channelOptions,
       maxMessageBytes: plan.maxMessageBytes,
+      http:
+        plan.httpPort === undefined
+          ? undefined
+          : { port: plan.httpPort, routes: [], onError: (route, e) => log(`${route}: ${(e as Error).stack ?? e}`) },
       onShutdown: async () => {
         await graph?.stop();
         await db.close();
@@ -112,7 +116,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     log(`cannot start: ${(e as Error).message}`);
     return 1;
   }
-  log(`listening on ${plan.host}:${handle.port} (${plan.tls ? 'TLS' : 'plaintext'}, ${describeBackend(plan.backend)})`);
+  const http = handle.httpPort === undefined ? 'no HTTP listener' : `HTTP on ${plan.host}:${handle.httpPort}`;
+  log(
+    `listening on ${plan.host}:${handle.port} (${plan.tls ? 'TLS' : 'plaintext'}, ${describeBackend(plan.backend)}); ${http}`,
+  );
 
   return new Promise<number>((resolve) => {
     let signalled = false;

@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import type { MlmdApi } from '../mlmd/api';
+import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
 import { reflectionService } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   onShutdown?: () => Promise<void>;
   /** Further health service names whose status their owner drives (e.g. `cmf.graph`, the Neo4j projection). */
   extraHealth?: readonly HealthReporter[];
+  /** The HTTP/1.1 listener (gRPC-Web, cmf-server API, UI) on the same host; absent: none. 0 picks a free port. */
+  http?: { port: number; routes: readonly HttpRoute[]; onError?: (route: string, error: unknown) => void };
 }
 
 /** A health service name and a subscription through which its owner reports SERVING (true) or NOT_SERVING. */
@@ -49,6 +52,8 @@ export interface HealthReporter {
 export interface ServerHandle {
   readonly host: string;
   readonly port: number;
+  /** The HTTP listener's bound port, when there is one. */
+  readonly httpPort?: number;
   readonly server: grpc.Server;
   /** Idempotent: NOT_SERVING, stop accepting, drain (bounded), force, then onShutdown. */
   shutdown(): Promise<void>;
@@ -108,11 +113,27 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     );
   });
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  let httpListener: HttpListener | undefined;
+  if (options.http) {
+    try {
+      httpListener = await startHttpListener({
+        host,
+        port: options.http.port,
+        tls: options.tls,
+        routes: [healthzRoute(built), ...options.http.routes],
+        onError: options.http.onError,
+      });
+    } catch (e) {
+      server.forceShutdown();
+      throw new Error(`cannot listen for HTTP on ${bindAddress(host, options.http.port)}: ${(e as Error).message}`);
+    }
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     built.stopping = true;
     for (const name of healthNames) health.setStatus(name, 'NOT_SERVING');
+    const httpClosed = httpListener?.close(graceMs);
     await new Promise<void>((resolve) => {
       // tryShutdown refuses new calls and waits for running ones; health Watch streams and slow clients could
       // hold it open for ever, so the wait is bounded and then the remaining calls are cancelled.
@@ -125,13 +146,26 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         resolve();
       });
     });
+    await httpClosed;
     await options.onShutdown?.();
   };
 
   return {
     host,
     port,
+    httpPort: httpListener?.port,
     server,
     shutdown: () => (stopping ??= stop()),
+  };
+}
+
+/** `GET /healthz`: the HTTP counterpart of gRPC health for probes that speak HTTP only (200 serving, 503 stopping). */
+function healthzRoute(built: BuiltServer): HttpRoute {
+  return {
+    name: 'healthz',
+    matches: (req, url) => url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD'),
+    handle: async (_req, res) => {
+      sendJson(res, built.stopping ? 503 : 200, { status: built.stopping ? 'NOT_SERVING' : 'SERVING' });
+    },
   };
 }

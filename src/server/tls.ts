@@ -5,6 +5,7 @@
  * (not paths); custom_ca is the set of roots used to verify *client* certificates; client_verify=true makes the
  * server request, require and verify a client certificate (mTLS). Without ssl_config the server is plaintext.
  */
+import type * as https from 'node:https';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { MetadataStoreServerConfig_SSLConfig } from '../../generated/ml_metadata/proto/metadata_store';
 
@@ -17,8 +18,16 @@ export class TlsConfigError extends Error {
   }
 }
 
-export function serverCredentials(ssl: SslConfig | undefined): ServerCredentials {
-  if (ssl === undefined) return ServerCredentials.createInsecure();
+/** The checked key material of an ssl_config, shared by the gRPC and the HTTP listener. */
+interface TlsMaterial {
+  key: Buffer;
+  cert: Buffer;
+  /** Roots that verify client certificates; null: the public roots. */
+  ca: Buffer | null;
+  clientVerify: boolean;
+}
+
+function tlsMaterial(ssl: SslConfig): TlsMaterial {
   const key = ssl.serverKey ?? '';
   const cert = ssl.serverCert ?? '';
   if (key === '' || cert === '') {
@@ -45,9 +54,17 @@ export function serverCredentials(ssl: SslConfig | undefined): ServerCredentials
       'ssl_config.client_verify is true but custom_ca (the CA that signs client certs) is empty',
     );
   }
-  return ServerCredentials.createSsl(
-    ca,
-    [{ private_key: Buffer.from(key), cert_chain: Buffer.from(cert) }],
-    clientVerify,
-  );
+  return { key: Buffer.from(key), cert: Buffer.from(cert), ca, clientVerify };
+}
+
+export function serverCredentials(ssl: SslConfig | undefined): ServerCredentials {
+  if (ssl === undefined) return ServerCredentials.createInsecure();
+  const { key, cert, ca, clientVerify } = tlsMaterial(ssl);
+  return ServerCredentials.createSsl(ca, [{ private_key: key, cert_chain: cert }], clientVerify);
+}
+
+/** The same material for node:https, so the HTTP listener is as protected as the gRPC port. */
+export function httpsOptions(ssl: SslConfig): https.ServerOptions {
+  const { key, cert, ca, clientVerify } = tlsMaterial(ssl);
+  return { key, cert, ca: ca ?? undefined, requestCert: clientVerify, rejectUnauthorized: clientVerify };
 }

@@ -33,10 +33,10 @@ start_server() {
   port="$(free_port)"
   if [[ -n "${MLMD_SERVER_CMD:-}" ]]; then
     # shellcheck disable=SC2086
-    (cd "$COMPAT_ROOT" && exec $MLMD_SERVER_CMD --grpc_port="$port" --metadata_store_server_config_file="$cfg") >"$log" 2>&1 &
+    (cd "$COMPAT_ROOT" && exec $MLMD_SERVER_CMD --grpc_port="$port" --http_port=-1 --metadata_store_server_config_file="$cfg") >"$log" 2>&1 &
   else
     [[ -f "$COMPAT_ROOT/src/cli/main.ts" ]] || { echo "src/cli/main.ts does not exist (yet)" >&2; return 2; }
-    (cd "$COMPAT_ROOT" && exec node --import tsx src/cli/main.ts --grpc_port="$port" --metadata_store_server_config_file="$cfg") >"$log" 2>&1 &
+    (cd "$COMPAT_ROOT" && exec node --import tsx src/cli/main.ts --grpc_port="$port" --http_port=-1 --metadata_store_server_config_file="$cfg") >"$log" 2>&1 &
   fi
   SERVER_PID=$!
   SERVER_PORT="$port"

@@ -56,7 +56,7 @@ class OurServer:
     s.close()
     self.log = open(tmp_path / ('server-%s.log' % dbname), 'w')
     self.proc = subprocess.Popen(
-        ['node', '--import', 'tsx', 'src/cli/main.ts', '--grpc_port=%d' % self.port, '--host=127.0.0.1',
+        ['node', '--import', 'tsx', 'src/cli/main.ts', '--grpc_port=%d' % self.port, '--http_port=-1', '--host=127.0.0.1',
          '--metadata_store_server_config_file=%s' % cfg], cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while True:

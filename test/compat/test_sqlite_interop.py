@@ -408,7 +408,7 @@ class OurServer:
   def __enter__(self):
     override = os.environ.get('MLMD_SERVER_CMD', '').strip()
     cmd = shlex.split(override) if override else ['node', '--import', 'tsx', os.path.join('src', 'cli', 'main.ts')]
-    cmd += [f'--grpc_port={self.port}', f'--metadata_store_server_config_file={self.cfg}']
+    cmd += [f'--grpc_port={self.port}', '--http_port=-1', f'--metadata_store_server_config_file={self.cfg}']
     self.log = open(self.log_path, 'w', encoding='utf-8')  # noqa: SIM115
     self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     deadline = time.time() + 60

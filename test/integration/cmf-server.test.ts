@@ -31,7 +31,14 @@ describe('the server binary hosts CmfService', () => {
     address = `127.0.0.1:${port}`;
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, `--metadata_store_server_config_file=${cfg}`],
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        `--grpc_port=${port}`,
+        '--http_port=-1',
+        `--metadata_store_server_config_file=${cfg}`,
+      ],
       {
         cwd: ROOT,
         stdio: 'ignore',

@@ -290,7 +290,13 @@ describe('CLI', () => {
       `# test config\nconnection_config { sqlite { filename_uri: ${JSON.stringify(dbFile)} } }\n`,
     );
     const port = await freePort();
-    const cli = runCli([`--grpc_port=${port}`, '--host', '127.0.0.1', `--metadata_store_server_config_file=${config}`]);
+    const cli = runCli([
+      `--grpc_port=${port}`,
+      '--http_port=0',
+      '--host',
+      '127.0.0.1',
+      `--metadata_store_server_config_file=${config}`,
+    ]);
     const deadline = Date.now() + 20_000;
     while (!/listening on/.test(cli.stderr())) {
       assert.ok(Date.now() < deadline, `no start-up line: ${cli.stderr()}`);
@@ -303,6 +309,10 @@ describe('CLI', () => {
     client.close();
     assert.ok([grpc.status.OK, grpc.status.UNIMPLEMENTED].includes(r.code), r.details);
     assert.ok(fs.existsSync(dbFile));
+    // The HTTP listener on the port the start-up line names answers its health probe.
+    const httpPort = Number(/HTTP on 127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1]);
+    const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+    assert.deepEqual([health.status, await health.json()], [200, { status: 'SERVING' }]);
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0, cli.stderr());
   });

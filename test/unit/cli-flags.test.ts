@@ -111,3 +111,11 @@ test('postgresql flags are kept in the plan', () => {
   assert.equal(plan.backend.kind === 'postgresql' && plan.backend.config.ssloption?.sslmode, 'require');
   assert.equal(plan.migration.enableUpgradeMigration, true);
 });
+
+test('--http_port: 8081 by default, -1 turns the listener off, 0 picks a free port, never the gRPC port', () => {
+  assert.equal(buildServerPlan({}).httpPort, 8081);
+  assert.equal(buildServerPlan({ http_port: -1 }).httpPort, undefined);
+  assert.equal(buildServerPlan({ http_port: 0 }).httpPort, 0);
+  assert.throws(() => buildServerPlan({ http_port: 8080 }), /--http_port and --grpc_port must differ/);
+  assert.throws(() => buildServerPlan({ http_port: 70000 }), /--http_port must be between/);
+});
