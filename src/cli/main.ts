@@ -14,12 +14,24 @@ import { buildServerPlan, ConfigError, type Backend, type ServerPlan } from './c
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
+import { describeServer } from '../storage/mysql/config';
+import { unknownBackend } from '../storage/open';
 
 const log = (line: string): void => void process.stderr.write(`cmf-mlmd: ${line}\n`);
 
 function describeBackend(b: Backend): string {
-  if (b.kind === 'postgresql') return `postgresql ${b.config.host ?? b.config.hostaddr}/${b.config.dbname}`;
-  return b.filenameUri === ':memory:' ? 'sqlite in-memory (lives as long as the process)' : `sqlite ${b.filenameUri}`;
+  switch (b.kind) {
+    case 'postgresql':
+      return `postgresql ${b.config.host ?? b.config.hostaddr}/${b.config.dbname}`;
+    case 'mysql':
+      return `mysql ${describeServer(b.config)}`;
+    case 'sqlite':
+      return b.filenameUri === ':memory:'
+        ? 'sqlite in-memory (lives as long as the process)'
+        : `sqlite ${b.filenameUri}`;
+    default:
+      return unknownBackend(b);
+  }
 }
 
 /** Upstream's downgrade is a one-shot tool: migrate down, then stop. The store reports success as CANCELLED. */

@@ -25,7 +25,11 @@ import { TYPE_KINDS } from './type-kinds';
 import { loadTypes } from './types';
 
 const MAX_HOPS = 100n;
-const MAX_STARTING_NODES = 100;
+/**
+ * Starting nodes taken when more match: Google's server lists them with max_result_size 100, and its listing
+ * returns one row more than the page size (the 101-row quirk), so 101 start the walk. We match it.
+ */
+const STARTING_NODES_TAKEN = 101;
 
 const INPUT_LIKE = [Event_Type.DECLARED_INPUT, Event_Type.INPUT, Event_Type.INTERNAL_INPUT];
 const OUTPUT_LIKE = [
@@ -68,7 +72,7 @@ async function matching(tx: Tx, side: Side, filterQuery: string, among?: bigint[
     where += ` AND n.id IN (${set.sql})`;
     params.push(set.param);
   }
-  const limit = among ? '' : ` LIMIT ${MAX_STARTING_NODES}`;
+  const limit = among ? '' : ` LIMIT ${STARTING_NODES_TAKEN}`;
   const rows = await tx.all<{ id: bigint }>(
     `SELECT n.id FROM ${spec.table} n WHERE ${where} ORDER BY n.id${limit}`,
     params,

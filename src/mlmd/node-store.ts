@@ -124,6 +124,22 @@ function validateProperties(
   }
 }
 
+/**
+ * Checks nodes against their types before anything is written, as MLMD's batch validation does: every node names a
+ * type_id of the kind that is stored (NOT_FOUND naming the missing ids otherwise), and every property it carries is
+ * declared by that type with the same value kind (INVALID_ARGUMENT). Custom properties are free.
+ */
+export async function validateNodesAgainstTypes(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<void> {
+  if (nodes.length === 0) return;
+  if (nodes.some((n) => n.typeId === undefined))
+    throw invalidArgument(`Type id is missing. Every ${spec.label} must have a type_id.`);
+  const typeIds = [...new Set(nodes.map((n) => n.typeId!))];
+  const types = await loadTypeInfo(tx, spec, typeIds);
+  const missing = typeIds.filter((id) => !types.has(id));
+  if (missing.length > 0) throw notFound(`Results missing for ids: {${missing.join(', ')}} of ${spec.label} types`);
+  for (const node of nodes) validateProperties(spec, types.get(node.typeId!)!, node.properties ?? {});
+}
+
 const KIND_OF = { Artifact: 'artifact', Execution: 'execution', Context: 'context' } as const;
 
 /** Options of one upsert batch. */

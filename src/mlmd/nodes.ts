@@ -52,10 +52,10 @@ async function nodesByType(
   r: { typeName?: string; typeVersion?: string; options?: Parameters<typeof listNodes>[2] },
 ) {
   const candidates = await ofType(tx, spec, r.typeName, r.typeVersion);
-  if (!candidates) return { nodes: [] as AnyNode[], nextPageToken: r.options ? '' : undefined };
-  const page = await listNodes(tx, spec, r.options, candidates);
-  // MLMD sets the token field of *ByType responses whenever options were given, empty on the last page.
-  return { nodes: page.nodes, nextPageToken: page.nextPageToken ?? (r.options ? '' : undefined) };
+  if (!candidates) return { nodes: [] as AnyNode[] };
+  // The token is left unset on the last page, as Google's server answers (proto2: a set empty string would be a
+  // different message to a Go or C++ client).
+  return listNodes(tx, spec, r.options, candidates);
 }
 
 async function nodeByTypeAndName(tx: Tx, spec: NodeKindSpec, typeName?: string, typeVersion?: string, name?: string) {

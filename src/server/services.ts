@@ -5,7 +5,9 @@
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
+import type { MlmdError } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
+import { requestStringChecker } from './request-strings';
 import { toServiceError } from './status';
 
 export interface ServiceRegistration {
@@ -15,9 +17,22 @@ export interface ServiceRegistration {
   implementation: UntypedServiceImplementation;
 }
 
+/**
+ * What `strictRequests` decodes a request into when the request must be answered with an error status of its own
+ * rather than grpc-js's INTERNAL for a decoding failure (invalid UTF-8: INVALID_ARGUMENT naming the field).
+ */
+export class RejectedRequest {
+  constructor(readonly error: MlmdError) {}
+}
+
 /** A unary handler around an async function; every failure goes through the single status mapping. */
 export function unaryHandler<Req, Res>(fn: (request: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    const request: unknown = call.request;
+    if (request instanceof RejectedRequest) {
+      callback(toServiceError(request.error));
+      return;
+    }
     // Promise.resolve().then also catches a handler that throws synchronously instead of rejecting.
     Promise.resolve()
       .then(() => fn(call.request))
@@ -48,14 +63,20 @@ export function checkWellFormed(bytes: Uint8Array): void {
   if (reader.pos !== bytes.length) throw new Error('malformed request: a field runs past the end of the message');
 }
 
-/** The service definition with every request checked for well-formedness before it is decoded. */
+/**
+ * The service definition with every request checked before it is decoded: well-formed (checkWellFormed), and every
+ * string field valid UTF-8 (request-strings.ts; a request that is not decodes into a RejectedRequest).
+ */
 export function strictRequests(definition: ServiceDefinition): ServiceDefinition {
+  const strings = requestStringChecker();
   const strict: Record<string, MethodDefinition<unknown, unknown>> = {};
   for (const [name, method] of Object.entries(definition)) {
     strict[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer) => {
         checkWellFormed(bytes);
+        const invalid = strings.check(method.path, bytes);
+        if (invalid) return new RejectedRequest(invalid);
         return method.requestDeserialize(bytes);
       },
     };

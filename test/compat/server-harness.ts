@@ -86,7 +86,13 @@ export async function startServer(opts: {
   const [cmd, ...args] = serverCommand();
   const proc = spawn(
     cmd,
-    [...args, `--grpc_port=${port}`, '--http_port=-1', `--metadata_store_server_config_file=${cfg}`, ...(opts.extraArgs ?? [])],
+    [
+      ...args,
+      `--grpc_port=${port}`,
+      '--http_port=-1',
+      `--metadata_store_server_config_file=${cfg}`,
+      ...(opts.extraArgs ?? []),
+    ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -51,7 +51,16 @@ export async function startServerProcess(flags: string[], env: NodeJS.ProcessEnv
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), `--grpc_port=${port}`, '--http_port=-1', '--host', '127.0.0.1', ...flags],
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src/cli/main.ts'),
+      `--grpc_port=${port}`,
+      '--http_port=-1',
+      '--host',
+      '127.0.0.1',
+      ...flags,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let log = '';
