@@ -24,7 +24,7 @@ import { Client } from 'pg';
 import { Artifact, PostgreSQLDatabaseConfig } from '../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../src/client';
 import { clientConfig } from '../src/storage/postgres/config';
-import { pgFlags } from '../test/postgres/harness';
+import { pgFlags } from '../test/multi-server/harness';
 import {
   BENCH_DIR,
   BenchOptions,
