@@ -6,7 +6,8 @@
 import { Code, dataLoss, failedPrecondition, MlmdError } from '../errors';
 import { Database, Tx } from './database';
 import { migrate, downgrade } from './migrations';
-import { EXTRA_INDEXES, IndexSpec, SCHEMA_VERSION, TABLES, UPSTREAM_INDEXES } from './schema';
+import { createIndexes } from './indexes';
+import { EXTRA_INDEXES, SCHEMA_VERSION, TABLES, UPSTREAM_INDEXES } from './schema';
 import { serializeOn } from './sql';
 
 export interface MigrationOptions {
@@ -77,24 +78,6 @@ async function checkTables(tx: Tx): Promise<void> {
     `There are a subset of tables in MLMD instance. This may be due to concurrent connection to the empty database. ` +
       `Please retry the connection. checks: present tables: ${present.join(', ')}; missing tables: ${missing.join(', ')}`,
   );
-}
-
-/**
- * Creates the indexes that are missing (MySQL's CREATE INDEX has no IF NOT EXISTS). Index names compare without
- * case: PostgreSQL folds them, MySQL ignores it.
- */
-export async function createIndexes(tx: Tx, indexes: readonly IndexSpec[]): Promise<void> {
-  const existing = new Map<string, Set<string>>();
-  for (const index of indexes) {
-    const sql = tx.adapter.ddl.createIndex(index);
-    if (!sql) continue;
-    if (!existing.has(index.table)) {
-      const names = await tx.adapter.ddl.indexesOf(tx, index.table);
-      existing.set(index.table, new Set([...names].map((n) => n.toLowerCase())));
-    }
-    if (existing.get(index.table)!.has(index.name.toLowerCase())) continue;
-    await tx.run(sql);
-  }
 }
 
 async function createSchema(tx: Tx): Promise<void> {

@@ -19,8 +19,12 @@ def any_value():
   return a
 
 
-def write_records(store, tag, text='héllo "quoted" \'single\' new\nline'):
-  """Writes types, nodes with every Value kind, events with paths, links and a parent context; returns ids."""
+def write_records(store, tag, text='héllo "quoted" \'single\' new\nline', v10_values=True):
+  """Writes types, nodes with every Value kind, events with paths, links and a parent context; returns ids.
+
+  Without v10_values, no proto or bool values (schema 10's): upstream's downgrade leaves their rows without a value,
+  which its own reader then refuses.
+  """
   at = pb.ArtifactType(name='Model_' + tag, version='v1', description='d',
                        base_type=pb.ArtifactType.MODEL)
   for k, v in {'i': pb.INT, 'd': pb.DOUBLE, 's': pb.STRING, 'st': pb.STRUCT, 'p': pb.PROTO, 'b': pb.BOOLEAN}.items():
@@ -35,10 +39,11 @@ def write_records(store, tag, text='héllo "quoted" \'single\' new\nline'):
   a.properties['d'].double_value = 0.1 + 0.2
   a.properties['s'].string_value = text
   a.properties['st'].struct_value.CopyFrom(struct_value())
-  a.properties['p'].proto_value.CopyFrom(any_value())
-  a.properties['b'].bool_value = True
+  if v10_values:
+    a.properties['p'].proto_value.CopyFrom(any_value())
+    a.properties['b'].bool_value = True
+    a.custom_properties['c_b'].bool_value = False
   a.custom_properties['c_i'].int_value = 2**31 - 1
-  a.custom_properties['c_b'].bool_value = False
   a2 = pb.Artifact(type_id=at_id, uri='s3://data/' + tag)
   art_ids = store.put_artifacts([a, a2])
 

@@ -8,6 +8,7 @@
  * `step_order` column (the insertion order; added at start-up to databases it created, see schema.ts).
  */
 import type { SchemaDdl } from '../adapter';
+import type { AlterDdl } from '../migration/alter-steps';
 import type { Tx } from '../database';
 import {
   type ColumnSpec,
@@ -80,4 +81,26 @@ export const MYSQL_DDL: SchemaDdl = {
     eventPathColumns.has(EVENTPATH_ORDER_COLUMN)
       ? []
       : [`ALTER TABLE \`EventPath\` ADD COLUMN \`${EVENTPATH_ORDER_COLUMN}\` BIGINT NOT NULL AUTO_INCREMENT UNIQUE`],
+};
+
+/** MySQL's ALTER TABLE clauses for the migration steps (migration/alter-steps.ts). */
+export const MYSQL_ALTER: AlterDdl = {
+  alter: (table, clauses) => `ALTER TABLE \`${table}\` ${clauses.join(', ')}`,
+  addColumn: (c) => `ADD COLUMN \`${c.name}\` ${mysqlColumnType(c)}`,
+  dropColumn: (name) => `DROP COLUMN \`${name}\``,
+  addUnique: (name, columns) => `ADD CONSTRAINT ${name} UNIQUE (${columns.map((c) => `\`${c}\``).join(', ')})`,
+  dropUnique: (name) => `DROP INDEX ${name}`,
+  renameColumn: (table, from, to) =>
+    `ALTER TABLE \`${table}\` CHANGE COLUMN \`${from}\` \`${to.name}\` ${mysqlColumnType(to)}`,
+  deleteDuplicateEvents:
+    'DELETE e1 FROM Event e1 JOIN Event e2 ON e1.artifact_id = e2.artifact_id AND e1.execution_id = e2.execution_id ' +
+    'AND e1.type = e2.type AND e1.id < e2.id',
+  // TEXT holds 65535 bytes: longer values are cut (to 16383 characters, which fit in any character set) going down.
+  stringValueAt: (table, version) =>
+    version >= 7
+      ? [`ALTER TABLE \`${table}\` MODIFY COLUMN \`string_value\` MEDIUMTEXT`]
+      : [
+          `UPDATE \`${table}\` SET \`string_value\` = LEFT(\`string_value\`, 16383) WHERE LENGTH(\`string_value\`) > 65535`,
+          `ALTER TABLE \`${table}\` MODIFY COLUMN \`string_value\` TEXT`,
+        ],
 };

@@ -3,6 +3,7 @@
  * and the catalog read through information_schema (PostgreSQL folds the unquoted CamelCase names to lower case).
  */
 import type { SchemaDdl } from '../adapter';
+import type { AlterDdl } from '../migration/alter-steps';
 import type { Tx } from '../database';
 import {
   type ColumnSpec,
@@ -86,4 +87,19 @@ export const POSTGRES_DDL: SchemaDdl = {
     eventPathColumns.has(EVENTPATH_ORDER_COLUMN)
       ? []
       : [`ALTER TABLE EventPath ADD COLUMN ${EVENTPATH_ORDER_COLUMN} BIGSERIAL NOT NULL`],
+};
+
+/** PostgreSQL's ALTER TABLE clauses for the migration steps (migration/alter-steps.ts). */
+export const POSTGRES_ALTER: AlterDdl = {
+  alter: (table, clauses) => `ALTER TABLE ${table} ${clauses.join(', ')}`,
+  addColumn: (c) => `ADD COLUMN ${c.name} ${pgColumnType(c)}`,
+  dropColumn: (name) => `DROP COLUMN ${name}`,
+  addUnique: (name, columns) => `ADD CONSTRAINT ${name} UNIQUE (${columns.join(', ')})`,
+  dropUnique: (name) => `DROP CONSTRAINT IF EXISTS ${name}`,
+  renameColumn: (table, from, to) => `ALTER TABLE ${table} RENAME COLUMN ${from} TO ${to.name}`,
+  deleteDuplicateEvents:
+    'DELETE FROM Event e1 USING Event e2 WHERE e1.artifact_id = e2.artifact_id AND e1.execution_id = e2.execution_id ' +
+    'AND e1.type = e2.type AND e1.id < e2.id',
+  // TEXT has no length limit.
+  stringValueAt: () => [],
 };
