@@ -6,6 +6,7 @@
  *   query  Issue 3: filter and lineage latency on a ~1M-node store, ours vs. ml-metadata's C++ store
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
+ *   mysql     (only with --backend=mysql or --only=mysql) the same on SQLite, PostgreSQL and MariaDB side by side
  *
  * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
  * the Python and reference parts. Generated stores are cached under .bench/.
@@ -14,7 +15,7 @@ import { runCmf } from './cmf';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
 import { BenchOptions, log } from './lib';
-import { runPostgres } from './postgres';
+import { runBackends } from './backends';
 import { runQuery } from './query';
 
 const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
@@ -22,18 +23,23 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   query: runQuery,
   cmf: runCmf,
   graph: runGraph,
-  postgres: runPostgres,
+  postgres: (o) => runBackends(o, ['postgres']),
+  mysql: (o) => runBackends(o, ['postgres', 'mysql']),
 };
 
+/** Suites that start database servers: run only when asked for. */
+const ON_REQUEST = new Set(['postgres', 'mysql']);
+
 async function main(argv: string[]): Promise<number> {
-  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres');
+  let only: string[] = Object.keys(SUITES).filter((s) => !ON_REQUEST.has(s));
   const opts: BenchOptions = { quick: false };
   for (const a of argv) {
     if (a === '--quick') opts.quick = true;
     else if (a.startsWith('--only=')) only = a.slice('--only='.length).split(',').filter(Boolean);
     else if (a === '--backend=postgres') only = ['postgres'];
+    else if (a === '--backend=mysql') only = ['mysql'];
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--only=crud|query[,..]] [--backend=postgres] [--quick]\n');
+      process.stdout.write('usage: npm run bench -- [--only=crud|query[,..]] [--backend=postgres|mysql] [--quick]\n');
       return 0;
     } else {
       process.stderr.write(`unknown argument ${a}\n`);

@@ -1,30 +1,29 @@
 /**
- * `npm run bench -- --backend=postgres [--quick]`: the CRUD workload (PutArtifacts / GetArtifactsByID, batches of 1
- * and 100, as in crud.ts) under concurrency, on
+ * `npm run bench -- --backend=postgres|mysql [--quick]`: the CRUD workload (PutArtifacts / GetArtifactsByID, batches
+ * of 1 and 100, as in crud.ts) under concurrency, side by side on
  *
- *   (a) SQLite, 1 server process                      (the baseline, same client count)
- *   (b) PostgreSQL, 1 server process
- *   (c) PostgreSQL, 3 server processes on one database (clients spread round-robin over the servers)
+ *   SQLite, 1 server process                                      (the baseline, same client count)
+ *   PostgreSQL, 1 server process, and 3 server processes on one database
+ *   MariaDB (with --backend=mysql), 1 server process, and 3 server processes on one database
  *
- * Every configuration runs CLIENTS concurrent TS clients (8 per server of the 3-server configuration; each its own
- * gRPC channel, each keeping one request outstanding). The four phases run one after another; a phase's time runs
- * from its start until the last client finishes its share. Each configuration gets a fresh store (SQLite file or a
- * new PostgreSQL database, created by the servers themselves and dropped afterwards).
+ * Every configuration runs CLIENTS concurrent TS clients (8 per server of the 3-server configurations; each its own
+ * gRPC channel, each keeping one request outstanding; clients spread round-robin over the servers). The four phases
+ * run one after another; a phase's time runs from its start until the last client finishes its share. Each
+ * configuration gets a fresh store (SQLite file, or a new database created by the servers and dropped afterwards).
  *
- * PostgreSQL: MLMD_TEST_PG_HOST/PORT/USER/PASSWORD (as the test suites use) when set; otherwise a throw-away cluster
- * is started with scripts/pg-cluster.sh under .bench/ and stopped (and removed) at the end.
+ * Servers: the ones in MLMD_TEST_PG_* / MLMD_TEST_MYSQL_* (as the test suites use) when set; otherwise throw-away
+ * instances are started with scripts/pg-cluster.sh / scripts/mariadb-cluster.sh under .bench/ and removed at the end.
  *
  * Calls answered ABORTED/UNAVAILABLE are retried (as ml-metadata's Python client does) and counted.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
 
-import { Artifact, PostgreSQLDatabaseConfig } from '../generated/ml_metadata/proto/metadata_store';
+import { Artifact } from '../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../src/client';
-import { clientConfig } from '../src/storage/postgres/config';
-import { pgFlags } from '../test/multi-server/harness';
+import { dropMysqlDatabase, dropPgDatabase } from '../test/helpers/backend';
+import { mysqlFlags, pgFlags } from '../test/multi-server/harness';
 import {
   BENCH_DIR,
   BenchOptions,
@@ -65,71 +64,91 @@ interface Server {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// PostgreSQL cluster and servers
+// shared database servers
 
-interface Cluster {
-  base: PostgreSQLDatabaseConfig;
+type SharedKind = 'postgres' | 'mysql';
+
+/** A database server the benchmark can create databases on (and the environment the test helpers read). */
+interface SharedServer {
+  kind: SharedKind;
+  label: string;
+  /** The CLI flags that serve database `name` on it (upstream's, as users pass them). */
+  flags(name: string): string[];
+  drop(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-async function openCluster(): Promise<Cluster> {
+const SHARED: Record<SharedKind, { label: string; script: string; hostVar: string; prefix: string }> = {
+  postgres: { label: 'PG', script: 'pg-cluster.sh', hostVar: 'MLMD_TEST_PG_HOST', prefix: 'MLMD_TEST_PG_' },
+  mysql: {
+    label: 'MariaDB',
+    script: 'mariadb-cluster.sh',
+    hostVar: 'MLMD_TEST_MYSQL_HOST',
+    prefix: 'MLMD_TEST_MYSQL_',
+  },
+};
+
+/** The configured server of `kind`, or a throw-away one (its variables are put into process.env for the helpers). */
+async function openShared(kind: SharedKind): Promise<SharedServer> {
+  const s = SHARED[kind];
+  let stop = async (): Promise<void> => undefined;
+  if (process.env[s.hostVar]) {
+    log(`${kind}: using the configured server ${process.env[s.hostVar]}`);
+  } else {
+    const dir = path.join(BENCH_DIR, `${kind}-${process.pid}`);
+    fs.mkdirSync(BENCH_DIR, { recursive: true });
+    log(`${kind}: starting a throw-away server in ${dir} (scripts/${s.script})`);
+    const script = path.join(__dirname, '..', 'scripts', s.script);
+    stop = async () => {
+      try {
+        execFileSync('bash', [script, 'stop', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        for (const k of Object.keys(process.env)) if (k.startsWith(s.prefix)) delete process.env[k];
+      }
+    };
+    try {
+      const out = execFileSync('bash', [script, 'start', dir], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2];
+    } catch (err) {
+      await stop().catch(() => undefined);
+      throw err;
+    }
+  }
   const e = process.env;
-  if (e.MLMD_TEST_PG_HOST) {
-    log(`postgres: using the configured server ${e.MLMD_TEST_PG_HOST}:${e.MLMD_TEST_PG_PORT ?? '5432'}`);
+  if (kind === 'mysql') {
     return {
-      base: {
+      kind,
+      label: s.label,
+      flags: (database) =>
+        mysqlFlags({
+          host: e.MLMD_TEST_MYSQL_HOST,
+          port: BigInt(e.MLMD_TEST_MYSQL_PORT ?? '3306'),
+          user: e.MLMD_TEST_MYSQL_USER ?? 'root',
+          password: e.MLMD_TEST_MYSQL_PASSWORD ?? '',
+          database,
+        }),
+      drop: dropMysqlDatabase,
+      stop,
+    };
+  }
+  return {
+    kind,
+    label: s.label,
+    flags: (dbname) =>
+      pgFlags({
         host: e.MLMD_TEST_PG_HOST,
         port: e.MLMD_TEST_PG_PORT ?? '5432',
         user: e.MLMD_TEST_PG_USER ?? 'postgres',
         password: e.MLMD_TEST_PG_PASSWORD ?? '',
-      },
-      stop: async () => undefined,
-    };
-  }
-  const dir = path.join(BENCH_DIR, `pg-${process.pid}`);
-  fs.mkdirSync(BENCH_DIR, { recursive: true });
-  log(`postgres: starting a throw-away cluster in ${dir} (scripts/pg-cluster.sh)`);
-  const script = path.join(__dirname, '..', 'scripts', 'pg-cluster.sh');
-  const stop = async () => {
-    try {
-      execFileSync('bash', [script, 'stop', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  let out: string;
-  try {
-    out = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  } catch (err) {
-    await stop().catch(() => undefined);
-    throw err;
-  }
-  const env: Record<string, string> = {};
-  for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2];
-  return {
-    base: {
-      host: env.MLMD_TEST_PG_HOST,
-      port: env.MLMD_TEST_PG_PORT,
-      user: env.MLMD_TEST_PG_USER,
-      password: env.MLMD_TEST_PG_PASSWORD,
-    },
+        dbname,
+      }),
+    drop: dropPgDatabase,
     stop,
   };
-}
-
-async function dropDatabase(base: PostgreSQLDatabaseConfig, dbname: string): Promise<void> {
-  const admin = new Client(clientConfig({ ...base, dbname: 'postgres' }));
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${dbname}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
-
-/** `src/cli/main.ts` with the --postgres_config_* flags, as users run it. */
-function startPgServer(config: PostgreSQLDatabaseConfig): Promise<Server> {
-  return startCli(['--host=127.0.0.1', ...pgFlags(config)]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -234,44 +253,53 @@ async function onSqlite(w: Workload): Promise<Result> {
   }
 }
 
-async function onPostgres(base: PostgreSQLDatabaseConfig, servers: number, w: Workload): Promise<Result> {
-  const dbname = `mlmd_bench_${process.pid}_${servers}_${Math.random().toString(36).slice(2, 8)}`;
-  const config = { ...base, dbname };
+async function onShared(server: SharedServer, servers: number, w: Workload): Promise<Result> {
+  const name = `mlmd_bench_${process.pid}_${servers}_${Math.random().toString(36).slice(2, 8)}`;
   const started: Server[] = [];
   try {
     // the first server creates the database and the schema; the others then open it
-    started.push(await startPgServer(config));
-    started.push(...(await Promise.all(Array.from({ length: servers - 1 }, () => startPgServer(config)))));
+    started.push(await startCli(['--host=127.0.0.1', ...server.flags(name)]));
+    started.push(
+      ...(await Promise.all(
+        Array.from({ length: servers - 1 }, () => startCli(['--host=127.0.0.1', ...server.flags(name)])),
+      )),
+    );
     return await runWorkload(
       started.map((s) => s.address),
       w,
     );
   } finally {
     await Promise.all(started.map((s) => s.stop()));
-    await dropDatabase(base, dbname).catch((e) => log(`postgres: could not drop ${dbname}: ${String(e)}`));
+    await server.drop(name).catch((e) => log(`${server.kind}: could not drop ${name}: ${String(e)}`));
   }
 }
 
-export async function runPostgres(opts: BenchOptions): Promise<string> {
+/** One column pair per configuration: its label and its result. */
+interface Column {
+  label: string;
+  result: Result;
+}
+
+export async function runBackends(opts: BenchOptions, kinds: readonly SharedKind[]): Promise<string> {
   const w: Workload = opts.quick
     ? { singles: 20, batches: 2, batchSize: 100, warmup: 5 }
     : { singles: 200, batches: 20, batchSize: 100, warmup: 20 };
   log(
-    `postgres: ${CLIENTS} concurrent clients, each ${w.singles} single puts/gets and ${w.batches} batch puts/gets of ` +
+    `backends: ${CLIENTS} concurrent clients, each ${w.singles} single puts/gets and ${w.batches} batch puts/gets of ` +
       `${w.batchSize} (warm-up ${w.warmup})`,
   );
-  log('postgres (a): SQLite, 1 server process');
-  const sqlite = await onSqlite(w);
-  const cluster = await openCluster();
-  let pg1: Result;
-  let pg3: Result;
-  try {
-    log('postgres (b): PostgreSQL, 1 server process');
-    pg1 = await onPostgres(cluster.base, 1, w);
-    log(`postgres (c): PostgreSQL, ${SERVERS} server processes, one database`);
-    pg3 = await onPostgres(cluster.base, SERVERS, w);
-  } finally {
-    await cluster.stop();
+  log('backends: SQLite, 1 server process');
+  const columns: Column[] = [{ label: 'SQLite x1', result: await onSqlite(w) }];
+  for (const kind of kinds) {
+    const server = await openShared(kind);
+    try {
+      log(`backends: ${server.label}, 1 server process`);
+      columns.push({ label: `${server.label} x1`, result: await onShared(server, 1, w) });
+      log(`backends: ${server.label}, ${SERVERS} server processes, one database`);
+      columns.push({ label: `${server.label} x${SERVERS}`, result: await onShared(server, SERVERS, w) });
+    } finally {
+      await server.stop();
+    }
   }
 
   const phases: { key: keyof Omit<Result, 'retries'>; label: string; ops: number; per: number }[] = [
@@ -280,42 +308,23 @@ export async function runPostgres(opts: BenchOptions): Promise<string> {
     { key: 'get1', label: 'GetArtifactsByID x1', ops: CLIENTS * w.singles, per: 1 },
     { key: 'get100', label: `GetArtifactsByID x${w.batchSize}`, ops: CLIENTS * w.batches, per: w.batchSize },
   ];
-  const rows = phases.map((p) => {
-    const ops = (r: Result) => p.ops / r[p.key];
-    const x = (a: Result, b: Result) => `${(ops(a) / ops(b)).toFixed(2)}x`;
-    return [
-      p.label,
-      `${p.ops}`,
-      ops(sqlite),
-      ops(sqlite) * p.per,
-      ops(pg1),
-      ops(pg1) * p.per,
-      ops(pg3),
-      ops(pg3) * p.per,
-      x(pg1, sqlite),
-      x(pg3, pg1),
-    ];
-  });
+  const rows = phases.map((p) => [
+    p.label,
+    `${p.ops}`,
+    ...columns.flatMap((c) => {
+      const ops = p.ops / c.result[p.key];
+      return [ops, ops * p.per];
+    }),
+  ]);
   return (
     table(
       `Backends under concurrency (${CLIENTS} clients, one request outstanding each; ops/s = RPCs per second, art/s = artifacts per second)`,
-      [
-        'operation',
-        'calls',
-        'SQLite x1 ops/s',
-        'art/s',
-        'PG x1 ops/s',
-        'art/s',
-        `PG x${SERVERS} ops/s`,
-        'art/s',
-        'PG1/SQLite',
-        `PG${SERVERS}/PG1`,
-      ],
+      ['operation', 'calls', ...columns.flatMap((c) => [`${c.label} ops/s`, 'art/s'])],
       rows,
     ) +
-    `  SQLite x1 / PG x1: one server process, all ${CLIENTS} clients on it. PG x${SERVERS}: ${SERVERS} server processes on one\n` +
-    `  database, ${CLIENTS_PER_SERVER} clients each (round-robin). Retried calls (ABORTED/UNAVAILABLE): SQLite ${sqlite.retries}, ` +
-    `PG x1 ${pg1.retries}, PG x${SERVERS} ${pg3.retries}.\n` +
-    `  Clients, servers and PostgreSQL share this machine's CPUs, so scaling is bounded by the cores available.\n`
+    `  x1: one server process, all ${CLIENTS} clients on it. x${SERVERS}: ${SERVERS} server processes on one database, ` +
+    `${CLIENTS_PER_SERVER} clients each (round-robin).\n` +
+    `  Retried calls (ABORTED/UNAVAILABLE): ${columns.map((c) => `${c.label} ${c.result.retries}`).join(', ')}.\n` +
+    `  Clients, servers and the databases share this machine's CPUs, so scaling is bounded by the cores available.\n`
   );
 }
