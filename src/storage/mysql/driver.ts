@@ -115,7 +115,9 @@ export class MysqlDatabase extends PooledDatabase {
     });
     // Session settings of every new connection, queued before any statement of ours runs on it.
     this.pool.pool.on('connection', (conn) => {
-      conn.query(`SET SESSION sql_mode = '${SQL_MODE}'`);
+      // A failure here (the connection died) surfaces in the first statement of ours; the callback keeps it from
+      // being an unhandled 'error' event.
+      conn.query(`SET SESSION sql_mode = '${SQL_MODE}'`, () => undefined);
       // An idle connection that dies (database restarted) is dropped by the pool; the event must have a listener.
       conn.on('error', () => undefined);
     });
