@@ -11,7 +11,7 @@ import { Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_st
 import { alreadyExists, invalidArgument, MlmdError } from '../errors';
 import { noteChanged, noteLinked } from '../storage/change-log';
 import { SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, nowMillis, onConflictIgnore, withSavepoint } from '../storage/sql';
+import { idSet, insertReturning, nowMillis, onConflictIgnore, withSavepoint } from '../storage/sql';
 
 /** Rows per multi-row INSERT: a few hundred bound values per statement, and few distinct statement texts. */
 const CHUNK_ROWS = 100;
@@ -190,25 +190,31 @@ type EventKeyRow = { id: bigint; artifact_id: bigint; execution_id: bigint; type
 
 /**
  * Inserts one chunk of events and returns their ids with their unique keys (artifact, execution, type), in no
- * particular order: RETURNING promises none, so ids are matched back through the key. Without RETURNING (MySQL)
- * the new rows are found again through that key, among ids from the statement's first one on.
+ * particular order: RETURNING promises none, so ids are matched back through the key. Where there is no RETURNING
+ * (MySQL) the new rows are found again through that key, among the ids from the statement's first one on.
  */
 async function insertEventRows(tx: Tx, chunk: readonly ValidEvent[], params: SqlValue[]): Promise<EventKeyRow[]> {
   const insert =
     'INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES ' +
     chunk.map(() => '(?, ?, ?, ?)').join(', ');
-  if (tx.adapter.supportsReturning) return tx.all(`${insert} RETURNING id, artifact_id, execution_id, type`, params);
-  const { insertId } = await tx.run(insert, params);
-  const artifacts = idSet(tx, [...new Set(chunk.map((e) => e.artifactId))]);
-  const executions = idSet(tx, [...new Set(chunk.map((e) => e.executionId))]);
-  const wanted = new Set(chunk.map(eventKey));
-  const rows = await tx.all<EventKeyRow>(
-    `SELECT id, artifact_id, execution_id, type FROM Event WHERE id >= ? AND artifact_id IN (${artifacts.sql}) ` +
-      `AND execution_id IN (${executions.sql})`,
-    [insertId ?? 0n, artifacts.param, executions.param],
-  );
-  return rows.filter((r) =>
-    wanted.has(eventKey({ artifactId: r.artifact_id, executionId: r.execution_id, type: Number(r.type) })),
+  return insertReturning<EventKeyRow>(
+    tx,
+    insert,
+    params,
+    ['id', 'artifact_id', 'execution_id', 'type'],
+    async (firstId) => {
+      const artifacts = idSet(tx, [...new Set(chunk.map((e) => e.artifactId))]);
+      const executions = idSet(tx, [...new Set(chunk.map((e) => e.executionId))]);
+      const wanted = new Set(chunk.map(eventKey));
+      const rows = await tx.all<EventKeyRow>(
+        `SELECT id, artifact_id, execution_id, type FROM Event WHERE id >= ? AND artifact_id IN (${artifacts.sql}) ` +
+          `AND execution_id IN (${executions.sql})`,
+        [firstId, artifacts.param, executions.param],
+      );
+      return rows.filter((r) =>
+        wanted.has(eventKey({ artifactId: r.artifact_id, executionId: r.execution_id, type: Number(r.type) })),
+      );
+    },
   );
 }
 

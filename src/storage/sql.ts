@@ -3,7 +3,7 @@
  * (adapter.ts), which every backend implements in full.
  */
 import type { ListSql } from './adapter';
-import { SqlValue, Tx } from './database';
+import { Row, SqlValue, Tx } from './database';
 
 /**
  * A subquery yielding the given integers, bound as ONE parameter whatever the list's length (no statement per list
@@ -55,6 +55,24 @@ export async function insertReturningId(tx: Tx, insert: string, params: readonly
   const result = await tx.run(insert, params);
   if (result.insertId === undefined) throw new Error('the backend reported no id for an INSERT');
   return result.insertId;
+}
+
+/**
+ * Runs a (multi-row) `INSERT` (without RETURNING) and returns `columns` of the rows it inserted, in no particular
+ * order: RETURNING where the dialect has it; otherwise `findInserted(firstId)` reads them back, given the id the
+ * statement's first row received (ids of one statement are at least that), e.g. through a unique key.
+ */
+export async function insertReturning<R extends Row>(
+  tx: Tx,
+  insert: string,
+  params: readonly SqlValue[],
+  columns: readonly string[],
+  findInserted: (firstId: bigint) => Promise<R[]>,
+): Promise<R[]> {
+  if (tx.adapter.supportsReturning) return tx.all<R>(`${insert} RETURNING ${columns.join(', ')}`, params);
+  const result = await tx.run(insert, params);
+  if (result.insertId === undefined) throw new Error('the backend reported no id for an INSERT');
+  return findInserted(result.insertId);
 }
 
 /**

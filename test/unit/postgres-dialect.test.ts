@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL dialect's pure parts: placeholder rewriting, libpq password files, sslmode mapping and the v10 DDL.
- * (Everything that talks to a server runs in the PostgreSQL suites: MLMD_TEST_BACKEND=postgres and test/postgres.)
+ * (Everything that talks to a server runs in the PostgreSQL suites: MLMD_TEST_BACKEND=postgres and test/multi-server.)
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
