@@ -102,8 +102,19 @@ async function seedSimpleTypes(tx: Tx): Promise<void> {
 }
 
 /**
+ * Whether `e` (a partial schema: some tables, or MLMDEnv without its row) is a set-up of ours that was interrupted.
+ * Where DDL is transactional a partial schema can only be someone else's set-up in progress, so the caller retries,
+ * as upstream has it. Where it is not (MySQL commits each CREATE TABLE), a server killed half-way through leaves one
+ * behind for good; holding the initialisation lock, we finish it (every step of createSchema is idempotent).
+ */
+function interruptedSetUp(tx: Tx, e: unknown): boolean {
+  return !tx.adapter.supportsTransactionalDdl && e instanceof MlmdError && e.code === Code.ABORTED;
+}
+
+/**
  * Prepares a database for serving: creates the schema in an empty database, checks an existing v10 one, and
- * applies MLMD's rules for other versions. Runs in one write transaction, so a failure leaves the file untouched.
+ * applies MLMD's rules for other versions. Runs in one write transaction, so a failure leaves the file untouched
+ * (on MySQL, whose DDL commits by itself, the steps are idempotent instead).
  */
 export async function initializeStore(db: Database, options: MigrationOptions = {}): Promise<void> {
   const downgradeTo = options.downgradeToSchemaVersion ?? -1;
@@ -111,7 +122,14 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
     // Several servers may open one shared database at once: initialisation runs one at a time (the lock is released
     // when the transaction ends), so concurrent CREATE TABLE / seeding / migration never race.
     await serializeOn(tx, ['cmf-mlmd:init']);
-    const version = await readSchemaVersion(tx);
+    let version: number | undefined;
+    try {
+      version = await readSchemaVersion(tx);
+    } catch (e) {
+      if (!interruptedSetUp(tx, e) || downgradeTo >= 0) throw e;
+      await createSchema(tx);
+      version = SCHEMA_VERSION;
+    }
     if (downgradeTo >= 0) {
       if (downgradeTo > SCHEMA_VERSION) {
         throw new MlmdError(
@@ -131,7 +149,8 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
       try {
         await checkTables(tx);
       } catch (e) {
-        if (!(e instanceof MlmdError && e.code === Code.NOT_FOUND)) throw e;
+        const empty = e instanceof MlmdError && e.code === Code.NOT_FOUND;
+        if (!empty && !interruptedSetUp(tx, e)) throw e;
         await createSchema(tx);
       }
     } else if (version > SCHEMA_VERSION) {
