@@ -416,7 +416,13 @@ describe('health', () => {
       await s.client.putContextType({ contextType: { name: 'T', properties: {} } });
       const t = (await s.client.getContextType({ typeName: 'T' })).contextType!.id!;
       await s.client.putContexts({ contexts: [{ typeId: t, name: 'c' }] });
-      await new Promise((r) => setTimeout(r, 400));
+      // The worker thread starts, tries Neo4j and fails, and the lag passes 200 ms: wait for it (a loaded machine can
+      // take seconds to start a thread), never a fixed time.
+      const deadline = Date.now() + 60_000;
+      while (s.projection!.status().failures === 0 || s.projection!.status().healthy) {
+        assert.ok(Date.now() < deadline, 'the worker reported no failed attempt against the unreachable Neo4j');
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const lag = await s.projection!.worker.reportLag();
       assert.equal(lag.rows, 1);
       assert.ok(lag.oldestAgeMs >= 200);
