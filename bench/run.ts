@@ -7,6 +7,7 @@
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
  *   mysql     (only with --backend=mysql or --only=mysql) the same on SQLite, PostgreSQL and MariaDB side by side
+ *   ui     Issue 14: the web UI in Chromium on 100,000 executions / 300,000 artifacts: table first render, lineage graph
  *
  * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
  * the Python and reference parts. Generated stores are cached under .bench/.
@@ -17,6 +18,7 @@ import { runGraph } from './graph';
 import { BenchOptions, log } from './lib';
 import { runBackends } from './backends';
 import { runQuery } from './query';
+import { runUi } from './ui';
 
 const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   crud: runCrud,
@@ -25,6 +27,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   graph: runGraph,
   postgres: (o) => runBackends(o, ['postgres']),
   mysql: (o) => runBackends(o, ['postgres', 'mysql']),
+  ui: runUi,
 };
 
 /** Suites that start database servers: run only when asked for. */

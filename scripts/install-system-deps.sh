@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the system programs the test suites need and a fresh machine may lack:
 # Python 3.9-3.11 with venv (ml-metadata 1.17.1), make/g++/git (better-sqlite3 from source), Java 17 + Maven (the
-# graph suite's Neo4j), PostgreSQL's server (the PostgreSQL suites), MariaDB's server (the MySQL suites). Does nothing
-# for what is already there. Packaged services are not started: the suites run their own throw-away instances.
+# graph suite's Neo4j), PostgreSQL's server (the PostgreSQL suites), MariaDB's server (the MySQL suites), Chromium (the
+# browser suites, driven by playwright-core, which cannot download a browser of its own here). Does nothing for what
+# is already there. Packaged services are not started: the suites run their own throw-away instances.
 # Needs root and apt-get; without them it only reports what is missing (the suites that need it then say so).
 set -euo pipefail
 
@@ -16,6 +17,7 @@ for tool in make g++ git; do command -v "$tool" >/dev/null || { missing+=(build-
 for tool in java javac mvn; do command -v "$tool" >/dev/null || { missing+=(openjdk-17-jdk-headless maven); break; }; done
 { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; } || missing+=(postgresql)
 { command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]]; } || missing+=(mariadb-server)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then

@@ -4,6 +4,8 @@
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib
+#   4b. browser suites (test/ui, Debian's chromium driven by playwright-core): ui (the web UI end to end), grpc-web
+#      (Kubeflow's client library, grpc-web from npm, in text and binary mode against native gRPC answers)
 #   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage, CMF and graph-projection integration suites with
 #      MLMD_TEST_BACKEND=postgres), pg-multi (test/multi-server: 3 servers x 32 clients; restart under load),
 #      upstream-postgres (ml-metadata's suite against our server on PostgreSQL), postgres-interop (the ml-metadata
@@ -98,7 +100,8 @@ gen_unchanged() {
 }
 wanted gen && check gen gen_unchanged
 wanted tsc && check tsc timeout 600 npx --no-install tsc -p .
-wanted format && check format npx --no-install prettier --check --log-level warn 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.ts'
+wanted tsc && check tsc-ui timeout 600 npm run --silent typecheck:ui
+wanted format && check format npx --no-install prettier --check --log-level warn 'src/**/*.{ts,tsx}' 'test/**/*.ts' 'bench/**/*.ts' 'scripts/*.ts'
 
 # ---------------------------------------------------------------- 3. TypeScript suites
 wanted ts && run_suite ts 1500 npm run --silent test:ts
@@ -111,6 +114,10 @@ wanted sqlite-interop && run_suite sqlite-interop 900 bash test/compat/sqlite-in
 wanted client-options && run_suite client-options 300 bash test/compat/pytest-suite.sh test/compat/test_client_options.py
 wanted cmf-hashing && run_suite cmf-hashing 300 node --import tsx --test test/compat/cmf-hashing.test.ts
 wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
+
+# ---------------------------------------------------------------- 4b. browser suites (each rebuilds dist/ui from src/ui first)
+wanted ui && run_suite ui 300 bash -c 'npm run --silent build:ui && node --import tsx --test test/ui/ui.test.ts'
+wanted grpc-web && run_suite grpc-web 300 bash -c 'npm run --silent build:ui && node --import tsx --test test/ui/grpc-web-browser.test.ts'
 
 # ---------------------------------------------------------------- 5. graph (a real Neo4j 5.26 on Java 17, from Maven Central)
 wanted graph && run_suite graph 480 bash test/graph/run.sh

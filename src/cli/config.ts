@@ -18,6 +18,7 @@ import {
   MetadataStoreServerConfig,
   SqliteMetadataSourceConfig_ConnectionMode as ConnectionMode,
 } from '../../generated/ml_metadata/proto/metadata_store';
+import { parseAllowedOrigins } from '../server/cors';
 import type { SslConfig } from '../server/tls';
 import { parseServerConfig } from './config-file';
 import { parseChannelArguments, type Flags, UsageError } from './flags';
@@ -44,6 +45,8 @@ export interface ServerPlan {
   port: number;
   /** The HTTP listener's port (0: any free port); undefined: no HTTP listener. */
   httpPort?: number;
+  /** Origins whose pages may call gRPC-Web across origins (`*`: any); empty: same-origin only. */
+  corsAllowedOrigins: string[];
   backend: Backend;
   migration: Migration;
   tls?: SslConfig;
@@ -199,6 +202,15 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     throw new ConfigError(`--http_port must be between 0 and 65535, or -1 for no HTTP listener; got ${httpPort}`);
   }
   if (httpPort === port) throw new ConfigError(`--http_port and --grpc_port must differ; both are ${port}`);
+  let corsAllowedOrigins: string[];
+  try {
+    corsAllowedOrigins = parseAllowedOrigins(flags.cors_allowed_origins ?? '');
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  if (corsAllowedOrigins.length > 0 && httpPort === -1) {
+    warnings.push('--cors_allowed_origins has no effect with --http_port=-1 (no HTTP listener)');
+  }
 
   const flagNames = Object.keys(flags);
   const mysqlFlags = flagNames.filter((n) => n.startsWith('mysql_config_'));
@@ -278,6 +290,7 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     host: flags.host ?? '0.0.0.0',
     port,
     httpPort: httpPort === -1 ? undefined : httpPort,
+    corsAllowedOrigins,
     backend,
     migration,
     tls,

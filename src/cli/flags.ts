@@ -53,6 +53,10 @@ const FLAGS = {
     type: 'int',
     help: 'HTTP port for gRPC-Web, the cmf-server API and the web UI (default 8081; 0 = any free port; -1 = off)',
   },
+  cors_allowed_origins: {
+    type: 'string',
+    help: 'origins whose pages may call gRPC-Web, comma-separated (https://host:port), or * (default: none)',
+  },
   max_message_bytes: { type: 'int', help: 'gRPC receive/send limit in bytes (default 128 MiB; -1 = unlimited)' },
   neo4j_uri: {
     type: 'string',

@@ -4,12 +4,15 @@
  * Exit codes: 0 after a signal-driven shutdown or a successful downgrade; 1 for a configuration that cannot be
  * served or a store that cannot be opened; 2 for a command-line mistake.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Code, MlmdError } from '../errors';
 import { createCmfApi } from '../cmf/api';
 import { createMlmdApi } from '../mlmd/store';
 import { cmfServiceRegistration } from '../server/cmf-service';
 import { startServer, type ServerHandle } from '../server/server';
 import { TlsConfigError } from '../server/tls';
+import { uiFiles } from '../server/ui-files';
 import { buildServerPlan, ConfigError, type Backend, type ServerPlan } from './config';
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
@@ -47,6 +50,14 @@ async function runDowngrade(plan: ServerPlan): Promise<number> {
   return 0;
 }
 
+/** The package root (the folder of package.json), from src/cli or a compiled copy of it. */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
 async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
   const db = await openStore(plan.backend, plan.migration, plan.connectionRetries);
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
@@ -58,6 +69,8 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
     throw e;
   }
   const store = graph?.db ?? db;
+  const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(packageRoot(), 'dist', 'ui'));
+  if (ui && !ui.built) log('warning: the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
   try {
     return await startServer({
       api: createMlmdApi(store),
@@ -71,7 +84,12 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
       http:
         plan.httpPort === undefined
           ? undefined
-          : { port: plan.httpPort, routes: [], onError: (route, e) => log(`${route}: ${(e as Error).stack ?? e}`) },
+          : {
+              port: plan.httpPort,
+              routes: [ui!.route],
+              corsAllowedOrigins: plan.corsAllowedOrigins,
+              onError: (route, e) => log(`${route}: ${(e as Error).stack ?? e}`),
+            },
       onShutdown: async () => {
         await graph?.stop();
         await db.close();

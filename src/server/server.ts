@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import type { MlmdApi } from '../mlmd/api';
+import { grpcWebRoute, type MessageLimits } from './grpc-web';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
 import { reflectionService } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
@@ -39,8 +40,17 @@ export interface ServerOptions {
   onShutdown?: () => Promise<void>;
   /** Further health service names whose status their owner drives (e.g. `cmf.graph`, the Neo4j projection). */
   extraHealth?: readonly HealthReporter[];
-  /** The HTTP/1.1 listener (gRPC-Web, cmf-server API, UI) on the same host; absent: none. 0 picks a free port. */
-  http?: { port: number; routes: readonly HttpRoute[]; onError?: (route: string, error: unknown) => void };
+  /**
+   * The HTTP/1.1 listener on the same host; absent: none. 0 picks a free port. It always serves /healthz and gRPC-Web
+   * for every hosted service, then `routes` (cmf-server API, UI). `corsAllowedOrigins`: origins whose pages may call
+   * gRPC-Web (`*` any; default none, i.e. same-origin pages only).
+   */
+  http?: {
+    port: number;
+    routes: readonly HttpRoute[];
+    onError?: (route: string, error: unknown) => void;
+    corsAllowedOrigins?: readonly string[];
+  };
 }
 
 /** A health service name and a subscription through which its owner reports SERVING (true) or NOT_SERVING. */
@@ -61,6 +71,9 @@ export interface ServerHandle {
 
 export interface BuiltServer {
   server: grpc.Server;
+  /** Every hosted service (MLMD first), as registered with grpc-js; gRPC-Web serves the same list. */
+  services: readonly ServiceRegistration[];
+  limits: MessageLimits;
   health: HealthImplementation;
   /** Names whose health status the server publishes ("" is the whole server). */
   healthNames: string[];
@@ -69,11 +82,24 @@ export interface BuiltServer {
 }
 
 /** Builds a server with every service registered, not yet bound. */
-export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls' | 'onShutdown'>): BuiltServer {
+/** The per-message limits grpc-js applies with these options (explicit channel arguments win), for gRPC-Web too. */
+export function messageLimits(options: Pick<ServerOptions, 'maxMessageBytes' | 'channelOptions'>): MessageLimits {
   const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const channel = (key: string): number | undefined => {
+    const v = options.channelOptions?.[key];
+    return typeof v === 'number' ? v : undefined;
+  };
+  return {
+    receive: channel('grpc.max_receive_message_length') ?? max,
+    send: channel('grpc.max_send_message_length') ?? max,
+  };
+}
+
+export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls' | 'onShutdown'>): BuiltServer {
+  const limits = messageLimits(options);
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': max,
-    'grpc.max_send_message_length': max,
+    'grpc.max_receive_message_length': limits.receive,
+    'grpc.max_send_message_length': limits.send,
     ...options.channelOptions,
   });
   const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])];
@@ -83,7 +109,7 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   const initial: ServingStatusMap = {};
   for (const name of healthNames) initial[name] = 'SERVING';
   const health = new HealthImplementation(initial);
-  const built: BuiltServer = { server, health, healthNames, stopping: false };
+  const built: BuiltServer = { server, services, limits, health, healthNames, stopping: false };
   for (const h of options.extraHealth ?? []) {
     // Once shutdown has begun every name stays NOT_SERVING.
     h.subscribe((serving) => {
@@ -120,7 +146,15 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         host,
         port: options.http.port,
         tls: options.tls,
-        routes: [healthzRoute(built), ...options.http.routes],
+        routes: [
+          healthzRoute(built),
+          grpcWebRoute({
+            services: built.services,
+            limits: built.limits,
+            cors: { allowedOrigins: options.http.corsAllowedOrigins ?? [] },
+          }),
+          ...options.http.routes,
+        ],
         onError: options.http.onError,
       });
     } catch (e) {

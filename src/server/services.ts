@@ -1,6 +1,8 @@
 /**
- * What the server hosts, described uniformly so that another API (e.g. a future cmf.v1.CmfService) is added by
- * appending one registration: the grpc-js definition and handlers (reflection serves every compiled .proto).
+ * What the server hosts, described uniformly so that another API is added by appending one registration. A
+ * registration holds each method once, protocol-free (`methods`: path, strict decoder, encoder, the domain's async
+ * function), and the grpc-js handlers built from exactly those; gRPC-Web (grpc-web.ts) is built from the same
+ * `methods`, so both protocols call the same function with the same decoding and the same status mapping.
  */
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
@@ -10,16 +12,30 @@ import type { MlmdApi } from '../mlmd/api';
 import { requestStringChecker } from './request-strings';
 import { toServiceError } from './status';
 
+/** One unary method, independent of the protocol that carries it. */
+export interface UnaryMethod {
+  /** `/package.Service/Method`, the path of both gRPC and gRPC-Web. */
+  readonly path: string;
+  /** Decodes request bytes, after the well-formedness check (throws on malformed bytes). */
+  readonly requestDeserialize: (bytes: Buffer) => unknown;
+  readonly responseSerialize: (response: unknown) => Buffer;
+  /** The domain's function; a rejection becomes a status through status.ts. */
+  readonly call: (request: unknown) => Promise<unknown>;
+}
+
 export interface ServiceRegistration {
   /** Fully qualified service name; also the name its health status is published under. */
   name: string;
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
+  /** Every method of `definition`, protocol-free; `implementation` wraps exactly these. */
+  methods: readonly UnaryMethod[];
 }
 
 /**
  * What `strictRequests` decodes a request into when the request must be answered with an error status of its own
- * rather than grpc-js's INTERNAL for a decoding failure (invalid UTF-8: INVALID_ARGUMENT naming the field).
+ * rather than a decoding failure's INTERNAL (invalid UTF-8: INVALID_ARGUMENT naming the field). Every protocol's
+ * call (`UnaryMethod.call`, built by bindService) answers it with that error instead of calling the domain.
  */
 export class RejectedRequest {
   constructor(readonly error: MlmdError) {}
@@ -28,11 +44,6 @@ export class RejectedRequest {
 /** A unary handler around an async function; every failure goes through the single status mapping. */
 export function unaryHandler<Req, Res>(fn: (request: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const request: unknown = call.request;
-    if (request instanceof RejectedRequest) {
-      callback(toServiceError(request.error));
-      return;
-    }
     // Promise.resolve().then also catches a handler that throws synchronously instead of rejecting.
     Promise.resolve()
       .then(() => fn(call.request))
@@ -92,12 +103,21 @@ export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
  * Requests are checked for well-formedness before decoding.
  */
 export function bindService(name: string, definition: ServiceDefinition, api: object): ServiceRegistration {
+  const strict = strictRequests(definition);
   const implementation: UntypedServiceImplementation = {};
-  for (const method of Object.keys(definition)) {
+  const methods: UnaryMethod[] = [];
+  for (const [method, spec] of Object.entries(strict)) {
     const fn = (api as Record<string, (request: unknown) => Promise<unknown>>)[method];
-    implementation[method] = unaryHandler((request: unknown) => fn.call(api, request));
+    const unary: UnaryMethod = {
+      path: spec.path,
+      requestDeserialize: spec.requestDeserialize,
+      responseSerialize: spec.responseSerialize,
+      call: (request) => (request instanceof RejectedRequest ? Promise.reject(request.error) : fn.call(api, request)),
+    };
+    methods.push(unary);
+    implementation[method] = unaryHandler(unary.call);
   }
-  return { name, definition: strictRequests(definition), implementation };
+  return { name, definition: strict, implementation, methods };
 }
 
 /** Every MetadataStoreService method, bound to the MLMD domain. */

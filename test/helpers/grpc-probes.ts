@@ -61,3 +61,23 @@ export function healthCheck(address: string, service: string): Promise<string> {
     ),
   );
 }
+
+/** Sends raw bytes as the request of `path` (identity serializers): the reply bytes, or the status of a failure. */
+export function rawUnaryCall(
+  client: grpc.Client,
+  path: string,
+  body: Buffer,
+  metadata = new grpc.Metadata(),
+): Promise<{ reply: Buffer } | { code: grpc.status; details: string }> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      metadata,
+      { deadline: Date.now() + 30_000 },
+      (error, reply) => resolve(error ? { code: error.code, details: error.details } : { reply: reply! }),
+    );
+  });
+}

@@ -24,6 +24,10 @@ import {
   PutContextsRequest,
 } from '../../generated/ml_metadata/proto/metadata_store_service';
 import { CreateExecutionRequest } from '../../generated/cmf/v1/cmf_service';
+import { createMlmdApi } from '../../src/mlmd/store';
+import { startServer } from '../../src/server/server';
+import { openDatabase } from '../../src/storage/open';
+import { frame, grpcWebPost } from '../helpers/grpc-web';
 import { expectStatus, status, uniq } from '../helpers/mlmd';
 import { startTestServer, type TestServer } from '../helpers/server';
 
@@ -255,6 +259,29 @@ describe('wire differences from Google’s server', () => {
     // Valid multi-byte text is fine.
     const ok = await t.client.putContexts({ contexts: [{ typeId: contextTypeId, name: uniq('café ☃ 😀') }] });
     assert.equal(ok.contextIds!.length, 1);
+  });
+
+  it('gRPC-Web requests get the same check (one decoding for both protocols)', async () => {
+    const db = await openDatabase({ kind: 'sqlite', filenameUri: ':memory:' });
+    const server = await startServer({
+      api: createMlmdApi(db),
+      host: '127.0.0.1',
+      port: 0,
+      shutdownGraceMs: 2_000,
+      http: { port: 0, routes: [] },
+      onShutdown: () => db.close(),
+    });
+    try {
+      const body = corrupt(
+        GetArtifactsRequest.encode({ options: { filterQuery: 'name = "MARKER"' } }).finish(),
+        'MARKER',
+      );
+      const reply = await grpcWebPost(`http://127.0.0.1:${server.httpPort}`, `${SERVICE}/GetArtifacts`, frame(body));
+      assert.equal(reply.code, grpc.status.INVALID_ARGUMENT);
+      assert.match(reply.details, /^Structurally invalid UTF8 string in options\.filter_query/);
+    } finally {
+      await server.shutdown();
+    }
   });
 
   it('flags for a database that would not be used stop the server, naming what is missing', async () => {
