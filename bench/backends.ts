@@ -20,9 +20,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Artifact } from '../generated/ml_metadata/proto/metadata_store';
+import { Artifact, type PostgreSQLDatabaseConfig } from '../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../src/client';
-import { dropMysqlDatabase, dropPgDatabase } from '../test/helpers/backend';
+import { dropMysqlDatabase, dropPgDatabase, pgTestConfig } from '../test/helpers/backend';
 import { mysqlFlags, pgFlags } from '../test/multi-server/harness';
 import {
   BENCH_DIR,
@@ -149,6 +149,23 @@ async function openShared(kind: SharedKind): Promise<SharedServer> {
     drop: dropPgDatabase,
     stop,
   };
+}
+
+/** A PostgreSQL cluster for other benchmarks (bench/cmf-push.ts): its connection settings without a database. */
+export interface Cluster {
+  base: PostgreSQLDatabaseConfig;
+  stop(): Promise<void>;
+}
+
+export async function openCluster(): Promise<Cluster> {
+  const server = await openShared('postgres');
+  const base = pgTestConfig('postgres');
+  delete base.dbname;
+  return { base, stop: () => server.stop() };
+}
+
+export async function dropDatabase(_base: PostgreSQLDatabaseConfig, dbname: string): Promise<void> {
+  await dropPgDatabase(dbname);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

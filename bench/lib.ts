@@ -25,6 +25,8 @@ export function log(line: string): void {
 export interface ServerProcess {
   address: string;
   port: number;
+  /** What the server has written to stdout/stderr so far (its start-up line names the HTTP port). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startCli(flags: readonly string[]): Promise<ServerProcess>
   return {
     address: `127.0.0.1:${port}`,
     port,
+    output: () => fs.readFileSync(logPath, 'utf8'),
     stop: async () => {
       if (!exited) {
         const done = new Promise((r) => child.once('exit', r));

@@ -7,12 +7,14 @@
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
  *   mysql     (only with --backend=mysql or --only=mysql) the same on SQLite, PostgreSQL and MariaDB side by side
+ *   cmf-push  (only with --only=cmf-push) Issue 13: `cmf metadata push` of 10,000 executions, ours vs cmflib's cmf-server
  *   ui     Issue 14: the web UI in Chromium on 100,000 executions / 300,000 artifacts: table first render, lineage graph
  *
  * --quick uses small sizes (smoke test in seconds). Needs the compat venv (bash scripts/setup-test-env.sh) for
  * the Python and reference parts. Generated stores are cached under .bench/.
  */
 import { runCmf } from './cmf';
+import { runCmfPush } from './cmf-push';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
 import { BenchOptions, log } from './lib';
@@ -27,11 +29,12 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   graph: runGraph,
   postgres: (o) => runBackends(o, ['postgres']),
   mysql: (o) => runBackends(o, ['postgres', 'mysql']),
+  'cmf-push': runCmfPush,
   ui: runUi,
 };
 
 /** Suites that start database servers: run only when asked for. */
-const ON_REQUEST = new Set(['postgres', 'mysql']);
+const ON_REQUEST = new Set(['postgres', 'mysql', 'cmf-push']);
 
 async function main(argv: string[]): Promise<number> {
   let only: string[] = Object.keys(SUITES).filter((s) => !ON_REQUEST.has(s));

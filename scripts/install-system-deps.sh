@@ -17,6 +17,9 @@ for tool in make g++ git; do command -v "$tool" >/dev/null || { missing+=(build-
 for tool in java javac mvn; do command -v "$tool" >/dev/null || { missing+=(openjdk-17-jdk-headless maven); break; }; done
 { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; } || missing+=(postgresql)
 { command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]]; } || missing+=(mariadb-server)
+# The cmf-server suites: curl drives the HTTP API, unshare runs cmflib's cmf-server in its own mount namespace.
+command -v curl >/dev/null || missing+=(curl)
+command -v unshare >/dev/null || missing+=(util-linux)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0

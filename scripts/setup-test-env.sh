@@ -58,6 +58,27 @@ if ! venv_ok; then
   stamp_of > "$VENV/.reqs-stamp"
 fi
 
+# ---------------------------------------------------------------- cmflib 0.1.0, its CLI and its cmf-server
+# cmflib pins ml-metadata==1.15.0 (no wheel for this Python): installed --no-deps beside 1.17.1, with what its CLI
+# and bundled server import pinned in test-requirements-cmf.txt. Own stamp, so the venv above is not rebuilt.
+CMF_REQS="scripts/test-requirements-cmf.txt"
+CMFLIB_VERSION="0.1.0"
+cmf_stamp_of() { { cat "$CMF_REQS"; echo "cmflib==$CMFLIB_VERSION"; cat "$VENV/.reqs-stamp"; } | sha256sum | cut -d' ' -f1; }
+cmf_ok() {
+  [[ -f "$VENV/.cmf-stamp" && "$(cat "$VENV/.cmf-stamp")" == "$(cmf_stamp_of)" ]] || return 1
+  "$VENV/bin/python" -c 'import cmflib, fastapi, uvicorn, asyncpg, minio, scitokens; from server.app import utils' >/dev/null 2>&1
+}
+if ! cmf_ok; then
+  DID=1
+  log "installing cmflib $CMFLIB_VERSION (--no-deps), its CLI's and its cmf-server's requirements"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$CMF_REQS" \
+    || die "pip install -r $CMF_REQS failed"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --no-deps "cmflib==$CMFLIB_VERSION" \
+    || die "pip install --no-deps cmflib==$CMFLIB_VERSION failed"
+  "$VENV/bin/cmf" --help >/dev/null || die "the cmf CLI does not start"
+  cmf_stamp_of > "$VENV/.cmf-stamp"
+fi
+
 MLMD_TEST="$("$VENV/bin/python" -c 'import os, ml_metadata.metadata_store as m; print(os.path.join(os.path.dirname(m.__file__), "metadata_store_test.py"))')"
 [[ -f "$MLMD_TEST" ]] || die "the ml-metadata wheel has no $MLMD_TEST"
 

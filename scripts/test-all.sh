@@ -3,13 +3,15 @@
 #   1. scripts/setup-test-env.sh  (.venv with ml-metadata 1.17.1 + pytest, .tools/grpcurl)
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
-#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib
+#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib,
+#      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API)
 #   4b. browser suites (test/ui, Debian's chromium driven by playwright-core): ui (the web UI end to end), grpc-web
 #      (Kubeflow's client library, grpc-web from npm, in text and binary mode against native gRPC answers)
 #   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage, CMF and graph-projection integration suites with
 #      MLMD_TEST_BACKEND=postgres), pg-multi (test/multi-server: 3 servers x 32 clients; restart under load),
 #      upstream-postgres (ml-metadata's suite against our server on PostgreSQL), postgres-interop (the ml-metadata
-#      package's PostgreSQL mode and our server on one database, both ways). They use the cluster named by
+#      package's PostgreSQL mode and our server on one database, both ways), cmf-server-peer (cmflib 0.1.0's own
+#      cmf-server beside ours: same pushes, same pulls, sync both ways). They use the cluster named by
 #      MLMD_TEST_PG_* (.ci/run starts one); outside CI, when none is named, one is started here if PostgreSQL's
 #      server binaries are installed (scripts/pg-cluster.sh), else these suites are skipped.
 #   6. MySQL/MariaDB suites: ts-mysql (the same integration suites with MLMD_TEST_BACKEND=mysql), mysql-multi
@@ -114,6 +116,7 @@ wanted sqlite-interop && run_suite sqlite-interop 900 bash test/compat/sqlite-in
 wanted client-options && run_suite client-options 300 bash test/compat/pytest-suite.sh test/compat/test_client_options.py
 wanted cmf-hashing && run_suite cmf-hashing 300 node --import tsx --test test/compat/cmf-hashing.test.ts
 wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
+wanted cmf-server-cli && run_suite cmf-server-cli 600 bash test/compat/cmf-server-cli.sh
 
 # ---------------------------------------------------------------- 4b. browser suites (each rebuilds dist/ui from src/ui first)
 wanted ui && run_suite ui 300 bash -c 'npm run --silent build:ui && node --import tsx --test test/ui/ui.test.ts'
@@ -123,7 +126,7 @@ wanted grpc-web && run_suite grpc-web 300 bash -c 'npm run --silent build:ui && 
 wanted graph && run_suite graph 480 bash test/graph/run.sh
 
 # ---------------------------------------------------------------- 5. PostgreSQL suites
-PG_SUITES="ts-postgres pg-multi upstream-postgres postgres-interop upgrades"
+PG_SUITES="ts-postgres pg-multi upstream-postgres postgres-interop cmf-server-peer upgrades"
 pg_wanted() { local s; for s in $PG_SUITES; do wanted "$s" && return 0; done; return 1; }
 if pg_wanted && [[ -z "${MLMD_TEST_PG_HOST:-}" && -z "$CI_MODE" ]]; then
   banner "starting a PostgreSQL cluster for the PostgreSQL suites"
@@ -134,13 +137,14 @@ if pg_wanted && [[ -z "${MLMD_TEST_PG_HOST:-}" && -z "$CI_MODE" ]]; then
 fi
 PG_INTEGRATION=(test/integration/mlmd-*.test.ts test/integration/filter.test.ts test/integration/lineage.test.ts
   test/integration/cmf-queries.test.ts test/integration/cmf-records.test.ts test/integration/cmf-sdk.test.ts
-  test/integration/graph-projection.test.ts)
+  test/integration/graph-projection.test.ts test/integration/cmf-server-api.test.ts)
 wanted ts-postgres && run_suite ts-postgres 1200 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
   node --import tsx --test --test-concurrency=1 "${PG_INTEGRATION[@]}"
 wanted pg-multi && run_suite pg-multi 600 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
   node --import tsx --test --test-concurrency=1 test/multi-server/*.test.ts
 wanted upstream-postgres && run_suite upstream-postgres 900 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres bash test/compat/upstream.sh
 wanted postgres-interop && run_suite postgres-interop 300 bash scripts/pg-suite.sh bash test/compat/pytest-suite.sh test/compat/test_postgres_interop.py
+wanted cmf-server-peer && run_suite cmf-server-peer 900 bash scripts/pg-suite.sh bash test/compat/cmf-server-peer.sh
 
 # ---------------------------------------------------------------- 6. MySQL/MariaDB suites
 MYSQL_SUITES="ts-mysql mysql-multi upstream-mysql mysql-interop upgrades"

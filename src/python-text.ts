@@ -128,3 +128,177 @@ export function comparePyStr(a: string, b: string): number {
   }
   return x.length - y.length;
 }
+
+const JSON_ESCAPES: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
+
+/** A JSON text that `pyJsonLoads` refuses, with the character offset of the problem. */
+export class PyJsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} at offset ${offset}`);
+    this.name = 'PyJsonSyntaxError';
+  }
+}
+
+/**
+ * `json.loads` as Python reads JSON: integers stay exact (a number while safe, else a bigint), floats are kept apart
+ * from integers (PyFloat: a
+ * Python float `2.0` and an int `2` store differently in MLMD), NaN / Infinity / -Infinity are accepted, duplicate
+ * keys keep the last value. Stricter where JS input is hostile: nesting deeper than `maxDepth` is refused (no stack
+ * overflow), and objects have no prototype, so a key like `__proto__` is just a key.
+ */
+export function pyJsonLoads(text: string, maxDepth = 64): PyJson {
+  let i = 0;
+  const fail = (message: string): never => {
+    throw new PyJsonSyntaxError(message, i);
+  };
+  const skipSpace = (): void => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else return;
+    }
+  };
+  const expectWord = (word: string): void => {
+    if (!text.startsWith(word, i)) fail('invalid literal');
+    i += word.length;
+  };
+  const parseString = (): string => {
+    i++; // opening quote
+    let out = '';
+    let runStart = i;
+    for (;;) {
+      if (i >= text.length) fail('unterminated string');
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        out += text.slice(runStart, i);
+        i++;
+        return out;
+      }
+      if (c < 0x20) fail('control character in string');
+      if (c !== 0x5c) {
+        i++;
+        continue;
+      }
+      out += text.slice(runStart, i);
+      const e = text[i + 1];
+      i += 2;
+      if (e === 'u') {
+        const hex = text.slice(i, i + 4);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape');
+        out += String.fromCharCode(parseInt(hex, 16));
+        i += 4;
+      } else {
+        if (e === undefined || !Object.hasOwn(JSON_ESCAPES, e)) fail('invalid escape');
+        out += JSON_ESCAPES[e];
+      }
+      runStart = i;
+    }
+  };
+  const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+  const parseNumber = (): PyJson => {
+    const start = i;
+    if (text.charCodeAt(i) === 0x2d) {
+      i++;
+      if (text.startsWith('Infinity', i)) {
+        i += 8;
+        return new PyFloat(-Infinity);
+      }
+    }
+    if (text.charCodeAt(i) === 0x30) i++;
+    else if (isDigit(text.charCodeAt(i))) while (isDigit(text.charCodeAt(i))) i++;
+    else fail('invalid number');
+    let float = false;
+    if (text.charCodeAt(i) === 0x2e) {
+      float = true;
+      i++;
+      if (!isDigit(text.charCodeAt(i))) fail('invalid number');
+      while (isDigit(text.charCodeAt(i))) i++;
+    }
+    const e = text.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) {
+      float = true;
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 0x2b || sign === 0x2d) i++;
+      if (!isDigit(text.charCodeAt(i))) fail('invalid number');
+      while (isDigit(text.charCodeAt(i))) i++;
+    }
+    const literal = text.slice(start, i);
+    if (float) return new PyFloat(Number(literal));
+    // Integers: a JS number while exact (pyJsonDumps prints an integral number as an int), else a bigint.
+    const n = Number(literal);
+    return Number.isSafeInteger(n) ? n : BigInt(literal);
+  };
+  const parseValue = (depth: number): PyJson => {
+    skipSpace();
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return parseString();
+    if (c === 0x7b || c === 0x5b) {
+      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
+      return c === 0x7b ? parseObject(depth + 1) : parseArray(depth + 1);
+    }
+    if (c === 0x2d || isDigit(c)) return parseNumber();
+    if (c === 0x74) return (expectWord('true'), true);
+    if (c === 0x66) return (expectWord('false'), false);
+    if (c === 0x6e) return (expectWord('null'), null);
+    if (c === 0x4e) return (expectWord('NaN'), new PyFloat(NaN));
+    if (c === 0x49) return (expectWord('Infinity'), new PyFloat(Infinity));
+    return fail(Number.isNaN(c) ? 'unexpected end of text' : `unexpected character ${JSON.stringify(text[i])}`);
+  };
+  /** After an element: true at the closing bracket (consumed), false at a comma (consumed). */
+  const endOf = (close: number, what: string): boolean => {
+    skipSpace();
+    const c = text.charCodeAt(i++);
+    if (c === 0x2c) return false;
+    if (c === close) return true;
+    i--;
+    return fail(`expected "," or "${what}"`);
+  };
+  const parseArray = (depth: number): PyJson[] => {
+    i++;
+    const out: PyJson[] = [];
+    skipSpace();
+    if (text.charCodeAt(i) === 0x5d) {
+      i++;
+      return out;
+    }
+    do out.push(parseValue(depth));
+    while (!endOf(0x5d, ']'));
+    return out;
+  };
+  const parseObject = (depth: number): { [key: string]: PyJson } => {
+    i++;
+    const out = Object.create(null) as { [key: string]: PyJson };
+    skipSpace();
+    if (text.charCodeAt(i) === 0x7d) {
+      i++;
+      return out;
+    }
+    do {
+      skipSpace();
+      if (text.charCodeAt(i) !== 0x22) fail('expected a property name');
+      const key = parseString();
+      skipSpace();
+      if (text.charCodeAt(i) !== 0x3a) fail('expected ":"');
+      i++;
+      out[key] = parseValue(depth);
+    } while (!endOf(0x7d, '}'));
+    return out;
+  };
+  const value = parseValue(0);
+  skipSpace();
+  if (i !== text.length) fail('extra data after the value');
+  return value;
+}

@@ -27,6 +27,9 @@ export const DEFAULT_PORT = 8080;
 /** The HTTP listener (gRPC-Web, cmf-server API, web UI): next to upstream's gRPC default. */
 export const DEFAULT_HTTP_PORT = 8081;
 export const DEFAULT_SQLITE_FILE = './mlmd.db';
+/** The cmf-server API's data directory (cmf-server hard-codes /cmf-server/data). */
+export const DEFAULT_CMF_DATA_DIR = './cmf-data';
+export const DEFAULT_CMF_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_CONNECTION_RETRIES = 5;
 
 export type Backend =
@@ -45,6 +48,8 @@ export interface ServerPlan {
   port: number;
   /** The HTTP listener's port (0: any free port); undefined: no HTTP listener. */
   httpPort?: number;
+  /** The cmf-server API (on the HTTP listener): its data directory and upload limit. */
+  cmfServer: { dataDir: string; maxUploadBytes: number };
   /** Origins whose pages may call gRPC-Web across origins (`*`: any); empty: same-origin only. */
   corsAllowedOrigins: string[];
   backend: Backend;
@@ -284,12 +289,17 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     backend = { kind: 'sqlite', filenameUri: flags.db ?? DEFAULT_SQLITE_FILE };
   }
 
+  const maxUploadBytes = flags.cmf_max_upload_bytes ?? DEFAULT_CMF_MAX_UPLOAD_BYTES;
+  if (maxUploadBytes <= 0) throw new ConfigError(`--cmf_max_upload_bytes must be positive; got ${maxUploadBytes}`);
+  if (flags.cmf_data_dir === '') throw new ConfigError('--cmf_data_dir must not be empty');
+
   const retries = flags.metadata_store_connection_retries ?? DEFAULT_CONNECTION_RETRIES;
   if (retries < 0) throw new ConfigError('--metadata_store_connection_retries must not be negative');
   return {
     host: flags.host ?? '0.0.0.0',
     port,
     httpPort: httpPort === -1 ? undefined : httpPort,
+    cmfServer: { dataDir: flags.cmf_data_dir ?? DEFAULT_CMF_DATA_DIR, maxUploadBytes },
     corsAllowedOrigins,
     backend,
     migration,

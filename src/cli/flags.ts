@@ -58,6 +58,11 @@ const FLAGS = {
     help: 'origins whose pages may call gRPC-Web, comma-separated (https://host:port), or * (default: none)',
   },
   max_message_bytes: { type: 'int', help: 'gRPC receive/send limit in bytes (default 128 MiB; -1 = unlimited)' },
+  cmf_data_dir: {
+    type: 'string',
+    help: 'cmf-server API: where uploaded python-env, label and TensorBoard files go (default ./cmf-data)',
+  },
+  cmf_max_upload_bytes: { type: 'int', help: 'cmf-server API: largest file upload in bytes (default 256 MiB)' },
   neo4j_uri: {
     type: 'string',
     help: 'project lineage into Neo4j at this Bolt URI (default: env NEO4J_URI; off if unset)',

@@ -19,6 +19,7 @@ import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
 import { describeServer } from '../storage/mysql/config';
 import { unknownBackend } from '../storage/open';
+import { startCmfServerHttp } from './cmf-server';
 
 const log = (line: string): void => void process.stderr.write(`cmf-mlmd: ${line}\n`);
 
@@ -72,9 +73,15 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
   const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(packageRoot(), 'dist', 'ui'));
   if (ui && !ui.built) log('warning: the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
   try {
-    return await startServer({
+    const cmfApi = createCmfApi(store);
+    const onHttpError = (route: string, e: unknown) => log(`${route}: ${(e as Error).stack ?? e}`);
+    const cmfServer =
+      plan.httpPort === undefined
+        ? undefined
+        : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e));
+    const handle = await startServer({
       api: createMlmdApi(store),
-      extraServices: [cmfServiceRegistration(createCmfApi(store))],
+      extraServices: [cmfServiceRegistration(cmfApi)],
       extraHealth: graph ? [graph.health] : [],
       host: plan.host,
       port: plan.port,
@@ -86,15 +93,18 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
           ? undefined
           : {
               port: plan.httpPort,
-              routes: [ui!.route],
+              // The cmf-server API claims /api/... (and its POST aliases) before the UI's files.
+              routes: [...(cmfServer ? [cmfServer.route] : []), ui!.route],
               corsAllowedOrigins: plan.corsAllowedOrigins,
-              onError: (route, e) => log(`${route}: ${(e as Error).stack ?? e}`),
+              onError: onHttpError,
             },
       onShutdown: async () => {
         await graph?.stop();
         await db.close();
       },
     });
+    if (handle.httpPort !== undefined) cmfServer?.setHttpPort(handle.httpPort);
+    return handle;
   } catch (e) {
     await graph?.stop();
     await db.close();

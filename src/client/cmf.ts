@@ -460,6 +460,30 @@ export class Cmf {
   async dumpToJson(pipelineName = this.pipelineName, execUuid?: string): Promise<string> {
     return (await this.client.dumpToJson({ pipelineName, execUuid })).json!;
   }
+
+  /**
+   * `cmf metadata push` without the CLI: merges an interchange document (dumptojson's JSON, e.g. of another store)
+   * into this server with cmf-server's rules. `pipelineName` picks one pipeline of the document (default: this
+   * one's; `null`: every pipeline in it); `execUuid` only that execution. Answers cmf-server's status word.
+   */
+  async pushMetadata(
+    json: string,
+    options: { pipelineName?: string | null; execUuid?: string } = {},
+  ): Promise<{ status: string; executionsAdded: bigint; artifactsAdded: bigint; eventsAdded: bigint }> {
+    const pipelineName = options.pipelineName === null ? undefined : (options.pipelineName ?? this.pipelineName);
+    const r = await this.client.mergeMetadata({ json, pipelineName, execUuid: options.execUuid });
+    return {
+      status: r.status!,
+      executionsAdded: r.executionsAdded ?? 0n,
+      artifactsAdded: r.artifactsAdded ?? 0n,
+      eventsAdded: r.eventsAdded ?? 0n,
+    };
+  }
+
+  /** `cmf metadata pull`'s document: every pipeline changed since `sinceMillis` (0: everything), as a peer pulls. */
+  async exportMetadata(sinceMillis = 0n): Promise<string> {
+    return (await this.client.exportMetadata({ sinceMillis })).json!;
+  }
 }
 
 function firstUuid(execution: Execution): string {

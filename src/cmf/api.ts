@@ -7,6 +7,9 @@ import type { CmfServiceService } from '../../generated/cmf/v1/cmf_service';
 import type { MlmdApi } from '../mlmd/api';
 import { withMlmd } from '../mlmd/in-transaction';
 import type { Database, TxMode } from '../storage/database';
+import * as x from './export';
+import { type InterchangeDocument, readInterchange } from './interchange';
+import { MERGE_LOCK_KEY, type MergeOutcome, mergePipelines, type MergeSelection, selectPipelines } from './merge';
 import * as q from './queries';
 import * as w from './records';
 
@@ -17,12 +20,16 @@ export type CmfResponse<K extends CmfRpcName> = ReturnType<Methods[K]['responseD
 export type CmfApi = { [K in CmfRpcName]: (request: CmfRequest<K>) => Promise<CmfResponse<K>> };
 
 type Body<K extends CmfRpcName> = { mode: TxMode; run: (m: MlmdApi, r: CmfRequest<K>) => Promise<CmfResponse<K>> };
+/** RPCs that are more than one transaction body (work before the transaction, locks): given the database. */
+type Custom<K extends CmfRpcName> = (db: Database, r: CmfRequest<K>) => Promise<CmfResponse<K>>;
 const write = <K extends CmfRpcName>(run: Body<K>['run']): Body<K> => ({ mode: 'write', run });
 const read = <K extends CmfRpcName>(run: Body<K>['run']): Body<K> => ({ mode: 'read', run });
 
 const pid = (id: bigint | undefined) => (id && id > 0n ? id : undefined);
 
-const BODIES: { [K in CmfRpcName]: Body<K> } = {
+type MergeRpc = 'mergeMetadata';
+
+const BODIES: { [K in Exclude<CmfRpcName, MergeRpc>]: Body<K> } = {
   createPipeline: write(async (m, r) => ({
     pipeline: await w.getOrCreatePipeline(m, r.pipelineName, r.customProperties),
   })),
@@ -92,14 +99,59 @@ const BODIES: { [K in CmfRpcName]: Body<K> } = {
     );
     return { executions: page.items, nextPageToken: page.nextPageToken };
   }),
-  dumpToJson: read(async (m, r) => ({ json: await q.dumpToJson(m, r.pipelineName, r.execUuid || undefined) })),
+  dumpToJson: read(async (m, r) => ({ json: await x.dumpToJson(m, r.pipelineName, r.execUuid || undefined) })),
+  exportMetadata: read(async (m, r) => ({
+    json: r.pipelineName
+      ? await x.dumpToJson(m, r.pipelineName, r.execUuid || undefined)
+      : await x.extractToJson(m, r.sinceMillis || undefined),
+  })),
 };
+
+const CUSTOM: { [K in MergeRpc]: Custom<K> } = {
+  mergeMetadata: async (db, r) => {
+    const outcome = await mergeMetadata(db, r.json ?? '', {
+      pipelineName: r.pipelineName || undefined,
+      execUuid: r.execUuid || undefined,
+    });
+    return {
+      status: outcome.status,
+      pipelines: outcome.pipelines,
+      executionsAdded: BigInt(outcome.executions),
+      artifactsAdded: BigInt(outcome.artifacts),
+      eventsAdded: BigInt(outcome.events),
+    };
+  },
+};
+
+/**
+ * cmf-server's metadata push (and the merge step of a sync): the document is read and checked before the
+ * transaction, then merged in ONE write transaction that waits for any other merge first (two clients pushing the
+ * same pipeline end with one copy). Shared by the gRPC RPC and the cmf-server HTTP API.
+ */
+export async function mergeMetadata(db: Database, json: string, selection: MergeSelection): Promise<MergeOutcome> {
+  return mergeDocument(db, readInterchange(json), selection);
+}
+
+/** mergeMetadata for a document already read (readInterchange). */
+export async function mergeDocument(
+  db: Database,
+  doc: InterchangeDocument,
+  selection: MergeSelection,
+): Promise<MergeOutcome> {
+  const selected = selectPipelines(doc, selection);
+  if ('status' in selected) return { status: selected.status, pipelines: [], executions: 0, artifacts: 0, events: 0 };
+  return withMlmd(db, 'write', (m) => mergePipelines(m, selected.pipelines, selection.execUuid), [MERGE_LOCK_KEY]);
+}
 
 export function createCmfApi(db: Database): CmfApi {
   const api = {} as Record<string, (request: unknown) => Promise<unknown>>;
-  for (const name of Object.keys(BODIES) as CmfRpcName[]) {
+  for (const name of Object.keys(BODIES) as Array<keyof typeof BODIES>) {
     const body = BODIES[name] as unknown as Body<CmfRpcName>;
     api[name] = (request) => withMlmd(db, body.mode, (m) => body.run(m, (request ?? {}) as CmfRequest<CmfRpcName>));
+  }
+  for (const name of Object.keys(CUSTOM) as MergeRpc[]) {
+    const custom = CUSTOM[name] as unknown as Custom<CmfRpcName>;
+    api[name] = (request) => custom(db, (request ?? {}) as CmfRequest<CmfRpcName>);
   }
   return api as unknown as CmfApi;
 }

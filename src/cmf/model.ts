@@ -4,6 +4,7 @@
  */
 import { PropertyType, type Value } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument } from '../errors';
+import { pyFloatStr } from '../python-text';
 
 export const PIPELINE_TYPE = 'Parent_Context';
 export const STAGE_TYPE = 'Pipeline_Stage';
@@ -96,4 +97,75 @@ export function checkPath(path: string | undefined, what: string): string {
   if (p.includes(':'))
     throw invalidArgument(`${what} ${JSON.stringify(p)} must not contain ":" (CMF names split on it)`);
   return p;
+}
+
+/** cmflib's "update" conversion: ints stay ints, everything else becomes Python's str() of the value. */
+export function updateValue(v: Value): Value {
+  const x = v.value;
+  if (!x) return str('None');
+  switch (x.$case) {
+    case 'intValue':
+    case 'stringValue':
+      return v;
+    case 'boolValue':
+      return int(x.value ? 1 : 0);
+    case 'doubleValue':
+      return str(pyFloatStr(x.value));
+    default:
+      return str(JSON.stringify(x.value));
+  }
+}
+
+/** cmflib's URL-append rule: a blank url becomes `url`; otherwise `url` is comma-appended unless already a substring. */
+export function appendedUrl(old: string, url: string): string {
+  return old.trim() === '' ? url : old.includes(url) ? old : `${old},${url}`;
+}
+
+/** The custom properties whose values cmflib merges as comma lists instead of replacing. */
+const SET_MERGED = new Set(['labels', 'labels_uri', 'dataset_uri']);
+
+/**
+ * cmflib's custom-property merge on an existing artifact: each value with the "update" conversion; labels,
+ * labels_uri and dataset_uri become a comma list without duplicates (first-seen order, where cmflib's set order is
+ * arbitrary).
+ */
+export function mergedCustomProperties(
+  existing: { [key: string]: Value },
+  custom: { [key: string]: Value },
+): { [key: string]: Value } {
+  const merged = { ...existing };
+  for (const [k, v] of Object.entries(custom)) {
+    const value = updateValue(v);
+    const old = stringOf(merged[k]);
+    if (
+      SET_MERGED.has(k) &&
+      value.value?.$case === 'stringValue' &&
+      merged[k]?.value?.$case === 'stringValue' &&
+      old !== ''
+    ) {
+      merged[k] = str([...new Set(`${old},${value.value.value}`.split(','))].join(','));
+    } else {
+      merged[k] = value;
+    }
+  }
+  return merged;
+}
+
+/** Python's str() of a stored value (cmflib writes `str(x)` for some properties it copies). */
+export function pyStrOf(v: Value | undefined): string {
+  const x = v?.value;
+  if (x?.$case === 'doubleValue') return pyFloatStr(x.value);
+  if (x?.$case === 'boolValue') return x.value ? 'True' : 'False';
+  return x === undefined ? 'None' : stringOf(v);
+}
+
+/** cmf-server's record of when a pushed stage, execution or artifact was created where it came from. */
+export const ORIGINAL_CREATE_TIME = 'original_create_time_since_epoch';
+
+/** Adds original_create_time_since_epoch (cmf-server's push does, for every stage, execution and artifact). */
+export function withOriginalCreateTime(
+  custom: { [key: string]: Value },
+  createTime: bigint | undefined,
+): { [key: string]: Value } {
+  return createTime === undefined ? custom : { ...custom, [ORIGINAL_CREATE_TIME]: str(String(createTime)) };
 }

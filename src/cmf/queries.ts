@@ -8,13 +8,11 @@ import {
   type Context,
   type Event,
   type Execution,
-  type Value,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument, notFound } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
 import { checkNonEmpty, intOf, PIPELINE_TYPE } from './model';
 import { pipelineByName } from './records';
-import { PyFloat, pyJsonDumps, type PyJson } from '../python-text';
 
 // ---------------------------------------------------------------- paging
 
@@ -246,97 +244,4 @@ export async function lineageExecutions(
     ? [artifact.id!, ...(await relatedArtifactIds(m, artifact.id!, 'children', true, pipelineId))]
     : [artifact.id!];
   return executionsById(m, await executionsLinked(m, artifactIds, Event_Type.INPUT, pipelineId));
-}
-
-// ---------------------------------------------------------------- dumptojson
-
-function plainValue(v: Value): PyJson {
-  const x = v.value;
-  if (x?.$case === 'stringValue') return x.value;
-  if (x?.$case === 'intValue') return x.value;
-  if (x?.$case === 'doubleValue') return new PyFloat(x.value);
-  return new PyFloat(0);
-}
-
-function plainMap(
-  props: { [k: string]: Value } | undefined,
-  rename: Record<string, string> = {},
-): { [k: string]: PyJson } {
-  const out: { [k: string]: PyJson } = {};
-  for (const key of Object.keys(props ?? {}).sort()) out[rename[key] ?? key] = plainValue(props![key]);
-  return out;
-}
-
-type Node = {
-  id?: bigint;
-  name?: string;
-  typeId?: bigint;
-  type?: string;
-  uri?: string;
-  properties?: { [k: string]: Value };
-  customProperties?: { [k: string]: Value };
-  createTimeSinceEpoch?: bigint;
-  lastUpdateTimeSinceEpoch?: bigint;
-};
-
-/** CmfQuery's attribute export: preset keys first, then the node's non-empty fields in its fixed order. */
-function attributes(node: Node, preset: { [k: string]: PyJson }, hasUri: boolean): { [k: string]: PyJson } {
-  const out: { [k: string]: PyJson } = { ...preset };
-  const set = (k: string, v: PyJson | undefined) => {
-    if (v === undefined || v === '') return;
-    out[k] = v;
-  };
-  set('create_time_since_epoch', node.createTimeSinceEpoch ?? 0n);
-  out.custom_properties = plainMap(node.customProperties, { type: 'user_type' });
-  set('id', node.id ?? 0n);
-  set('last_update_time_since_epoch', node.lastUpdateTimeSinceEpoch ?? 0n);
-  set('name', node.name ?? '');
-  out.properties = plainMap(node.properties);
-  set('type', node.type ?? '');
-  set('type_id', node.typeId ?? 0n);
-  if (hasUri) set('uri', node.uri ?? '');
-  return out;
-}
-
-export async function dumpToJson(m: MlmdApi, pipelineName: string | undefined, execUuid?: string): Promise<string> {
-  const name = checkNonEmpty(pipelineName, 'pipeline_name');
-  const { contexts } = await m.getContextsByType({ typeName: PIPELINE_TYPE });
-  const pipelines = (contexts ?? []).filter((c) => c.name === name).sort(byId);
-  if (pipelines.length === 0) throw notFound(`No pipeline named ${JSON.stringify(name)}`);
-  const out: PyJson[] = [];
-  for (const pipeline of pipelines) {
-    const stages: PyJson[] = [];
-    for (const stage of ((await m.getChildrenContextsByContext({ contextId: pipeline.id })).contexts ?? []).sort(
-      byId,
-    )) {
-      let executions = ((await m.getExecutionsByContext({ contextId: stage.id })).executions ?? []).sort(byId);
-      if (execUuid) {
-        executions = executions.filter((x) => {
-          const v = x.properties?.Execution_uuid?.value;
-          return v?.$case === 'stringValue' && v.value.split(',').includes(execUuid);
-        });
-      }
-      const execs: PyJson[] = [];
-      for (const execution of executions) {
-        const events: PyJson[] = [];
-        const evs = await eventsOfExecutions(m, [execution.id!]);
-        const artifacts = new Map(
-          (
-            await artifactsById(
-              m,
-              evs.map((e) => e.artifactId!),
-            )
-          ).map((a) => [a.id!, a]),
-        );
-        for (const e of evs) {
-          const a = artifacts.get(e.artifactId!)!;
-          events.push({ type: BigInt(e.type ?? 0), artifact: attributes(a, { type: a.type ?? '' }, true) });
-        }
-        execs.push(attributes(execution, { type: execution.type ?? '', name: execution.name ?? '', events }, false));
-      }
-      stages.push(attributes(stage, { executions: execs }, false));
-    }
-    out.push(attributes(pipeline, { stages }, false));
-  }
-  return pyJsonDumps({ Pipeline: out });
 }

@@ -14,6 +14,7 @@ import {
 import { Code, invalidArgument, MlmdError, notFound } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
 import {
+  appendedUrl,
   ARTIFACT_TYPES,
   ARTIFACTS_PATH,
   type ArtifactTypeName,
@@ -24,6 +25,7 @@ import {
   EXECUTION_TYPE_PROPERTIES,
   int,
   intOf,
+  mergedCustomProperties,
   METRICS_PATH,
   parseEvent,
   PIPELINE_TYPE,
@@ -33,8 +35,8 @@ import {
   stageName,
   str,
   stringOf,
+  updateValue,
 } from './model';
-import { pyFloatStr } from '../python-text';
 import { uuid1 } from './uuid1';
 
 type Props = { [key: string]: Value };
@@ -126,13 +128,25 @@ export async function getOrCreateStage(
   customProperties: Props = {},
 ): Promise<Context> {
   const short = checkNonEmpty(stage, 'stage_name');
-  const full = stageName(pipeline.name!, short);
+  return getOrCreateStageNamed(m, pipeline, stageName(pipeline.name!, short), customProperties);
+}
+
+/**
+ * The stage context named `fullName` (cmflib's merge_created_context: the name already carries the pipeline prefix),
+ * created with `customProperties` when missing, and linked to `pipeline`. An existing stage is used unchanged.
+ */
+export async function getOrCreateStageNamed(
+  m: MlmdApi,
+  pipeline: Context,
+  fullName: string,
+  customProperties: Props = {},
+): Promise<Context> {
   const context = await getOrCreateContext(
     m,
     STAGE_TYPE,
     STAGE_TYPE_PROPERTIES,
-    full,
-    { Pipeline_Stage: str(full) },
+    fullName,
+    { Pipeline_Stage: str(fullName) },
     customProperties,
   );
   // cmflib puts the link every time and ignores "already exists"; we only put it when missing.
@@ -145,25 +159,8 @@ export async function getOrCreateStage(
 
 // ---------------------------------------------------------------- executions
 
-/** cmflib's "update" conversion: ints stay ints, everything else becomes Python's str() of the value. */
-export function updateValue(v: Value): Value {
-  const x = v.value;
-  if (!x) return str('None');
-  switch (x.$case) {
-    case 'intValue':
-    case 'stringValue':
-      return v;
-    case 'boolValue':
-      return int(x.value ? 1 : 0);
-    case 'doubleValue':
-      return str(pyFloatStr(x.value));
-    default:
-      return str(JSON.stringify(x.value));
-  }
-}
-
 /** A stored node ready to be put back whole (output-only fields dropped). */
-function forPut<T extends { type?: string; createTimeSinceEpoch?: bigint; lastUpdateTimeSinceEpoch?: bigint }>(
+export function forPut<T extends { type?: string; createTimeSinceEpoch?: bigint; lastUpdateTimeSinceEpoch?: bigint }>(
   node: T,
 ): T {
   const copy = { ...node };
@@ -388,41 +385,19 @@ async function linkExisting(
   return artifactById(m, artifact.id!);
 }
 
-/** cmflib's URL-append rule on the `url` property. */
+/** cmflib's URL-append rule on the `url` property of a stored artifact, ready to put back. */
 function appendUrl(artifact: Artifact, url: string): Artifact {
   const next = forPut(artifact);
   if (next.properties && 'url' in next.properties) {
-    const old = stringOf(next.properties.url);
-    const merged = old.trim() === '' ? url : old.includes(url) ? old : `${old},${url}`;
-    next.properties = { ...next.properties, url: str(merged) };
+    next.properties = { ...next.properties, url: str(appendedUrl(stringOf(next.properties.url), url)) };
   }
   return next;
 }
 
-const SET_MERGED = new Set(['labels', 'labels_uri', 'dataset_uri']);
-
-/**
- * cmflib's custom-property merge on an existing artifact: "update" conversion; for labels, labels_uri and
- * dataset_uri a comma list without duplicates (we keep first-seen order where cmflib's set order is arbitrary).
- */
+/** cmflib's custom-property merge on a stored artifact, ready to put back. */
 function mergeCustom(artifact: Artifact, custom: Props): Artifact {
   const next = forPut(artifact);
-  const merged: Props = { ...next.customProperties };
-  for (const [k, v] of Object.entries(custom)) {
-    const value = updateValue(v);
-    const existing = stringOf(merged[k]);
-    if (
-      SET_MERGED.has(k) &&
-      value.value?.$case === 'stringValue' &&
-      merged[k]?.value?.$case === 'stringValue' &&
-      existing !== ''
-    ) {
-      merged[k] = str([...new Set(`${existing},${value.value.value}`.split(','))].join(','));
-    } else {
-      merged[k] = value;
-    }
-  }
-  next.customProperties = merged;
+  next.customProperties = mergedCustomProperties(next.customProperties ?? {}, custom);
   return next;
 }
 

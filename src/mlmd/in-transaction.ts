@@ -4,6 +4,7 @@
  * very ones the MLMD service runs; only the transaction boundary moves to the caller.
  */
 import type { Database, Tx, TxMode } from '../storage/database';
+import { serializeOn } from '../storage/sql';
 import type { MlmdApi, MlmdRpcName, RequestOf } from './api';
 import type { RpcBody } from './rpc';
 import { typeRpcs } from './types';
@@ -23,7 +24,19 @@ export function mlmdInTx(tx: Tx): MlmdApi {
   return api as unknown as MlmdApi;
 }
 
-/** Runs `body` with the MLMD domain inside one transaction of `mode` on `db`. */
-export function withMlmd<T>(db: Database, mode: TxMode, body: (mlmd: MlmdApi) => Promise<T>): Promise<T> {
-  return db.transaction(mode, (tx) => body(mlmdInTx(tx)));
+/**
+ * Runs `body` with the MLMD domain inside one transaction of `mode` on `db`. With `serializeOnKeys`, the transaction
+ * first takes turns with every other transaction naming one of those keys (across servers on a shared database; see
+ * storage/sql.ts serializeOn), so a read-then-write body sees what the previous holder committed.
+ */
+export function withMlmd<T>(
+  db: Database,
+  mode: TxMode,
+  body: (mlmd: MlmdApi) => Promise<T>,
+  serializeOnKeys: readonly string[] = [],
+): Promise<T> {
+  return db.transaction(mode, async (tx) => {
+    await serializeOn(tx, serializeOnKeys);
+    return body(mlmdInTx(tx));
+  });
 }

@@ -21,6 +21,8 @@ export async function putNodes(
 ): Promise<bigint[]> {
   if (nodes.length === 0) return [];
   const writer = await NodeWriter.prepare(tx, spec, nodes);
+  // A batch of new nodes only (a bulk load, a merge) is written set-based.
+  if (nodes.every((n) => n.id === undefined)) return writer.insertAll(nodes);
   const ids: bigint[] = [];
   for (const node of nodes) ids.push(await writer.upsert(node, options));
   return ids;

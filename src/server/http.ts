@@ -83,6 +83,14 @@ export async function readBody(req: http.IncomingMessage, maxBytes: number): Pro
   return Buffer.concat(chunks);
 }
 
+/**
+ * The request target as a URL. Resolving it against a base would read `//other/x` as a protocol-relative URL (host
+ * `other`, path `/x`); the target is always a path, so it is appended to a fixed origin instead.
+ */
+export function requestUrl(target: string): URL {
+  return new URL(`http://localhost${target.startsWith('/') ? '' : '/'}${target}`);
+}
+
 function failureResponse(res: http.ServerResponse, error: unknown): void {
   if (res.headersSent) {
     res.destroy();
@@ -100,7 +108,7 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<H
     res.on('close', () => inFlight.delete(res));
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://localhost');
+      url = requestUrl(req.url ?? '/');
     } catch {
       sendJson(res, 400, { error: 'malformed request target' });
       return;

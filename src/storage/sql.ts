@@ -92,3 +92,24 @@ export function onConflictIgnore(tx: Tx, key: readonly string[]): string {
 export function bigintParam(tx: Tx): string {
   return tx.adapter.bigintParam;
 }
+
+/**
+ * Splits `count` rows into multi-row statement sizes: as many `max`-row chunks as fit, then the remainder as powers
+ * of two. Each size is one statement text, so a backend's prepared-statement cache holds at most log2(max) + 1 texts
+ * per statement shape whatever the batch sizes requests bring.
+ */
+export function rowChunks(count: number, max = 512): Array<{ start: number; size: number }> {
+  const chunks: Array<{ start: number; size: number }> = [];
+  let start = 0;
+  while (count - start >= max) {
+    chunks.push({ start, size: max });
+    start += max;
+  }
+  for (let size = max >> 1; size >= 1; size >>= 1) {
+    if (count - start >= size) {
+      chunks.push({ start, size });
+      start += size;
+    }
+  }
+  return chunks;
+}

@@ -146,6 +146,25 @@ describe('Cmf SDK', () => {
     assert.ok((await cmf.getOneHopParentArtifacts(model.name!)).some((a) => a.type === 'Dataset'));
   });
 
+  it('pushes a local store to another server (cmf metadata push without the CLI)', async () => {
+    const central = await startCmfServer();
+    try {
+      const remote = await Cmf.create({ client: central.cmf, pipelineName: 'sdk-pipe', root });
+      const json = await cmf.dumpToJson();
+      const first = await remote.pushMetadata(json);
+      assert.equal(first.status, 'success');
+      assert.equal(first.executionsAdded, 1n);
+      assert.equal((await remote.pushMetadata(json)).status, 'exists');
+      const pulled = JSON.parse(await remote.exportMetadata());
+      assert.deepEqual(
+        pulled.Pipeline.map((p: { name: string }) => p.name),
+        ['sdk-pipe'],
+      );
+    } finally {
+      await central.stop();
+    }
+  });
+
   it('errors: missing file, bad event, unknown metrics name', async () => {
     await assert.rejects(cmf.logDataset('data/missing.csv', 'input'), /no such file/);
     await assert.rejects(cmf.logDataset('data/raw/1.xml', 'sideways'), /INVALID_ARGUMENT/);

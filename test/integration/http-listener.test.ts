@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createMlmdApi } from '../../src/mlmd/store';
@@ -103,6 +104,19 @@ describe('HTTP listener', () => {
     const broken = await fetch(`${base}/broken`);
     assert.deepEqual([broken.status, await broken.json()], [500, { error: 'internal error' }]);
     assert.deepEqual(errors, ['broken: secret detail from deep inside']);
+  });
+
+  test('a target starting with // stays a path (not a protocol-relative URL naming another host)', async () => {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.httpPort, path: '//healthz/x' }, (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.deepEqual([res.status, JSON.parse(res.body)], [404, { error: 'no such resource: GET //healthz/x' }]);
   });
 
   test('GET /healthz reports serving', async () => {

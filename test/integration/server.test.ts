@@ -293,6 +293,7 @@ describe('CLI', () => {
     const cli = runCli([
       `--grpc_port=${port}`,
       '--http_port=0',
+      `--cmf_data_dir=${path.join(tmp, 'cmf-data')}`,
       '--host',
       '127.0.0.1',
       `--metadata_store_server_config_file=${config}`,

@@ -426,6 +426,62 @@ export interface DumpToJsonResponse {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+export interface MergeMetadataRequest {
+  /**
+   * The interchange JSON: {"Pipeline": [{"name": ..., "stages": [{"name": ..., "executions": [...]}]}]}.
+   * A document without pipelines, invalid JSON or a field of the wrong type is INVALID_ARGUMENT (nothing written).
+   */
+  json?:
+    | string
+    | undefined;
+  /** Merge only this pipeline of the document (a push); empty: every pipeline in it (a sync). */
+  pipelineName?:
+    | string
+    | undefined;
+  /** Merge only the executions whose Execution_uuid list holds this uuid (`cmf metadata push -e`); empty: all. */
+  execUuid?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+export interface MergeMetadataResponse {
+  /**
+   * cmf-server's status words: "success" (something was added), "exists" (everything was present already),
+   * "pipeline_not_exist" (pipeline_name is not in the document), "version_update" (an execution lacks
+   * Execution_uuid: the document comes from an older cmflib; nothing written).
+   */
+  status?:
+    | string
+    | undefined;
+  /** The pipelines something was added to. */
+  pipelines?: string[] | undefined;
+  executionsAdded?: bigint | undefined;
+  artifactsAdded?: bigint | undefined;
+  eventsAdded?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+export interface ExportMetadataRequest {
+  /** One pipeline (NOT_FOUND when unknown); empty: every pipeline. */
+  pipelineName?:
+    | string
+    | undefined;
+  /** With pipeline_name: only the executions whose Execution_uuid list holds it. */
+  execUuid?:
+    | string
+    | undefined;
+  /**
+   * Without pipeline_name: only executions updated after this time (ms since the epoch), and the stages and
+   * pipelines that keep some or were updated after it; 0: everything.
+   */
+  sinceMillis?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+export interface ExportMetadataResponse {
+  json?: string | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
 function createBaseCreatePipelineRequest(): CreatePipelineRequest {
   return { pipelineName: undefined, customProperties: {}, _unknownFields: {} };
 }
@@ -5796,6 +5852,486 @@ export const DumpToJsonResponse: MessageFns<DumpToJsonResponse> = {
   },
 };
 
+function createBaseMergeMetadataRequest(): MergeMetadataRequest {
+  return { json: undefined, pipelineName: undefined, execUuid: undefined, _unknownFields: {} };
+}
+
+export const MergeMetadataRequest: MessageFns<MergeMetadataRequest> = {
+  encode(message: MergeMetadataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.json !== undefined) {
+      writer.uint32(10).string(message.json);
+    }
+    if (message.pipelineName !== undefined) {
+      writer.uint32(18).string(message.pipelineName);
+    }
+    if (message.execUuid !== undefined) {
+      writer.uint32(26).string(message.execUuid);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergeMetadataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergeMetadataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.json = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pipelineName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.execUuid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MergeMetadataRequest {
+    return {
+      json: isSet(object.json) ? globalThis.String(object.json) : undefined,
+      pipelineName: isSet(object.pipelineName)
+        ? globalThis.String(object.pipelineName)
+        : isSet(object.pipeline_name)
+        ? globalThis.String(object.pipeline_name)
+        : undefined,
+      execUuid: isSet(object.execUuid)
+        ? globalThis.String(object.execUuid)
+        : isSet(object.exec_uuid)
+        ? globalThis.String(object.exec_uuid)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MergeMetadataRequest): unknown {
+    const obj: any = {};
+    if (message.json !== undefined) {
+      obj.json = message.json;
+    }
+    if (message.pipelineName !== undefined) {
+      obj.pipelineName = message.pipelineName;
+    }
+    if (message.execUuid !== undefined) {
+      obj.execUuid = message.execUuid;
+    }
+    return obj;
+  },
+};
+
+function createBaseMergeMetadataResponse(): MergeMetadataResponse {
+  return {
+    status: undefined,
+    pipelines: [],
+    executionsAdded: undefined,
+    artifactsAdded: undefined,
+    eventsAdded: undefined,
+    _unknownFields: {},
+  };
+}
+
+export const MergeMetadataResponse: MessageFns<MergeMetadataResponse> = {
+  encode(message: MergeMetadataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.pipelines !== undefined && message.pipelines.length !== 0) {
+      for (const v of message.pipelines) {
+        writer.uint32(18).string(v!);
+      }
+    }
+    if (message.executionsAdded !== undefined) {
+      if (BigInt.asIntN(64, message.executionsAdded) !== message.executionsAdded) {
+        throw new globalThis.Error("value provided for field message.executionsAdded of type int64 too large");
+      }
+      writer.uint32(24).int64(message.executionsAdded);
+    }
+    if (message.artifactsAdded !== undefined) {
+      if (BigInt.asIntN(64, message.artifactsAdded) !== message.artifactsAdded) {
+        throw new globalThis.Error("value provided for field message.artifactsAdded of type int64 too large");
+      }
+      writer.uint32(32).int64(message.artifactsAdded);
+    }
+    if (message.eventsAdded !== undefined) {
+      if (BigInt.asIntN(64, message.eventsAdded) !== message.eventsAdded) {
+        throw new globalThis.Error("value provided for field message.eventsAdded of type int64 too large");
+      }
+      writer.uint32(40).int64(message.eventsAdded);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergeMetadataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergeMetadataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const el = reader.string();
+            if (el !== undefined) {
+              message.pipelines!.push(el);
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.executionsAdded = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.artifactsAdded = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.eventsAdded = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MergeMetadataResponse {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : undefined,
+      pipelines: globalThis.Array.isArray(object?.pipelines)
+        ? object.pipelines.map((e: any) => globalThis.String(e))
+        : [],
+      executionsAdded: isSet(object.executionsAdded)
+        ? BigInt(object.executionsAdded)
+        : isSet(object.executions_added)
+        ? BigInt(object.executions_added)
+        : undefined,
+      artifactsAdded: isSet(object.artifactsAdded)
+        ? BigInt(object.artifactsAdded)
+        : isSet(object.artifacts_added)
+        ? BigInt(object.artifacts_added)
+        : undefined,
+      eventsAdded: isSet(object.eventsAdded)
+        ? BigInt(object.eventsAdded)
+        : isSet(object.events_added)
+        ? BigInt(object.events_added)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MergeMetadataResponse): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = message.status;
+    }
+    if (message.pipelines?.length) {
+      obj.pipelines = message.pipelines;
+    }
+    if (message.executionsAdded !== undefined) {
+      obj.executionsAdded = message.executionsAdded.toString();
+    }
+    if (message.artifactsAdded !== undefined) {
+      obj.artifactsAdded = message.artifactsAdded.toString();
+    }
+    if (message.eventsAdded !== undefined) {
+      obj.eventsAdded = message.eventsAdded.toString();
+    }
+    return obj;
+  },
+};
+
+function createBaseExportMetadataRequest(): ExportMetadataRequest {
+  return { pipelineName: undefined, execUuid: undefined, sinceMillis: undefined, _unknownFields: {} };
+}
+
+export const ExportMetadataRequest: MessageFns<ExportMetadataRequest> = {
+  encode(message: ExportMetadataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pipelineName !== undefined) {
+      writer.uint32(10).string(message.pipelineName);
+    }
+    if (message.execUuid !== undefined) {
+      writer.uint32(18).string(message.execUuid);
+    }
+    if (message.sinceMillis !== undefined) {
+      if (BigInt.asIntN(64, message.sinceMillis) !== message.sinceMillis) {
+        throw new globalThis.Error("value provided for field message.sinceMillis of type int64 too large");
+      }
+      writer.uint32(24).int64(message.sinceMillis);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportMetadataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportMetadataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pipelineName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execUuid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sinceMillis = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportMetadataRequest {
+    return {
+      pipelineName: isSet(object.pipelineName)
+        ? globalThis.String(object.pipelineName)
+        : isSet(object.pipeline_name)
+        ? globalThis.String(object.pipeline_name)
+        : undefined,
+      execUuid: isSet(object.execUuid)
+        ? globalThis.String(object.execUuid)
+        : isSet(object.exec_uuid)
+        ? globalThis.String(object.exec_uuid)
+        : undefined,
+      sinceMillis: isSet(object.sinceMillis)
+        ? BigInt(object.sinceMillis)
+        : isSet(object.since_millis)
+        ? BigInt(object.since_millis)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExportMetadataRequest): unknown {
+    const obj: any = {};
+    if (message.pipelineName !== undefined) {
+      obj.pipelineName = message.pipelineName;
+    }
+    if (message.execUuid !== undefined) {
+      obj.execUuid = message.execUuid;
+    }
+    if (message.sinceMillis !== undefined) {
+      obj.sinceMillis = message.sinceMillis.toString();
+    }
+    return obj;
+  },
+};
+
+function createBaseExportMetadataResponse(): ExportMetadataResponse {
+  return { json: undefined, _unknownFields: {} };
+}
+
+export const ExportMetadataResponse: MessageFns<ExportMetadataResponse> = {
+  encode(message: ExportMetadataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.json !== undefined) {
+      writer.uint32(10).string(message.json);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportMetadataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportMetadataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.json = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportMetadataResponse {
+    return { json: isSet(object.json) ? globalThis.String(object.json) : undefined };
+  },
+
+  toJSON(message: ExportMetadataResponse): unknown {
+    const obj: any = {};
+    if (message.json !== undefined) {
+      obj.json = message.json;
+    }
+    return obj;
+  },
+};
+
 export type CmfServiceService = typeof CmfServiceService;
 export const CmfServiceService = {
   /** Pipelines and stages. */
@@ -6032,6 +6568,38 @@ export const CmfServiceService = {
     responseSerialize: (value: DumpToJsonResponse): Buffer => Buffer.from(DumpToJsonResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DumpToJsonResponse => DumpToJsonResponse.decode(value),
   },
+  /**
+   * cmf-server's metadata exchange (the HTTP API of `cmf metadata push/pull` and of server-to-server sync serves
+   * the same two functions).
+   * Merges cmflib's interchange JSON (CmfQuery.dumptojson's format, the body `cmf metadata push` sends) into the
+   * store in one transaction, with cmf-server's rules: executions already present (by Execution_uuid) are skipped,
+   * artifacts are matched by content hash (uri), events and links are added once. Merges run one at a time.
+   */
+  mergeMetadata: {
+    path: "/cmf.v1.CmfService/MergeMetadata" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MergeMetadataRequest): Buffer => Buffer.from(MergeMetadataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MergeMetadataRequest => MergeMetadataRequest.decode(value),
+    responseSerialize: (value: MergeMetadataResponse): Buffer =>
+      Buffer.from(MergeMetadataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MergeMetadataResponse => MergeMetadataResponse.decode(value),
+  },
+  /**
+   * The interchange JSON of one pipeline (as DumpToJson) or of every pipeline, optionally only what changed since a
+   * time (CmfQuery.extract_to_json, what a peer's sync pulls).
+   */
+  exportMetadata: {
+    path: "/cmf.v1.CmfService/ExportMetadata" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExportMetadataRequest): Buffer =>
+      Buffer.from(ExportMetadataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportMetadataRequest => ExportMetadataRequest.decode(value),
+    responseSerialize: (value: ExportMetadataResponse): Buffer =>
+      Buffer.from(ExportMetadataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportMetadataResponse => ExportMetadataResponse.decode(value),
+  },
 } as const;
 
 export interface CmfServiceServer extends UntypedServiceImplementation {
@@ -6062,6 +6630,19 @@ export interface CmfServiceServer extends UntypedServiceImplementation {
   getParentExecutions: handleUnaryCall<LineageRequest, ExecutionsResponse>;
   getChildExecutions: handleUnaryCall<LineageRequest, ExecutionsResponse>;
   dumpToJson: handleUnaryCall<DumpToJsonRequest, DumpToJsonResponse>;
+  /**
+   * cmf-server's metadata exchange (the HTTP API of `cmf metadata push/pull` and of server-to-server sync serves
+   * the same two functions).
+   * Merges cmflib's interchange JSON (CmfQuery.dumptojson's format, the body `cmf metadata push` sends) into the
+   * store in one transaction, with cmf-server's rules: executions already present (by Execution_uuid) are skipped,
+   * artifacts are matched by content hash (uri), events and links are added once. Merges run one at a time.
+   */
+  mergeMetadata: handleUnaryCall<MergeMetadataRequest, MergeMetadataResponse>;
+  /**
+   * The interchange JSON of one pipeline (as DumpToJson) or of every pipeline, optionally only what changed since a
+   * time (CmfQuery.extract_to_json, what a peer's sync pulls).
+   */
+  exportMetadata: handleUnaryCall<ExportMetadataRequest, ExportMetadataResponse>;
 }
 
 export interface CmfServiceClient extends Client {
@@ -6413,6 +6994,47 @@ export interface CmfServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DumpToJsonResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * cmf-server's metadata exchange (the HTTP API of `cmf metadata push/pull` and of server-to-server sync serves
+   * the same two functions).
+   * Merges cmflib's interchange JSON (CmfQuery.dumptojson's format, the body `cmf metadata push` sends) into the
+   * store in one transaction, with cmf-server's rules: executions already present (by Execution_uuid) are skipped,
+   * artifacts are matched by content hash (uri), events and links are added once. Merges run one at a time.
+   */
+  mergeMetadata(
+    request: MergeMetadataRequest,
+    callback: (error: ServiceError | null, response: MergeMetadataResponse) => void,
+  ): ClientUnaryCall;
+  mergeMetadata(
+    request: MergeMetadataRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MergeMetadataResponse) => void,
+  ): ClientUnaryCall;
+  mergeMetadata(
+    request: MergeMetadataRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MergeMetadataResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The interchange JSON of one pipeline (as DumpToJson) or of every pipeline, optionally only what changed since a
+   * time (CmfQuery.extract_to_json, what a peer's sync pulls).
+   */
+  exportMetadata(
+    request: ExportMetadataRequest,
+    callback: (error: ServiceError | null, response: ExportMetadataResponse) => void,
+  ): ClientUnaryCall;
+  exportMetadata(
+    request: ExportMetadataRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExportMetadataResponse) => void,
+  ): ClientUnaryCall;
+  exportMetadata(
+    request: ExportMetadataRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExportMetadataResponse) => void,
   ): ClientUnaryCall;
 }
 

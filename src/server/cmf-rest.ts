@@ -1,0 +1,427 @@
+/**
+ * cmf-server 0.1.0's HTTP API on the HTTP listener, so the unmodified `cmf` CLI, cmf-server's web UI and peer
+ * cmf-servers talk to us: every path under /api/ (as the CLI calls it) and without the prefix (as cmf-server also
+ * answers it, its app having root_path /api), except the bare root, which stays free for a web UI.
+ *
+ * Each endpoint decodes the request, calls one domain function (CmfApi's merge and export, the cmf-server views,
+ * the data directory, federation) and encodes the answer the way cmf-server does: JSON, the pulled document as
+ * text/html, env and label files as text/plain, env files as a zip. Failures answer FastAPI's shape
+ * `{"detail": message}` with the status of http-status.ts (domain errors) or of the failing part.
+ */
+import type * as http from 'node:http';
+import type { CmfApi } from '../cmf/api';
+import type { CmfServerViews, TableQuery } from '../cmf/server-views';
+import { DataDirError, type CmfDataDir } from '../cmf-server/files';
+import { FederationError, type Federation } from '../cmf-server/federation';
+import { PeerError, PeerUrlError } from '../cmf-server/peer-client';
+import { writeZip } from '../cmf-server/zip';
+import { HttpError, readBody, type HttpRoute } from './http';
+import { toHttpStatus } from './http-status';
+import { formBoundary, parseMultipart } from './multipart';
+
+export interface CmfRestOptions {
+  cmf: CmfApi;
+  views: CmfServerViews;
+  dataDir: CmfDataDir;
+  federation: Federation;
+  /** Largest push or pull request body (the gRPC message limit, so both protocols accept the same documents). */
+  maxPushBytes: number;
+  /** Largest file upload (python-env, label, TensorBoard log). */
+  maxUploadBytes: number;
+  /** Reports an unexpected failure (the client gets a generic 500). */
+  onError?: (error: unknown) => void;
+}
+
+type Reply =
+  | { status?: number; json: unknown }
+  | { status?: number; text: string; contentType: string }
+  | { status?: number; bytes: Buffer; contentType: string; filename?: string };
+
+interface Call {
+  req: http.IncomingMessage;
+  params: string[];
+  query: URLSearchParams;
+}
+
+interface Endpoint {
+  method: 'GET' | 'POST';
+  /** Path segments; "*" matches one (URL-decoded) segment, passed to the handler in order. */
+  path: string[];
+  /**
+   * Also answered without the /api prefix (cmf-server answers both). Only the calls of the CLI and of peers are:
+   * the rest of the bare path space is left to the web UI.
+   */
+  bare?: boolean;
+  handle(call: Call): Promise<Reply>;
+}
+
+/** A request field that is missing or of the wrong type: FastAPI's 422. */
+function invalid(message: string): HttpError {
+  return new HttpError(422, message);
+}
+
+async function jsonBody(req: http.IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = (await readBody(req, maxBytes)).toString('utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalid('the request body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('the request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalid(`${key} must be a string or null`);
+  return v;
+}
+
+function requiredQuery(query: URLSearchParams, key: string): string {
+  const v = query.get(key);
+  if (v === null) throw invalid(`the query parameter ${key} is required`);
+  return v;
+}
+
+function intQuery(query: URLSearchParams, key: string, fallback: number): number {
+  const v = query.get(key);
+  if (v === null) return fallback;
+  if (!/^-?[0-9]{1,15}$/.test(v)) throw invalid(`${key} must be an integer`);
+  return Number(v);
+}
+
+function tableQuery(query: URLSearchParams, defaultSort: string): TableQuery {
+  return {
+    activePage: intQuery(query, 'active_page', 1),
+    recordPerPage: intQuery(query, 'record_per_page', 5),
+    sortField: query.get('sort_field') ?? defaultSort,
+    sortOrder: query.get('sort_order') ?? 'asc',
+    filterValue: query.get('filter_value') ?? '',
+  };
+}
+
+/** The one multipart part named "file" of an upload. */
+async function uploadedFile(req: http.IncomingMessage, maxBytes: number): Promise<{ filename: string; data: Buffer }> {
+  const boundary = formBoundary(req.headers['content-type']);
+  const part = parseMultipart(await readBody(req, maxBytes), boundary).find((p) => p.name === 'file');
+  if (!part) throw invalid('the form field "file" is required');
+  if (!part.filename) throw new HttpError(400, 'No file uploaded');
+  return { filename: part.filename, data: part.data };
+}
+
+function endpoints(o: CmfRestOptions): Endpoint[] {
+  const { cmf, views, dataDir, federation } = o;
+  const pipelineMustExist = async (name: string) => {
+    if (!(await views.hasPipeline(name))) throw new HttpError(404, `Pipeline ${name} not found.`);
+  };
+  return [
+    { method: 'GET', path: [], handle: async () => ({ json: ['cmf-server'] }) },
+
+    // ---------------------------------------------------------------- metadata push / pull
+    {
+      method: 'POST',
+      path: ['mlmd_push'],
+      bare: true,
+      handle: async ({ req }) => {
+        const body = await jsonBody(req, o.maxPushBytes);
+        const pipelineName = optionalString(body, 'pipeline_name');
+        if (pipelineName === undefined || pipelineName.trim() === '') {
+          throw invalid('pipeline_name must be a non-blank string');
+        }
+        const json = optionalString(body, 'json_payload');
+        if (!json) throw invalid('json_payload must be a non-empty string');
+        const { status } = await cmf.mergeMetadata({ json, pipelineName, execUuid: optionalString(body, 'exec_uuid') });
+        // The CLI reads `status` on a 422 (cmf-server puts it in `detail` only, which the CLI then fails to read).
+        if (status === 'version_update') return { status: 422, json: { status, detail: status } };
+        return { json: { status } };
+      },
+    },
+    {
+      method: 'POST',
+      path: ['mlmd_pull'],
+      bare: true,
+      handle: async ({ req }) => {
+        const body = await jsonBody(req, 64 * 1024);
+        const pipelineName = optionalString(body, 'pipeline_name');
+        const execUuid = optionalString(body, 'exec_uuid');
+        const since = body.last_sync_time;
+        if (since !== undefined && since !== null && !Number.isSafeInteger(since)) {
+          throw invalid('last_sync_time must be an integer (ms since the epoch) or null');
+        }
+        let json: string;
+        if (pipelineName !== undefined) {
+          await pipelineMustExist(pipelineName);
+          if (execUuid !== undefined) {
+            const uuids = await views.pipelineExecutionUuids(pipelineName);
+            if (!uuids.some((u) => u.includes(execUuid)))
+              return { text: 'no_exec_uuid', contentType: 'text/html; charset=utf-8' };
+          }
+          json = (await cmf.exportMetadata({ pipelineName, execUuid })).json!;
+        } else {
+          json = (await cmf.exportMetadata({ sinceMillis: since ? BigInt(since as number) : undefined })).json!;
+        }
+        return { text: json, contentType: 'text/html; charset=utf-8' };
+      },
+    },
+
+    // ---------------------------------------------------------------- the UI's reads
+    { method: 'GET', path: ['pipelines'], handle: async () => ({ json: await views.pipelineNames() }) },
+    { method: 'GET', path: ['artifact_types'], handle: async () => ({ json: await views.artifactTypeNames() }) },
+    {
+      method: 'GET',
+      path: ['executions', '*'],
+      handle: async ({ params, query }) => {
+        await pipelineMustExist(params[0]);
+        return { json: await views.executionsTable(params[0], tableQuery(query, 'Context_Type')) };
+      },
+    },
+    {
+      method: 'GET',
+      path: ['artifacts', '*', '*'],
+      handle: async ({ params, query }) => {
+        await pipelineMustExist(params[0]);
+        return { json: await views.artifactsTable(params[0], params[1], tableQuery(query, 'name')) };
+      },
+    },
+    {
+      method: 'GET',
+      path: ['artifact-lineage', 'tangled-tree', '*'],
+      handle: async ({ params }) => {
+        await pipelineMustExist(params[0]);
+        return { json: await views.artifactLineage(params[0]) };
+      },
+    },
+    {
+      method: 'GET',
+      path: ['execution-lineage', 'tangled-tree', '*', '*'],
+      handle: async ({ params }) => {
+        await pipelineMustExist(params[1]);
+        return { json: await views.executionLineage(params[0], params[1]) };
+      },
+    },
+    {
+      method: 'GET',
+      path: ['artifact-execution-lineage', 'tangled-tree', '*'],
+      handle: async ({ params }) => {
+        await pipelineMustExist(params[0]);
+        return { json: await views.artifactExecutionLineage(params[0]) };
+      },
+    },
+    {
+      method: 'GET',
+      path: ['list-of-executions', '*'],
+      handle: async ({ params }) => {
+        await pipelineMustExist(params[0]);
+        return { json: await views.executionList(params[0]) };
+      },
+    },
+    {
+      method: 'GET',
+      path: ['model-card'],
+      handle: async ({ query }) => {
+        const id = requiredQuery(query, 'modelId');
+        if (!/^[0-9]{1,18}$/.test(id)) throw invalid('modelId must be an artifact id');
+        return { json: await views.modelCard(BigInt(id)) };
+      },
+    },
+
+    // ---------------------------------------------------------------- files
+    {
+      method: 'POST',
+      path: ['python-env'],
+      bare: true,
+      handle: async ({ req }) => {
+        const file = await uploadedFile(req, o.maxUploadBytes);
+        await dataDir.savePythonEnv(file.filename, file.data);
+        return { json: { message: `File '${file.filename}' uploaded successfully` } };
+      },
+    },
+    {
+      method: 'GET',
+      path: ['python-env'],
+      handle: async ({ query }) => ({
+        text: await dataDir.readPythonEnv(requiredQuery(query, 'file_name')),
+        contentType: 'text/plain; charset=utf-8',
+      }),
+    },
+    {
+      method: 'GET',
+      path: ['download-python-env'],
+      handle: async ({ query }) => {
+        const names = query.getAll('list_of_files');
+        const files = await dataDir.pythonEnvFiles(names);
+        if (files.length === 0) throw new HttpError(404, 'Directory is empty');
+        return {
+          bytes: writeZip(files),
+          contentType: 'application/zip',
+          filename: names.length > 0 ? 'python_env_files.zip' : 'python_env_folder.zip',
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: ['label'],
+      bare: true,
+      handle: async ({ req }) => {
+        const file = await uploadedFile(req, o.maxUploadBytes);
+        const written = await dataDir.saveLabel(file.filename, file.data);
+        return {
+          json: {
+            message: written
+              ? `File '${file.filename}' uploaded successfully to labels.`
+              : `File '${file.filename}' already exists at labels. Skipping upload.`,
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: ['label-data'],
+      handle: async ({ query }) => ({
+        text: await dataDir.readLabel(requiredQuery(query, 'file_name')),
+        contentType: 'text/plain; charset=utf-8',
+      }),
+    },
+    {
+      method: 'POST',
+      path: ['tensorboard'],
+      bare: true,
+      handle: async ({ req, query }) => {
+        const pipelineName = requiredQuery(query, 'pipeline_name');
+        const file = await uploadedFile(req, o.maxUploadBytes);
+        await dataDir.saveTensorboard(pipelineName, file.filename, file.data);
+        return { json: { message: `File '${file.filename}' uploaded successfully` } };
+      },
+    },
+
+    // ---------------------------------------------------------------- federation
+    {
+      method: 'POST',
+      path: ['register-server'],
+      bare: true,
+      handle: async ({ req }) => {
+        const body = await jsonBody(req, 64 * 1024);
+        const name = optionalString(body, 'server_name');
+        const url = optionalString(body, 'server_url');
+        if (!name || !url) throw invalid('server_name and server_url are required strings');
+        return { json: await federation.register(name, url) };
+      },
+    },
+    {
+      method: 'POST',
+      path: ['acknowledge'],
+      bare: true,
+      handle: async ({ req }) => {
+        const body = await jsonBody(req, 64 * 1024);
+        if (optionalString(body, 'server_name') === undefined || optionalString(body, 'server_url') === undefined) {
+          throw invalid('server_name and server_url are required strings');
+        }
+        return { json: { message: 'Hi, I acknowledge your request.' } };
+      },
+    },
+    {
+      method: 'POST',
+      path: ['sync'],
+      bare: true,
+      handle: async ({ req }) => {
+        const body = await jsonBody(req, 64 * 1024);
+        const name = optionalString(body, 'server_name');
+        const url = optionalString(body, 'server_url');
+        if (name === undefined || url === undefined) throw invalid('server_name and server_url are required strings');
+        return { json: await federation.sync(name, url) };
+      },
+    },
+    { method: 'GET', path: ['server-list'], handle: async () => ({ json: await federation.list() }) },
+  ];
+}
+
+/** The path's segments, URL-decoded, and whether they came under /api; undefined when one cannot be decoded. */
+function segmentsOf(pathname: string): { segments: string[]; prefixed: boolean } | undefined {
+  let parts = pathname.split('/').slice(1);
+  const prefixed = parts[0] === 'api';
+  if (prefixed) parts = parts.slice(1);
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts = parts.slice(0, -1);
+  try {
+    return { segments: parts.map((p) => decodeURIComponent(p)), prefixed };
+  } catch {
+    return undefined;
+  }
+}
+
+function match(endpoint: Endpoint, segments: readonly string[]): string[] | undefined {
+  if (endpoint.path.length !== segments.length) return undefined;
+  const params: string[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    if (endpoint.path[i] === '*') params.push(segments[i]);
+    else if (endpoint.path[i] !== segments[i]) return undefined;
+  }
+  return params;
+}
+
+function write(res: http.ServerResponse, reply: Reply): void {
+  const status = reply.status ?? 200;
+  if ('json' in reply) {
+    const text = JSON.stringify(reply.json);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  } else if ('text' in reply) {
+    res.writeHead(status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.text) });
+    res.end(reply.text);
+  } else {
+    res.writeHead(status, {
+      'content-type': reply.contentType,
+      'content-length': reply.bytes.length,
+      ...(reply.filename ? { 'content-disposition': `attachment; filename=${reply.filename}` } : {}),
+    });
+    res.end(reply.bytes);
+  }
+}
+
+/** The status and message of any failure of an endpoint. */
+function failure(error: unknown, onError?: (error: unknown) => void): { status: number; message: string } {
+  if (error instanceof HttpError || error instanceof DataDirError || error instanceof FederationError) {
+    return { status: error.status, message: error.message };
+  }
+  if (error instanceof PeerUrlError) return { status: 400, message: error.message };
+  if (error instanceof PeerError) return { status: 502, message: error.message };
+  const mapped = toHttpStatus(error);
+  if (mapped.status >= 500) onError?.(error);
+  return mapped;
+}
+
+export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
+  const table = endpoints(options);
+  const find = (req: http.IncomingMessage, url: URL) => {
+    const path = segmentsOf(url.pathname);
+    if (!path) return undefined;
+    const { segments, prefixed } = path;
+    const matching = table.filter(
+      (e) => match(e, segments) !== undefined && (prefixed || (e.bare === true && e.method === req.method)),
+    );
+    return matching.length === 0 ? undefined : { matching, segments };
+  };
+  return {
+    name: 'cmf-server',
+    matches: (req, url) => find(req, url) !== undefined,
+    handle: async (req, res, url) => {
+      const { matching, segments } = find(req, url)!;
+      const endpoint = matching.find((e) => e.method === req.method);
+      try {
+        if (!endpoint) {
+          res.setHeader('allow', matching.map((e) => e.method).join(', '));
+          throw new HttpError(405, 'Method Not Allowed');
+        }
+        write(res, await endpoint.handle({ req, params: match(endpoint, segments)!, query: url.searchParams }));
+      } catch (error) {
+        if (res.headersSent) throw error;
+        const { status, message } = failure(error, options.onError);
+        // A body over its limit was not read to its end: close the connection rather than read the rest.
+        if (status === 413) res.setHeader('connection', 'close');
+        write(res, { status, json: { detail: message } });
+      }
+    },
+  };
+}
