@@ -7,7 +7,15 @@ import { PropertyType, Value } from '../../generated/ml_metadata/proto/metadata_
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors';
 import { noteChanged } from '../storage/change-log';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, insertReturningId, nowMillis, onConflictUpdate, rowChunks, withSavepoint } from '../storage/sql';
+import {
+  idSet,
+  insertReturningId,
+  insertRowsReturningIds,
+  nowMillis,
+  onConflictUpdate,
+  rowChunks,
+  withSavepoint,
+} from '../storage/sql';
 import { decodeValue, encodeValue, sameValue, valueColumnsAsParams } from '../storage/values';
 import { AnyNode, NodeKindSpec } from './node-kinds';
 
@@ -196,9 +204,7 @@ export class NodeWriter {
    * nodes before the first invalid one are inserted and then its error is thrown, and a unique violation replays its
    * chunk node by node so the error names the node MLMD would name.
    *
-   * Ids are matched to nodes by order: one INSERT assigns its rows ascending ids in VALUES order (SQLite's rowid is
-   * max + 1 per row under the write lock; PostgreSQL evaluates the serial default row by row as the VALUES list is
-   * scanned), so the sorted RETURNING ids line up with the rows whatever order RETURNING lists them in.
+   * Ids are matched to nodes by order (insertRowsReturningIds, storage/sql.ts).
    */
   async insertAll(nodes: readonly AnyNode[]): Promise<bigint[]> {
     const { spec, tx } = this;
@@ -221,33 +227,31 @@ export class NodeWriter {
     const ids: bigint[] = [];
     for (const { start, size } of rowChunks(valid.length)) {
       const chunk = valid.slice(start, start + size);
-      if (!tx.adapter.supportsReturning) {
-        // Without RETURNING (MySQL) a multi-row INSERT reports its first id only, and nothing promises the others
-        // follow it (interleaved AUTO_INCREMENT, auto_increment_increment): node by node, as MLMD's MySQL source does.
-        for (const { node } of chunk) ids.push(await this.insert(node));
-        continue;
-      }
       const params: SqlValue[] = [];
       for (const { node } of chunk) {
         params.push(node.typeId!, node.name ?? null, node.externalId ?? null, now, now, ...this.fieldValues(node));
       }
-      let rows: Array<{ id: bigint }>;
+      let chunkIds: bigint[] | undefined;
       try {
-        rows = await withSavepoint(tx, () =>
-          tx.all<{ id: bigint }>(
+        chunkIds = await withSavepoint(tx, () =>
+          insertRowsReturningIds(
+            tx,
             `INSERT INTO ${spec.table} (type_id, name, external_id, create_time_since_epoch, ` +
               `last_update_time_since_epoch${extra.map((c) => ', ' + c).join('')}) VALUES ` +
-              `${Array(size).fill(placeholders).join(', ')} RETURNING id`,
+              Array(size).fill(placeholders).join(', '),
             params,
+            size,
           ),
         );
       } catch (e) {
         if (!(e instanceof UniqueViolation)) throw e;
         // The statement was undone; node by node, the first colliding node fails with MLMD's message.
+      }
+      if (chunkIds === undefined) {
+        // A collision, or a backend that cannot tell a multi-row INSERT's ids (MySQL's interleaved AUTO_INCREMENT).
         for (const { node } of chunk) ids.push(await this.insert(node));
         continue;
       }
-      const chunkIds = rows.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const propertyRows: SqlValue[][] = [];
       chunk.forEach(({ properties }, i) => {
         for (const row of properties) propertyRows.push([chunkIds[i], ...row]);

@@ -27,9 +27,15 @@ export interface DialectAdapter {
 
   /**
    * Whether `INSERT … RETURNING` exists. Without it (MySQL) single-row inserts read the statement's insertId and
-   * multi-row inserts find their rows again through a unique key.
+   * multi-row inserts find their rows again through a unique key, or compute their ids (below).
    */
   readonly supportsReturning: boolean;
+  /**
+   * Without RETURNING: the step between the ids one multi-row INSERT gives its rows, in VALUES order from the first
+   * id the statement reports, when the backend promises that; undefined when it does not (or has RETURNING).
+   * Known after `inspectSchema`.
+   */
+  readonly multiRowIdStep: bigint | undefined;
   /**
    * Whether DDL is transactional. MySQL commits before and after every DDL statement, so schema set-up there is a
    * series of idempotent steps under a session lock rather than one all-or-nothing transaction.

@@ -76,6 +76,32 @@ export async function insertReturning<R extends Row>(
 }
 
 /**
+ * Runs a multi-row `INSERT` (without RETURNING) of `rows` rows and returns their ids in VALUES order; undefined,
+ * without running it, where the backend cannot tell them (insert the rows one by one then).
+ *
+ * One INSERT assigns its rows ascending ids in VALUES order: SQLite's rowid is max + 1 per row under the write lock,
+ * PostgreSQL evaluates the serial default row by row as the VALUES list is scanned, so the sorted RETURNING ids line
+ * up with the rows whatever order RETURNING lists them in; MySQL's are computed from the first (`multiRowIdStep`).
+ */
+export async function insertRowsReturningIds(
+  tx: Tx,
+  insert: string,
+  params: readonly SqlValue[],
+  rows: number,
+): Promise<bigint[] | undefined> {
+  if (tx.adapter.supportsReturning) {
+    const got = await tx.all<{ id: bigint }>(`${insert} RETURNING id`, params);
+    return got.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+  const step = tx.adapter.multiRowIdStep;
+  if (step === undefined) return undefined;
+  const result = await tx.run(insert, params);
+  if (result.insertId === undefined) throw new Error('the backend reported no id for an INSERT');
+  const first = result.insertId;
+  return Array.from({ length: rows }, (_, i) => first + BigInt(i) * step);
+}
+
+/**
  * The tail of an INSERT that overwrites `update` columns with the new row's values when `key` collides with a
  * stored row (plus `extra` assignments, SQL text of ours).
  */

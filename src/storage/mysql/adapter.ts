@@ -36,6 +36,7 @@ export class MysqlAdapter implements DialectAdapter {
   readonly dialect = 'mysql' as const;
   readonly bigintParam = 'CAST(? AS SIGNED)';
   readonly supportsReturning = false;
+  multiRowIdStep: bigint | undefined;
   readonly supportsTransactionalDdl = false;
   readonly storesNonFiniteDoubles = false;
   readonly eventPathOrder = EVENTPATH_ORDER_COLUMN;
@@ -107,6 +108,13 @@ export class MysqlAdapter implements DialectAdapter {
 
   /** int_value's width, and the character set and collation string lists must be declared in. */
   async inspectSchema(tx: Tx): Promise<void> {
+    // InnoDB gives the rows of one multi-row INSERT consecutive AUTO_INCREMENT values (auto_increment_increment
+    // apart) in its "traditional" (0) and "consecutive" (1, MariaDB's default) lock modes; "interleaved" (2, MySQL
+    // 8.0's default, required by Galera) promises nothing, so rows are inserted one by one there.
+    const autoinc = await tx.get<{ mode: SqlValue; step: SqlValue }>(
+      'SELECT @@GLOBAL.innodb_autoinc_lock_mode AS mode, @@SESSION.auto_increment_increment AS step',
+    );
+    this.multiRowIdStep = autoinc && Number(autoinc.mode) <= 1 ? BigInt(String(autoinc.step)) : undefined;
     const ints = await tx.all<{ t: string }>(
       "SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME = 'int_value' " +
         "AND TABLE_NAME IN ('ArtifactProperty', 'ExecutionProperty', 'ContextProperty')",

@@ -21,6 +21,7 @@ export class PostgresAdapter implements DialectAdapter {
   readonly dialect = 'postgres' as const;
   readonly bigintParam = 'CAST(? AS BIGINT)';
   readonly supportsReturning = true;
+  readonly multiRowIdStep = undefined;
   readonly supportsTransactionalDdl = true;
   readonly storesNonFiniteDoubles = true;
   readonly eventPathOrder = EVENTPATH_ORDER_COLUMN;

@@ -13,6 +13,7 @@ export const SQLITE_ADAPTER: DialectAdapter = {
   textSet: (values) => ({ sql: 'SELECT value FROM json_each(?)', param: JSON.stringify(values) }),
   bigintParam: 'CAST(? AS BIGINT)',
   supportsReturning: true,
+  multiRowIdStep: undefined,
   supportsTransactionalDdl: true,
   onConflictUpdate: (key, update, extra) =>
     `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ` +
