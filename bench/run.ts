@@ -7,6 +7,7 @@
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
  *   mysql     (only with --backend=mysql or --only=mysql) the same on SQLite, PostgreSQL and MariaDB side by side
+ *   overhead  Issue 12: per-call overhead of the built server vs the tsx one vs a bare grpc-js echo server
  *   cmf-push  (only with --only=cmf-push) Issue 13: `cmf metadata push` of 10,000 executions, ours vs cmflib's cmf-server
  *   ui     Issue 14: the web UI in Chromium on 100,000 executions / 300,000 artifacts: table first render, lineage graph
  *
@@ -17,6 +18,7 @@ import { runCmf } from './cmf';
 import { runCmfPush } from './cmf-push';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
+import { runOverhead } from './overhead';
 import { BenchOptions, log } from './lib';
 import { runBackends } from './backends';
 import { runQuery } from './query';
@@ -29,6 +31,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   graph: runGraph,
   postgres: (o) => runBackends(o, ['postgres']),
   mysql: (o) => runBackends(o, ['postgres', 'mysql']),
+  overhead: runOverhead,
   'cmf-push': runCmfPush,
   ui: runUi,
 };

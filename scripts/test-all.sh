@@ -2,7 +2,8 @@
 # `npm test`: every check and suite of the project, then one closing line "N passed, M failed" (sums over all).
 #   1. scripts/setup-test-env.sh  (.venv with ml-metadata 1.17.1 + pytest, .tools/grpcurl)
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat
-#   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration)
+#   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration); production (the built server: signals,
+#      start-up, secrets, metrics, logs) and package (npm pack, installed and run with npx, an SDK consumer project)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib,
 #      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API)
 #   4b. browser suites (test/ui, Debian's chromium driven by playwright-core): ui (the web UI end to end), grpc-web
@@ -107,6 +108,10 @@ wanted format && check format npx --no-install prettier --check --log-level warn
 
 # ---------------------------------------------------------------- 3. TypeScript suites
 wanted ts && run_suite ts 1500 npm run --silent test:ts
+# The built package (dist/, rebuilt first when stale): signals under npm/npx, start-up errors, secrets, metrics, logs.
+wanted production && run_suite production 300 node --import tsx --test --test-concurrency=1 test/production/*.test.ts
+# npm pack, installed into an empty directory, run with npx; a TypeScript project using cmf-mlmd/client.
+wanted package && run_suite package 420 node --import tsx --test test/package/*.test.ts
 
 # ---------------------------------------------------------------- 4. compat suites
 wanted descriptors && run_suite descriptors 300 bash test/compat/descriptors.sh

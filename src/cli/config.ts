@@ -18,6 +18,7 @@ import {
   MetadataStoreServerConfig,
   SqliteMetadataSourceConfig_ConnectionMode as ConnectionMode,
 } from '../../generated/ml_metadata/proto/metadata_store';
+import { LOG_LEVELS, type LogLevel } from '../logger';
 import { parseAllowedOrigins } from '../server/cors';
 import type { SslConfig } from '../server/tls';
 import { parseServerConfig } from './config-file';
@@ -58,6 +59,11 @@ export interface ServerPlan {
   channelOptions: Record<string, string | number>;
   maxMessageBytes?: number;
   connectionRetries: number;
+  /** The Prometheus metrics listener's port (0: any free port); undefined: no metrics listener. */
+  metricsPort?: number;
+  logLevel: LogLevel;
+  /** One log line per call. */
+  accessLog: boolean;
   /** Things worth telling the operator that do not stop the start. */
   warnings: string[];
 }
@@ -192,6 +198,19 @@ function mysqlFromFlags(flags: Flags): MySQLDatabaseConfig {
   };
 }
 
+/** --metrics_port: off unless given (-1 also means off); it must not collide with the other listeners. */
+function metricsPortOf(flags: Flags, grpcPort: number, httpPort: number): number | undefined {
+  const p = flags.metrics_port;
+  if (p === undefined || p === -1) return undefined;
+  if (p < 0 || p > 65535) {
+    throw new ConfigError(`--metrics_port must be between 0 and 65535, or -1 for no metrics listener; got ${p}`);
+  }
+  if (p !== 0 && (p === grpcPort || p === httpPort)) {
+    throw new ConfigError(`--metrics_port must differ from --grpc_port and --http_port; ${p} is taken`);
+  }
+  return p;
+}
+
 export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): ServerPlan {
   const warnings: string[] = [];
   const sourceType = flags.metadata_source_config_type ?? 'default';
@@ -207,6 +226,11 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     throw new ConfigError(`--http_port must be between 0 and 65535, or -1 for no HTTP listener; got ${httpPort}`);
   }
   if (httpPort === port) throw new ConfigError(`--http_port and --grpc_port must differ; both are ${port}`);
+  const metricsPort = metricsPortOf(flags, port, httpPort);
+  const logLevel = flags.log_level ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log_level must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
+  }
   let corsAllowedOrigins: string[];
   try {
     corsAllowedOrigins = parseAllowedOrigins(flags.cors_allowed_origins ?? '');
@@ -307,6 +331,9 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     channelOptions: parseChannelArguments(flags.grpc_channel_arguments ?? ''),
     maxMessageBytes: flags.max_message_bytes,
     connectionRetries: retries,
+    metricsPort,
+    logLevel: logLevel as LogLevel,
+    accessLog: flags.access_log ?? false,
     warnings,
   };
 }

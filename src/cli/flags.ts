@@ -72,6 +72,10 @@ const FLAGS = {
   neo4j_database: { type: 'string', help: "Neo4j database (default: the server's default)" },
   neo4j_resync: { type: 'bool', help: 'rebuild the whole Neo4j graph from the store, then exit' },
   neo4j_resync_clear: { type: 'bool', help: 'with --neo4j_resync: first delete the projected nodes' },
+  metrics_port: { type: 'int', help: 'serve Prometheus metrics at http://<host>:<port>/metrics (default off)' },
+  log_level: { type: 'string', help: 'trace | debug | info | warn | error | fatal | silent (default info)' },
+  access_log: { type: 'bool', help: 'log one JSON line per call (method, code, duration, peer, bytes)' },
+  version: { type: 'bool', help: 'print the version and exit' },
   help: { type: 'bool', help: 'print this help' },
 } as const satisfies Record<string, FlagSpec>;
 

@@ -5,14 +5,18 @@
  */
 import type { Database } from '../storage/database';
 import type { BackendConfig } from '../storage/open';
-import { GRAPH_HEALTH_SERVICE, graphConfigFrom, openDriver, resync, startGraphProjection } from '../graph';
+import { graphConfigFrom, type GraphConfig } from '../graph/config';
+import type { WorkerStatus } from '../graph/worker';
 import type { HealthReporter } from '../server/server';
 import type { Flags } from './flags';
 
 export interface GraphHook {
+  config: GraphConfig;
   /** The store the domains must use (write transactions append to the outbox). */
   db: Database;
   health: HealthReporter;
+  /** The worker's latest status: outbox backlog, lag, consecutive failures (for metrics). */
+  status(): WorkerStatus;
   stop(): Promise<void>;
 }
 
@@ -25,13 +29,17 @@ export async function startGraphIfConfigured(
 ): Promise<GraphHook | undefined> {
   const config = graphConfigFrom(flags);
   if (!config) return undefined;
+  // Loaded only when the graph is on: neo4j-driver is the largest module of the server (half a second to load).
+  const { GRAPH_HEALTH_SERVICE, startGraphProjection } = await import('../graph');
   const projection = await startGraphProjection(config, db, { connection, log });
   return {
+    config,
     db: projection.db,
     health: {
       name: GRAPH_HEALTH_SERVICE,
       subscribe: (report) => projection.worker.onStatus((s) => report(s.healthy)),
     },
+    status: () => projection.status(),
     stop: () => projection.stop(),
   };
 }
@@ -43,6 +51,7 @@ export async function runResync(flags: Flags, db: Database, log: (line: string) 
     log('--neo4j_resync needs --neo4j_uri or NEO4J_URI');
     return 2;
   }
+  const { openDriver, resync } = await import('../graph');
   const driver = openDriver(config);
   try {
     const r = await resync(db, driver, { database: config.database, clear: flags.neo4j_resync_clear ?? false, log });

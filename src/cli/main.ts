@@ -1,80 +1,95 @@
+#!/usr/bin/env node
 /**
  * The server binary: `cmf-mlmd [flags]`, a drop-in for ml-metadata's metadata_store_server.
  *
- * Exit codes: 0 after a signal-driven shutdown or a successful downgrade; 1 for a configuration that cannot be
- * served or a store that cannot be opened; 2 for a command-line mistake.
+ * Logs are JSON lines on stderr (src/logger.ts); stdout carries only --help and --version. Every failure to start
+ * is one log line saying what to fix. Exit codes: 0 after a graceful shutdown or a successful downgrade; 1 for a
+ * configuration that cannot be served, a store that cannot be opened or a port that cannot be bound; 2 for a
+ * command-line mistake; 128+N when a second signal N cut the shutdown short.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Code, MlmdError } from '../errors';
 import { createCmfApi } from '../cmf/api';
+import type { GraphConfig } from '../graph/config';
+import { createLogger, logger, setLogger, type Logger } from '../logger';
 import { createMlmdApi } from '../mlmd/store';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-info';
+import { accessLog } from '../server/access-log';
 import { cmfServiceRegistration } from '../server/cmf-service';
-import { startServer, type ServerHandle } from '../server/server';
+import type { Metrics } from '../server/metrics';
+import { combineObservers, type CallObserver } from '../server/observe';
+import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../server/server';
+import type { HttpListener } from '../server/http';
 import { TlsConfigError } from '../server/tls';
 import { uiFiles } from '../server/ui-files';
-import { buildServerPlan, ConfigError, type Backend, type ServerPlan } from './config';
+import { type Backend, buildServerPlan, ConfigError, type ServerPlan } from './config';
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
-import { describeServer } from '../storage/mysql/config';
-import { unknownBackend } from '../storage/open';
 import { startCmfServerHttp } from './cmf-server';
-
-const log = (line: string): void => void process.stderr.write(`cmf-mlmd: ${line}\n`);
-
-function describeBackend(b: Backend): string {
-  switch (b.kind) {
-    case 'postgresql':
-      return `postgresql ${b.config.host ?? b.config.hostaddr}/${b.config.dbname}`;
-    case 'mysql':
-      return `mysql ${describeServer(b.config)}`;
-    case 'sqlite':
-      return b.filenameUri === ':memory:'
-        ? 'sqlite in-memory (lives as long as the process)'
-        : `sqlite ${b.filenameUri}`;
-    default:
-      return unknownBackend(b);
-  }
-}
+import { collectSecrets } from './secrets';
+import { describeBackend, startupSummary, tlsMode } from './startup-summary';
+import { watchForStop } from './stop-signals';
 
 /** Upstream's downgrade is a one-shot tool: migrate down, then stop. The store reports success as CANCELLED. */
-async function runDowngrade(plan: ServerPlan): Promise<number> {
+async function runDowngrade(plan: ServerPlan, log: Logger): Promise<number> {
   try {
     const db = await openStore(plan.backend, plan.migration, plan.connectionRetries);
     await db.close();
   } catch (e) {
     if (!(e instanceof MlmdError && e.code === Code.CANCELLED)) throw e;
-    log(e.message);
+    log.info(e.message);
   }
-  log(`downgrade to schema version ${plan.migration.downgradeToSchemaVersion} done; exiting`);
+  log.info(`downgrade to schema version ${plan.migration.downgradeToSchemaVersion} done; exiting`);
   return 0;
 }
 
-/** The package root (the folder of package.json), from src/cli or a compiled copy of it. */
-function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
-  }
+/** The graph worker reports in plain lines; failures among them deserve a warning level. */
+const graphLog =
+  (log: Logger) =>
+  (line: string): void =>
+    /fail|unexpected|error/i.test(line)
+      ? log.warn({ component: 'graph' }, line)
+      : log.info({ component: 'graph' }, line);
+
+interface Serving {
+  handle: ServerHandle;
+  graph?: GraphConfig;
 }
 
-async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
-  const db = await openStore(plan.backend, plan.migration, plan.connectionRetries);
+async function serve(
+  plan: ServerPlan,
+  flags: Flags,
+  log: Logger,
+  secrets: readonly string[],
+  metrics: Metrics | undefined,
+): Promise<Serving> {
+  const db = await openStore(plan.backend, plan.migration, plan.connectionRetries, metrics);
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
   let graph: Awaited<ReturnType<typeof startGraphIfConfigured>>;
   try {
-    graph = await startGraphIfConfigured(flags, db, plan.backend, log);
+    graph = await startGraphIfConfigured(flags, db, plan.backend, graphLog(log));
   } catch (e) {
     await db.close();
     throw e;
   }
+  if (graph && metrics) {
+    const g = graph;
+    metrics.watchGraph(() => {
+      const s = g.status();
+      return { rows: s.lag.rows, oldestAgeMs: s.lag.oldestAgeMs, failures: s.failures };
+    });
+  }
+  const observers: CallObserver[] = [];
+  if (metrics) observers.push(metrics);
+  if (plan.accessLog) observers.push(accessLog(createLogger({ level: 'info', secrets, redactFields: false })));
   const store = graph?.db ?? db;
-  const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(packageRoot(), 'dist', 'ui'));
-  if (ui && !ui.built) log('warning: the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
+  const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(PACKAGE_ROOT, 'dist', 'ui'));
+  if (ui && !ui.built) log.warn('the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
   try {
     const cmfApi = createCmfApi(store);
-    const onHttpError = (route: string, e: unknown) => log(`${route}: ${(e as Error).stack ?? e}`);
+    const onHttpError = (route: string, e: unknown): void =>
+      void log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`);
     const cmfServer =
       plan.httpPort === undefined
         ? undefined
@@ -88,6 +103,7 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
       tls: plan.tls,
       channelOptions: plan.channelOptions,
       maxMessageBytes: plan.maxMessageBytes,
+      observer: combineObservers(observers),
       http:
         plan.httpPort === undefined
           ? undefined
@@ -104,7 +120,7 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
       },
     });
     if (handle.httpPort !== undefined) cmfServer?.setHttpPort(handle.httpPort);
-    return handle;
+    return { handle, graph: graph?.config };
   } catch (e) {
     await graph?.stop();
     await db.close();
@@ -112,84 +128,127 @@ async function serve(plan: ServerPlan, flags: Flags): Promise<ServerHandle> {
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** The flag that moves a listener that could not bind. */
+const PORT_FLAG: Record<string, string> = { gRPC: '--grpc_port', HTTP: '--http_port', metrics: '--metrics_port' };
+
+/** What to check when the store cannot be reached. */
+const CONNECTION_HINT: Record<Backend['kind'], string> = {
+  sqlite: '',
+  postgresql: '; check the PostgreSQL host, port, user, password and dbname (--postgres_config_* or the config file)',
+  mysql: '; check the MySQL host (or socket), port, user, password and database (--mysql_config_* or the config file)',
+};
+
+/** One line that says what went wrong and what to change. */
+function startFailure(e: unknown, plan: ServerPlan): string {
+  if (e instanceof ListenError) {
+    const flag = PORT_FLAG[e.listener] ?? 'the port flags';
+    return `${e.message}; stop whatever holds it or choose another port with ${flag}`;
+  }
+  if (e instanceof ConfigError || e instanceof TlsConfigError) return e.message;
+  if (e instanceof MlmdError) {
+    // openStore retries only what answers ABORTED (a database that is unreachable or still starting up).
+    const retried =
+      e.code === Code.ABORTED && plan.connectionRetries > 0 ? ` (tried ${plan.connectionRetries + 1} times)` : '';
+    const hint = /connect/i.test(e.message) ? CONNECTION_HINT[plan.backend.kind] : '';
+    return `cannot open the metadata store${retried}: ${e.message}${hint}`;
+  }
+  return `cannot start: ${(e as Error).message}`;
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let flags: Flags | undefined;
   let plan: ServerPlan;
-  let flags: Flags;
   try {
     flags = parseFlags(argv);
     if (flags.help) {
       process.stdout.write(`${usage()}\n`);
       return 0;
     }
+    if (flags.version) {
+      process.stdout.write(`cmf-mlmd ${PACKAGE_VERSION}\n`);
+      return 0;
+    }
     plan = buildServerPlan(flags);
   } catch (e) {
+    // Not configured yet: a default logger that still keeps every secret it can see out of the line.
+    const early = createLogger({ secrets: collectSecrets(flags, undefined, env) });
     if (e instanceof UsageError) {
-      log(e.message);
-      process.stderr.write(`${usage()}\n`);
+      early.fatal(`${e.message}; cmf-mlmd --help lists the flags`);
       return 2;
     }
     if (e instanceof ConfigError) {
-      log(e.message);
+      early.fatal(e.message);
       return 1;
     }
     throw e;
   }
-  for (const w of plan.warnings) log(`warning: ${w}`);
+  const secrets = collectSecrets(flags, plan, env);
+  const log = createLogger({ level: plan.logLevel, secrets });
+  setLogger(log);
+  sendGrpcLogsTo(log);
+  for (const w of plan.warnings) log.warn(w);
 
-  let handle: ServerHandle;
-  try {
-    if (plan.migration.downgradeToSchemaVersion >= 0) return await runDowngrade(plan);
-    if (flags.neo4j_resync) {
+  if (plan.migration.downgradeToSchemaVersion >= 0 || flags.neo4j_resync) {
+    try {
+      if (plan.migration.downgradeToSchemaVersion >= 0) return await runDowngrade(plan, log);
       const db = await openStore(plan.backend, plan.migration, plan.connectionRetries);
       try {
-        return await runResync(flags, db, log);
+        return await runResync(flags, db, (line) => log.info(line));
       } finally {
         await db.close();
       }
-    }
-    handle = await serve(plan, flags);
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof TlsConfigError || e instanceof MlmdError) {
-      log(e instanceof MlmdError ? `cannot open the metadata store: ${e.message}` : e.message);
+    } catch (e) {
+      log.fatal(startFailure(e, plan));
       return 1;
     }
-    log(`cannot start: ${(e as Error).message}`);
+  }
+
+  // Signals are watched from the start: one arriving while the store opens stops the server as soon as it is up.
+  const stop = watchForStop({ log, env });
+  let metrics: Metrics | undefined;
+  let metricsListener: HttpListener | undefined;
+  let serving: Serving;
+  try {
+    // prom-client is loaded only when metrics are on.
+    if (plan.metricsPort !== undefined) metrics = new (await import('../server/metrics')).Metrics();
+    metricsListener = await metrics?.serve(plan.host, plan.metricsPort!);
+    serving = await serve(plan, flags, log, secrets, metrics);
+  } catch (e) {
+    await metricsListener?.close(0);
+    stop.dispose();
+    log.fatal(startFailure(e, plan));
     return 1;
   }
+  const { handle } = serving;
+  const listening = { grpcPort: handle.port, httpPort: handle.httpPort, metricsPort: metricsListener?.port };
   const http = handle.httpPort === undefined ? 'no HTTP listener' : `HTTP on ${plan.host}:${handle.httpPort}`;
-  log(
-    `listening on ${plan.host}:${handle.port} (${plan.tls ? 'TLS' : 'plaintext'}, ${describeBackend(plan.backend)}); ${http}`,
+  const scrape = metricsListener === undefined ? '' : `; metrics on ${plan.host}:${metricsListener.port}/metrics`;
+  log.info(
+    { config: startupSummary(plan, listening, serving.graph) },
+    `listening on ${plan.host}:${handle.port} (${tlsMode(plan)}, ${describeBackend(plan.backend)}); ${http}${scrape}`,
   );
 
-  return new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (signalled) {
-        // A second signal while draining: the operator does not want to wait.
-        log(`${signal} again; exiting without waiting`);
-        process.exit(1);
-      }
-      signalled = true;
-      log(`${signal}: shutting down`);
-      handle.shutdown().then(
-        () => resolve(0),
-        (e: unknown) => {
-          log(`shutdown failed: ${(e as Error).message}`);
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  await stop.requested;
+  try {
+    await handle.shutdown();
+    await metricsListener?.close(1000);
+  } catch (e) {
+    log.error({ error: (e as Error).stack ?? String(e) }, `shutdown failed: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    stop.dispose();
+  }
+  log.info('stopped: listeners closed, running calls done, metadata store closed');
+  return 0;
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      log(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      process.exit(1);
-    },
-  );
+  const fatal = (what: string) => (e: unknown) => {
+    // The configured logger when there is one: its scrubber keeps secrets out of stack traces too.
+    logger().fatal({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }, what);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+  main(process.argv.slice(2)).then((code) => process.exit(code), fatal('fatal'));
 }

@@ -20,7 +20,7 @@ import {
   type GrpcWebMode,
 } from './grpc-web-frames';
 import { HttpError, type HttpRoute } from './http';
-import type { ServiceRegistration, UnaryMethod } from './services';
+import type { CallContext, ServiceRegistration, UnaryMethod } from './services';
 import { toGrpcStatus, type StatusObject } from './status';
 
 /** Receive and send limits in bytes of one message, as grpc-js applies them; -1 means none. */
@@ -70,9 +70,14 @@ function oversizedStatus(head: Buffer, mode: GrpcWebMode, maxMessage: number): S
 const DEADLINE_EXCEEDED: StatusObject = { code: Code.DEADLINE_EXCEEDED, details: 'Deadline exceeded' };
 
 /** Runs the method; a deadline from grpc-timeout answers DEADLINE_EXCEEDED (the call itself still completes). */
-async function invoke(method: UnaryMethod, request: unknown, timeoutMs: number | undefined): Promise<unknown> {
+async function invoke(
+  method: UnaryMethod,
+  request: unknown,
+  timeoutMs: number | undefined,
+  context: CallContext,
+): Promise<unknown> {
   // Promise.resolve().then also catches a function that throws synchronously instead of rejecting.
-  const call = Promise.resolve().then(() => method.call(request));
+  const call = Promise.resolve().then(() => method.call(request, context));
   if (timeoutMs === undefined) return call;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -114,7 +119,8 @@ export function grpcWebRoute(options: GrpcWebOptions): HttpRoute {
     }
     let response: unknown;
     try {
-      response = await invoke(method, request, timeout);
+      const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+      response = await invoke(method, request, timeout, { protocol: 'grpc-web', peer });
     } catch (error) {
       return { status: error === DEADLINE_EXCEEDED ? DEADLINE_EXCEEDED : toGrpcStatus(error) };
     }

@@ -47,6 +47,22 @@ export interface HttpListenerOptions {
   tls?: SslConfig;
   /** Reports a route's unexpected failure (the client gets a generic 500). */
   onError?: (route: string, error: unknown) => void;
+  /** Told of every answered request (metrics, access log). */
+  onExchange?: (exchange: HttpExchange) => void;
+}
+
+/** One answered HTTP request, as observers see it. */
+export interface HttpExchange {
+  /** The route that handled it (`none` when no route matched). */
+  route: string;
+  method: string;
+  path: string;
+  status: number;
+  seconds: number;
+  peer?: string;
+  /** As declared by the client's content-length, and as sent. */
+  requestBytes?: number;
+  responseBytes: number;
 }
 
 export interface HttpListener {
@@ -101,11 +117,39 @@ function failureResponse(res: http.ServerResponse, error: unknown): void {
   sendJson(res, status, { error: error instanceof HttpError ? error.message : 'internal error' });
 }
 
+/** Reports the exchange once the response is finished (or the connection closed under it). */
+function observeExchange(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  route: () => string,
+  report: (exchange: HttpExchange) => void,
+): void {
+  const t0 = process.hrtime.bigint();
+  const socket = req.socket;
+  const written0 = socket.bytesWritten;
+  res.once('close', () => {
+    const declared = Number(req.headers['content-length']);
+    report({
+      route: route(),
+      method: req.method ?? '',
+      path: (req.url ?? '/').split('?', 1)[0],
+      // Closed before a response was finished: the client went away (nginx's convention for this is 499).
+      status: res.writableFinished ? res.statusCode : 499,
+      seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+      peer: socket.remoteAddress === undefined ? undefined : `${socket.remoteAddress}:${socket.remotePort}`,
+      requestBytes: Number.isFinite(declared) ? declared : undefined,
+      responseBytes: Math.max(0, socket.bytesWritten - written0),
+    });
+  });
+}
+
 export async function startHttpListener(options: HttpListenerOptions): Promise<HttpListener> {
   const inFlight = new Set<http.ServerResponse>();
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
+    let routeName = 'none';
+    if (options.onExchange) observeExchange(req, res, () => routeName, options.onExchange);
     let url: URL;
     try {
       url = requestUrl(req.url ?? '/');
@@ -118,6 +162,7 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<H
       sendJson(res, 404, { error: `no such resource: ${req.method} ${url.pathname}` });
       return;
     }
+    routeName = route.name;
     route.handle(req, res, url).catch((error: unknown) => {
       if (!(error instanceof HttpError)) options.onError?.(route.name, error);
       failureResponse(res, error);

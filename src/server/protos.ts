@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { PACKAGE_ROOT } from '../package-info';
 
 /** A .proto file named relative to the include directory its imports are written against. */
 export interface ProtoSource {
@@ -12,8 +13,8 @@ export interface ProtoSource {
   includeDir: string;
 }
 
-/** The repository's proto/ folder (this file is src/server/protos.ts). */
-export const PROTO_ROOT = path.resolve(__dirname, '..', '..', 'proto');
+/** The package's proto/ folder (shipped in the built package too). */
+export const PROTO_ROOT = path.join(PACKAGE_ROOT, 'proto');
 
 export const MLMD_SERVICE_PROTO: ProtoSource = {
   file: 'ml_metadata/proto/metadata_store_service.proto',

@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { FileDescriptorProto, FileDescriptorSet } from '../../generated/google/protobuf/descriptor';
+import { PACKAGE_ROOT } from '../package-info';
 
-export const DESCRIPTOR_SET_PATH = path.resolve(__dirname, '..', '..', 'generated', 'descriptor-set.binpb');
+export const DESCRIPTOR_SET_PATH = path.join(PACKAGE_ROOT, 'generated', 'descriptor-set.binpb');
 
 /** Every compiled file, each serialised on its own as reflection hands them out. */
 export function compiledFileDescriptors(file = DESCRIPTOR_SET_PATH): Buffer[] {

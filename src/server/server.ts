@@ -5,9 +5,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
+import { format } from 'node:util';
+import { logger, type Logger } from '../logger';
 import type { MlmdApi } from '../mlmd/api';
 import { grpcWebRoute, type MessageLimits } from './grpc-web';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
+import { observeService, type CallObserver } from './observe';
 import { reflectionService } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
@@ -51,6 +54,8 @@ export interface ServerOptions {
     onError?: (route: string, error: unknown) => void;
     corsAllowedOrigins?: readonly string[];
   };
+  /** Told of every call of every hosted service, whatever its protocol, and of every HTTP exchange (metrics, logs). */
+  observer?: CallObserver;
 }
 
 /** A health service name and a subscription through which its owner reports SERVING (true) or NOT_SERVING. */
@@ -71,7 +76,11 @@ export interface ServerHandle {
 
 export interface BuiltServer {
   server: grpc.Server;
-  /** Every hosted service (MLMD first), as registered with grpc-js; gRPC-Web serves the same list. */
+  /**
+   * Every hosted service (MLMD first), as registered with grpc-js; gRPC-Web serves the same list. Observed when an
+   * observer is given: any protocol adapter calls these registrations' `methods`, so its calls are counted and
+   * logged like gRPC's.
+   */
   services: readonly ServiceRegistration[];
   limits: MessageLimits;
   health: HealthImplementation;
@@ -102,7 +111,10 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
     'grpc.max_send_message_length': limits.send,
     ...options.channelOptions,
   });
-  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])];
+  const observer = options.observer;
+  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])].map((s) =>
+    observer ? observeService(s, observer) : s,
+  );
   for (const s of services) server.addService(s.definition, s.implementation);
 
   const healthNames = ['', ...services.map((s) => s.name), ...(options.extraHealth ?? []).map((h) => h.name)];
@@ -123,8 +135,43 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   return built;
 }
 
+/**
+ * grpc-js writes its own diagnostics to the console (`E ...` lines); they go to our log instead, as JSON. A failed
+ * bind is left out: startServer reports it as a ListenError, in one line that names the flag to change.
+ */
+export function sendGrpcLogsTo(log: Logger): void {
+  const line = (args: unknown[]): string => format(...args);
+  grpc.setLogger({
+    error: (...args: unknown[]) => {
+      const text = line(args);
+      if (!text.startsWith('No address added')) log.warn({ component: 'grpc-js' }, text);
+    },
+    info: (...args: unknown[]) => log.info({ component: 'grpc-js' }, line(args)),
+    debug: (...args: unknown[]) => log.debug({ component: 'grpc-js' }, line(args)),
+  });
+}
+
+/** A listener could not bind its address (typically: the port is in use). */
+export class ListenError extends Error {
+  constructor(
+    /** `gRPC`, `HTTP`, `metrics`. */
+    readonly listener: string,
+    readonly address: string,
+    reason: string,
+  ) {
+    super(`cannot listen for ${listener} on ${address}: ${reason}`);
+    this.name = 'ListenError';
+  }
+}
+
+/** grpc-js reports a failed bind as "No address added out of total 1 resolved errors: [listen EADDRINUSE: ...]". */
+function bindFailure(error: Error): string {
+  const inner = /\[(.*)\]\s*$/.exec(error.message)?.[1] ?? error.message;
+  return inner.replace(/^listen\s+/, '');
+}
+
 /** A host:port string grpc-js accepts; IPv6 literals need brackets. */
-function bindAddress(host: string, port: number): string {
+export function bindAddress(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
@@ -134,8 +181,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const built = createServer(options);
   const { server, health, healthNames } = built;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(bindAddress(host, options.port), credentials, (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    const address = bindAddress(host, options.port);
+    server.bindAsync(address, credentials, (error, bound) =>
+      error ? reject(new ListenError('gRPC', address, bindFailure(error))) : resolve(bound),
     );
   });
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
@@ -156,10 +204,15 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           ...options.http.routes,
         ],
         onError: options.http.onError,
+        onExchange: options.observer?.httpExchange?.bind(options.observer),
       });
     } catch (e) {
       server.forceShutdown();
-      throw new Error(`cannot listen for HTTP on ${bindAddress(host, options.http.port)}: ${(e as Error).message}`);
+      throw new ListenError(
+        'HTTP',
+        bindAddress(host, options.http.port),
+        (e as Error).message.replace(/^listen\s+/, ''),
+      );
     }
   }
 
@@ -172,6 +225,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       // tryShutdown refuses new calls and waits for running ones; health Watch streams and slow clients could
       // hold it open for ever, so the wait is bounded and then the remaining calls are cancelled.
       const timer = setTimeout(() => {
+        logger().warn(`calls still running ${graceMs} ms after shutdown began were cancelled`);
         server.forceShutdown();
         resolve();
       }, graceMs);

@@ -2,7 +2,8 @@
  * What the server hosts, described uniformly so that another API is added by appending one registration. A
  * registration holds each method once, protocol-free (`methods`: path, strict decoder, encoder, the domain's async
  * function), and the grpc-js handlers built from exactly those; gRPC-Web (grpc-web.ts) is built from the same
- * `methods`, so both protocols call the same function with the same decoding and the same status mapping.
+ * `methods`, so both protocols call the same function with the same decoding and the same status mapping. Observers
+ * (metrics, the access log: observe.ts) wrap `methods` once, so every protocol is counted alike.
  */
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
@@ -12,6 +13,14 @@ import type { MlmdApi } from '../mlmd/api';
 import { requestStringChecker } from './request-strings';
 import { toServiceError } from './status';
 
+/** What a protocol adapter knows of a call, for observers. */
+export interface CallContext {
+  /** `grpc`, `grpc-web`, `http`... */
+  readonly protocol: string;
+  /** The client's address as the transport reports it. */
+  readonly peer?: string;
+}
+
 /** One unary method, independent of the protocol that carries it. */
 export interface UnaryMethod {
   /** `/package.Service/Method`, the path of both gRPC and gRPC-Web. */
@@ -19,8 +28,8 @@ export interface UnaryMethod {
   /** Decodes request bytes, after the well-formedness check (throws on malformed bytes). */
   readonly requestDeserialize: (bytes: Buffer) => unknown;
   readonly responseSerialize: (response: unknown) => Buffer;
-  /** The domain's function; a rejection becomes a status through status.ts. */
-  readonly call: (request: unknown) => Promise<unknown>;
+  /** The domain's function; a rejection becomes a status through status.ts. `context` is for observers only. */
+  readonly call: (request: unknown, context?: CallContext) => Promise<unknown>;
 }
 
 export interface ServiceRegistration {
@@ -42,16 +51,39 @@ export class RejectedRequest {
 }
 
 /** A unary handler around an async function; every failure goes through the single status mapping. */
-export function unaryHandler<Req, Res>(fn: (request: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+export function unaryHandler<Req, Res>(
+  fn: (request: Req, context: CallContext) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    // The peer is read only if an observer asks for it.
+    const context: CallContext = {
+      protocol: 'grpc',
+      get peer() {
+        return call.getPeer();
+      },
+    };
     // Promise.resolve().then also catches a handler that throws synchronously instead of rejecting.
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(() => fn(call.request, context))
       .then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error)),
       );
   };
+}
+
+/** grpc-js handlers (keyed like `definition`) calling the method of the same path. */
+export function grpcImplementation(
+  definition: ServiceDefinition,
+  methods: readonly UnaryMethod[],
+): UntypedServiceImplementation {
+  const byPath = new Map(methods.map((m) => [m.path, m]));
+  const implementation: UntypedServiceImplementation = {};
+  for (const [key, spec] of Object.entries(definition)) {
+    const method = byPath.get(spec.path);
+    if (method) implementation[key] = unaryHandler((request, context) => method.call(request, context));
+  }
+  return implementation;
 }
 
 /**
@@ -75,6 +107,26 @@ export function checkWellFormed(bytes: Uint8Array): void {
 }
 
 /**
+ * Encoded sizes, for observers that report bytes (the access log): the strict decoder notes each decoded request's
+ * size; a response an observer has already encoded (to measure it) is handed to the protocol as those bytes rather
+ * than encoded twice. Weak maps: an entry lives as long as its message.
+ */
+const requestSizes = new WeakMap<object, number>();
+const encodedResponses = new WeakMap<object, Buffer>();
+
+/** The wire size of a request decoded by a strict definition (undefined for one decoded elsewhere). */
+export function requestSize(request: unknown): number | undefined {
+  return typeof request === 'object' && request !== null ? requestSizes.get(request) : undefined;
+}
+
+/** Encodes a response with its method's encoder and keeps the bytes for the protocol; returns the size. */
+export function encodeResponse(method: UnaryMethod, response: unknown): number {
+  const bytes = method.responseSerialize(response);
+  if (typeof response === 'object' && response !== null) encodedResponses.set(response, bytes);
+  return bytes.length;
+}
+
+/**
  * The service definition with every request checked before it is decoded: well-formed (checkWellFormed), and every
  * string field valid UTF-8 (request-strings.ts; a request that is not decodes into a RejectedRequest).
  */
@@ -88,7 +140,19 @@ export function strictRequests(definition: ServiceDefinition): ServiceDefinition
         checkWellFormed(bytes);
         const invalid = strings.check(method.path, bytes);
         if (invalid) return new RejectedRequest(invalid);
-        return method.requestDeserialize(bytes);
+        const request = method.requestDeserialize(bytes);
+        if (typeof request === 'object' && request !== null) requestSizes.set(request, bytes.length);
+        return request;
+      },
+      responseSerialize: (response: unknown) => {
+        if (typeof response === 'object' && response !== null) {
+          const bytes = encodedResponses.get(response);
+          if (bytes !== undefined) {
+            encodedResponses.delete(response);
+            return bytes;
+          }
+        }
+        return method.responseSerialize(response);
       },
     };
   }
@@ -104,20 +168,17 @@ export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
  */
 export function bindService(name: string, definition: ServiceDefinition, api: object): ServiceRegistration {
   const strict = strictRequests(definition);
-  const implementation: UntypedServiceImplementation = {};
   const methods: UnaryMethod[] = [];
   for (const [method, spec] of Object.entries(strict)) {
     const fn = (api as Record<string, (request: unknown) => Promise<unknown>>)[method];
-    const unary: UnaryMethod = {
+    methods.push({
       path: spec.path,
       requestDeserialize: spec.requestDeserialize,
       responseSerialize: spec.responseSerialize,
       call: (request) => (request instanceof RejectedRequest ? Promise.reject(request.error) : fn.call(api, request)),
-    };
-    methods.push(unary);
-    implementation[method] = unaryHandler(unary.call);
+    });
   }
-  return { name, definition: strict, implementation, methods };
+  return { name, definition: strict, implementation: grpcImplementation(strict, methods), methods };
 }
 
 /** Every MetadataStoreService method, bound to the MLMD domain. */

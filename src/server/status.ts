@@ -5,6 +5,7 @@
  */
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { MlmdError } from '../errors';
+import { logger } from '../logger';
 
 export interface StatusObject {
   code: GrpcStatus;
@@ -21,7 +22,7 @@ function clip(message: string): string {
   return message.length <= MAX_DETAILS_CHARS ? message : `${message.slice(0, MAX_DETAILS_CHARS)}... (truncated)`;
 }
 
-/** Messages of unexpected errors already written to stderr, so a failure that repeats on every call logs once. */
+/** Messages of unexpected errors already logged, so a failure that repeats on every call logs once. */
 const logged = new Set<string>();
 
 export function toGrpcStatus(error: unknown): StatusObject {
@@ -35,7 +36,7 @@ export function toGrpcStatus(error: unknown): StatusObject {
     if (logged.size >= 1000) logged.clear();
     logged.add(key);
     const detail = error instanceof Error && error.name !== 'UniqueViolation' ? (error.stack ?? key) : key;
-    process.stderr.write(`cmf-mlmd: unexpected error turned into INTERNAL: ${clip(detail)}\n`);
+    logger().error({ error: clip(detail) }, 'unexpected error turned into INTERNAL');
   }
   return { code: GrpcStatus.INTERNAL, details: clip(message) };
 }
@@ -44,4 +45,9 @@ export function toGrpcStatus(error: unknown): StatusObject {
 export function toServiceError(error: unknown): Partial<ServiceError> {
   const { code, details } = toGrpcStatus(error);
   return { code, details, message: details };
+}
+
+/** `OK`, `NOT_FOUND`, ...: a status code as metrics and logs name it. */
+export function statusName(code: number): string {
+  return GrpcStatus[code] ?? String(code);
 }

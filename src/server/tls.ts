@@ -41,9 +41,9 @@ function tlsMaterial(ssl: SslConfig): TlsMaterial {
     ['custom_ca', ssl.customCa ?? ''],
   ] as const) {
     if (value !== '' && !value.includes('-----BEGIN')) {
-      throw new TlsConfigError(
-        `ssl_config.${name} must hold PEM contents (it looks like a path: ${value.slice(0, 80)})`,
-      );
+      // A private key pasted without its BEGIN line is still a secret: never quote that field.
+      const shown = name === 'server_key' ? '; its value is not shown' : `: ${value.slice(0, 80)}`;
+      throw new TlsConfigError(`ssl_config.${name} must hold PEM contents (it looks like a path${shown})`);
     }
   }
   const clientVerify = ssl.clientVerify === true;

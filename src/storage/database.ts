@@ -67,3 +67,37 @@ export class UniqueViolation extends Error {
     this.name = 'UniqueViolation';
   }
 }
+
+/**
+ * What a backend tells the operator's instruments (metrics) about itself, without depending on them: the server
+ * passes an implementation when it opens the store; storage/ never imports a metrics library.
+ */
+export interface StorageObserver {
+  /** A transaction was rolled back after a transient failure and is run again. */
+  transactionRetried(backend: Dialect, reason: RetryReason): void;
+  /** A backend opened a connection pool: `stats` is read whenever metrics are collected; call the result on close. */
+  poolOpened(backend: Dialect, stats: () => PoolStats): () => void;
+}
+
+/** Why a transaction was re-run. */
+export type RetryReason =
+  /** The database refused to serialise it (PostgreSQL 40001) */
+  | 'serialization_failure'
+  /** It was chosen as a deadlock victim (PostgreSQL 40P01, MySQL 1213) */
+  | 'deadlock'
+  /** It waited on a row or named lock longer than the database allows (MySQL 1205) */
+  | 'lock_wait_timeout'
+  /** The connection broke before COMMIT was sent (database restarting, network) */
+  | 'connection_lost'
+  /** The domain asked for a retry (ABORTED: e.g. a context another server created concurrently) */
+  | 'aborted';
+
+export interface PoolStats {
+  /** Configured maximum of connections. */
+  max: number;
+  /** Open connections (busy and idle). */
+  open: number;
+  idle: number;
+  /** Transactions waiting for a connection. */
+  waiting: number;
+}

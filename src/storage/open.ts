@@ -2,14 +2,17 @@
  * Opens the configured backend and prepares its schema. The single entry point server/ and tools use.
  */
 import { initializeStore, MigrationOptions } from './bootstrap';
-import { Database } from './database';
-import { ensureDatabase as ensureMysqlDatabase } from './mysql/create-database';
-import { MysqlDatabase } from './mysql/driver';
+import { Database, StorageObserver } from './database';
 import type { MysqlOptions } from './mysql/config';
-import { ensureDatabase as ensurePostgresDatabase } from './postgres/create-database';
-import { PostgresDatabase } from './postgres/driver';
 import type { PostgresOptions } from './postgres/config';
 import { SqliteDatabase, SqliteOptions } from './sqlite/driver';
+
+// The shared backends' drivers (pg, mysql2) are loaded only when configured: an embedded SQLite server starts
+// without them.
+const postgres = (): typeof import('./postgres/driver') => require('./postgres/driver');
+const postgresSetUp = (): typeof import('./postgres/create-database') => require('./postgres/create-database');
+const mysql = (): typeof import('./mysql/driver') => require('./mysql/driver');
+const mysqlSetUp = (): typeof import('./mysql/create-database') => require('./mysql/create-database');
 
 export type BackendConfig =
   | ({ kind: 'sqlite' } & SqliteOptions)
@@ -29,17 +32,21 @@ async function ensureDatabase(config: BackendConfig): Promise<void> {
     case 'sqlite':
       return;
     case 'postgresql':
-      return ensurePostgresDatabase(config.config);
+      return postgresSetUp().ensureDatabase(config.config);
     case 'mysql':
-      return ensureMysqlDatabase(config.config);
+      return mysqlSetUp().ensureDatabase(config.config);
     default:
       return unknownBackend(config);
   }
 }
 
-export async function openDatabase(config: BackendConfig, migration: MigrationOptions = {}): Promise<Database> {
+export async function openDatabase(
+  config: BackendConfig,
+  migration: MigrationOptions = {},
+  observer?: StorageObserver,
+): Promise<Database> {
   await ensureDatabase(config);
-  const db = connectDatabase(config);
+  const db = connectDatabase(config, observer);
   try {
     await initializeStore(db, migration);
   } catch (e) {
@@ -53,14 +60,14 @@ export async function openDatabase(config: BackendConfig, migration: MigrationOp
  * Connects to a backend without touching its schema: for a further connection to a store that `openDatabase`
  * already prepared (the graph worker's own connection, on its own thread).
  */
-export function connectDatabase(config: BackendConfig): Database {
+export function connectDatabase(config: BackendConfig, observer?: StorageObserver): Database {
   switch (config.kind) {
     case 'sqlite':
       return new SqliteDatabase(config);
     case 'postgresql':
-      return new PostgresDatabase(config);
+      return new (postgres().PostgresDatabase)(config, observer);
     case 'mysql':
-      return new MysqlDatabase(config);
+      return new (mysql().MysqlDatabase)(config, observer);
     default:
       return unknownBackend(config);
   }

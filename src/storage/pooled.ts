@@ -13,7 +13,7 @@
  * Closing waits for the transactions still running, then ends the pool.
  */
 import { Code, MlmdError } from '../errors';
-import type { Database, Dialect, Tx, TxMode } from './database';
+import type { Database, Dialect, PoolStats, RetryReason, StorageObserver, Tx, TxMode } from './database';
 import type { DialectAdapter } from './adapter';
 
 /** How a backend reads its driver's failures. */
@@ -21,10 +21,13 @@ export interface FailureClassifier {
   /** A failure of the connection itself (database down, restarting, socket broken), not of a statement. */
   isConnectionError(e: unknown): boolean;
   /** A conflict with other transactions that a re-run can resolve (serialisation failure, deadlock, lock timeout). */
-  isConflict(e: unknown): boolean;
+  conflict(e: unknown): ConflictReason | undefined;
   /** The error a caller sees for a raw driver failure. */
   translate(e: unknown): Error;
 }
+
+/** The retry reasons of conflicts between transactions. */
+export type ConflictReason = Exclude<RetryReason, 'connection_lost' | 'aborted'>;
 
 /** A failure after which the transaction's outcome is unknown: never re-run. */
 export class InDoubt extends Error {
@@ -40,11 +43,18 @@ export abstract class PooledDatabase implements Database {
   abstract readonly adapter: DialectAdapter;
   private closed = false;
   private readonly running = new Set<Promise<unknown>>();
+  private unobservePool?: () => void;
 
   protected constructor(
     private readonly classifier: FailureClassifier,
     private readonly maxRetries: number,
+    private readonly observer: StorageObserver | undefined,
   ) {}
+
+  /** Publishes the pool's use to the observer (the subclass calls it once its pool exists). */
+  protected observePool(stats: () => PoolStats): void {
+    this.unobservePool = this.observer?.poolOpened(this.dialect, stats);
+  }
 
   /** One attempt: BEGIN, body, COMMIT on one pooled connection; throws the raw failure (or InDoubt). */
   protected abstract attempt<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T>;
@@ -60,10 +70,11 @@ export abstract class PooledDatabase implements Database {
     return run;
   }
 
-  private retryable(e: unknown): boolean {
-    if (e instanceof InDoubt) return false;
-    if (e instanceof MlmdError) return e.code === Code.ABORTED;
-    return this.classifier.isConflict(e) || this.classifier.isConnectionError(e);
+  /** Why `e` calls for a re-run, or undefined when it does not. */
+  private retryReason(e: unknown): RetryReason | undefined {
+    if (e instanceof InDoubt) return undefined;
+    if (e instanceof MlmdError) return e.code === Code.ABORTED ? 'aborted' : undefined;
+    return this.classifier.conflict(e) ?? (this.classifier.isConnectionError(e) ? 'connection_lost' : undefined);
   }
 
   private async withRetries<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
@@ -71,9 +82,11 @@ export abstract class PooledDatabase implements Database {
       try {
         return await this.attempt(mode, body);
       } catch (e) {
-        if (this.retryable(e) && attempt < this.maxRetries && !this.closed) {
+        const reason = this.retryReason(e);
+        if (reason !== undefined && attempt < this.maxRetries && !this.closed) {
+          this.observer?.transactionRetried(this.dialect, reason);
           // Jittered exponential back-off: 10 ms .. ~1.3 s; connection failures start higher (a restart takes seconds).
-          const base = this.classifier.isConnectionError(e) ? 100 : 10;
+          const base = reason === 'connection_lost' ? 100 : 10;
           await sleep(base * 2 ** Math.min(attempt, 6) * (0.5 + Math.random()));
           continue;
         }
@@ -86,6 +99,7 @@ export abstract class PooledDatabase implements Database {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.running]);
+    this.unobservePool?.();
     await this.endPool();
   }
 }

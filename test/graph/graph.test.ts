@@ -416,11 +416,12 @@ describe('health', () => {
       await s.client.putContextType({ contextType: { name: 'T', properties: {} } });
       const t = (await s.client.getContextType({ typeName: 'T' })).contextType!.id!;
       await s.client.putContexts({ contexts: [{ typeId: t, name: 'c' }] });
-      // The worker thread starts, tries Neo4j and fails, and the lag passes 200 ms: wait for it (a loaded machine can
-      // take seconds to start a thread), never a fixed time.
+      // Wait (bounded) for the worker's first failed attempt and for the lag to pass the threshold: the worker
+      // thread may take seconds to start on a loaded machine, so a fixed pause is not enough.
       const deadline = Date.now() + 60_000;
-      while (s.projection!.status().failures === 0 || s.projection!.status().healthy) {
-        assert.ok(Date.now() < deadline, 'the worker reported no failed attempt against the unreachable Neo4j');
+      while (s.projection!.status().failures === 0 || s.projection!.status().lag.oldestAgeMs < 200) {
+        assert.ok(Date.now() < deadline, `no failed attempt reported: ${JSON.stringify(s.projection!.status())}`);
+        await s.projection!.worker.reportLag();
         await new Promise((r) => setTimeout(r, 50));
       }
       const lag = await s.projection!.worker.reportLag();

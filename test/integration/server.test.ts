@@ -18,6 +18,7 @@ import type { Database } from '../../src/storage/database';
 import { openDatabase } from '../../src/storage/open';
 import { HealthClient, healthCheck, reflect } from '../helpers/grpc-probes';
 import { freePort } from '../helpers/net';
+import { startupLine } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-mlmd-server-'));
@@ -299,19 +300,23 @@ describe('CLI', () => {
       `--metadata_store_server_config_file=${config}`,
     ]);
     const deadline = Date.now() + 20_000;
-    while (!/listening on/.test(cli.stderr())) {
+    while (startupLine(cli.stderr()) === undefined) {
       assert.ok(Date.now() < deadline, `no start-up line: ${cli.stderr()}`);
       assert.equal(cli.child.exitCode, null, cli.stderr());
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.match(cli.stderr(), new RegExp(`listening on 127\\.0\\.0\\.1:${port}`));
+    // The start-up line is a JSON log line: its message names the address, its config the effective settings.
+    const startup = startupLine(cli.stderr())!;
+    assert.match(startup.msg, new RegExp(`^listening on 127\\.0\\.0\\.1:${port} `));
+    const listeners = startup.config as { grpc: { port: number }; http: { port: number } };
+    assert.equal(listeners.grpc.port, port);
     const client = new MlmdClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const r = await call(client, 'getArtifactTypes', {});
     client.close();
     assert.ok([grpc.status.OK, grpc.status.UNIMPLEMENTED].includes(r.code), r.details);
     assert.ok(fs.existsSync(dbFile));
     // The HTTP listener on the port the start-up line names answers its health probe.
-    const httpPort = Number(/HTTP on 127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1]);
+    const httpPort = listeners.http.port;
     const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
     assert.deepEqual([health.status, await health.json()], [200, { status: 'SERVING' }]);
     cli.child.kill('SIGTERM');
@@ -324,10 +329,10 @@ describe('CLI', () => {
     assert.match(cli.stderr(), /Cannot connect to MySQL database 127\.0\.0\.1:1\/mlmd/);
   });
 
-  test('an unknown flag exits 2 with the usage; a bad port exits 1', async () => {
+  test('an unknown flag exits 2 with one line pointing at --help; a bad port exits 1', async () => {
     const unknown = runCli(['--grpc_prot=1']);
     assert.equal(await unknown.exited, 2);
-    assert.match(unknown.stderr(), /unknown flag --grpc_prot[\s\S]*usage:/);
+    assert.match(unknown.stderr(), /^\{.*"msg":"unknown flag --grpc_prot; cmf-mlmd --help lists the flags"\}\n$/);
     const badPort = runCli(['--grpc_port=0']);
     assert.equal(await badPort.exited, 1);
     assert.match(badPort.stderr(), /--grpc_port/);

@@ -17,6 +17,7 @@ import { connectionOptions } from '../../src/storage/mysql/config';
 import { clientConfig } from '../../src/storage/postgres/config';
 import { dropMysqlDatabase, dropPgDatabase, mysqlTestConfig, pgTestConfig } from '../helpers/backend';
 import { freePort } from '../helpers/net';
+import { startupLine } from '../helpers/processes';
 export { freePort };
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -31,7 +32,14 @@ export interface SharedDatabase {
   flags(): string[];
   /** One SQL statement outside any server; CamelCase table names work on both backends. */
   sql<R = Record<string, unknown>>(text: string): Promise<R[]>;
+  /** A connection of its own, for statements that must share a session (a lock held across them). */
+  session(): Promise<SqlSession>;
   drop(): Promise<void>;
+}
+
+export interface SqlSession {
+  sql<R = Record<string, unknown>>(text: string): Promise<R[]>;
+  close(): Promise<void>;
 }
 
 export function pgFlags(config: PostgreSQLDatabaseConfig): string[] {
@@ -61,13 +69,20 @@ function postgresDatabase(config: PostgreSQLDatabaseConfig): SharedDatabase {
     label: 'PostgreSQL',
     flags: () => pgFlags(config),
     async sql<R>(text: string) {
+      const s = await this.session();
+      try {
+        return await s.sql<R>(text);
+      } finally {
+        await s.close();
+      }
+    },
+    async session() {
       const c = new Client(clientConfig(config));
       await c.connect();
-      try {
-        return (await c.query(text)).rows as R[];
-      } finally {
-        await c.end();
-      }
+      return {
+        sql: async <R>(text: string) => (await c.query(text)).rows as R[],
+        close: () => c.end(),
+      };
     },
     drop: () => dropPgDatabase(config.dbname!),
   };
@@ -78,12 +93,19 @@ function mysqlDatabase(config: MySQLDatabaseConfig): SharedDatabase {
     label: 'MySQL',
     flags: () => mysqlFlags(config),
     async sql<R>(text: string) {
-      const c = await createConnection(connectionOptions(config));
+      const s = await this.session();
       try {
-        return (await c.query(text))[0] as R[];
+        return await s.sql<R>(text);
       } finally {
-        await c.end();
+        await s.close();
       }
+    },
+    async session() {
+      const c = await createConnection(connectionOptions(config));
+      return {
+        sql: async <R>(text: string) => (await c.query(text))[0] as R[],
+        close: () => c.end(),
+      };
     },
     drop: () => dropMysqlDatabase(config.database!),
   };
@@ -163,7 +185,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `src/cli/main.ts` with `flags` on a free port and waits for its "listening on" line. */
+/** Starts `src/cli/main.ts` with `flags` on a free port and waits for its start-up line (a JSON log line). */
 export async function startServerProcess(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(
@@ -185,7 +207,7 @@ export async function startServerProcess(flags: string[], env: NodeJS.ProcessEnv
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
-  while (!/listening on/.test(log)) {
+  while (startupLine(log) === undefined) {
     if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${log}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

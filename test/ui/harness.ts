@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { freePort, REPO_ROOT, startServer, type RunningServer } from '../compat/server-harness';
+import { startupLine } from '../helpers/processes';
 
 export { REPO_ROOT };
 
@@ -43,9 +44,11 @@ export async function startUiServer(opts: { dbFile: string; dir: string; extraAr
     extraArgs: ['--host=127.0.0.1', `--http_port=${httpPort}`, ...(opts.extraArgs ?? [])],
     timeoutMs: 300_000,
   });
-  // The gRPC port answers first; the HTTP listener is up once the start-up line names it.
+  // The gRPC port answers first; the HTTP listener is up once the start-up line (a JSON log line) names it.
   const deadline = Date.now() + 30_000;
-  while (!server.output().includes(`HTTP on 127.0.0.1:${httpPort}`)) {
+  const httpListening = (): boolean =>
+    (startupLine(server.output())?.config as { http?: { port?: number } } | undefined)?.http?.port === httpPort;
+  while (!httpListening()) {
     if (Date.now() > deadline) throw new Error(`no HTTP listener on ${httpPort}:\n${server.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }

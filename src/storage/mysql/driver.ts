@@ -21,7 +21,7 @@
 import { createPool, TypedParameter, type FieldPacket, type Pool, type PoolConnection } from 'mysql2/promise';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2';
 import { Code, MlmdError } from '../../errors';
-import type { Row, RunResult, SqlValue, Tx, TxMode } from '../database';
+import type { PoolStats, Row, RunResult, SqlValue, StorageObserver, Tx, TxMode } from '../database';
 import { InDoubt, PooledDatabase } from '../pooled';
 import { MysqlAdapter, SESSION_LOCK_SQL } from './adapter';
 import { fromWire, toWire } from './charset';
@@ -94,14 +94,26 @@ interface TxState {
   broken: boolean;
 }
 
+/** The counts mysql2's pool keeps (its queues are not part of its typed API; absent ones read as 0). */
+function poolStats(pool: Pool, max: number): PoolStats {
+  const inner = pool.pool as unknown as Record<'_allConnections' | '_freeConnections' | '_connectionQueue', unknown>;
+  const size = (q: unknown) => (q as { length?: number } | undefined)?.length ?? 0;
+  return {
+    max,
+    open: size(inner._allConnections),
+    idle: size(inner._freeConnections),
+    waiting: size(inner._connectionQueue),
+  };
+}
+
 export class MysqlDatabase extends PooledDatabase {
   readonly dialect = 'mysql' as const;
   readonly adapter: MysqlAdapter;
   private readonly pool: Pool;
   private readonly poolSize: number;
 
-  constructor(options: MysqlOptions) {
-    super(MYSQL_FAILURES, options.maxRetries ?? 6);
+  constructor(options: MysqlOptions, observer?: StorageObserver) {
+    super(MYSQL_FAILURES, options.maxRetries ?? 6, observer);
     this.adapter = new MysqlAdapter(options.config.database ?? '');
     this.poolSize = options.poolSize ?? (Number(process.env.MLMD_MYSQL_POOL_SIZE) || 10);
     this.pool = createPool({
@@ -121,6 +133,7 @@ export class MysqlDatabase extends PooledDatabase {
       // An idle connection that dies (database restarted) is dropped by the pool; the event must have a listener.
       conn.on('error', () => undefined);
     });
+    this.observePool(() => poolStats(this.pool, this.poolSize));
   }
 
   /** A connection whose transaction has begun; a dead one found here is destroyed and replaced straight away. */

@@ -10,7 +10,7 @@
  */
 import { aborted, internal, invalidArgument, MlmdError } from '../../errors';
 import { UniqueViolation } from '../database';
-import type { FailureClassifier } from '../pooled';
+import type { ConflictReason, FailureClassifier } from '../pooled';
 
 export interface MysqlError extends Error {
   /** The server's error number, or a client-side one (2002, 2013, …). */
@@ -65,10 +65,16 @@ export function isConnectionError(e: unknown): boolean {
   );
 }
 
-export function isConflict(e: unknown): boolean {
-  if (e instanceof LockNotGranted) return true;
+/** A deadlock or lock wait timeout (row locks, or serializeOn's named locks): the transaction can be re-run. */
+export function conflict(e: unknown): ConflictReason | undefined {
+  if (e instanceof LockNotGranted) return 'lock_wait_timeout';
   const errno = (e as MysqlError)?.errno;
-  return errno === 1213 || errno === 1205 || errno === 3058;
+  if (errno === 1213 || errno === 3058) return 'deadlock'; // 3058: a deadlock between GET_LOCK waits (MySQL)
+  return errno === 1205 ? 'lock_wait_timeout' : undefined;
+}
+
+export function isConflict(e: unknown): boolean {
+  return conflict(e) !== undefined;
 }
 
 export function translate(e: unknown): Error {
@@ -83,4 +89,4 @@ export function translate(e: unknown): Error {
   return internal(`Error when executing query: ${e.message}`);
 }
 
-export const MYSQL_FAILURES: FailureClassifier = { isConnectionError, isConflict, translate };
+export const MYSQL_FAILURES: FailureClassifier = { isConnectionError, conflict, translate };

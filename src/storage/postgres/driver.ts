@@ -19,7 +19,7 @@
  */
 import { Pool, type PoolClient } from 'pg';
 import { Code, MlmdError } from '../../errors';
-import type { Row, RunResult, SqlValue, Tx, TxMode } from '../database';
+import type { Row, RunResult, SqlValue, StorageObserver, Tx, TxMode } from '../database';
 import { InDoubt, PooledDatabase } from '../pooled';
 import { PostgresAdapter } from './adapter';
 import { clientConfig, type PostgresOptions } from './config';
@@ -84,12 +84,14 @@ export class PostgresDatabase extends PooledDatabase {
   readonly adapter = new PostgresAdapter();
   private readonly pool: Pool;
 
-  constructor(options: PostgresOptions) {
-    super(PG_FAILURES, options.maxRetries ?? 6);
+  constructor(options: PostgresOptions, observer?: StorageObserver) {
+    super(PG_FAILURES, options.maxRetries ?? 6, observer);
     const size = options.poolSize ?? (Number(process.env.MLMD_PG_POOL_SIZE) || 10);
-    this.pool = new Pool({ ...clientConfig(options.config), max: size, idleTimeoutMillis: 30_000 });
+    const pool = new Pool({ ...clientConfig(options.config), max: size, idleTimeoutMillis: 30_000 });
+    this.pool = pool;
     // An idle connection that dies (database restarted) is dropped by the pool; the event must have a listener.
-    this.pool.on('error', () => undefined);
+    pool.on('error', () => undefined);
+    this.observePool(() => ({ max: size, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
   }
 
   protected async attempt<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {

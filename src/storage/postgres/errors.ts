@@ -9,7 +9,7 @@
  */
 import { aborted, internal, invalidArgument, MlmdError } from '../../errors';
 import { UniqueViolation } from '../database';
-import type { FailureClassifier } from '../pooled';
+import type { ConflictReason, FailureClassifier } from '../pooled';
 
 export interface PgError extends Error {
   code?: string;
@@ -44,10 +44,15 @@ export function isConnectionError(e: unknown): boolean {
   );
 }
 
-export function isSerializationError(e: unknown): boolean {
-  if (e instanceof MlmdError) return false;
+/** A serialisation failure or deadlock: the transaction can be re-run. */
+export function conflict(e: unknown): ConflictReason | undefined {
+  if (e instanceof MlmdError) return undefined;
   const code = (e as PgError)?.code;
-  return code === '40001' || code === '40P01';
+  return code === '40001' ? 'serialization_failure' : code === '40P01' ? 'deadlock' : undefined;
+}
+
+export function isSerializationError(e: unknown): boolean {
+  return conflict(e) !== undefined;
 }
 
 export function translate(e: unknown): Error {
@@ -65,4 +70,4 @@ export function translate(e: unknown): Error {
   return internal(`Error when executing query: ${e.message}`);
 }
 
-export const PG_FAILURES: FailureClassifier = { isConnectionError, isConflict: isSerializationError, translate };
+export const PG_FAILURES: FailureClassifier = { isConnectionError, conflict, translate };
