@@ -15,7 +15,7 @@
  * off after BENCH_CMF_PUSH_UPSTREAM_LIMIT_S seconds (default 1800): the table then gives the limit as a lower bound
  * and how many executions it had stored by then (counted in its database).
  *
- * PostgreSQL: the cluster in MLMD_TEST_PG_* or a throw-away one (scripts/pg-cluster.sh), as bench/postgres.ts.
+ * PostgreSQL: the cluster in MLMD_TEST_PG_* or a throw-away one (scripts/pg-cluster.sh), as bench/backends.ts.
  * BENCH_CMF_PUSH_EXECUTIONS overrides the size; --quick: 300 executions. cmf-server needs root (see its script).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,11 +25,11 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 
 import type { PostgreSQLDatabaseConfig } from '../generated/ml_metadata/proto/metadata_store';
-import { clientConfig } from '../src/storage/postgres';
-import { pgFlags } from '../test/postgres/harness';
+import { clientConfig } from '../src/storage/postgres/config';
+import { pgFlags } from '../test/multi-server/harness';
 import { pipelineDocument } from '../test/helpers/cmf-interchange';
 import { BENCH_DIR, type BenchOptions, freePort, log, nowMs, ROOT, sleep, startCli, table } from './lib';
-import { dropDatabase, openCluster } from './postgres';
+import { dropDatabase, openCluster } from './backends';
 
 interface PushResult {
   seconds: number;

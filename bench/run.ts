@@ -7,6 +7,7 @@
  *          requests at the filter limits (also alone: limits)
  *   graph  Issue 5: CMF logging with the Neo4j projection off/on, and graph catch-up after 10,000 executions
  *   postgres  (only with --backend=postgres or --only=postgres) CRUD under concurrency: SQLite vs PostgreSQL, 1 and 3 servers
+ *   mysql     (only with --backend=mysql or --only=mysql) the same on SQLite, PostgreSQL and MariaDB side by side
  *   overhead  Issue 12: per-call overhead of the built server vs the tsx one vs a bare grpc-js echo server
  *   cmf-push  (only with --only=cmf-push) Issue 13: `cmf metadata push` of 10,000 executions, ours vs cmflib's cmf-server
  *   ui     Issue 14: the web UI in Chromium on 100,000 executions / 300,000 artifacts: table first render, lineage graph
@@ -20,7 +21,7 @@ import { runCrud } from './crud';
 import { runGraph } from './graph';
 import { runOverhead } from './overhead';
 import { BenchOptions, log } from './lib';
-import { runPostgres } from './postgres';
+import { runBackends } from './backends';
 import { runQuery } from './query';
 import { runUi } from './ui';
 import { runLimits } from './limits';
@@ -31,7 +32,8 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   query: runQuery,
   cmf: runCmf,
   graph: runGraph,
-  postgres: runPostgres,
+  postgres: (o) => runBackends(o, ['postgres']),
+  mysql: (o) => runBackends(o, ['postgres', 'mysql']),
   overhead: runOverhead,
   'cmf-push': runCmfPush,
   ui: runUi,
@@ -41,17 +43,20 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<string>> = {
   },
 };
 
+/** Suites that start database servers: run only when asked for. */
+const ON_REQUEST = new Set(['postgres', 'mysql', 'cmf-push']);
+
 async function main(argv: string[]): Promise<number> {
-  // postgres and cmf-push start PostgreSQL (and cmf-push the reference cmf-server): only when asked for; the query
-  // suite runs limits itself.
-  let only: string[] = Object.keys(SUITES).filter((s) => s !== 'postgres' && s !== 'cmf-push' && s !== 'limits');
+  // limits runs within query (also alone with --only=limits).
+  let only: string[] = Object.keys(SUITES).filter((s) => !ON_REQUEST.has(s) && s !== 'limits');
   const opts: BenchOptions = { quick: false };
   for (const a of argv) {
     if (a === '--quick') opts.quick = true;
     else if (a.startsWith('--only=')) only = a.slice('--only='.length).split(',').filter(Boolean);
     else if (a === '--backend=postgres') only = ['postgres'];
+    else if (a === '--backend=mysql') only = ['mysql'];
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--only=crud|query[,..]] [--backend=postgres] [--quick]\n');
+      process.stdout.write('usage: npm run bench -- [--only=crud|query[,..]] [--backend=postgres|mysql] [--quick]\n');
       return 0;
     } else {
       process.stderr.write(`unknown argument ${a}\n`);

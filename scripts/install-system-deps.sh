@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the system programs the test suites need and a fresh machine may lack:
 # Python 3.9-3.11 with venv (ml-metadata 1.17.1), make/g++/git (better-sqlite3 from source), Java 17 + Maven (the
-# graph suite's Neo4j), PostgreSQL's server (the PostgreSQL suites), Chromium (the browser suites, driven by
-# playwright-core, which cannot download a browser of its own here). Does nothing for what is already there.
+# graph suite's Neo4j), PostgreSQL's server (the PostgreSQL suites), MariaDB's server (the MySQL suites), Chromium (the
+# browser suites, driven by playwright-core, which cannot download a browser of its own here). Does nothing for what
+# is already there. Packaged services are not started: the suites run their own throw-away instances.
 # Needs root and apt-get; without them it only reports what is missing (the suites that need it then say so).
 set -euo pipefail
 
@@ -15,6 +16,7 @@ have_python || missing+=(python3.11 python3.11-venv)
 for tool in make g++ git; do command -v "$tool" >/dev/null || { missing+=(build-essential git); break; }; done
 for tool in java javac mvn; do command -v "$tool" >/dev/null || { missing+=(openjdk-17-jdk-headless maven); break; }; done
 { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; } || missing+=(postgresql)
+{ command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]]; } || missing+=(mariadb-server)
 # The cmf-server suites: curl drives the HTTP API, unshare runs cmflib's cmf-server in its own mount namespace.
 command -v curl >/dev/null || missing+=(curl)
 command -v unshare >/dev/null || missing+=(util-linux)
@@ -26,5 +28,13 @@ if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
   exit 0
 fi
 echo "install-system-deps: installing ${missing[*]}" >&2
+# Keep the packages' services (a system MariaDB or PostgreSQL owned by root) from starting: invoke-rc.d asks
+# policy-rc.d, and 101 means "not allowed". A policy already in place is left as it is.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [[ ! -e "$policy" ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
+  trap '[[ -n "$own_policy" ]] && rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -10,12 +10,17 @@
 #   4b. browser suites (test/ui, Debian's chromium driven by playwright-core): ui (the web UI end to end), grpc-web
 #      (Kubeflow's client library, grpc-web from npm, in text and binary mode against native gRPC answers)
 #   5. PostgreSQL suites: ts-postgres (the MLMD, filter, lineage, CMF and graph-projection integration suites with
-#      MLMD_TEST_BACKEND=postgres), pg-multi (test/postgres: 3 servers x 32 clients; restart under load),
+#      MLMD_TEST_BACKEND=postgres), pg-multi (test/multi-server: 3 servers x 32 clients; restart under load),
 #      upstream-postgres (ml-metadata's suite against our server on PostgreSQL), postgres-interop (the ml-metadata
 #      package's PostgreSQL mode and our server on one database, both ways), cmf-server-peer (cmflib 0.1.0's own
 #      cmf-server beside ours: same pushes, same pulls, sync both ways). They use the cluster named by
 #      MLMD_TEST_PG_* (.ci/run starts one); outside CI, when none is named, one is started here if PostgreSQL's
 #      server binaries are installed (scripts/pg-cluster.sh), else these suites are skipped.
+#   6. MySQL/MariaDB suites: ts-mysql (the same integration suites with MLMD_TEST_BACKEND=mysql), mysql-multi
+#      (test/multi-server on MariaDB), upstream-mysql, mysql-interop (the package's in-process MySQL mode, both ways),
+#      upgrades (old schema versions made by the package, on all three backends; needs PostgreSQL too). They use the
+#      server named by MLMD_TEST_MYSQL_* (.ci/run starts one); outside CI, when none is named, one is started here if
+#      MariaDB's binaries are installed (scripts/mariadb-cluster.sh), else these suites are skipped.
 # A suite that cannot run (exit 77: no python, no grpcurl, no CLI...) is a failure when CI=true, a skip otherwise.
 # SUITE_TIME_LIMIT=SECONDS overrides every suite's time limit.
 # ONLY="gen tsc ts descriptors upstream grpcurl sqlite-interop client-options" runs a subset (names separated by spaces).
@@ -130,7 +135,7 @@ wanted fuzz && run_suite fuzz 420 env FUZZ_SECONDS="${FUZZ_SECONDS:-90}" node --
 wanted graph && run_suite graph 480 bash test/graph/run.sh
 
 # ---------------------------------------------------------------- 5. PostgreSQL suites
-PG_SUITES="ts-postgres pg-multi upstream-postgres postgres-interop cmf-server-peer"
+PG_SUITES="ts-postgres pg-multi upstream-postgres postgres-interop cmf-server-peer upgrades"
 pg_wanted() { local s; for s in $PG_SUITES; do wanted "$s" && return 0; done; return 1; }
 if pg_wanted && [[ -z "${MLMD_TEST_PG_HOST:-}" && -z "$CI_MODE" ]]; then
   banner "starting a PostgreSQL cluster for the PostgreSQL suites"
@@ -144,10 +149,30 @@ PG_INTEGRATION=(test/integration/mlmd-*.test.ts test/integration/filter.test.ts 
   test/integration/graph-projection.test.ts test/integration/cmf-server-api.test.ts)
 wanted ts-postgres && run_suite ts-postgres 1200 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
   node --import tsx --test --test-concurrency=1 "${PG_INTEGRATION[@]}"
-wanted pg-multi && run_suite pg-multi 600 bash scripts/pg-suite.sh node --import tsx --test --test-concurrency=1 test/postgres/*.test.ts
+wanted pg-multi && run_suite pg-multi 600 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
+  node --import tsx --test --test-concurrency=1 test/multi-server/*.test.ts
 wanted upstream-postgres && run_suite upstream-postgres 900 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres bash test/compat/upstream.sh
 wanted postgres-interop && run_suite postgres-interop 300 bash scripts/pg-suite.sh bash test/compat/pytest-suite.sh test/compat/test_postgres_interop.py
 wanted cmf-server-peer && run_suite cmf-server-peer 900 bash scripts/pg-suite.sh bash test/compat/cmf-server-peer.sh
+
+# ---------------------------------------------------------------- 6. MySQL/MariaDB suites
+MYSQL_SUITES="ts-mysql mysql-multi upstream-mysql mysql-interop upgrades"
+mysql_wanted() { local s; for s in $MYSQL_SUITES; do wanted "$s" && return 0; done; return 1; }
+if mysql_wanted && [[ -z "${MLMD_TEST_MYSQL_HOST:-}" && -z "$CI_MODE" ]]; then
+  banner "starting a MariaDB server for the MySQL suites"
+  if MYSQL_ENV="$(bash scripts/mariadb-cluster.sh start "$LOGDIR/mysql")"; then
+    eval "$MYSQL_ENV"
+    trap 'bash scripts/pg-cluster.sh stop "$LOGDIR/pg" >/dev/null 2>&1 || true; bash scripts/mariadb-cluster.sh stop "$LOGDIR/mysql" >/dev/null 2>&1 || true; rm -rf "$LOGDIR"' EXIT
+  fi
+fi
+wanted ts-mysql && run_suite ts-mysql 900 bash scripts/mysql-suite.sh env MLMD_TEST_BACKEND=mysql \
+  node --import tsx --test --test-concurrency=1 "${PG_INTEGRATION[@]}"
+wanted mysql-multi && run_suite mysql-multi 600 bash scripts/mysql-suite.sh env MLMD_TEST_BACKEND=mysql \
+  node --import tsx --test --test-concurrency=1 test/multi-server/*.test.ts
+wanted upstream-mysql && run_suite upstream-mysql 600 bash scripts/mysql-suite.sh env MLMD_TEST_BACKEND=mysql bash test/compat/upstream.sh
+wanted mysql-interop && run_suite mysql-interop 300 bash scripts/mysql-suite.sh bash test/compat/pytest-suite.sh test/compat/test_mysql_interop.py
+wanted upgrades && run_suite upgrades 600 bash scripts/mysql-suite.sh bash scripts/pg-suite.sh \
+  bash test/compat/pytest-suite.sh test/compat/test_upgrades.py
 
 # ---------------------------------------------------------------- summary
 banner "summary"

@@ -8,10 +8,12 @@
  * - `fake_database` in a config file is an in-memory SQLite database that lives as long as the process.
  * - A config file that is named but missing or unparsable is an error in every mode; upstream silently ignores it
  *   in default mode, which would quietly serve a different database than the operator meant.
- * - MySQL is not supported; PostgreSQL flags are parsed and validated, the backend itself comes later.
+ * - In default mode, as upstream, --mysql_config_host/_port/_database select MySQL (Kubeflow's command line). Any
+ *   other --mysql_config_* or --postgres_config_* flag that would not be used is an error naming the missing flag:
+ *   upstream (and we, until now) ignored them and served a scratch database, losing the data at the next restart.
  */
 import * as fs from 'node:fs';
-import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
+import type { MySQLDatabaseConfig, PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import {
   MetadataStoreServerConfig,
   SqliteMetadataSourceConfig_ConnectionMode as ConnectionMode,
@@ -33,7 +35,8 @@ export const DEFAULT_CONNECTION_RETRIES = 5;
 
 export type Backend =
   | { kind: 'sqlite'; filenameUri: string; readonly?: boolean; mustExist?: boolean }
-  | { kind: 'postgresql'; config: PostgreSQLDatabaseConfig };
+  | { kind: 'postgresql'; config: PostgreSQLDatabaseConfig }
+  | { kind: 'mysql'; config: MySQLDatabaseConfig };
 
 export interface Migration {
   enableUpgradeMigration: boolean;
@@ -73,8 +76,6 @@ export class ConfigError extends Error {
   }
 }
 
-export const MYSQL_UNSUPPORTED = 'MySQL is not supported by cmf-mlmd; use SQLite or PostgreSQL';
-
 const SOURCE_TYPES = ['default', 'config_file', 'mysql', 'postgresql'] as const;
 
 export type ReadFile = (path: string) => string;
@@ -99,11 +100,12 @@ function backendFromConfig(config: MetadataStoreServerConfig): Backend {
   const c = config.connectionConfig?.config;
   switch (c?.$case) {
     case undefined:
-      throw new ConfigError('the config file has no connection_config (fake_database, sqlite or postgresql)');
+      throw new ConfigError('the config file has no connection_config (fake_database, sqlite, mysql or postgresql)');
     case 'fakeDatabase':
       return { kind: 'sqlite', filenameUri: ':memory:' };
     case 'mysql':
-      throw new ConfigError(MYSQL_UNSUPPORTED);
+      checkMysqlConfig(c.value, 'connection_config.mysql.');
+      return { kind: 'mysql', config: c.value };
     case 'postgresql':
       return { kind: 'postgresql', config: c.value };
     case 'sqlite': {
@@ -151,6 +153,51 @@ function postgresFromFlags(flags: Flags): PostgreSQLDatabaseConfig {
   };
 }
 
+/** Upstream's check of a MySQLDatabaseConfig: exactly one of host and socket, and a database. */
+function checkMysqlConfig(c: MySQLDatabaseConfig, prefix: string): void {
+  if (!c.host === !c.socket) throw new ConfigError(`exactly one of ${prefix}host and ${prefix}socket is required`);
+  if (!c.database) throw new ConfigError(`${prefix}database is required`);
+}
+
+/** Upstream's flags that select MySQL in default mode (and our socket, which replaces the host). */
+const MYSQL_SELECTORS = [
+  'mysql_config_host',
+  'mysql_config_port',
+  'mysql_config_database',
+  'mysql_config_socket',
+] as const;
+
+/** The --mysql_config_* flags as a MySQLDatabaseConfig; every missing flag is named. */
+function mysqlFromFlags(flags: Flags): MySQLDatabaseConfig {
+  const missing: string[] = [];
+  if (!flags.mysql_config_host === !flags.mysql_config_socket) {
+    missing.push('exactly one of --mysql_config_host and --mysql_config_socket');
+  }
+  if (!flags.mysql_config_socket && !(flags.mysql_config_port && flags.mysql_config_port > 0)) {
+    missing.push('--mysql_config_port');
+  }
+  if (!flags.mysql_config_database) missing.push('--mysql_config_database');
+  if (missing.length > 0) throw new ConfigError(`to use MySQL, ${missing.join(' and ')} must be given`);
+  const ssl = {
+    key: flags.mysql_config_ssl_key,
+    cert: flags.mysql_config_ssl_cert,
+    ca: flags.mysql_config_ssl_ca,
+    capath: flags.mysql_config_ssl_capath,
+    cipher: flags.mysql_config_ssl_cipher,
+    verifyServerCert: flags.mysql_config_ssl_verify_server_cert,
+  };
+  return {
+    host: flags.mysql_config_host || undefined,
+    port: flags.mysql_config_port ? BigInt(flags.mysql_config_port) : undefined,
+    socket: flags.mysql_config_socket || undefined,
+    database: flags.mysql_config_database,
+    user: flags.mysql_config_user,
+    password: flags.mysql_config_password,
+    skipDbCreation: flags.mysql_config_skip_db_creation,
+    sslOptions: Object.values(ssl).some((v) => v !== undefined) ? ssl : undefined,
+  };
+}
+
 /** --metrics_port: off unless given (-1 also means off); it must not collide with the other listeners. */
 function metricsPortOf(flags: Flags, grpcPort: number, httpPort: number): number | undefined {
   const p = flags.metrics_port;
@@ -195,9 +242,8 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   }
 
   const flagNames = Object.keys(flags);
-  if (sourceType === 'mysql' || flagNames.some((n) => n.startsWith('mysql_config_'))) {
-    throw new ConfigError(MYSQL_UNSUPPORTED);
-  }
+  const mysqlFlags = flagNames.filter((n) => n.startsWith('mysql_config_'));
+  const postgresFlags = flagNames.filter((n) => n.startsWith('postgres_config_'));
 
   const flagMigration: Migration = {
     enableUpgradeMigration: flags.enable_database_upgrade ?? false,
@@ -211,6 +257,9 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   const configPath = flags.metadata_store_server_config_file ?? '';
   if (flags.db !== undefined && (configPath !== '' || sourceType !== 'default')) {
     throw new ConfigError('--db cannot be combined with a config file or --metadata_source_config_type');
+  }
+  if (flags.db !== undefined && mysqlFlags.length + postgresFlags.length > 0) {
+    throw new ConfigError('--db (SQLite) cannot be combined with --mysql_config_* or --postgres_config_* flags');
   }
 
   let backend: Backend;
@@ -235,11 +284,31 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
       );
     }
     tls = config.sslConfig;
+    const unused = [...mysqlFlags, ...postgresFlags];
+    if (unused.length > 0) warnings.push(`${unused.map((n) => `--${n}`).join(', ')} ignored: the config file decides`);
   } else if (sourceType === 'postgresql') {
     backend = { kind: 'postgresql', config: postgresFromFlags(flags) };
+    if (mysqlFlags.length > 0) warnings.push(`${mysqlFlags.map((n) => `--${n}`).join(', ')} ignored (PostgreSQL)`);
+  } else if (sourceType === 'mysql' || MYSQL_SELECTORS.some((n) => flags[n] !== undefined)) {
+    // Default mode with upstream's MySQL flags serves MySQL, as upstream does (Kubeflow's command line).
+    backend = { kind: 'mysql', config: mysqlFromFlags(flags) };
+    if (postgresFlags.length > 0) {
+      throw new ConfigError(
+        `both --mysql_config_* and ${postgresFlags.map((n) => `--${n}`).join(', ')} are given; keep one backend`,
+      );
+    }
   } else {
-    if (flagNames.some((n) => n.startsWith('postgres_config_'))) {
-      warnings.push('--postgres_config_* flags are ignored unless --metadata_source_config_type=postgresql');
+    // Flags for a database that would not be used: refuse rather than serve a scratch file the operator did not mean.
+    if (postgresFlags.length > 0) {
+      throw new ConfigError(
+        `${postgresFlags.map((n) => `--${n}`).join(', ')} given without --metadata_source_config_type=postgresql`,
+      );
+    }
+    if (mysqlFlags.length > 0) {
+      throw new ConfigError(
+        `${mysqlFlags.map((n) => `--${n}`).join(', ')} given without --mysql_config_host (or --mysql_config_socket), ` +
+          `--mysql_config_port and --mysql_config_database`,
+      );
     }
     backend = { kind: 'sqlite', filenameUri: flags.db ?? DEFAULT_SQLITE_FILE };
   }

@@ -22,7 +22,7 @@ import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../
 import type { HttpListener } from '../server/http';
 import { TlsConfigError } from '../server/tls';
 import { uiFiles } from '../server/ui-files';
-import { buildServerPlan, ConfigError, type ServerPlan } from './config';
+import { type Backend, buildServerPlan, ConfigError, type ServerPlan } from './config';
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
@@ -131,6 +131,13 @@ async function serve(
 /** The flag that moves a listener that could not bind. */
 const PORT_FLAG: Record<string, string> = { gRPC: '--grpc_port', HTTP: '--http_port', metrics: '--metrics_port' };
 
+/** What to check when the store cannot be reached. */
+const CONNECTION_HINT: Record<Backend['kind'], string> = {
+  sqlite: '',
+  postgresql: '; check the PostgreSQL host, port, user, password and dbname (--postgres_config_* or the config file)',
+  mysql: '; check the MySQL host (or socket), port, user, password and database (--mysql_config_* or the config file)',
+};
+
 /** One line that says what went wrong and what to change. */
 function startFailure(e: unknown, plan: ServerPlan): string {
   if (e instanceof ListenError) {
@@ -142,10 +149,7 @@ function startFailure(e: unknown, plan: ServerPlan): string {
     // openStore retries only what answers ABORTED (a database that is unreachable or still starting up).
     const retried =
       e.code === Code.ABORTED && plan.connectionRetries > 0 ? ` (tried ${plan.connectionRetries + 1} times)` : '';
-    const hint =
-      plan.backend.kind === 'postgresql' && /connect/i.test(e.message)
-        ? '; check the PostgreSQL host, port, user, password and dbname (--postgres_config_* or the config file)'
-        : '';
+    const hint = /connect/i.test(e.message) ? CONNECTION_HINT[plan.backend.kind] : '';
     return `cannot open the metadata store${retried}: ${e.message}${hint}`;
   }
   return `cannot start: ${(e as Error).message}`;

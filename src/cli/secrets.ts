@@ -54,6 +54,7 @@ export function collectSecrets(
     add(plan.backend.config.password);
     add(plan.backend.config.ssloption?.sslpassword);
   }
+  if (plan?.backend.kind === 'mysql') add(plan.backend.config.password);
   const key = plan?.tls?.serverKey;
   if (key) {
     add(key);

@@ -6,6 +6,8 @@
 import { REDACTED } from '../logger';
 import { PACKAGE_VERSION } from '../package-info';
 import type { GraphConfig } from '../graph/config';
+import { describeServer } from '../storage/mysql/config';
+import { unknownBackend } from '../storage/open';
 import type { Backend, ServerPlan } from './config';
 
 export interface Listening {
@@ -22,32 +24,68 @@ export function redactUri(uri: string): string {
 }
 
 function backendSummary(b: Backend): Record<string, unknown> {
-  if (b.kind === 'postgresql') {
-    const c = b.config;
-    return defined({
-      kind: 'postgresql',
-      host: c.host,
-      hostaddr: c.hostaddr,
-      port: c.port,
-      dbname: c.dbname,
-      user: c.user,
-      password: redacted(c.password),
-      passfile: c.passfile,
-      sslmode: c.ssloption?.sslmode,
-      skip_db_creation: c.skipDbCreation,
-    });
+  switch (b.kind) {
+    case 'postgresql': {
+      const c = b.config;
+      return defined({
+        kind: 'postgresql',
+        host: c.host,
+        hostaddr: c.hostaddr,
+        port: c.port,
+        dbname: c.dbname,
+        user: c.user,
+        password: redacted(c.password),
+        passfile: c.passfile,
+        sslmode: c.ssloption?.sslmode,
+        skip_db_creation: c.skipDbCreation,
+      });
+    }
+    case 'mysql': {
+      const c = b.config;
+      return defined({
+        kind: 'mysql',
+        host: c.host,
+        port: c.port === undefined ? undefined : Number(c.port),
+        socket: c.socket,
+        database: c.database,
+        user: c.user,
+        password: redacted(c.password),
+        ssl: c.sslOptions
+          ? defined({
+              ca: c.sslOptions.ca,
+              capath: c.sslOptions.capath,
+              cert: c.sslOptions.cert,
+              key: c.sslOptions.key,
+            })
+          : undefined,
+        skip_db_creation: c.skipDbCreation,
+      });
+    }
+    case 'sqlite':
+      return {
+        kind: 'sqlite',
+        file: b.filenameUri === ':memory:' ? ':memory: (lives as long as the process)' : b.filenameUri,
+        mode: b.readonly ? 'readonly' : b.mustExist ? 'readwrite' : 'readwrite_opencreate',
+      };
+    default:
+      return unknownBackend(b);
   }
-  return {
-    kind: 'sqlite',
-    file: b.filenameUri === ':memory:' ? ':memory: (lives as long as the process)' : b.filenameUri,
-    mode: b.readonly ? 'readonly' : b.mustExist ? 'readwrite' : 'readwrite_opencreate',
-  };
 }
 
 /** One line of text for the message, e.g. `sqlite ./mlmd.db`. */
 export function describeBackend(b: Backend): string {
-  if (b.kind === 'postgresql') return `postgresql ${b.config.host ?? b.config.hostaddr}/${b.config.dbname}`;
-  return b.filenameUri === ':memory:' ? 'sqlite in-memory (lives as long as the process)' : `sqlite ${b.filenameUri}`;
+  switch (b.kind) {
+    case 'postgresql':
+      return `postgresql ${b.config.host ?? b.config.hostaddr}/${b.config.dbname}`;
+    case 'mysql':
+      return `mysql ${describeServer(b.config)}`;
+    case 'sqlite':
+      return b.filenameUri === ':memory:'
+        ? 'sqlite in-memory (lives as long as the process)'
+        : `sqlite ${b.filenameUri}`;
+    default:
+      return unknownBackend(b);
+  }
 }
 
 export function tlsMode(plan: ServerPlan): 'plaintext' | 'TLS' | 'mTLS' {

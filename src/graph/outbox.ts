@@ -7,21 +7,28 @@
  * by `resync`, which rebuilds the graph from the records themselves.
  */
 import { attachChangeLog, ChangeLog, detachChangeLog } from '../storage/change-log';
-import type { Database, Dialect, Row, SqlValue, Tx, TxMode } from '../storage/database';
+import type { Database, Row, SqlValue, Tx, TxMode } from '../storage/database';
+import type { TableSpec } from '../storage/schema';
 import { idSet } from '../storage/sql';
 
 export const OUTBOX_TABLE = 'CmfGraphOutbox';
 
-export function outboxDdl(dialect: Dialect): string {
-  return dialect === 'postgres'
-    ? `CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} (id BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)`
-    : `CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL, created_at INT NOT NULL)`;
-}
+/** The outbox in the schema description every dialect's DDL derives from (storage/schema.ts). */
+export const OUTBOX_SPEC: TableSpec = {
+  name: OUTBOX_TABLE,
+  columns: [
+    { name: 'id', sqliteType: 'INTEGER', constraint: 'PRIMARY KEY AUTOINCREMENT', int64: true },
+    { name: 'kind', sqliteType: 'TEXT', constraint: 'NOT NULL' },
+    { name: 'payload', sqliteType: 'TEXT', constraint: 'NOT NULL' },
+    // A timestamp (ms), BIGINT outside SQLite.
+    { name: 'created_at', sqliteType: 'INT', constraint: 'NOT NULL', int64: true },
+  ],
+};
 
 /** Creates the outbox table when missing. */
 export async function ensureOutbox(db: Database): Promise<void> {
   await db.transaction('write', async (tx) => {
-    await tx.run(outboxDdl(tx.dialect));
+    await tx.run(tx.adapter.ddl.createTable(OUTBOX_SPEC));
   });
 }
 
@@ -109,6 +116,7 @@ export function dedupeChanges(c: Changes): Changes {
 export function withOutbox(db: Database, afterCommit: () => void = () => undefined): Database {
   return {
     dialect: db.dialect,
+    adapter: db.adapter,
     close: () => db.close(),
     async transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
       if (mode !== 'write') return db.transaction(mode, body);
@@ -116,6 +124,7 @@ export function withOutbox(db: Database, afterCommit: () => void = () => undefin
       const result = await db.transaction(mode, async (inner) => {
         const tx: Tx = {
           dialect: inner.dialect,
+          adapter: inner.adapter,
           all: <R extends Row = Row>(sql: string, params?: readonly SqlValue[]) => inner.all<R>(sql, params),
           get: <R extends Row = Row>(sql: string, params?: readonly SqlValue[]) => inner.get<R>(sql, params),
           run: (sql: string, params?: readonly SqlValue[]) => inner.run(sql, params),
@@ -164,7 +173,7 @@ export async function readOutbox(db: Database, limit: number): Promise<OutboxRow
 export async function deleteOutbox(db: Database, ids: readonly bigint[]): Promise<void> {
   if (ids.length === 0) return;
   await db.transaction('write', async (tx) => {
-    const set = idSet(tx.dialect, ids);
+    const set = idSet(tx, ids);
     await tx.run(`DELETE FROM ${OUTBOX_TABLE} WHERE id IN (${set.sql})`, [set.param]);
   });
 }

@@ -15,9 +15,12 @@
  * Rows are always derived from the records' current state, never from the change itself, so projecting the same
  * change twice, out of order, or from a full scan (resync) gives the same graph.
  */
-import type { Row, SqlValue, Tx } from '../storage/database';
+import type { Value } from '../../generated/ml_metadata/proto/metadata_store';
+import { loadEventRecords } from '../mlmd/event-reader';
+import { type AnyNode, ARTIFACT, CONTEXT, EXECUTION, type NodeKindSpec } from '../mlmd/node-kinds';
+import { loadNodesByIds } from '../mlmd/node-store';
+import type { Tx } from '../storage/database';
 import { idSet } from '../storage/sql';
-import { decodeValue } from '../storage/values';
 import type { Changes } from './outbox';
 
 export type PlainValue = bigint | number | string | boolean;
@@ -52,13 +55,7 @@ const INPUT_EDGE_LABELS = new Set(['Dataset', 'Model', 'Environment']);
 const OUTPUT_EDGE_LABELS = new Set(['Dataset', 'Model', 'Metrics', 'Step_Metrics']);
 
 export type Kind = 'artifact' | 'execution' | 'context';
-const TABLE = { artifact: 'Artifact', execution: 'Execution', context: 'Context' } as const;
-const PROP_TABLE = {
-  artifact: 'ArtifactProperty',
-  execution: 'ExecutionProperty',
-  context: 'ContextProperty',
-} as const;
-const OWNER = { artifact: 'artifact_id', execution: 'execution_id', context: 'context_id' } as const;
+const SPEC: Record<Kind, NodeKindSpec> = { artifact: ARTIFACT, execution: EXECUTION, context: CONTEXT };
 export const PLAIN_LABEL = { artifact: 'MlmdArtifact', execution: 'MlmdExecution', context: 'MlmdContext' } as const;
 
 export interface NodeRecord {
@@ -203,9 +200,11 @@ const pathOf = (pathAndHash: string): string => {
 };
 
 // ------------------------------------------------------------------------------------------------ reading
+// Records are read by the MLMD domain's own readers (node-store.ts, event-reader.ts): one loader per record kind,
+// whatever reads it, and one place that knows each dialect's row order and value encoding.
 
-function toPlain(row: Row): PlainValue {
-  const v = decodeValue(row).value;
+function toPlain(value: Value): PlainValue {
+  const v = value.value;
   switch (v?.$case) {
     case 'intValue':
       return v.value;
@@ -224,76 +223,45 @@ function toPlain(row: Row): PlainValue {
   }
 }
 
-async function loadNodes(tx: Tx, kind: Kind, ids: readonly bigint[]): Promise<Map<bigint, NodeRecord>> {
-  const out = new Map<bigint, NodeRecord>();
-  if (ids.length === 0) return out;
-  const set = idSet(tx.dialect, [...new Set(ids)]);
-  const extra = kind === 'artifact' ? ', n.uri, n.state' : kind === 'execution' ? ', n.last_known_state AS state' : '';
-  const rows = await tx.all(
-    `SELECT n.id, n.type_id, t.name AS type_name, n.name, n.external_id, n.create_time_since_epoch, ` +
-      `n.last_update_time_since_epoch${extra} FROM ${TABLE[kind]} n JOIN Type t ON t.id = n.type_id WHERE n.id IN (${set.sql})`,
-    [set.param],
-  );
-  for (const r of rows) {
-    out.set(r.id as bigint, {
-      kind,
-      id: r.id as bigint,
-      typeId: r.type_id as bigint,
-      type: r.type_name as string,
-      name: (r.name as string | null) ?? null,
-      uri: kind === 'artifact' ? ((r.uri as string | null) ?? null) : undefined,
-      state: kind === 'context' ? undefined : r.state === null ? null : Number(r.state),
-      externalId: (r.external_id as string | null) ?? null,
-      createTime: r.create_time_since_epoch as bigint,
-      updateTime: r.last_update_time_since_epoch as bigint,
-      properties: new Map(),
-      custom: new Map(),
-    });
-  }
-  const props = await tx.all(
-    `SELECT ${OWNER[kind]} AS owner, name, is_custom_property, int_value, double_value, string_value, proto_value, ` +
-      `bool_value FROM ${PROP_TABLE[kind]} WHERE ${OWNER[kind]} IN (${set.sql}) ORDER BY ${OWNER[kind]}, name`,
-    [set.param],
-  );
-  for (const p of props) {
-    const node = out.get(p.owner as bigint);
-    if (!node) continue;
-    try {
-      (Number(p.is_custom_property) ? node.custom : node.properties).set(p.name as string, toPlain(p));
-    } catch {
-      // A row without a value is skipped, as readers of MLMD do not see it either.
-    }
-  }
-  return out;
+const plainMap = (m: { [key: string]: Value } | undefined): Map<string, PlainValue> =>
+  new Map(Object.entries(m ?? {}).map(([k, v]) => [k, toPlain(v)]));
+
+function toRecord(kind: Kind, n: AnyNode): NodeRecord {
+  return {
+    kind,
+    id: n.id!,
+    typeId: n.typeId!,
+    type: n.type ?? '',
+    name: n.name ?? null,
+    uri: kind === 'artifact' ? (n.uri ?? null) : undefined,
+    state: kind === 'artifact' ? (n.state ?? null) : kind === 'execution' ? (n.lastKnownState ?? null) : undefined,
+    externalId: n.externalId ?? null,
+    createTime: n.createTimeSinceEpoch ?? 0n,
+    updateTime: n.lastUpdateTimeSinceEpoch ?? 0n,
+    properties: plainMap(n.properties),
+    custom: plainMap(n.customProperties),
+  };
 }
 
-async function loadEvents(tx: Tx, where: string, params: SqlValue[]): Promise<EventRecord[]> {
-  const rows = await tx.all(
-    `SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event WHERE ${where} ORDER BY id`,
-    params,
-  );
-  if (rows.length === 0) return [];
-  const events = rows.map((r) => ({
-    id: r.id as bigint,
-    artifactId: r.artifact_id as bigint,
-    executionId: r.execution_id as bigint,
-    type: Number(r.type),
-    millis: (r.milliseconds_since_epoch as bigint | null) ?? null,
-    steps: [] as Array<string | number>,
+async function loadNodes(tx: Tx, kind: Kind, ids: readonly bigint[]): Promise<Map<bigint, NodeRecord>> {
+  const nodes = await loadNodesByIds(tx, SPEC[kind], ids);
+  return new Map(nodes.map((n) => [n.id!, toRecord(kind, n)]));
+}
+
+async function loadEvents(tx: Tx, ids: readonly bigint[]): Promise<EventRecord[]> {
+  if (ids.length === 0) return [];
+  const set = idSet(tx, ids);
+  const records = await loadEventRecords(tx, `e.id IN (${set.sql})`, [set.param]);
+  return records.map(({ id, event }) => ({
+    id,
+    artifactId: event.artifactId!,
+    executionId: event.executionId!,
+    type: event.type ?? 0,
+    millis: event.millisecondsSinceEpoch ?? null,
+    steps: (event.path?.steps ?? []).map((step) =>
+      step.value?.$case === 'index' ? Number(step.value.value) : String(step.value?.value ?? ''),
+    ),
   }));
-  const byId = new Map(events.map((e) => [e.id, e]));
-  const set = idSet(
-    tx.dialect,
-    events.map((e) => e.id),
-  );
-  const steps = await tx.all(
-    `SELECT event_id, is_index_step, step_index, step_key FROM EventPath WHERE event_id IN (${set.sql})`,
-    [set.param],
-  );
-  for (const s of steps) {
-    byId.get(s.event_id as bigint)?.steps.push(Number(s.is_index_step) ? Number(s.step_index) : String(s.step_key));
-  }
-  return events;
 }
 
 // ------------------------------------------------------------------------------------------------ the projector
@@ -331,7 +299,7 @@ class Reader {
     if (missing.length === 0) return;
     for (const id of missing) this.stagesOf.set(id, []);
     for (let i = 0; i < missing.length; i += 5000) {
-      const set = idSet(this.tx.dialect, missing.slice(i, i + 5000));
+      const set = idSet(this.tx, missing.slice(i, i + 5000));
       const rows = await this.tx.all(
         `SELECT a.execution_id, a.context_id FROM Association a JOIN Context c ON c.id = a.context_id ` +
           `JOIN Type t ON t.id = c.type_id WHERE t.name = ? AND a.execution_id IN (${set.sql}) ORDER BY a.context_id`,
@@ -455,8 +423,8 @@ export async function projectChanges(tx: Tx, changes: Changes): Promise<GraphRow
   const rederiveA = changes.attributions.filter(([c]) => stageIds.has(c)).map(([, a]) => a);
   const rederiveX = changes.associations.filter(([c]) => stageIds.has(c)).map(([, x]) => x);
   if (rederiveA.length + rederiveX.length > 0) {
-    const aSet = idSet(tx.dialect, rederiveA);
-    const xSet = idSet(tx.dialect, rederiveX);
+    const aSet = idSet(tx, rederiveA);
+    const xSet = idSet(tx, rederiveX);
     const more = await tx.all<{ id: bigint }>(
       `SELECT id FROM Event WHERE artifact_id IN (${aSet.sql}) OR execution_id IN (${xSet.sql})`,
       [aSet.param, xSet.param],
@@ -467,10 +435,7 @@ export async function projectChanges(tx: Tx, changes: Changes): Promise<GraphRow
   // Events (plain edges; their artifacts' CMF nodes hold lists that depend on events).
   const events: EventRecord[] = [];
   const evIds = [...EV];
-  for (let i = 0; i < evIds.length; i += 5000) {
-    const set = idSet(tx.dialect, evIds.slice(i, i + 5000));
-    events.push(...(await loadEvents(tx, `id IN (${set.sql})`, [set.param])));
-  }
+  for (let i = 0; i < evIds.length; i += 5000) events.push(...(await loadEvents(tx, evIds.slice(i, i + 5000))));
   for (const e of events) A.add(e.artifactId);
   await r.nodesOf('artifact', [...A]);
   await r.nodesOf('execution', [...X, ...events.map((e) => e.executionId)]);
@@ -615,7 +580,7 @@ async function projectCmfArtifact(r: Reader, a: NodeRecord, rows: GraphRows): Pr
   // last position, so the database returns each distinct contribution once with its first and last event id
   // instead of every event: a dataset consumed by thousands of executions is a few rows, not thousands.
   const set = idSet(
-    tx.dialect,
+    tx,
     members.map((m) => m.id),
   );
   const groupEvents = await tx.all(

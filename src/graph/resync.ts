@@ -5,7 +5,7 @@
  * Idempotent: everything is MERGEd on stable keys; `clear` first deletes the projection's own nodes.
  */
 import type { Driver } from 'neo4j-driver';
-import type { Database } from '../storage/database';
+import type { Database, SqlValue } from '../storage/database';
 import { clearGraph, ensureSchema, writeRows } from './neo4j';
 import { type Changes, noChanges } from './outbox';
 import { projectChanges } from './project';
@@ -25,37 +25,47 @@ export interface ResyncReport {
   ms: number;
 }
 
+/**
+ * A table walked in key order, a chunk at a time: `key` is its primary key (ParentContext has no id, so its key is
+ * the (child, parent) pair; a row-value comparison pages through it on every dialect).
+ */
 type Source = {
   table: string;
-  select: string;
+  key: string[];
   fill: (c: Changes, r: Record<string, unknown>) => void;
   count: keyof ResyncReport | null;
 };
 
 const SOURCES: Source[] = [
-  { table: 'Context', select: 'id AS k, id', fill: (c, r) => c.contexts.push(r.id as bigint), count: 'contexts' },
+  { table: 'Context', key: ['id'], fill: (c, r) => c.contexts.push(r.id as bigint), count: 'contexts' },
   {
     table: 'ParentContext',
-    select: 'rowid AS k, context_id, parent_context_id',
+    key: ['context_id', 'parent_context_id'],
     fill: (c, r) => c.parentContexts.push([r.context_id as bigint, r.parent_context_id as bigint]),
     count: null,
   },
-  { table: 'Execution', select: 'id AS k, id', fill: (c, r) => c.executions.push(r.id as bigint), count: 'executions' },
-  { table: 'Artifact', select: 'id AS k, id', fill: (c, r) => c.artifacts.push(r.id as bigint), count: 'artifacts' },
+  { table: 'Execution', key: ['id'], fill: (c, r) => c.executions.push(r.id as bigint), count: 'executions' },
+  { table: 'Artifact', key: ['id'], fill: (c, r) => c.artifacts.push(r.id as bigint), count: 'artifacts' },
   {
     table: 'Association',
-    select: 'id AS k, context_id, execution_id',
+    key: ['id', 'context_id', 'execution_id'],
     fill: (c, r) => c.associations.push([r.context_id as bigint, r.execution_id as bigint]),
     count: null,
   },
   {
     table: 'Attribution',
-    select: 'id AS k, context_id, artifact_id',
+    key: ['id', 'context_id', 'artifact_id'],
     fill: (c, r) => c.attributions.push([r.context_id as bigint, r.artifact_id as bigint]),
     count: null,
   },
-  { table: 'Event', select: 'id AS k, id', fill: (c, r) => c.events.push(r.id as bigint), count: 'events' },
+  { table: 'Event', key: ['id'], fill: (c, r) => c.events.push(r.id as bigint), count: 'events' },
 ];
+
+/** The next chunk after `after` (the previous chunk's last row, undefined at the start). */
+function nextChunkSql(source: Source, pageKey: string[], after: unknown[] | undefined): string {
+  const where = after ? ` WHERE (${pageKey.join(', ')}) > (${pageKey.map(() => '?').join(', ')})` : '';
+  return `SELECT ${source.key.join(', ')} FROM ${source.table}${where} ORDER BY ${pageKey.join(', ')} LIMIT ?`;
+}
 
 export async function resync(db: Database, driver: Driver, options: ResyncOptions = {}): Promise<ResyncReport> {
   const started = Date.now();
@@ -64,21 +74,12 @@ export async function resync(db: Database, driver: Driver, options: ResyncOption
   if (options.clear) await clearGraph(driver, options.database);
   await ensureSchema(driver, options.database);
   for (const source of SOURCES) {
-    // ParentContext has no id column; SQLite's rowid orders it, PostgreSQL pages by the key pair instead.
-    const keyed = source.table !== 'ParentContext' || db.dialect === 'sqlite';
-    let after: bigint = -1n;
-    let offset = 0;
+    // Link tables page by id; the pair of ParentContext is its primary key.
+    const pageKey = source.table === 'ParentContext' ? source.key : ['id'];
+    let after: SqlValue[] | undefined;
     for (;;) {
       const rows = await db.transaction('read', (tx) =>
-        keyed
-          ? tx.all(
-              `SELECT ${source.select} FROM ${source.table} WHERE ${source.table === 'ParentContext' ? 'rowid' : 'id'} > ? ORDER BY k LIMIT ?`,
-              [after, chunk],
-            )
-          : tx.all(
-              `SELECT 0 AS k, context_id, parent_context_id FROM ParentContext ORDER BY context_id, parent_context_id LIMIT ? OFFSET ?`,
-              [chunk, offset],
-            ),
+        tx.all(nextChunkSql(source, pageKey, after), [...(after ?? []), chunk]),
       );
       if (rows.length === 0) break;
       const changes = noChanges();
@@ -86,8 +87,8 @@ export async function resync(db: Database, driver: Driver, options: ResyncOption
       const graphRows = await db.transaction('read', (tx) => projectChanges(tx, changes));
       await writeRows(driver, graphRows, options.database);
       if (source.count) report[source.count] += rows.length;
-      after = rows[rows.length - 1].k as bigint;
-      offset += rows.length;
+      const last = rows[rows.length - 1];
+      after = pageKey.map((k) => last[k]);
       if (rows.length < chunk) break;
     }
     options.log?.(`resync: ${source.table} done`);

@@ -13,8 +13,8 @@
  */
 import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { type BackendConfig, connectDatabase } from '../storage/open';
-import { sqlitePathFromUri } from '../storage/sqlite';
+import { type BackendConfig, connectDatabase, unknownBackend } from '../storage/open';
+import { sqlitePathFromUri } from '../storage/sqlite/driver';
 import { threadScript } from '../thread-script';
 import type { GraphConfig } from './config';
 import { openDriver } from './neo4j';
@@ -38,18 +38,32 @@ type FromThread =
   | { type: 'stopped' };
 
 /**
- * The worker's connection: PostgreSQL needs only a couple of pooled connections; SQLite a cheaper commit, and no
- * reader threads of its own (the worker is already off the server's thread).
+ * The worker's connection: a shared database needs only a couple of pooled connections; SQLite a cheaper commit, and
+ * no reader threads of its own (the worker is already off the server's thread).
  */
 function workerConnection(connection: BackendConfig): BackendConfig {
-  return connection.kind === 'postgresql'
-    ? { ...connection, poolSize: 2 }
-    : { ...connection, mustExist: true, synchronous: 'NORMAL', readerThreads: 0 };
+  switch (connection.kind) {
+    case 'sqlite':
+      return { ...connection, mustExist: true, synchronous: 'NORMAL', readerThreads: 0 };
+    case 'postgresql':
+    case 'mysql':
+      return { ...connection, poolSize: 2 };
+    default:
+      return unknownBackend(connection);
+  }
 }
 
 /** Whether the store can be opened a second time (an in-memory SQLite store exists only on its own connection). */
 export function canRunOnThread(connection: BackendConfig): boolean {
-  return connection.kind === 'postgresql' || sqlitePathFromUri(connection.filenameUri).path !== ':memory:';
+  switch (connection.kind) {
+    case 'sqlite':
+      return sqlitePathFromUri(connection.filenameUri).path !== ':memory:';
+    case 'postgresql':
+    case 'mysql':
+      return true;
+    default:
+      return unknownBackend(connection);
+  }
 }
 
 /** Starts the worker on its own thread; the returned proxy is the server's handle on it. */

@@ -79,8 +79,8 @@ async function hopFrom(
   limit: bigint | undefined,
 ): Promise<bigint[]> {
   const next = OTHER[side];
-  const from = idSet(tx.dialect, frontier);
-  const seen = idSet(tx.dialect, visited);
+  const from = idSet(tx, frontier);
+  const seen = idSet(tx, visited);
   const params: SqlValue[] = [from.param, seen.param];
   let sql =
     `SELECT DISTINCT n.id FROM Event e JOIN ${SPEC[next].table} n ON n.id = e.${COLUMN[next]} ` +
@@ -102,8 +102,8 @@ async function assemble(tx: Tx, kept: Record<Side, bigint[]>): Promise<LineageGr
   const executions = await loadNodesByIds(tx, EXECUTION, kept.execution);
   let events: Event[] = [];
   if (kept.artifact.length > 0 && kept.execution.length > 0) {
-    const a = idSet(tx.dialect, kept.artifact);
-    const x = idSet(tx.dialect, kept.execution);
+    const a = idSet(tx, kept.artifact);
+    const x = idSet(tx, kept.execution);
     events = await loadEvents(tx, `e.artifact_id IN (${a.sql}) AND e.execution_id IN (${x.sql})`, [a.param, x.param]);
   }
   return {

@@ -25,7 +25,11 @@ import { TYPE_KINDS } from './type-kinds';
 import { loadTypes } from './types';
 
 const MAX_HOPS = 100n;
-const MAX_STARTING_NODES = 100;
+/**
+ * Starting nodes taken when more match: Google's server lists them with max_result_size 100, and its listing
+ * returns one row more than the page size (the 101-row quirk), so 101 start the walk. We match it.
+ */
+const STARTING_NODES_TAKEN = 101;
 
 const INPUT_LIKE = [Event_Type.DECLARED_INPUT, Event_Type.INPUT, Event_Type.INTERNAL_INPUT];
 const OUTPUT_LIKE = [
@@ -64,11 +68,11 @@ async function matching(tx: Tx, side: Side, filterQuery: string, among?: bigint[
   const params = [...filter.params];
   let where = `(${filter.where})`;
   if (among) {
-    const set = idSet(tx.dialect, among);
+    const set = idSet(tx, among);
     where += ` AND n.id IN (${set.sql})`;
     params.push(set.param);
   }
-  const limit = among ? '' : ` LIMIT ${MAX_STARTING_NODES}`;
+  const limit = among ? '' : ` LIMIT ${STARTING_NODES_TAKEN}`;
   const rows = await tx.all<{ id: bigint }>(
     `SELECT n.id FROM ${spec.table} n WHERE ${where} ORDER BY n.id${limit}`,
     params,
@@ -125,7 +129,7 @@ export async function getLineageSubgraph(
   let side: Side = start;
   for (let hop = 0n; hop < hops && frontier.length > 0; hop++) {
     const next = OTHER[side];
-    const set = idSet(tx.dialect, frontier);
+    const set = idSet(tx, frontier);
     const types = followedTypes(side, direction);
     const fromColumn = side === 'artifact' ? 'artifact_id' : 'execution_id';
     const toColumn = next === 'artifact' ? 'artifact_id' : 'execution_id';
@@ -165,13 +169,13 @@ async function assemble(
   const want = new Set(paths);
   const artifactIds = [...nodes.artifact].sort((a, b) => (a < b ? -1 : 1));
   const executionIds = [...nodes.execution].sort((a, b) => (a < b ? -1 : 1));
-  const artifacts = idSet(tx.dialect, artifactIds);
-  const executions = idSet(tx.dialect, executionIds);
+  const artifacts = idSet(tx, artifactIds);
+  const executions = idSet(tx, executionIds);
   const graph: LineageGraph = {};
   if (want.has('artifacts')) graph.artifacts = artifactIds.map((id) => ({ id }));
   if (want.has('executions')) graph.executions = executionIds.map((id) => ({ id }));
   if (want.has('events')) {
-    const set = idSet(tx.dialect, eventIds);
+    const set = idSet(tx, eventIds);
     graph.events = eventIds.length ? await loadEvents(tx, `e.id IN (${set.sql})`, [set.param]) : ([] as Event[]);
   }
   // Contexts are those of the returned nodes' attributions and associations: read the links once and derive the

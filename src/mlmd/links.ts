@@ -6,7 +6,7 @@ import { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound } from '../errors';
 import { noteLinked } from '../storage/change-log';
 import { Tx, UniqueViolation } from '../storage/database';
-import { idSet } from '../storage/sql';
+import { bigintParam, idSet } from '../storage/sql';
 import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
 import { listNodes } from './listing';
 import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
@@ -65,9 +65,9 @@ async function relativesOfMany(
 ): Promise<Map<bigint, Context[]>> {
   if (contextIds.length === 0) throw invalidArgument('Given context_ids is empty.');
   const r = RELATIVE[direction];
-  const set = idSet(tx.dialect, [...new Set(contextIds)]);
-  const links = await tx.all<{ key: bigint; relative: bigint }>(
-    `SELECT ${r.match} AS key, ${r.select} AS relative FROM ParentContext WHERE ${r.match} IN (${set.sql}) ORDER BY ${r.match}, ${r.select}`,
+  const set = idSet(tx, [...new Set(contextIds)]);
+  const links = await tx.all<{ of_id: bigint; relative: bigint }>(
+    `SELECT ${r.match} AS of_id, ${r.select} AS relative FROM ParentContext WHERE ${r.match} IN (${set.sql}) ORDER BY ${r.match}, ${r.select}`,
     [set.param],
   );
   const relatives = new Map(
@@ -81,8 +81,8 @@ async function relativesOfMany(
   for (const link of links) {
     const context = relatives.get(link.relative);
     if (!context) continue;
-    if (!result.has(link.key)) result.set(link.key, []);
-    result.get(link.key)!.push(context);
+    if (!result.has(link.of_id)) result.set(link.of_id, []);
+    result.get(link.of_id)!.push(context);
   }
   return result;
 }
@@ -93,7 +93,7 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
       throw invalidArgument('ParentContext is missing child_id or parent_id');
     }
     const { childId, parentId } = link;
-    const set = idSet(tx.dialect, [childId, parentId]);
+    const set = idSet(tx, [childId, parentId]);
     const found = await tx.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM Context WHERE id IN (${set.sql})`, [
       set.param,
     ]);
@@ -106,7 +106,7 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
     }
     // Walking up from the parent must never reach the child: one recursive query instead of a loop of lookups.
     const cycle = await tx.get(
-      `WITH RECURSIVE ancestors(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT pc.parent_context_id FROM ParentContext pc JOIN ancestors a ON pc.context_id = a.id) ` +
+      `WITH RECURSIVE ancestors(id) AS (SELECT ${bigintParam(tx)} UNION SELECT pc.parent_context_id FROM ParentContext pc JOIN ancestors a ON pc.context_id = a.id) ` +
         `SELECT 1 AS found FROM ancestors WHERE id = ? LIMIT 1`,
       [parentId, childId],
     );
@@ -125,7 +125,7 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
 /** Ids among `ids` that exist in `table`: one query for the whole request. */
 async function existing(tx: Tx, table: string, ids: readonly bigint[]): Promise<Set<bigint>> {
   if (ids.length === 0) return new Set();
-  const set = idSet(tx.dialect, [...new Set(ids)]);
+  const set = idSet(tx, [...new Set(ids)]);
   const rows = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql})`, [set.param]);
   return new Set(rows.map((r) => r.id));
 }

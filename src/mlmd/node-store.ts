@@ -7,7 +7,16 @@ import { PropertyType, Value } from '../../generated/ml_metadata/proto/metadata_
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors';
 import { noteChanged } from '../storage/change-log';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, nowMillis, rowChunks, textSet, withSavepoint } from '../storage/sql';
+import {
+  idSet,
+  insertReturningId,
+  insertRowsReturningIds,
+  nowMillis,
+  onConflictUpdate,
+  rowChunks,
+  textSet,
+  withSavepoint,
+} from '../storage/sql';
 import { decodeValue, encodeValue, sameValue, valueColumnsAsParams } from '../storage/values';
 import { AnyNode, NodeKindSpec } from './node-kinds';
 
@@ -52,7 +61,7 @@ export async function loadNodes(
     }
     nodes.set(node.id!, node);
   }
-  const ids = idSet(tx.dialect, [...nodes.keys()]);
+  const ids = idSet(tx, [...nodes.keys()]);
   const props = await tx.all<Row>(
     `SELECT ${spec.ownerColumn} AS owner, name, is_custom_property, int_value, double_value, string_value, ` +
       `proto_value, bool_value FROM ${spec.propertyTable} WHERE ${spec.ownerColumn} IN (${ids.sql})`,
@@ -62,14 +71,14 @@ export async function loadNodes(
     const node = nodes.get(p.owner as bigint);
     if (!node) continue;
     const map = Number(p.is_custom_property) ? node.customProperties! : node.properties!;
-    map[p.name as string] = decodeValue(p);
+    map[p.name as string] = decodeValue(tx.adapter, p);
   }
   return [...nodes.values()];
 }
 
 export async function loadNodesByIds(tx: Tx, spec: NodeKindSpec, ids: readonly bigint[]): Promise<AnyNode[]> {
   if (ids.length === 0) return [];
-  const set = idSet(tx.dialect, [...new Set(ids)]);
+  const set = idSet(tx, [...new Set(ids)]);
   return loadNodes(tx, spec, `n.id IN (${set.sql})`, [set.param]);
 }
 
@@ -82,7 +91,7 @@ export async function loadNodesInOrder(tx: Tx, spec: NodeKindSpec, ids: readonly
 async function loadTypeInfo(tx: Tx, spec: NodeKindSpec, typeIds: readonly bigint[]): Promise<Map<bigint, TypeInfo>> {
   const result = new Map<bigint, TypeInfo>();
   if (typeIds.length === 0) return result;
-  const set = idSet(tx.dialect, [...new Set(typeIds)]);
+  const set = idSet(tx, [...new Set(typeIds)]);
   const types = await tx.all<{ id: bigint; name: string }>(
     `SELECT id, name FROM Type WHERE type_kind = ? AND id IN (${set.sql})`,
     [spec.typeKind.kind, set.param],
@@ -122,6 +131,22 @@ function validateProperties(
       throw invalidArgument(`Cannot validate properties of ${spec.label}: Found unmatched property type: ${key}`);
     }
   }
+}
+
+/**
+ * Checks nodes against their types before anything is written, as MLMD's batch validation does: every node names a
+ * type_id of the kind that is stored (NOT_FOUND naming the missing ids otherwise), and every property it carries is
+ * declared by that type with the same value kind (INVALID_ARGUMENT). Custom properties are free.
+ */
+export async function validateNodesAgainstTypes(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<void> {
+  if (nodes.length === 0) return;
+  if (nodes.some((n) => n.typeId === undefined))
+    throw invalidArgument(`Type id is missing. Every ${spec.label} must have a type_id.`);
+  const typeIds = [...new Set(nodes.map((n) => n.typeId!))];
+  const types = await loadTypeInfo(tx, spec, typeIds);
+  const missing = typeIds.filter((id) => !types.has(id));
+  if (missing.length > 0) throw notFound(`Results missing for ids: {${missing.join(', ')}} of ${spec.label} types`);
+  for (const node of nodes) validateProperties(spec, types.get(node.typeId!)!, node.properties ?? {});
 }
 
 const KIND_OF = { Artifact: 'artifact', Execution: 'execution', Context: 'context' } as const;
@@ -180,9 +205,7 @@ export class NodeWriter {
    * nodes before the first invalid one are inserted and then its error is thrown, and a unique violation replays its
    * chunk node by node so the error names the node MLMD would name.
    *
-   * Ids are matched to nodes by order: one INSERT assigns its rows ascending ids in VALUES order (SQLite's rowid is
-   * max + 1 per row under the write lock; PostgreSQL evaluates the serial default row by row as the VALUES list is
-   * scanned), so the sorted RETURNING ids line up with the rows whatever order RETURNING lists them in.
+   * Ids are matched to nodes by order (insertRowsReturningIds, storage/sql.ts).
    */
   async insertAll(nodes: readonly AnyNode[]): Promise<bigint[]> {
     const { spec, tx } = this;
@@ -209,23 +232,27 @@ export class NodeWriter {
       for (const { node } of chunk) {
         params.push(node.typeId!, node.name ?? null, node.externalId ?? null, now, now, ...this.fieldValues(node));
       }
-      let rows: Array<{ id: bigint }>;
+      let chunkIds: bigint[] | undefined;
       try {
-        rows = await withSavepoint(tx, () =>
-          tx.all<{ id: bigint }>(
+        chunkIds = await withSavepoint(tx, () =>
+          insertRowsReturningIds(
+            tx,
             `INSERT INTO ${spec.table} (type_id, name, external_id, create_time_since_epoch, ` +
               `last_update_time_since_epoch${extra.map((c) => ', ' + c).join('')}) VALUES ` +
-              `${Array(size).fill(placeholders).join(', ')} RETURNING id`,
+              Array(size).fill(placeholders).join(', '),
             params,
+            size,
           ),
         );
       } catch (e) {
         if (!(e instanceof UniqueViolation)) throw e;
         // The statement was undone; node by node, the first colliding node fails with MLMD's message.
+      }
+      if (chunkIds === undefined) {
+        // A collision, or a backend that cannot tell a multi-row INSERT's ids (MySQL's interleaved AUTO_INCREMENT).
         for (const { node } of chunk) ids.push(await this.insert(node));
         continue;
       }
-      const chunkIds = rows.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const propertyRows: SqlValue[][] = [];
       chunk.forEach(({ properties }, i) => {
         for (const row of properties) propertyRows.push([chunkIds[i], ...row]);
@@ -248,7 +275,7 @@ export class NodeWriter {
     ] as const) {
       for (const key of Object.keys(values)) {
         const columns = encodeValue(
-          this.tx.dialect,
+          this.tx.adapter,
           values[key],
           `${custom ? 'custom_properties' : 'properties'}[${JSON.stringify(key)}]`,
         );
@@ -298,12 +325,12 @@ export class NodeWriter {
     const extra = spec.fields.map((f) => f.column);
     let id: bigint;
     try {
-      const row = await tx.get<{ id: bigint }>(
+      id = await insertReturningId(
+        tx,
         `INSERT INTO ${spec.table} (type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch` +
-          `${extra.map((c) => ', ' + c).join('')}) VALUES (?, ?, ?, ?, ?${extra.map(() => ', ?').join('')}) RETURNING id`,
+          `${extra.map((c) => ', ' + c).join('')}) VALUES (?, ?, ?, ?, ?${extra.map(() => ', ?').join('')})`,
         [node.typeId!, node.name ?? null, node.externalId ?? null, now, now, ...this.fieldValues(node)],
       );
-      id = row!.id;
     } catch (e) {
       if (e instanceof UniqueViolation) {
         throw alreadyExists(
@@ -416,7 +443,7 @@ export class NodeWriter {
       const rows: SqlValue[] = [];
       for (const key of keys.slice(start, start + size)) {
         const columns = encodeValue(
-          tx.dialect,
+          tx.adapter,
           values[key],
           `${custom ? 'custom_properties' : 'properties'}[${JSON.stringify(key)}]`,
         );
@@ -426,9 +453,12 @@ export class NodeWriter {
       await tx.run(
         `INSERT INTO ${spec.propertyTable} (${spec.ownerColumn}, name, is_custom_property, int_value, double_value, ` +
           `string_value, proto_value, bool_value) VALUES ${Array(size).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
-          `ON CONFLICT (${spec.ownerColumn}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
-          `double_value = excluded.double_value, string_value = excluded.string_value, ` +
-          `proto_value = excluded.proto_value, bool_value = excluded.bool_value, byte_value = NULL`,
+          onConflictUpdate(
+            tx,
+            [spec.ownerColumn, 'name', 'is_custom_property'],
+            ['int_value', 'double_value', 'string_value', 'proto_value', 'bool_value'],
+            'byte_value = NULL',
+          ),
         rows,
       );
     }
@@ -436,7 +466,7 @@ export class NodeWriter {
 
   private async deleteProperties(id: bigint, keys: readonly string[], custom: boolean): Promise<void> {
     if (keys.length === 0) return;
-    const names = textSet(this.tx.dialect, keys);
+    const names = textSet(this.tx, keys);
     await this.tx.run(
       `DELETE FROM ${this.spec.propertyTable} WHERE ${this.spec.ownerColumn} = ? AND is_custom_property = ? ` +
         `AND name IN (${names.sql})`,

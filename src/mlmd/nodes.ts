@@ -31,7 +31,7 @@ export async function putNodes(
 async function nodesByExternalIds(tx: Tx, spec: NodeKindSpec, externalIds: readonly string[]): Promise<AnyNode[]> {
   if (externalIds.length === 0) return [];
   if (externalIds.some((e) => e === '')) throw invalidArgument('external_ids cannot contain an empty string');
-  const set = textSet(tx.dialect, [...new Set(externalIds)]);
+  const set = textSet(tx, [...new Set(externalIds)]);
   const nodes = await loadNodes(tx, spec, `n.external_id IN (${set.sql})`, [set.param]);
   if (nodes.length === 0) throw notFound(`No ${spec.label}s found with external_ids: ${externalIds.join(', ')}`);
   return nodes;
@@ -54,10 +54,10 @@ async function nodesByType(
   r: { typeName?: string; typeVersion?: string; options?: Parameters<typeof listNodes>[2] },
 ) {
   const candidates = await ofType(tx, spec, r.typeName, r.typeVersion);
-  if (!candidates) return { nodes: [] as AnyNode[], nextPageToken: r.options ? '' : undefined };
-  const page = await listNodes(tx, spec, r.options, candidates);
-  // MLMD sets the token field of *ByType responses whenever options were given, empty on the last page.
-  return { nodes: page.nodes, nextPageToken: page.nextPageToken ?? (r.options ? '' : undefined) };
+  if (!candidates) return { nodes: [] as AnyNode[] };
+  // The token is left unset on the last page, as Google's server answers (proto2: a set empty string would be a
+  // different message to a Go or C++ client).
+  return listNodes(tx, spec, r.options, candidates);
 }
 
 async function nodeByTypeAndName(tx: Tx, spec: NodeKindSpec, typeName?: string, typeVersion?: string, name?: string) {
@@ -162,7 +162,7 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
     }
     const uris = [...new Set(r.uris ?? [])];
     if (uris.length === 0) return { artifacts: [] };
-    const set = textSet(tx.dialect, uris);
+    const set = textSet(tx, uris);
     return { artifacts: await loadNodes(tx, ARTIFACT, `n.uri IN (${set.sql})`, [set.param]) };
   }),
 

@@ -11,7 +11,7 @@ import { Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_st
 import { alreadyExists, invalidArgument, MlmdError } from '../errors';
 import { noteChanged, noteLinked } from '../storage/change-log';
 import { SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, nowMillis, withSavepoint } from '../storage/sql';
+import { idSet, insertReturning, nowMillis, onConflictIgnore, withSavepoint } from '../storage/sql';
 
 /** Rows per multi-row INSERT: a few hundred bound values per statement, and few distinct statement texts. */
 const CHUNK_ROWS = 100;
@@ -79,7 +79,7 @@ const duplicateError = (e: { artifactId: bigint; executionId: bigint; type: numb
 async function missingIds(tx: Tx, table: 'Artifact' | 'Execution', ids: readonly bigint[]): Promise<Set<bigint>> {
   const distinct = [...new Set(ids)];
   if (distinct.length === 0) return new Set();
-  const set = idSet(tx.dialect, distinct);
+  const set = idSet(tx, distinct);
   const found = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql})`, [set.param]);
   const present = new Set(found.map((r) => r.id));
   return new Set(distinct.filter((id) => !present.has(id)));
@@ -152,17 +152,10 @@ async function insertValidEvents(tx: Tx, events: readonly ValidEvent[]): Promise
     const chunk = events.slice(start, start + CHUNK_ROWS);
     const params: SqlValue[] = [];
     for (const e of chunk) params.push(e.artifactId, e.executionId, e.type, e.millisecondsSinceEpoch ?? now);
-    let rows: Array<{ id: bigint; artifact_id: bigint; execution_id: bigint; type: bigint }>;
+    let rows: EventKeyRow[];
     try {
-      // RETURNING does not promise row order, so ids are matched back through the unique key.
       // Under a savepoint: on PostgreSQL a failed statement otherwise aborts the transaction, and the catch below queries.
-      rows = await withSavepoint(tx, () =>
-        tx.all(
-          `INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES ` +
-            `${chunk.map(() => '(?, ?, ?, ?)').join(', ')} RETURNING id, artifact_id, execution_id, type`,
-          params,
-        ),
-      );
+      rows = await withSavepoint(tx, () => insertEventRows(tx, chunk, params));
     } catch (err) {
       if (err instanceof UniqueViolation) {
         // Earlier chunks went in cleanly and this statement was undone, so the culprit is in this chunk.
@@ -193,14 +186,46 @@ async function insertValidEvents(tx: Tx, events: readonly ValidEvent[]): Promise
   return ids;
 }
 
+type EventKeyRow = { id: bigint; artifact_id: bigint; execution_id: bigint; type: bigint };
+
+/**
+ * Inserts one chunk of events and returns their ids with their unique keys (artifact, execution, type), in no
+ * particular order: RETURNING promises none, so ids are matched back through the key. Where there is no RETURNING
+ * (MySQL) the new rows are found again through that key, among the ids from the statement's first one on.
+ */
+async function insertEventRows(tx: Tx, chunk: readonly ValidEvent[], params: SqlValue[]): Promise<EventKeyRow[]> {
+  const insert =
+    'INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES ' +
+    chunk.map(() => '(?, ?, ?, ?)').join(', ');
+  return insertReturning<EventKeyRow>(
+    tx,
+    insert,
+    params,
+    ['id', 'artifact_id', 'execution_id', 'type'],
+    async (firstId) => {
+      const artifacts = idSet(tx, [...new Set(chunk.map((e) => e.artifactId))]);
+      const executions = idSet(tx, [...new Set(chunk.map((e) => e.executionId))]);
+      const wanted = new Set(chunk.map(eventKey));
+      const rows = await tx.all<EventKeyRow>(
+        `SELECT id, artifact_id, execution_id, type FROM Event WHERE id >= ? AND artifact_id IN (${artifacts.sql}) ` +
+          `AND execution_id IN (${executions.sql})`,
+        [firstId, artifacts.param, executions.param],
+      );
+      return rows.filter((r) =>
+        wanted.has(eventKey({ artifactId: r.artifact_id, executionId: r.execution_id, type: Number(r.type) })),
+      );
+    },
+  );
+}
+
 /**
  * Throws ALREADY_EXISTS naming the first of `events` (in order) whose key is already stored. One query over the
  * candidate artifact x execution pairs; only run on error paths.
  */
 async function throwIfStoredDuplicate(tx: Tx, events: readonly ValidEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const artifacts = idSet(tx.dialect, [...new Set(events.map((e) => e.artifactId))]);
-  const executions = idSet(tx.dialect, [...new Set(events.map((e) => e.executionId))]);
+  const artifacts = idSet(tx, [...new Set(events.map((e) => e.artifactId))]);
+  const executions = idSet(tx, [...new Set(events.map((e) => e.executionId))]);
   const stored = await tx.all<{ artifact_id: bigint; execution_id: bigint; type: bigint }>(
     `SELECT artifact_id, execution_id, type FROM Event WHERE artifact_id IN (${artifacts.sql}) AND execution_id IN (${executions.sql})`,
     [artifacts.param, executions.param],
@@ -243,7 +268,8 @@ async function insertLinks(
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const chunk = rows.slice(start, start + CHUNK_ROWS);
     await tx.run(
-      `INSERT INTO ${table} (context_id, ${column}) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+      `INSERT INTO ${table} (context_id, ${column}) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ` +
+        onConflictIgnore(tx, ['context_id', column]),
       chunk.flat(),
     );
   }

@@ -79,7 +79,7 @@ async function writeArtifacts(
   const externalIdOf = new Map<bigint, string>();
   const wanted = [...new Set(present.filter(reusable).map((a) => a.externalId!))];
   if (wanted.length > 0) {
-    const set = textSet(tx.dialect, wanted);
+    const set = textSet(tx, wanted);
     const rows = await tx.all<{ id: bigint; external_id: string }>(
       `SELECT id, external_id FROM Artifact WHERE external_id IN (${set.sql})`,
       [set.param],

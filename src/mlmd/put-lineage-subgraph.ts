@@ -1,7 +1,8 @@
 /**
  * PutLineageSubgraph: executions, artifacts and contexts plus the events between them (edges given by index into
- * the request's lists, by id, or both), written in one transaction in MLMD's order: edges and node types are
- * validated first, then contexts, artifacts and executions are written, every context is linked to every written
+ * the request's lists, by id, or both), written in one transaction in MLMD's order: edges, then each node's type and
+ * properties are validated first (so a bad property answers INVALID_ARGUMENT even when a context would also
+ * conflict), then contexts, artifacts and executions are written, every context is linked to every written
  * execution and artifact, and the events go in last.
  *
  * Deviation from MLMD: an edge that names a node only by id must name a stored node (INVALID_ARGUMENT "No artifact
@@ -13,12 +14,12 @@ import {
   PutLineageSubgraphRequest_EventEdge as EventEdge,
   PutLineageSubgraphResponse,
 } from '../../generated/ml_metadata/proto/metadata_store_service';
-import { invalidArgument, notFound, outOfRange } from '../errors';
+import { invalidArgument, outOfRange } from '../errors';
 import { Tx } from '../storage/database';
-import { idSet, textSet } from '../storage/sql';
+import { textSet } from '../storage/sql';
 import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
 import { writeContexts } from './put-node-sequence';
-import { NodeWriter } from './node-store';
+import { NodeWriter, validateNodesAgainstTypes } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
 
 export async function putLineageSubgraph(
@@ -32,9 +33,9 @@ export async function putLineageSubgraph(
   const options = request.options ?? {};
 
   edges.forEach((edge, i) => validateEdge(edge, i, executions, artifacts));
-  await validateTypes(tx, ARTIFACT, artifacts);
-  await validateTypes(tx, EXECUTION, executions);
-  await validateTypes(tx, CONTEXT, contexts);
+  await validateNodesAgainstTypes(tx, ARTIFACT, artifacts);
+  await validateNodesAgainstTypes(tx, EXECUTION, executions);
+  await validateNodesAgainstTypes(tx, CONTEXT, contexts);
 
   const contextIds = await writeContexts(tx, contexts, {
     reuseIfAlreadyExist: options.reuseContextIfAlreadyExist ?? false,
@@ -109,27 +110,11 @@ function validateEdge(edge: EventEdge, i: number, executions: readonly AnyNode[]
   }
 }
 
-/** Every node needs a type_id (even with an id), and every type_id must be a stored type of the kind. */
-async function validateTypes(tx: Tx, spec: NodeKindSpec, nodes: readonly AnyNode[]): Promise<void> {
-  if (nodes.length === 0) return;
-  if (nodes.some((n) => n.typeId === undefined))
-    throw invalidArgument(`Type id is missing. Every ${spec.label} must have a type_id.`);
-  const typeIds = [...new Set(nodes.map((n) => n.typeId!))];
-  const set = idSet(tx.dialect, typeIds);
-  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM Type WHERE type_kind = ? AND id IN (${set.sql})`, [
-    spec.typeKind.kind,
-    set.param,
-  ]);
-  const found = new Set(rows.map((r) => r.id));
-  const missing = typeIds.filter((id) => !found.has(id));
-  if (missing.length > 0) throw notFound(`Results missing for ids: {${missing.join(', ')}} of ${spec.label} types`);
-}
-
 /** Stored artifacts by external_id, for the id-less artifacts that carry one; one query. */
 async function artifactsByExternalId(tx: Tx, artifacts: readonly AnyNode[]): Promise<Map<string, bigint>> {
   const wanted = [...new Set(artifacts.filter((a) => a.id === undefined && a.externalId).map((a) => a.externalId!))];
   if (wanted.length === 0) return new Map();
-  const set = textSet(tx.dialect, wanted);
+  const set = textSet(tx, wanted);
   const rows = await tx.all<{ id: bigint; external_id: string }>(
     `SELECT id, external_id FROM Artifact WHERE external_id IN (${set.sql})`,
     [set.param],

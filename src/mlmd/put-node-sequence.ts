@@ -4,7 +4,7 @@
 import { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { aborted, Code, invalidArgument, MlmdError, notFound } from '../errors';
 import { Tx } from '../storage/database';
-import { idSet, serializeOn, textSet } from '../storage/sql';
+import { idSet, serializeOn, textSet, withSavepoint } from '../storage/sql';
 import { AnyNode, CONTEXT, NodeKindSpec } from './node-kinds';
 import { NodeWriter } from './node-store';
 
@@ -35,7 +35,7 @@ export async function writeContexts(
   const referenced = options.forceReuse ? contexts.filter((c) => c.id !== undefined).map((c) => c.id!) : [];
   const existing = new Set<bigint>();
   if (referenced.length > 0) {
-    const set = idSet(tx.dialect, [...new Set(referenced)]);
+    const set = idSet(tx, [...new Set(referenced)]);
     for (const r of await tx.all<{ id: bigint }>(`SELECT id FROM Context WHERE id IN (${set.sql})`, [set.param]))
       existing.add(r.id);
   }
@@ -52,8 +52,8 @@ export async function writeContexts(
       tx,
       reusable.map((c) => `context:${c.typeId}:${c.name}`),
     );
-    const types = idSet(tx.dialect, [...new Set(reusable.map((c) => c.typeId!))]);
-    const names = textSet(tx.dialect, [...new Set(reusable.map((c) => c.name!))]);
+    const types = idSet(tx, [...new Set(reusable.map((c) => c.typeId!))]);
+    const names = textSet(tx, [...new Set(reusable.map((c) => c.name!))]);
     const wanted = new Set(reusable.map((c) => contextKey(c.typeId!, c.name!)));
     const rows = await tx.all<{ id: bigint; type_id: bigint; name: string }>(
       `SELECT id, type_id, name FROM Context WHERE type_id IN (${types.sql}) AND name IN (${names.sql})`,
@@ -88,21 +88,26 @@ export async function writeContexts(
       continue;
     }
     let id: bigint;
+    const reusing = options.reuseIfAlreadyExist && context.id === undefined;
     try {
-      id = await writer.upsert(context);
+      // Under a savepoint when reusing: the collision below is handled, and PostgreSQL would otherwise abort.
+      id = reusing ? await withSavepoint(tx, () => writer.upsert(context)) : await writer.upsert(context);
     } catch (e) {
-      if (
-        options.reuseIfAlreadyExist &&
-        context.id === undefined &&
-        e instanceof MlmdError &&
-        e.code === Code.ALREADY_EXISTS
-      ) {
-        // Not found by name a moment ago, yet the insert collided: another writer created it. The client retries.
+      if (!(reusing && e instanceof MlmdError && e.code === Code.ALREADY_EXISTS)) throw e;
+      // Not found by its exact name a moment ago, yet the insert collided. Either the database compares names
+      // without case (MySQL's default collations: Google's server reuses that context), or another writer created
+      // it meanwhile (the client retries on ABORTED).
+      const stored = await tx.get<{ id: bigint }>('SELECT id FROM Context WHERE type_id = ? AND name = ?', [
+        context.typeId,
+        context.name,
+      ]);
+      if (!stored) {
         throw aborted(
           `Concurrent creation of the same context at the first time. Retry can reuse the stored context: ${e.message}`,
         );
       }
-      throw e;
+      ids.push(stored.id);
+      continue;
     }
     // A full-replace update may have renamed a stored context: keep the lookup map exact.
     const previous = nameOf.get(id);

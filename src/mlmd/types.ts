@@ -6,7 +6,7 @@ import { ArtifactStructType, PropertyType } from '../../generated/ml_metadata/pr
 import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors';
 import { SIMPLE_TYPES } from '../storage/bootstrap';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, serializeOn, textSet } from '../storage/sql';
+import { idSet, insertReturningId, serializeOn, textSet } from '../storage/sql';
 import { read, RpcTable, write } from './rpc';
 import { KindName, TYPE_KINDS, TypeKindSpec } from './type-kinds';
 
@@ -90,9 +90,10 @@ export async function upsertType(tx: Tx, spec: TypeKindSpec, type: AnyType, flag
   if (typeId === undefined) {
     checkPropertyTypes(type);
     try {
-      const row = await tx.get<{ id: bigint }>(
+      typeId = await insertReturningId(
+        tx,
         'INSERT INTO Type (name, version, type_kind, description, input_type, output_type, external_id) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+          'VALUES (?, ?, ?, ?, ?, ?, ?)',
         [
           name,
           versionOrNull(type.version),
@@ -103,7 +104,6 @@ export async function upsertType(tx: Tx, spec: TypeKindSpec, type: AnyType, flag
           type.externalId ?? null,
         ],
       );
-      typeId = row!.id;
     } catch (e) {
       if (e instanceof UniqueViolation)
         throw alreadyExists(`Type external_id ${JSON.stringify(type.externalId)} is already used by another type`);
@@ -210,7 +210,7 @@ export async function loadTypes(
     }
     types.set(t.id!, t);
   }
-  const ids = idSet(tx.dialect, [...types.keys()]);
+  const ids = idSet(tx, [...types.keys()]);
   const props = await tx.all<{ type_id: bigint; name: string; data_type: bigint | null }>(
     `SELECT type_id, name, data_type FROM TypeProperty WHERE type_id IN (${ids.sql}) ORDER BY type_id, name`,
     [ids.param],
@@ -255,7 +255,7 @@ export async function getTypesByIds(
   view: TypeView = FULL_VIEW,
 ): Promise<AnyType[]> {
   if (ids.length === 0) return [];
-  const set = idSet(tx.dialect, ids);
+  const set = idSet(tx, ids);
   const found = await loadTypes(tx, spec, `t.id IN (${set.sql})`, [set.param], view);
   return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
 }
@@ -263,7 +263,7 @@ export async function getTypesByIds(
 async function getTypesByExternalIds(tx: Tx, spec: TypeKindSpec, externalIds: readonly string[]): Promise<AnyType[]> {
   if (externalIds.length === 0) return [];
   if (externalIds.some((e) => e === '')) throw invalidArgument('external_ids cannot contain an empty string');
-  const set = textSet(tx.dialect, [...new Set(externalIds)]);
+  const set = textSet(tx, [...new Set(externalIds)]);
   const found = await loadTypes(tx, spec, `t.external_id IN (${set.sql})`, [set.param], {
     externalId: true,
     baseType: false,

@@ -9,7 +9,7 @@
 import { TIME_LIMIT_CHECK } from '../time-limit';
 import { ValueType } from './catalog';
 
-export type DialectName = 'sqlite' | 'postgres';
+export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
 /** A value bound to a `?` placeholder. */
 export type BoundValue = bigint | number | string | null;
@@ -23,8 +23,9 @@ export interface QueryDialect {
   /** The `is_custom_property` flag as SQL text (it is our constant, not a user value). */
   flag(custom: boolean): string;
   like(left: string, right: string, negated: boolean): string;
-  divide(left: string, right: string): string;
-  /** Wraps an ordering comparison of two strings so it uses binary order. */
+  /** `left / right`; `integers` when neither side is a double (then the quotient truncates, as SQLite's does). */
+  divide(left: string, right: string, integers: boolean): string;
+  /** Wraps each side of an ordering comparison of strings so the comparison uses binary (code-point) order. */
   binaryString(sql: string): string;
   /**
    * For a backend that cannot time a statement out by itself: an always-TRUE condition, placed first in the WHERE
@@ -94,6 +95,28 @@ function pgArrayElement(v: bigint | number | string | boolean): string {
   return String(v);
 }
 
+/** MySQL's `'\\'` (one backslash) and `'\\\\'` (two): backslash escapes are on in the sessions we open. */
+const MYSQL_BACKSLASH = "'\\\\'";
+const MYSQL_TWO_BACKSLASHES = "'\\\\\\\\'";
+
+export const MYSQL: QueryDialect = {
+  name: 'mysql',
+  // Server-side prepared statements type each parameter by its bound value.
+  placeholder: () => '?',
+  bind: (v) => (typeof v === 'boolean' ? (v ? 1n : 0n) : v),
+  flag: (custom) => (custom ? '1' : '0'),
+  // LIKE's case rules are the column's collation (case-insensitive by default). Its escape character is always a
+  // backslash (MariaDB ignores ESCAPE ''), so the pattern's backslashes are doubled to stay literal.
+  like: (l, r, negated) =>
+    `${l} ${negated ? 'NOT LIKE' : 'LIKE'} REPLACE(${r}, ${MYSQL_BACKSLASH}, ${MYSQL_TWO_BACKSLASHES})`,
+  // `/` of two integers is a decimal in MySQL; DIV truncates like SQLite.
+  divide: (l, r, integers) => `${l} ${integers ? 'DIV' : '/'} NULLIF(${r}, 0)`,
+  // The strings' UTF-8 bytes (charset.ts in storage/mysql: latin1 holds them one byte per character).
+  binaryString: (sql) => `CAST(CONVERT(${sql} USING latin1) AS BINARY)`,
+};
+
+const DIALECTS: Record<DialectName, QueryDialect> = { sqlite: SQLITE, postgres: POSTGRES, mysql: MYSQL };
+
 export function dialectFor(name: DialectName): QueryDialect {
-  return name === 'postgres' ? POSTGRES : SQLITE;
+  return DIALECTS[name];
 }

@@ -218,7 +218,8 @@ class Generator {
       case 'arith': {
         const l = x(e.left);
         const r = x(e.right);
-        return `(${e.op === '/' ? this.d.divide(l, r) : `${l} ${e.op} ${r}`})`;
+        const integers = e.left.type !== 'DOUBLE' && e.right.type !== 'DOUBLE';
+        return `(${e.op === '/' ? this.d.divide(l, r, integers) : `${l} ${e.op} ${r}`})`;
       }
       case 'logic':
         return balanced(e.operands.map(x), e.op);
@@ -226,8 +227,11 @@ class Generator {
         const ordering = e.op !== '=' && e.op !== '!=';
         const strings = e.left.type === 'STRING' || e.right.type === 'STRING';
         let l = x(e.left);
-        const r = x(e.right);
-        if (ordering && strings) l = this.d.binaryString(l);
+        let r = x(e.right);
+        if (ordering && strings) {
+          l = this.d.binaryString(l);
+          r = this.d.binaryString(r);
+        }
         return `(${l} ${e.op === '!=' ? '<>' : e.op} ${r})`;
       }
       case 'like': {
@@ -255,10 +259,10 @@ class Generator {
         return `(${x(e.operand)} IS ${e.negated ? 'NOT ' : ''}NULL)`;
       case 'between': {
         const strings = e.operand.type === 'STRING' || e.low.type === 'STRING';
-        let o = x(e.operand);
-        if (strings) o = this.d.binaryString(o);
-        const lo = x(e.low);
-        const hi = x(e.high);
+        const wrap = (sql: string) => (strings ? this.d.binaryString(sql) : sql);
+        const o = wrap(x(e.operand));
+        const lo = wrap(x(e.low));
+        const hi = wrap(x(e.high));
         return `(${o} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${lo} AND ${hi})`;
       }
     }

@@ -8,7 +8,9 @@
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
+import type { MlmdError } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
+import { requestStringChecker } from './request-strings';
 import { toServiceError } from './status';
 
 /** What a protocol adapter knows of a call, for observers. */
@@ -37,6 +39,15 @@ export interface ServiceRegistration {
   implementation: UntypedServiceImplementation;
   /** Every method of `definition`, protocol-free; `implementation` wraps exactly these. */
   methods: readonly UnaryMethod[];
+}
+
+/**
+ * What `strictRequests` decodes a request into when the request must be answered with an error status of its own
+ * rather than a decoding failure's INTERNAL (invalid UTF-8: INVALID_ARGUMENT naming the field). Every protocol's
+ * call (`UnaryMethod.call`, built by bindService) answers it with that error instead of calling the domain.
+ */
+export class RejectedRequest {
+  constructor(readonly error: MlmdError) {}
 }
 
 /** A unary handler around an async function; every failure goes through the single status mapping. */
@@ -115,14 +126,20 @@ export function encodeResponse(method: UnaryMethod, response: unknown): number {
   return bytes.length;
 }
 
-/** The service definition with every request checked for well-formedness before it is decoded. */
+/**
+ * The service definition with every request checked before it is decoded: well-formed (checkWellFormed), and every
+ * string field valid UTF-8 (request-strings.ts; a request that is not decodes into a RejectedRequest).
+ */
 export function strictRequests(definition: ServiceDefinition): ServiceDefinition {
+  const strings = requestStringChecker();
   const strict: Record<string, MethodDefinition<unknown, unknown>> = {};
   for (const [name, method] of Object.entries(definition)) {
     strict[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer) => {
         checkWellFormed(bytes);
+        const invalid = strings.check(method.path, bytes);
+        if (invalid) return new RejectedRequest(invalid);
         const request = method.requestDeserialize(bytes);
         if (typeof request === 'object' && request !== null) requestSizes.set(request, bytes.length);
         return request;
@@ -158,7 +175,7 @@ export function bindService(name: string, definition: ServiceDefinition, api: ob
       path: spec.path,
       requestDeserialize: spec.requestDeserialize,
       responseSerialize: spec.responseSerialize,
-      call: (request) => fn.call(api, request),
+      call: (request) => (request instanceof RejectedRequest ? Promise.reject(request.error) : fn.call(api, request)),
     });
   }
   return { name, definition: strict, implementation: grpcImplementation(strict, methods), methods };

@@ -1,22 +1,14 @@
 /**
  * Opening a store: find the schema version of an existing database, create the v10 schema in an empty one, refuse
- * (or migrate) other versions as MLMD does, and seed the built-in simple types.
+ * (or migrate) other versions as MLMD does, and seed the built-in simple types. The same steps for every dialect;
+ * the statements come from the transaction's adapter.
  */
 import { Code, dataLoss, failedPrecondition, MlmdError } from '../errors';
 import { Database, Tx } from './database';
 import { migrate, downgrade } from './migrations';
-import {
-  EXTRA_INDEXES,
-  IndexSpec,
-  PG_EVENTPATH_ORDER_COLUMN,
-  pgCreateIndex,
-  pgCreateTable,
-  SCHEMA_VERSION,
-  sqliteCreateIndex,
-  sqliteCreateTable,
-  TABLES,
-  UPSTREAM_INDEXES,
-} from './schema';
+import { createIndexes } from './indexes';
+import { EXTRA_INDEXES, SCHEMA_VERSION, TABLES, UPSTREAM_INDEXES } from './schema';
+import { serializeOn } from './sql';
 
 export interface MigrationOptions {
   /** Upgrade an older database to v10 (MLMD's enable_upgrade_migration). */
@@ -45,16 +37,9 @@ export const SIMPLE_TYPES: ReadonlyArray<{ name: string; kind: TypeKind }> = [
   { name: 'mlmd.Deploy', kind: TypeKind.EXECUTION },
 ];
 
-/** The column names of `table` (empty when it does not exist). PostgreSQL folds the CamelCase names to lower case. */
-async function columnsOf(tx: Tx, table: string): Promise<Set<string>> {
-  const rows =
-    tx.dialect === 'postgres'
-      ? await tx.all<{ name: string }>(
-          'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?',
-          [table.toLowerCase()],
-        )
-      : await tx.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table]);
-  return new Set(rows.map((r) => r.name));
+/** The column names of `table` (empty when it does not exist). */
+function columnsOf(tx: Tx, table: string): Promise<Set<string>> {
+  return tx.adapter.ddl.columnsOf(tx, table);
 }
 
 /** Returns the schema version stored in the database, or undefined for an empty database. */
@@ -71,9 +56,9 @@ export async function readSchemaVersion(tx: Tx): Promise<number | undefined> {
     if (rows.length > 1) throw dataLoss('MLMDEnv table has more than one schema_version');
     return Number(rows[0].schema_version);
   }
-  // MLMD 0.13.2 files (schema 0) predate MLMDEnv; they are recognised by Type.is_artifact_type (SQLite only:
-  // MLMD's PostgreSQL support starts at schema 1).
-  if (tx.dialect === 'sqlite' && (await columnsOf(tx, 'Type')).has('is_artifact_type')) return 0;
+  // MLMD 0.13.2 databases (schema 0) predate MLMDEnv; they are recognised by Type.is_artifact_type (SQLite and
+  // MySQL: MLMD's PostgreSQL support starts at schema 1).
+  if ((await columnsOf(tx, 'Type')).has('is_artifact_type')) return 0;
   return undefined;
 }
 
@@ -95,24 +80,15 @@ async function checkTables(tx: Tx): Promise<void> {
   );
 }
 
-async function createIndexes(tx: Tx, indexes: readonly IndexSpec[]): Promise<void> {
-  for (const index of indexes) {
-    const sql = tx.dialect === 'postgres' ? pgCreateIndex(index) : sqliteCreateIndex(index);
-    if (sql) await tx.run(sql);
-  }
-}
-
 async function createSchema(tx: Tx): Promise<void> {
-  for (const table of TABLES) await tx.run(tx.dialect === 'postgres' ? pgCreateTable(table) : sqliteCreateTable(table));
+  for (const table of TABLES) await tx.run(tx.adapter.ddl.createTable(table));
   await createIndexes(tx, [...UPSTREAM_INDEXES, ...EXTRA_INDEXES]);
   await tx.run('INSERT INTO MLMDEnv (schema_version) VALUES (?)', [SCHEMA_VERSION]);
 }
 
-/** Our additions to a PostgreSQL database created elsewhere (ml-metadata): EventPath's insertion order column. */
-async function completePostgresSchema(tx: Tx): Promise<void> {
-  if (!(await columnsOf(tx, 'EventPath')).has(PG_EVENTPATH_ORDER_COLUMN)) {
-    await tx.run(`ALTER TABLE EventPath ADD COLUMN ${PG_EVENTPATH_ORDER_COLUMN} BIGSERIAL NOT NULL`);
-  }
+/** Our additions to a database created elsewhere (ml-metadata): EventPath's insertion order column. */
+async function completeUpstreamSchema(tx: Tx): Promise<void> {
+  for (const sql of tx.adapter.ddl.completeUpstreamSchema(await columnsOf(tx, 'EventPath'))) await tx.run(sql);
 }
 
 async function seedSimpleTypes(tx: Tx): Promise<void> {
@@ -126,17 +102,34 @@ async function seedSimpleTypes(tx: Tx): Promise<void> {
 }
 
 /**
+ * Whether `e` (a partial schema: some tables, or MLMDEnv without its row) is a set-up of ours that was interrupted.
+ * Where DDL is transactional a partial schema can only be someone else's set-up in progress, so the caller retries,
+ * as upstream has it. Where it is not (MySQL commits each CREATE TABLE), a server killed half-way through leaves one
+ * behind for good; holding the initialisation lock, we finish it (every step of createSchema is idempotent).
+ */
+function interruptedSetUp(tx: Tx, e: unknown): boolean {
+  return !tx.adapter.supportsTransactionalDdl && e instanceof MlmdError && e.code === Code.ABORTED;
+}
+
+/**
  * Prepares a database for serving: creates the schema in an empty database, checks an existing v10 one, and
- * applies MLMD's rules for other versions. Runs in one write transaction, so a failure leaves the file untouched.
+ * applies MLMD's rules for other versions. Runs in one write transaction, so a failure leaves the file untouched
+ * (on MySQL, whose DDL commits by itself, the steps are idempotent instead).
  */
 export async function initializeStore(db: Database, options: MigrationOptions = {}): Promise<void> {
   const downgradeTo = options.downgradeToSchemaVersion ?? -1;
   await db.transaction('write', async (tx) => {
-    // Several servers may open one PostgreSQL database at once: initialisation runs one at a time (the lock is
-    // released at commit), so concurrent CREATE TABLE / seeding never race.
-    if (tx.dialect === 'postgres')
-      await tx.get("SELECT pg_advisory_xact_lock(hashtextextended('cmf-mlmd:init', 0)) AS locked");
-    const version = await readSchemaVersion(tx);
+    // Several servers may open one shared database at once: initialisation runs one at a time (the lock is released
+    // when the transaction ends), so concurrent CREATE TABLE / seeding / migration never race.
+    await serializeOn(tx, ['cmf-mlmd:init']);
+    let version: number | undefined;
+    try {
+      version = await readSchemaVersion(tx);
+    } catch (e) {
+      if (!interruptedSetUp(tx, e) || downgradeTo >= 0) throw e;
+      await createSchema(tx);
+      version = SCHEMA_VERSION;
+    }
     if (downgradeTo >= 0) {
       if (downgradeTo > SCHEMA_VERSION) {
         throw new MlmdError(
@@ -149,7 +142,6 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
         throw new MlmdError(Code.INVALID_ARGUMENT, 'Empty database is given. Downgrade operation is not needed.');
       }
       if (version > SCHEMA_VERSION) throw newerDatabase(version);
-      if (tx.dialect === 'postgres') throw postgresMigrationUnsupported('Downgrade');
       await downgrade(tx, version, downgradeTo);
       return;
     }
@@ -157,7 +149,8 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
       try {
         await checkTables(tx);
       } catch (e) {
-        if (!(e instanceof MlmdError && e.code === Code.NOT_FOUND)) throw e;
+        const empty = e instanceof MlmdError && e.code === Code.NOT_FOUND;
+        if (!empty && !interruptedSetUp(tx, e)) throw e;
         await createSchema(tx);
       }
     } else if (version > SCHEMA_VERSION) {
@@ -171,13 +164,13 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
             `ml_metadata/g3doc/get_started.md#upgrade-the-mlmd-library`,
         );
       }
-      if (tx.dialect === 'postgres') throw postgresMigrationUnsupported('Upgrade');
       await migrate(tx, version, SCHEMA_VERSION);
     }
     await checkTables(tx);
-    if (tx.dialect === 'postgres') await completePostgresSchema(tx);
-    // Our own indexes are also added to files created elsewhere (cheap when they exist).
+    await completeUpstreamSchema(tx);
+    // Our own indexes are also added to databases created elsewhere (cheap when they exist).
     await createIndexes(tx, EXTRA_INDEXES);
+    await tx.adapter.inspectSchema(tx);
     await seedSimpleTypes(tx);
   });
   if (downgradeTo >= 0) {
@@ -187,13 +180,6 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
         `serve a database that was downgraded; use a library of that schema version to connect to it.`,
     );
   }
-}
-
-function postgresMigrationUnsupported(what: string): MlmdError {
-  return failedPrecondition(
-    `${what} migration of PostgreSQL databases is not supported by cmf-mlmd (only schema ${SCHEMA_VERSION} is served); ` +
-      `migrate the database with the ml-metadata package first.`,
-  );
 }
 
 function newerDatabase(version: number): MlmdError {

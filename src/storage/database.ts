@@ -3,16 +3,22 @@
  *
  * Shape: a domain operation is an async function of a `Tx`. The backend decides how transactions are scheduled:
  * better-sqlite3 is synchronous, so the SQLite backend runs one transaction at a time on its connection (a queue);
- * an asynchronous driver such as `pg` runs each transaction on its own pooled connection.
+ * the asynchronous drivers (`pg`, `mysql2`) run each transaction on its own pooled connection.
+ *
+ * What differs between the SQL dialects beyond that (list parameters, RETURNING, upserts, locks, byte encoding,
+ * DDL) is the Tx's `adapter` (adapter.ts); domain code reaches it through the helpers in sql.ts, never by testing
+ * the dialect's name.
  *
  * SQL text uses `?` placeholders and MLMD's CamelCase table names; user values are always bound, never pasted.
  * Integer columns come back as `bigint` from every backend (MLMD ids, int_value and timestamps are int64).
  */
 
+import type { DialectAdapter } from './adapter';
+
 export type SqlValue = bigint | number | string | Uint8Array | null;
 export type Row = Record<string, SqlValue>;
 
-export type Dialect = 'sqlite' | 'postgres';
+export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
 /** Read transactions see one consistent snapshot; write transactions hold the write lock for their whole body. */
 export type TxMode = 'read' | 'write';
@@ -20,10 +26,17 @@ export type TxMode = 'read' | 'write';
 export interface RunResult {
   /** Rows changed by the statement. */
   changes: number;
+  /**
+   * The AUTO_INCREMENT id of the (first) row the statement inserted, where the driver reports one (MySQL, which has
+   * no RETURNING). Read it through `insertReturningId` (sql.ts), which works on every backend.
+   */
+  insertId?: bigint;
 }
 
 export interface Tx {
   readonly dialect: Dialect;
+  /** Every SQL difference of this transaction's backend (and database). */
+  readonly adapter: DialectAdapter;
   /** Runs a statement that returns rows. */
   all<R extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
   /** Runs a statement that returns at most one row. */
@@ -34,6 +47,7 @@ export interface Tx {
 
 export interface Database {
   readonly dialect: Dialect;
+  readonly adapter: DialectAdapter;
   /**
    * Runs `body` inside one transaction: committed when it resolves, rolled back when it throws (the error is
    * rethrown unchanged). Backend failures surface as MlmdError (busy/lock/serialisation conflicts as ABORTED).
@@ -69,8 +83,10 @@ export interface StorageObserver {
 export type RetryReason =
   /** The database refused to serialise it (PostgreSQL 40001) */
   | 'serialization_failure'
-  /** It was chosen as a deadlock victim (40P01) */
+  /** It was chosen as a deadlock victim (PostgreSQL 40P01, MySQL 1213) */
   | 'deadlock'
+  /** It waited on a row or named lock longer than the database allows (MySQL 1205) */
+  | 'lock_wait_timeout'
   /** The connection broke before COMMIT was sent (database restarting, network) */
   | 'connection_lost'
   /** The domain asked for a retry (ABORTED: e.g. a context another server created concurrently) */

@@ -3,20 +3,49 @@
  */
 import { initializeStore, MigrationOptions } from './bootstrap';
 import { Database, StorageObserver } from './database';
-import type { PostgresOptions } from './postgres';
-import { SqliteDatabase, SqliteOptions } from './sqlite';
+import type { MysqlOptions } from './mysql/config';
+import type { PostgresOptions } from './postgres/config';
+import { SqliteDatabase, SqliteOptions } from './sqlite/driver';
 
-/** `pg` is loaded only when PostgreSQL is configured: an embedded SQLite server starts without it. */
-const postgres = (): typeof import('./postgres') => require('./postgres');
+// The shared backends' drivers (pg, mysql2) are loaded only when configured: an embedded SQLite server starts
+// without them.
+const postgres = (): typeof import('./postgres/driver') => require('./postgres/driver');
+const postgresSetUp = (): typeof import('./postgres/create-database') => require('./postgres/create-database');
+const mysql = (): typeof import('./mysql/driver') => require('./mysql/driver');
+const mysqlSetUp = (): typeof import('./mysql/create-database') => require('./mysql/create-database');
 
-export type BackendConfig = ({ kind: 'sqlite' } & SqliteOptions) | ({ kind: 'postgresql' } & PostgresOptions);
+export type BackendConfig =
+  | ({ kind: 'sqlite' } & SqliteOptions)
+  | ({ kind: 'postgresql' } & PostgresOptions)
+  | ({ kind: 'mysql' } & MysqlOptions);
+
+export type BackendKind = BackendConfig['kind'];
+
+/** Compile-time exhaustiveness: a new backend kind that a switch forgets fails to type-check here. */
+export function unknownBackend(kind: never): never {
+  throw new Error(`unknown backend ${String(kind)}`);
+}
+
+/** Creates the database when it is missing (the shared backends; a SQLite file is created on open). */
+async function ensureDatabase(config: BackendConfig): Promise<void> {
+  switch (config.kind) {
+    case 'sqlite':
+      return;
+    case 'postgresql':
+      return postgresSetUp().ensureDatabase(config.config);
+    case 'mysql':
+      return mysqlSetUp().ensureDatabase(config.config);
+    default:
+      return unknownBackend(config);
+  }
+}
 
 export async function openDatabase(
   config: BackendConfig,
   migration: MigrationOptions = {},
   observer?: StorageObserver,
 ): Promise<Database> {
-  if (config.kind === 'postgresql') await postgres().ensureDatabase(config.config);
+  await ensureDatabase(config);
   const db = connectDatabase(config, observer);
   try {
     await initializeStore(db, migration);
@@ -32,7 +61,14 @@ export async function openDatabase(
  * already prepared (the graph worker's own connection, on its own thread).
  */
 export function connectDatabase(config: BackendConfig, observer?: StorageObserver): Database {
-  return config.kind === 'postgresql'
-    ? new (postgres().PostgresDatabase)(config, observer)
-    : new SqliteDatabase(config);
+  switch (config.kind) {
+    case 'sqlite':
+      return new SqliteDatabase(config);
+    case 'postgresql':
+      return new (postgres().PostgresDatabase)(config, observer);
+    case 'mysql':
+      return new (mysql().MysqlDatabase)(config, observer);
+    default:
+      return unknownBackend(config);
+  }
 }

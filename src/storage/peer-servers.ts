@@ -3,7 +3,9 @@
  * schema (the ml-metadata package ignores tables it does not know), holding each registered server's name, URL
  * (unique) and the time of its last successful sync.
  */
-import type { Database } from './database';
+import { type Database, UniqueViolation } from './database';
+import type { TableSpec } from './schema';
+import { withSavepoint } from './sql';
 
 export const PEER_TABLE = 'CmfRegisteredServer';
 
@@ -15,18 +17,22 @@ export interface PeerServer {
   lastSyncTime: bigint | null;
 }
 
-const DDL = {
-  sqlite:
-    `CREATE TABLE IF NOT EXISTS ${PEER_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, server_name TEXT NOT NULL, ` +
-    `host_info TEXT NOT NULL UNIQUE, last_sync_time INTEGER)`,
-  postgres:
-    `CREATE TABLE IF NOT EXISTS ${PEER_TABLE} (id BIGSERIAL PRIMARY KEY, server_name TEXT NOT NULL, ` +
-    `host_info TEXT NOT NULL UNIQUE, last_sync_time BIGINT)`,
-} as const;
+/** The registry in the schema description every dialect's DDL derives from (schema.ts). */
+export const PEER_SPEC: TableSpec = {
+  name: PEER_TABLE,
+  columns: [
+    { name: 'id', sqliteType: 'INTEGER', constraint: 'PRIMARY KEY AUTOINCREMENT', int64: true },
+    { name: 'server_name', sqliteType: 'TEXT', constraint: 'NOT NULL' },
+    // VARCHAR: MySQL indexes (and so makes UNIQUE) only bounded columns; 512 characters fit its key limit in utf8mb4.
+    { name: 'host_info', sqliteType: 'VARCHAR(512)', constraint: 'NOT NULL UNIQUE' },
+    // Milliseconds since the epoch.
+    { name: 'last_sync_time', sqliteType: 'INTEGER', int64: true },
+  ],
+};
 
 export async function ensurePeerTable(db: Database): Promise<void> {
   await db.transaction('write', async (tx) => {
-    await tx.run(DDL[tx.dialect]);
+    await tx.run(tx.adapter.ddl.createTable(PEER_SPEC));
   });
 }
 
@@ -41,11 +47,16 @@ const toPeer = (r: Row): PeerServer => ({
 /** Registers a server; false when its URL is registered already. */
 export async function registerPeer(db: Database, serverName: string, hostInfo: string): Promise<boolean> {
   return db.transaction('write', async (tx) => {
-    const { changes } = await tx.run(
-      `INSERT INTO ${PEER_TABLE} (server_name, host_info) VALUES (?, ?) ON CONFLICT (host_info) DO NOTHING`,
-      [serverName, hostInfo],
-    );
-    return changes > 0;
+    try {
+      // Not ON CONFLICT DO NOTHING and the changed-row count: MySQL counts a row left alone as changed.
+      await withSavepoint(tx, () =>
+        tx.run(`INSERT INTO ${PEER_TABLE} (server_name, host_info) VALUES (?, ?)`, [serverName, hostInfo]),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof UniqueViolation) return false;
+      throw e;
+    }
   });
 }
 

@@ -1,9 +1,11 @@
 /**
- * MLMD's relational schema, version 10, as data: one description drives table creation, the start-up probe that
- * checks an existing file has every table and column, and (later) the PostgreSQL dialect.
+ * MLMD's relational schema, version 10, as data: one description drives table creation on every dialect (each
+ * adapter's ddl maps it: sqlite/ddl.ts, postgres/ddl.ts, mysql/ddl.ts), the start-up probe that checks an existing
+ * database has every table and column, and the migrations.
  *
  * Declared column types are the ones MLMD writes into sqlite_master, so files we create are indistinguishable from
- * files the ml-metadata package creates (SQLite derives column affinity from these strings).
+ * files the ml-metadata package creates (SQLite derives column affinity from these strings); the other dialects
+ * derive theirs from them.
  */
 
 export const SCHEMA_VERSION = 10;
@@ -16,6 +18,8 @@ export interface ColumnSpec {
   constraint?: string;
   /** True for columns MLMD's start-up probe does not check (added by later migrations without a probe). */
   unprobed?: boolean;
+  /** An integer that holds int64 outside SQLite too (BIGINT; BIGSERIAL / BIGINT AUTO_INCREMENT for an id). */
+  int64?: boolean;
 }
 
 export interface TableSpec {
@@ -27,8 +31,8 @@ export interface TableSpec {
 
 const id: ColumnSpec = { name: 'id', sqliteType: 'INTEGER', constraint: 'PRIMARY KEY AUTOINCREMENT' };
 const timestamps: ColumnSpec[] = [
-  { name: 'create_time_since_epoch', sqliteType: 'INT', constraint: 'NOT NULL DEFAULT 0' },
-  { name: 'last_update_time_since_epoch', sqliteType: 'INT', constraint: 'NOT NULL DEFAULT 0' },
+  { name: 'create_time_since_epoch', sqliteType: 'INT', constraint: 'NOT NULL DEFAULT 0', int64: true },
+  { name: 'last_update_time_since_epoch', sqliteType: 'INT', constraint: 'NOT NULL DEFAULT 0', int64: true },
 ];
 const externalId: ColumnSpec = {
   name: 'external_id',
@@ -120,7 +124,7 @@ export const TABLES: TableSpec[] = [
       { name: 'artifact_id', sqliteType: 'INT', constraint: 'NOT NULL' },
       { name: 'execution_id', sqliteType: 'INT', constraint: 'NOT NULL' },
       { name: 'type', sqliteType: 'INT', constraint: 'NOT NULL' },
-      { name: 'milliseconds_since_epoch', sqliteType: 'INT' },
+      { name: 'milliseconds_since_epoch', sqliteType: 'INT', int64: true },
     ],
     constraints: ['UNIQUE(`artifact_id`, `execution_id`, `type`)'],
   },
@@ -241,87 +245,18 @@ export const EXTRA_INDEXES: IndexSpec[] = [
   { name: 'idx_context_name_nocase', table: 'Context', columns: ['name'], collate: 'NOCASE' },
 ];
 
-export function sqliteCreateTable(t: TableSpec): string {
-  const parts = t.columns.map((c) => `\`${c.name}\` ${c.sqliteType}${c.constraint ? ' ' + c.constraint : ''}`);
-  return `CREATE TABLE IF NOT EXISTS \`${t.name}\` (${[...parts, ...(t.constraints ?? [])].join(', ')})`;
-}
-
-export function sqliteCreateIndex(i: IndexSpec): string {
-  const cols = i.columns.map((c) => `\`${c}\`${i.collate ? ` COLLATE ${i.collate}` : ''}`).join(', ');
-  return `CREATE INDEX IF NOT EXISTS \`${i.name}\` ON \`${i.table}\`(${cols})${i.where ? ' WHERE ' + i.where : ''}`;
-}
-
-// ------------------------------------------------------------------------------------------------- PostgreSQL
-
 /**
- * EventPath's insertion order on PostgreSQL. SQLite orders a path's steps by rowid; PostgreSQL has no stable row order
- * (ctid changes with updates and free-space reuse), so we add this column: a BIGSERIAL whose default numbers rows as
- * they are inserted. Upstream's INSERTs name their four columns, so it never touches it; its own reads (no ORDER BY)
- * still work. Databases created by ml-metadata get it at start-up (ALTER TABLE: existing rows are numbered in their
- * physical order, which is the order upstream itself reads them in).
+ * EventPath's insertion order outside SQLite. SQLite orders a path's steps by rowid; PostgreSQL and MySQL have no
+ * stable row order (ctid changes with updates; InnoDB's row id of a table without primary key is hidden), so we add
+ * this column: an auto-numbered integer whose default numbers rows as they are inserted. Upstream's INSERTs name their
+ * four columns, so it never touches it; its own reads (no ORDER BY) still work. Databases created by ml-metadata get
+ * it at start-up (existing rows are numbered in their stored order, which is the order upstream itself reads them in).
  */
-export const PG_EVENTPATH_ORDER_COLUMN = 'step_order';
+export const EVENTPATH_ORDER_COLUMN = 'step_order';
 
-/** The three named unique constraints of upstream's PostgreSQL DDL (they fold to lower case). */
-const PG_CONSTRAINT_NAMES: Record<string, string> = {
+/** The three named unique constraints of upstream's PostgreSQL and MySQL DDL. */
+export const NAMED_UNIQUE_CONSTRAINTS: Record<string, string> = {
   Artifact: 'UniqueArtifactTypeName',
   Execution: 'UniqueExecutionTypeName',
   Event: 'UniqueEvent',
 };
-
-const PG_BIGINT_COLUMNS = new Set([
-  'create_time_since_epoch',
-  'last_update_time_since_epoch',
-  'milliseconds_since_epoch',
-]);
-
-/**
- * A column's PostgreSQL type as upstream declares it (spec §1.11), with one deliberate difference: `int_value` is
- * BIGINT in databases we create, so int64 property values round-trip exactly as on SQLite (upstream's INT is 32-bit
- * and rejects larger values; databases created by ml-metadata keep their INT and are served as they are).
- */
-export function pgColumnType(c: ColumnSpec): string {
-  if (c.constraint === 'PRIMARY KEY AUTOINCREMENT') return 'SERIAL PRIMARY KEY';
-  if (c.name === 'int_value') return 'BIGINT';
-  if (PG_BIGINT_COLUMNS.has(c.name)) return `BIGINT${c.constraint ? ' ' + c.constraint : ''}`;
-  const constraint = c.constraint ? ' ' + c.constraint : '';
-  switch (c.sqliteType) {
-    case 'TINYINT(1)':
-      return (c.name === 'type_kind' ? 'SMALLINT' : 'BOOLEAN') + constraint;
-    case 'INTEGER':
-    case 'INT':
-      return 'INT' + constraint;
-    case 'DOUBLE':
-      return 'DOUBLE PRECISION' + constraint;
-    case 'BLOB':
-      return 'BYTEA' + constraint;
-    default:
-      return c.sqliteType + constraint;
-  }
-}
-
-export function pgCreateTable(t: TableSpec): string {
-  const parts = t.columns.map((c) => `${c.name} ${pgColumnType(c)}`);
-  if (t.name === 'EventPath') parts.push(`${PG_EVENTPATH_ORDER_COLUMN} BIGSERIAL NOT NULL`);
-  for (const constraint of t.constraints ?? []) {
-    const text = constraint.replace(/`/g, '');
-    const name = PG_CONSTRAINT_NAMES[t.name];
-    parts.push(name && text.startsWith('UNIQUE') ? `CONSTRAINT ${name} ${text}` : text);
-  }
-  return `CREATE TABLE IF NOT EXISTS ${t.name} (${parts.join(', ')})`;
-}
-
-/**
- * An index on PostgreSQL, or undefined when it has no use there. Upstream's property indexes are not partial on
- * PostgreSQL; the NOCASE indexes serve SQLite's LIKE only (PostgreSQL's ILIKE cannot use a btree).
- *
- * Deliberate difference: upstream's idx_*_property_string is a btree over (name, is_custom_property, string_value),
- * so a string property longer than about 2.7 kB (after compression) fails to insert ("index row requires N bytes").
- * In databases we create these three are hash indexes on string_value (equality lookups, any length). Databases
- * created by ml-metadata keep upstream's index, and with it that limit.
- */
-export function pgCreateIndex(i: IndexSpec): string | undefined {
-  if (i.collate) return undefined;
-  if (i.pgHash) return `CREATE INDEX IF NOT EXISTS ${i.name} ON ${i.table} USING hash (${i.pgHash})`;
-  return `CREATE INDEX IF NOT EXISTS ${i.name} ON ${i.table} (${i.columns.join(', ')})`;
-}

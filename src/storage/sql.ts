@@ -1,30 +1,21 @@
 /**
- * Small SQL helpers shared by the domains, so dialect differences stay in storage/.
+ * SQL helpers for the domains, so dialect differences stay in storage/: each delegates to the transaction's adapter
+ * (adapter.ts), which every backend implements in full.
  */
-import { Dialect, SqlValue, Tx } from './database';
+import type { ListSql } from './adapter';
+import { Row, SqlValue, Tx } from './database';
 
 /**
  * A subquery yielding the given integers, bound as ONE parameter whatever the list's length (no statement per list
- * size, no parameter limits): `x IN (${idSet(...).sql})`.
- *
- * On PostgreSQL the list is an array literal expanded by unnest: the planner knows an array constant's length, so a
- * short list joins through the primary key. (With json_array_elements it assumed 100 rows and, on tables whose
- * statistics lag behind, hashed a full scan of the table: single-id reads then slowed as the table grew.)
+ * size, no parameter limits): `x IN (${idSet(tx, ...).sql})`.
  */
-export function idSet(dialect: Dialect, ids: readonly bigint[]): { sql: string; param: SqlValue } {
-  if (dialect === 'postgres') return { sql: 'SELECT unnest(CAST(? AS bigint[]))', param: `{${ids.join(',')}}` };
-  return { sql: 'SELECT value FROM json_each(?)', param: `[${ids.join(',')}]` };
+export function idSet(tx: Tx, ids: readonly bigint[]): ListSql {
+  return tx.adapter.idSet(ids);
 }
 
 /** The same for strings. */
-export function textSet(dialect: Dialect, values: readonly string[]): { sql: string; param: SqlValue } {
-  if (dialect === 'postgres') return { sql: 'SELECT unnest(CAST(? AS text[]))', param: pgTextArray(values) };
-  return { sql: 'SELECT value FROM json_each(?)', param: JSON.stringify(values) };
-}
-
-/** A PostgreSQL array literal of strings: every element double-quoted, with `"` and `\` escaped. */
-function pgTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+export function textSet(tx: Tx, values: readonly string[]): ListSql {
+  return tx.adapter.textSet(values);
 }
 
 /** Milliseconds since the Unix epoch, as MLMD stores every timestamp. */
@@ -34,36 +25,98 @@ export function nowMillis(): bigint {
 
 /**
  * Makes the rest of the transaction mutually exclusive, across every server on the database, with other
- * transactions that call it with any of the same keys: transaction-scoped advisory locks on PostgreSQL (released at
- * COMMIT/ROLLBACK), taken in one statement in a fixed order so two multi-key callers cannot deadlock. Used where
- * MLMD's schema has no unique constraint to arbitrate a read-then-insert (types), and for get-or-create of contexts.
- * Call it before the read: under READ COMMITTED the statements after it see what the previous holder committed.
+ * transactions that call it with any of the same keys; the locks are released when the transaction commits or rolls
+ * back, and taken in one fixed order so two multi-key callers cannot deadlock. Used where MLMD's schema has no unique
+ * constraint to arbitrate a read-then-insert (types), and for get-or-create of contexts. Call it before the read:
+ * write transactions run at READ COMMITTED, so the statements after it see what the previous holder committed.
  * On SQLite it does nothing: write transactions there are already serialised (BEGIN IMMEDIATE).
  */
 export async function serializeOn(tx: Tx, keys: readonly string[]): Promise<void> {
-  if (tx.dialect !== 'postgres' || keys.length === 0) return;
-  await tx.all(
-    'SELECT pg_advisory_xact_lock(h) AS locked FROM ' +
-      '(SELECT DISTINCT hashtextextended(k, 0) AS h FROM json_array_elements_text(?::json) AS k ORDER BY h) AS s',
-    [JSON.stringify(keys)],
-  );
+  if (keys.length > 0) await tx.adapter.serializeOn(tx, keys);
 }
 
 /**
  * Runs `body` so that a failing statement in it can be caught and the transaction continued (PostgreSQL aborts the
- * whole transaction on an error unless a savepoint was set; SQLite undoes just the failed statement).
+ * whole transaction on an error unless a savepoint was set; SQLite and MySQL undo just the failed statement).
  */
-export async function withSavepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T> {
-  if (tx.dialect !== 'postgres') return body();
-  await tx.run('SAVEPOINT mlmd_stmt');
-  try {
-    const result = await body();
-    await tx.run('RELEASE SAVEPOINT mlmd_stmt');
-    return result;
-  } catch (e) {
-    await tx.run('ROLLBACK TO SAVEPOINT mlmd_stmt');
-    throw e;
+export function withSavepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T> {
+  return tx.adapter.withSavepoint(tx, body);
+}
+
+/**
+ * Runs a single-row `INSERT` (without RETURNING) and returns the new row's id: RETURNING id where the dialect has
+ * it, the statement's AUTO_INCREMENT id on MySQL.
+ */
+export async function insertReturningId(tx: Tx, insert: string, params: readonly SqlValue[]): Promise<bigint> {
+  if (tx.adapter.supportsReturning) {
+    const row = await tx.get<{ id: bigint }>(`${insert} RETURNING id`, params);
+    return row!.id;
   }
+  const result = await tx.run(insert, params);
+  if (result.insertId === undefined) throw new Error('the backend reported no id for an INSERT');
+  return result.insertId;
+}
+
+/**
+ * Runs a (multi-row) `INSERT` (without RETURNING) and returns `columns` of the rows it inserted, in no particular
+ * order: RETURNING where the dialect has it; otherwise `findInserted(firstId)` reads them back, given the id the
+ * statement's first row received (ids of one statement are at least that), e.g. through a unique key.
+ */
+export async function insertReturning<R extends Row>(
+  tx: Tx,
+  insert: string,
+  params: readonly SqlValue[],
+  columns: readonly string[],
+  findInserted: (firstId: bigint) => Promise<R[]>,
+): Promise<R[]> {
+  if (tx.adapter.supportsReturning) return tx.all<R>(`${insert} RETURNING ${columns.join(', ')}`, params);
+  const result = await tx.run(insert, params);
+  if (result.insertId === undefined) throw new Error('the backend reported no id for an INSERT');
+  return findInserted(result.insertId);
+}
+
+/**
+ * Runs a multi-row `INSERT` (without RETURNING) of `rows` rows and returns their ids in VALUES order; undefined,
+ * without running it, where the backend cannot tell them (insert the rows one by one then).
+ *
+ * One INSERT assigns its rows ascending ids in VALUES order: SQLite's rowid is max + 1 per row under the write lock,
+ * PostgreSQL evaluates the serial default row by row as the VALUES list is scanned, so the sorted RETURNING ids line
+ * up with the rows whatever order RETURNING lists them in; MySQL's are computed from the first (`multiRowIdStep`).
+ */
+export async function insertRowsReturningIds(
+  tx: Tx,
+  insert: string,
+  params: readonly SqlValue[],
+  rows: number,
+): Promise<bigint[] | undefined> {
+  if (tx.adapter.supportsReturning) {
+    const got = await tx.all<{ id: bigint }>(`${insert} RETURNING id`, params);
+    return got.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+  const step = tx.adapter.multiRowIdStep;
+  if (step === undefined) return undefined;
+  const result = await tx.run(insert, params);
+  if (result.insertId === undefined) throw new Error('the backend reported no id for an INSERT');
+  const first = result.insertId;
+  return Array.from({ length: rows }, (_, i) => first + BigInt(i) * step);
+}
+
+/**
+ * The tail of an INSERT that overwrites `update` columns with the new row's values when `key` collides with a
+ * stored row (plus `extra` assignments, SQL text of ours).
+ */
+export function onConflictUpdate(tx: Tx, key: readonly string[], update: readonly string[], extra?: string): string {
+  return tx.adapter.onConflictUpdate(key, update, extra);
+}
+
+/** The tail of an INSERT that leaves a stored row alone when `key` collides. */
+export function onConflictIgnore(tx: Tx, key: readonly string[]): string {
+  return tx.adapter.onConflictIgnore(key);
+}
+
+/** `CAST(? AS <64-bit integer>)` in the transaction's dialect. */
+export function bigintParam(tx: Tx): string {
+  return tx.adapter.bigintParam;
 }
 
 /**

@@ -4,17 +4,22 @@
  * One row per property, exactly one value column set, chosen by the Value case:
  *   int -> int_value, double -> double_value (full precision; MLMD itself rounds to 6 decimals),
  *   string -> string_value, struct -> string_value as "mlmd-struct::" + base64(serialized Struct),
- *   proto (Any) -> proto_value (SQLite: base64 text of the serialized Any; PostgreSQL: raw bytes), bool -> bool_value 0/1.
+ *   proto (Any) -> proto_value (the serialized Any, as the backend's adapter encodes bytes: base64 text on SQLite and
+ *   MySQL, where MLMD reads every column as text; raw bytes on PostgreSQL), bool -> bool_value 0/1.
  * Reading applies MLMD's precedence: int, double, string (struct when prefixed), proto, bool.
  *
  * Writing refuses (INVALID_ARGUMENT naming the property) every value that could not be read back exactly, by us or
- * by the ml-metadata package, from the stored row (src/storage/readable-values.ts says why for each rule).
+ * by the ml-metadata package, from the stored row (src/storage/readable-values.ts says why for each rule), and every
+ * value the backend cannot hold exactly, rather than letting the database alter it or fail on it: int64 beyond 32 bits
+ * where ml-metadata's DDL made int_value an INT (its PostgreSQL and MySQL databases), infinities where DOUBLE cannot
+ * hold them (MySQL).
  */
 import { Any } from '../../generated/google/protobuf/any';
 import { Struct } from '../../generated/google/protobuf/struct';
 import { Value } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument } from '../errors';
-import { Dialect, SqlValue } from './database';
+import type { DialectAdapter } from './adapter';
+import { SqlValue } from './database';
 import { checkReadable, STRUCT_PREFIX } from './readable-values';
 
 export { STRUCT_PREFIX };
@@ -23,7 +28,7 @@ export interface ValueColumns {
   int_value: bigint | null;
   double_value: number | null;
   string_value: string | null;
-  proto_value: string | Uint8Array | null;
+  proto_value: SqlValue;
   bool_value: number | null;
 }
 
@@ -35,14 +40,29 @@ const EMPTY: ValueColumns = {
   bool_value: null,
 };
 
-/** Encodes a Value for storage; `what` names the property in the error when the Value has no case set. */
-export function encodeValue(dialect: Dialect, value: Value, what: string): ValueColumns {
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+
+/** Encodes a Value for `adapter`'s database; `what` names the property in errors. */
+export function encodeValue(adapter: DialectAdapter, value: Value, what: string): ValueColumns {
   checkReadable(value, what);
   const v = value.value;
   switch (v?.$case) {
     case 'intValue':
+      if (adapter.intValueBits === 32 && (v.value < INT32_MIN || v.value > INT32_MAX)) {
+        throw invalidArgument(
+          `${what} has int_value ${v.value}, which does not fit this database's int_value column: databases ` +
+            `created by ml-metadata on ${adapter.dialect} declare it INT ` +
+            `(32 bits); databases created by cmf-mlmd hold int64`,
+        );
+      }
       return { ...EMPTY, int_value: v.value };
     case 'doubleValue':
+      if (!adapter.storesNonFiniteDoubles && !Number.isFinite(v.value)) {
+        throw invalidArgument(
+          `${what} has double_value ${v.value}, which the ${adapter.dialect} database cannot store`,
+        );
+      }
       // SQLite cannot hold a negative zero (a whole REAL is stored as an integer): -0.0 reads back as 0.0, as upstream.
       return { ...EMPTY, double_value: Object.is(v.value, -0) ? 0 : v.value };
     case 'stringValue':
@@ -53,10 +73,8 @@ export function encodeValue(dialect: Dialect, value: Value, what: string): Value
         string_value:
           STRUCT_PREFIX + Buffer.from(Struct.encode(Struct.wrap(v.value ?? {})).finish()).toString('base64'),
       };
-    case 'protoValue': {
-      const bytes = Any.encode(v.value).finish();
-      return { ...EMPTY, proto_value: dialect === 'sqlite' ? Buffer.from(bytes).toString('base64') : bytes };
-    }
+    case 'protoValue':
+      return { ...EMPTY, proto_value: adapter.encodeBytes(Any.encode(v.value).finish()) };
     case 'boolValue':
       return { ...EMPTY, bool_value: v.value ? 1 : 0 };
     default:
@@ -71,7 +89,7 @@ export function valueColumnsAsParams(c: ValueColumns): SqlValue[] {
 }
 
 /** Decodes a stored property row back into a Value. */
-export function decodeValue(row: Record<string, SqlValue>): Value {
+export function decodeValue(adapter: DialectAdapter, row: Record<string, SqlValue>): Value {
   if (row.int_value !== null && row.int_value !== undefined)
     return { value: { $case: 'intValue', value: BigInt(row.int_value as bigint) } };
   if (row.double_value !== null && row.double_value !== undefined)
@@ -83,10 +101,7 @@ export function decodeValue(row: Record<string, SqlValue>): Value {
     return { value: { $case: 'stringValue', value: s } };
   }
   if (row.proto_value !== null && row.proto_value !== undefined) {
-    const stored = row.proto_value;
-    // SQLite files hold base64 text (MLMD reads every column as text); PostgreSQL holds raw bytes.
-    const bytes = typeof stored === 'string' ? Buffer.from(stored, 'base64') : (stored as Uint8Array);
-    return { value: { $case: 'protoValue', value: Any.decode(bytes) } };
+    return { value: { $case: 'protoValue', value: Any.decode(adapter.decodeBytes(row.proto_value)) } };
   }
   if (row.bool_value !== null && row.bool_value !== undefined) {
     return { value: { $case: 'boolValue', value: BigInt(row.bool_value as bigint | number) !== 0n } };

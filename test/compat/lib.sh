@@ -18,7 +18,8 @@ free_port() {
 
 # start_server DB_FILE LOG_FILE  -> sets SERVER_PID, SERVER_PORT; returns non-zero if it does not listen in time
 # With MLMD_TEST_BACKEND=postgres the server serves a fresh PostgreSQL database instead of DB_FILE (on the cluster
-# named by MLMD_TEST_PG_HOST/PORT/USER/PASSWORD; scripts/pg-cluster.sh); stop_server drops it.
+# named by MLMD_TEST_PG_HOST/PORT/USER/PASSWORD; scripts/pg-cluster.sh); stop_server drops it. Likewise with
+# MLMD_TEST_BACKEND=mysql on the MySQL/MariaDB server named by MLMD_TEST_MYSQL_* (scripts/mariadb-cluster.sh).
 start_server() {
   local db="$1" log="$2" cfg port i
   cfg="$(dirname "$log")/server-$$-$RANDOM.cfg"
@@ -27,6 +28,11 @@ start_server() {
     SERVER_PG_DB="mlmd_compat_$$_$RANDOM"
     printf 'connection_config {\n  postgresql {\n    host: "%s"\n    port: "%s"\n    user: "%s"\n    password: "%s"\n    dbname: "%s"\n  }\n}\n' \
       "$MLMD_TEST_PG_HOST" "${MLMD_TEST_PG_PORT:-5432}" "${MLMD_TEST_PG_USER:-postgres}" "${MLMD_TEST_PG_PASSWORD:-}" "$SERVER_PG_DB" > "$cfg"
+  elif [[ "${MLMD_TEST_BACKEND:-}" == "mysql" ]]; then
+    [[ -n "${MLMD_TEST_MYSQL_HOST:-}" ]] || { echo "MLMD_TEST_BACKEND=mysql needs MLMD_TEST_MYSQL_HOST/PORT/USER/PASSWORD" >&2; return 2; }
+    SERVER_MYSQL_DB="mlmd_compat_$$_$RANDOM"
+    printf 'connection_config {\n  mysql {\n    host: "%s"\n    port: %s\n    user: "%s"\n    password: "%s"\n    database: "%s"\n  }\n}\n' \
+      "$MLMD_TEST_MYSQL_HOST" "${MLMD_TEST_MYSQL_PORT:-3306}" "${MLMD_TEST_MYSQL_USER:-root}" "${MLMD_TEST_MYSQL_PASSWORD:-}" "$SERVER_MYSQL_DB" > "$cfg"
   else
     printf 'connection_config {\n  sqlite {\n    filename_uri: "%s"\n    connection_mode: READWRITE_OPENCREATE\n  }\n}\n' "$db" > "$cfg"
   fi
@@ -65,6 +71,11 @@ stop_server() {
     PGPASSWORD="${MLMD_TEST_PG_PASSWORD:-}" psql -q -h "$MLMD_TEST_PG_HOST" -p "${MLMD_TEST_PG_PORT:-5432}" -U "${MLMD_TEST_PG_USER:-postgres}" \
       -d postgres -c "DROP DATABASE IF EXISTS \"$SERVER_PG_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
     SERVER_PG_DB=""
+  fi
+  if [[ -n "${SERVER_MYSQL_DB:-}" ]] && command -v mariadb >/dev/null; then
+    mariadb --no-defaults -h "$MLMD_TEST_MYSQL_HOST" -P "${MLMD_TEST_MYSQL_PORT:-3306}" -u "${MLMD_TEST_MYSQL_USER:-root}" \
+      -p"${MLMD_TEST_MYSQL_PASSWORD:-}" -e "DROP DATABASE IF EXISTS \`$SERVER_MYSQL_DB\`" >/dev/null 2>&1 || true
+    SERVER_MYSQL_DB=""
   fi
 }
 

@@ -1,23 +1,29 @@
 /**
- * Which backend the integration suites run on: SQLite (default) or PostgreSQL with MLMD_TEST_BACKEND=postgres.
+ * Which backend the integration suites run on: SQLite (default), PostgreSQL with MLMD_TEST_BACKEND=postgres, or
+ * MySQL/MariaDB with MLMD_TEST_BACKEND=mysql.
  *
- * PostgreSQL connection: MLMD_TEST_PG_HOST / _PORT / _USER / _PASSWORD (scripts/pg-cluster.sh prints them). Each
- * store is a fresh database (created by the server's own CREATE DATABASE path) that is dropped afterwards.
- * When the backend is postgres and no server is reachable, opening fails: the suite fails, it never skips.
+ * PostgreSQL connection: MLMD_TEST_PG_HOST / _PORT / _USER / _PASSWORD (scripts/pg-cluster.sh prints them); MySQL:
+ * MLMD_TEST_MYSQL_HOST / _PORT / _USER / _PASSWORD (scripts/mariadb-cluster.sh). Each store is a fresh database
+ * (created by the server's own CREATE DATABASE path) that is dropped afterwards. When the backend's server is not
+ * reachable, opening fails: the suite fails, it never skips.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 
-import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
+import type { MySQLDatabaseConfig, PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Database } from '../../src/storage/database';
 import { openDatabase, type BackendConfig } from '../../src/storage/open';
-import { clientConfig } from '../../src/storage/postgres';
+import { connectionOptions } from '../../src/storage/mysql/config';
+import { quoteIdentifier } from '../../src/storage/mysql/create-database';
+import { clientConfig } from '../../src/storage/postgres/config';
 
-export type TestBackend = 'sqlite' | 'postgres';
+export type TestBackend = 'sqlite' | 'postgres' | 'mysql';
 
-export const TEST_BACKEND: TestBackend = process.env.MLMD_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+const BACKENDS: readonly TestBackend[] = ['sqlite', 'postgres', 'mysql'];
+export const TEST_BACKEND: TestBackend = BACKENDS.find((b) => b === process.env.MLMD_TEST_BACKEND) ?? 'sqlite';
 
 /** The test cluster's connection settings for database `dbname`. */
 export function pgTestConfig(dbname: string): PostgreSQLDatabaseConfig {
@@ -33,6 +39,32 @@ export function pgTestConfig(dbname: string): PostgreSQLDatabaseConfig {
     password: process.env.MLMD_TEST_PG_PASSWORD ?? '',
     dbname,
   };
+}
+
+/** The test MySQL/MariaDB server's connection settings for database `database`. */
+export function mysqlTestConfig(database: string): MySQLDatabaseConfig {
+  const host = process.env.MLMD_TEST_MYSQL_HOST;
+  if (!host)
+    throw new Error(
+      'MLMD_TEST_BACKEND=mysql needs MLMD_TEST_MYSQL_HOST/PORT/USER/PASSWORD (scripts/mariadb-cluster.sh start DIR)',
+    );
+  return {
+    host,
+    port: BigInt(process.env.MLMD_TEST_MYSQL_PORT ?? '3306'),
+    user: process.env.MLMD_TEST_MYSQL_USER ?? 'root',
+    password: process.env.MLMD_TEST_MYSQL_PASSWORD ?? '',
+    database,
+  };
+}
+
+/** Drops a MySQL test database. */
+export async function dropMysqlDatabase(database: string): Promise<void> {
+  const conn = await createConnection(connectionOptions(mysqlTestConfig(database), ''));
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`);
+  } finally {
+    await conn.end();
+  }
 }
 
 let counter = 0;
@@ -56,7 +88,7 @@ export async function dropPgDatabase(dbname: string): Promise<void> {
 export interface TestStore {
   db: Database;
   config: BackendConfig;
-  /** The SQLite file, or the PostgreSQL database name. */
+  /** The SQLite file, or the PostgreSQL / MySQL database name. */
   location: string;
   /** Removes the store (after `db.close()`). */
   remove(): Promise<void>;
@@ -77,6 +109,12 @@ export async function openTestStore(sqlitePath?: string, options: TestStoreOptio
     const config: BackendConfig = { kind: 'postgresql', config: pgTestConfig(dbname), ...options };
     const db = await openDatabase(config);
     return { db, config, location: dbname, remove: () => dropPgDatabase(dbname) };
+  }
+  if (TEST_BACKEND === 'mysql') {
+    const database = uniqueDbName();
+    const config: BackendConfig = { kind: 'mysql', config: mysqlTestConfig(database), ...options };
+    const db = await openDatabase(config);
+    return { db, config, location: database, remove: () => dropMysqlDatabase(database) };
   }
   let dir: string | undefined;
   if (!sqlitePath) {

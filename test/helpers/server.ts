@@ -1,7 +1,7 @@
 /**
  * Integration-test harness: a real MetadataStoreService server (in this process, real grpc-js on 127.0.0.1 with a
- * free port) over a real SQLite file in a fresh temp directory (or, with MLMD_TEST_BACKEND=postgres, a fresh
- * PostgreSQL database: see backend.ts), plus an SDK client connected to it.
+ * free port) over a real SQLite file in a fresh temp directory (or, with MLMD_TEST_BACKEND=postgres or mysql, a
+ * fresh PostgreSQL or MySQL database: see backend.ts), plus an SDK client connected to it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { MlmdClient, type MlmdClientOptions } from '../../src/client';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer, type ServerHandle } from '../../src/server/server';
+import type { Database } from '../../src/storage/database';
 import { openTestStore, type TestStoreOptions } from './backend';
 
 export interface TestServer {
@@ -18,6 +19,8 @@ export interface TestServer {
   address: string;
   /** The SQLite file the server writes (on PostgreSQL: the database name). */
   dbPath: string;
+  /** The database the server uses. */
+  db: Database;
   server: ServerHandle;
   /** Closes the client, shuts the server down, closes the database and removes the temp directory. */
   stop(): Promise<void>;
@@ -56,6 +59,7 @@ export async function startTestServer(
     client,
     address,
     dbPath,
+    db,
     server,
     stop: () =>
       (stopped ??= (async () => {

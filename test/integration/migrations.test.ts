@@ -14,7 +14,7 @@ import { after, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { Code, MlmdError } from '../../src/errors';
 import { initializeStore, readSchemaVersion } from '../../src/storage/bootstrap';
-import { SqliteDatabase } from '../../src/storage/sqlite';
+import { SqliteDatabase } from '../../src/storage/sqlite/driver';
 
 function findPython(): string | undefined {
   const candidates = [

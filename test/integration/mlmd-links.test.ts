@@ -661,6 +661,22 @@ describe('MLMD links over gRPC', () => {
       );
     });
 
+    it('reuse_context_if_already_exist reuses what the database matches by name, whatever its collation', async () => {
+      // MySQL's default collations compare names without case (so does Google's server on MySQL): `RunCase` and
+      // `runcase` are one context there and two on SQLite and PostgreSQL. Either way reuse must not fail or loop.
+      const name = uniq('RunCase');
+      const first = await c.putExecution({ execution: { typeId: et }, contexts: [{ typeId: ct, name }] });
+      const lower = name.toLowerCase();
+      const second = await c.putExecution({
+        execution: { typeId: et },
+        contexts: [{ typeId: ct, name: lower }],
+        options: { reuseContextIfAlreadyExist: true },
+      });
+      const byName = await c.getContextByTypeAndName({ typeName: 'link_context', contextName: lower });
+      assert.deepEqual(second.contextIds, [byName.context!.id]);
+      assert.equal(second.contextIds[0] === first.contextIds[0], byName.context!.name === name);
+    });
+
     it('force_reuse_context only checks that the context exists (NOT_FOUND otherwise)', async () => {
       const [x] = await newContexts(1);
       const before = (await c.getContextsById({ contextIds: [x!] })).contexts[0]!;

@@ -423,10 +423,10 @@ describe('CLI', () => {
     }
   });
 
-  test('MySQL flags exit 1 with a clear message', async () => {
-    const cli = runCli(['--mysql_config_host=db', '--mysql_config_port=3306', '--mysql_config_database=mlmd']);
+  test("upstream's MySQL flags with an unreachable database exit 1 with a clear message", async () => {
+    const cli = runCli(['--mysql_config_host=127.0.0.1', '--mysql_config_port=1', '--mysql_config_database=mlmd']);
     assert.equal(await cli.exited, 1);
-    assert.match(cli.stderr(), /MySQL is not supported by cmf-mlmd; use SQLite or PostgreSQL/);
+    assert.match(cli.stderr(), /Cannot connect to MySQL database 127\.0\.0\.1:1\/mlmd/);
   });
 
   test('an unknown flag exits 2 with one line pointing at --help; a bad port exits 1', async () => {

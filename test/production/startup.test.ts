@@ -153,10 +153,10 @@ describe('configuration errors: exit non-zero with one line that says what to fi
       says: /^cannot open the metadata store: Cannot open SQLite database ".*no-such-dir\/x\.db"/,
     },
     {
-      name: 'MySQL',
+      name: 'MySQL flags that select no database',
       args: () => ['--mysql_config_host=db'],
       code: 1,
-      says: /MySQL is not supported by cmf-mlmd; use SQLite or PostgreSQL/,
+      says: /^to use MySQL, --mysql_config_port and --mysql_config_database must be given$/,
     },
   ];
   for (const c of cases) {
@@ -182,6 +182,23 @@ describe('configuration errors: exit non-zero with one line that says what to fi
     const line = oneFatalLine(r);
     assert.match(line.msg, /cannot open the metadata store \(tried 3 times\): Cannot connect to PostgreSQL database/);
     assert.match(line.msg, /check the PostgreSQL host, port, user, password and dbname/);
+    assert.ok(!r.stderr.includes(password));
+  });
+
+  test('unreachable MySQL (the flags Kubeflow passes), after the retries; the password is not in the line', async () => {
+    const password = 'My-Flag-Secret-42';
+    const r = await run([
+      '--mysql_config_host=127.0.0.1',
+      `--mysql_config_port=${await freePort()}`,
+      '--mysql_config_user=mlmd',
+      `--mysql_config_password=${password}`,
+      '--mysql_config_database=metadb',
+      '--metadata_store_connection_retries=2',
+    ]);
+    assert.equal(r.code, 1);
+    const line = oneFatalLine(r);
+    assert.match(line.msg, /cannot open the metadata store \(tried 3 times\): Cannot connect to MySQL database/);
+    assert.match(line.msg, /check the MySQL host \(or socket\), port, user, password and database/);
     assert.ok(!r.stderr.includes(password));
   });
 

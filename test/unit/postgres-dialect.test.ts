@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL dialect's pure parts: placeholder rewriting, libpq password files, sslmode mapping and the v10 DDL.
- * (Everything that talks to a server runs in the PostgreSQL suites: MLMD_TEST_BACKEND=postgres and test/postgres.)
+ * (Everything that talks to a server runs in the PostgreSQL suites: MLMD_TEST_BACKEND=postgres and test/multi-server.)
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -8,8 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { pgCreateIndex, pgCreateTable, TABLES, UPSTREAM_INDEXES } from '../../src/storage/schema';
-import { passwordFromPassfile, sslOptions, toPgPlaceholders } from '../../src/storage/postgres';
+import { TABLES, UPSTREAM_INDEXES } from '../../src/storage/schema';
+import { passwordFromPassfile, sslOptions } from '../../src/storage/postgres/config';
+import { pgCreateIndex, pgCreateTable } from '../../src/storage/postgres/ddl';
+import { toPgPlaceholders } from '../../src/storage/postgres/driver';
 
 describe('PostgreSQL dialect', () => {
   test('? placeholders become $n outside quoted text, quoted identifiers and comments', () => {

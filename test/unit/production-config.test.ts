@@ -119,6 +119,34 @@ describe('flags and plan', () => {
     assert.deepEqual(summary.metrics, { host: '0.0.0.0', port: 9100, path: '/metrics' });
     assert.deepEqual(summary.grpc, { host: '0.0.0.0', port: 8080, tls: 'plaintext' });
   });
+
+  test('MySQL (the flags Kubeflow passes): the summary names the server, never the password, which is a secret', () => {
+    const argv = [
+      '--mysql_config_host=mysql',
+      '--mysql_config_port=3306',
+      '--mysql_config_database=metadb',
+      '--mysql_config_user=root',
+      '--mysql_config_password=my-secret',
+    ];
+    const p = plan(argv);
+    const summary = startupSummary(p, { grpcPort: 8080 }, undefined);
+    assert.ok(!JSON.stringify(summary).includes('my-secret'));
+    assert.deepEqual(summary.backend, {
+      kind: 'mysql',
+      host: 'mysql',
+      port: 3306,
+      database: 'metadb',
+      user: 'root',
+      password: '[REDACTED]',
+    });
+    assert.ok(collectSecrets(parseFlags(argv), p, {}).includes('my-secret'));
+    // An empty password (Kubeflow's default) is no secret to scrub, and is not stated as set.
+    const empty = plan([...argv.slice(0, 4), '--mysql_config_password=']);
+    assert.equal(
+      (startupSummary(empty, { grpcPort: 8080 }, undefined).backend as { password?: string }).password,
+      undefined,
+    );
+  });
 });
 
 describe('stop signals', () => {

@@ -9,11 +9,11 @@ import fc from 'fast-check';
 import { Code, MlmdError } from '../../src/errors';
 import { MlmdApi } from '../../src/mlmd/api';
 import { createMlmdApi } from '../../src/mlmd/store';
-import { compileFilterQuery, NodeKind } from '../../src/query';
+import { compileFilterQuery, type DialectName, NodeKind } from '../../src/query';
 import { Database } from '../../src/storage/database';
 import { openDatabase } from '../../src/storage/open';
 
-const compile = (query: string, nodeKind: NodeKind = 'Artifact', dialect: 'sqlite' | 'postgres' = 'sqlite') =>
+const compile = (query: string, nodeKind: NodeKind = 'Artifact', dialect: DialectName = 'sqlite') =>
   compileFilterQuery(query, { nodeKind, dialect });
 
 /** Renders a string as a ZetaSQL literal with backslash escapes. */
@@ -364,12 +364,32 @@ describe('PostgreSQL dialect', () => {
     assert.match(out.where, /table_1\.is_custom_property = TRUE/);
     assert.match(out.where, /table_1\.bool_value = CAST\(\? AS BOOLEAN\)/);
     assert.match(out.where, /n\.id \/ NULLIF\(CAST\(\? AS BIGINT\), 0\)/);
-    assert.match(out.where, /\(n\.name\) COLLATE "C" < CAST\(\? AS TEXT\)/);
+    assert.match(out.where, /\(n\.name\) COLLATE "C" < \(CAST\(\? AS TEXT\)\) COLLATE "C"/);
     assert.deepEqual(out.params, ['a%', '0', 'b', 'p', 'true']);
     const list = compile("name IN ('a\"b', 'c\\\\d') AND id NOT IN (1, 9223372036854775807)", 'Artifact', 'postgres');
     assert.match(list.where, /n\.name IN \(SELECT unnest\(CAST\(\? AS TEXT\[\]\)\)\)/);
     assert.match(list.where, /n\.id NOT IN \(SELECT unnest\(CAST\(\? AS BIGINT\[\]\)\)\)/);
     assert.deepEqual(list.params, ['{"a\\"b","c\\\\d"}', '{1,9223372036854775807}']);
+  });
+});
+
+describe('MySQL dialect', () => {
+  test('LIKE with literal backslashes, integer DIV, 0/1 flags, byte order of UTF-8 for string ordering', () => {
+    const out = compile(
+      "name LIKE 'a%' AND custom_properties.p.bool_value = true AND id / 0 IS NULL AND id / 2.0 > 1 AND name < 'b'",
+      'Artifact',
+      'mysql',
+    );
+    assert.match(out.where, /table_0\.name LIKE REPLACE\(\?, '\\\\', '\\\\\\\\'\)/);
+    assert.match(out.where, /table_1\.is_custom_property = 1/);
+    assert.match(out.where, /table_1\.bool_value = \?/);
+    assert.match(out.where, /table_0\.id DIV NULLIF\(\?, 0\)/);
+    assert.match(out.where, /table_0\.id \/ NULLIF\(\?, 0\)/);
+    assert.match(
+      out.where,
+      /CAST\(CONVERT\(table_0\.name USING latin1\) AS BINARY\) < CAST\(CONVERT\(\? USING latin1\) AS BINARY\)/,
+    );
+    assert.deepEqual(out.params, ['p', 'a%', 1n, 0n, 2, 1n, 'b']);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Read transactions of a SQLite store, on threads of their own (sqlite-reader-thread.ts), so that a read never
+ * Read transactions of a SQLite store, on threads of their own (reader-thread.ts), so that a read never
  * blocks the server's event loop: better-sqlite3 is synchronous, and on the server's thread a slow read froze
  * every other client, health checks and SIGTERM until it finished.
  *
@@ -14,11 +14,12 @@
  * checks itself as it runs; any statement is checked before it starts) before it takes another transaction.
  */
 import { Worker } from 'node:worker_threads';
-import { Code, MlmdError } from '../errors';
-import { threadScript } from '../thread-script';
-import { timeLimitExceeded } from '../time-limit';
-import type { Row, RunResult, SqlValue, Tx } from './database';
-import { fromWireError, type FromReader, type ReaderThreadData, type ToReader } from './sqlite-reader-thread';
+import { Code, MlmdError } from '../../errors';
+import { threadScript } from '../../thread-script';
+import { timeLimitExceeded } from '../../time-limit';
+import type { Row, RunResult, SqlValue, Tx } from '../database';
+import { SQLITE_ADAPTER } from './adapter';
+import { fromWireError, type FromReader, type ReaderThreadData, type ToReader } from './reader-thread';
 
 export interface SqliteReadersOptions {
   path: string;
@@ -45,7 +46,7 @@ class ReaderThread {
 
   constructor(data: ReaderThreadData, onExit: (t: ReaderThread) => void) {
     this.cancelFlag = new Int32Array(data.cancelled);
-    this.worker = new Worker(threadScript(require.resolve('./sqlite-reader-thread')), {
+    this.worker = new Worker(threadScript(require.resolve('./reader-thread')), {
       eval: true,
       workerData: data,
     });
@@ -172,6 +173,7 @@ export class SqliteReaders {
       };
       const tx: Tx = {
         dialect: 'sqlite',
+        adapter: SQLITE_ADAPTER,
         all: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>
           (await call('all', sql, params)) as R[],
         get: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>

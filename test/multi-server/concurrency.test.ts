@@ -1,8 +1,10 @@
 /**
- * Many stateless servers on one PostgreSQL database: 3 server processes, 32 concurrent clients (spread over the
- * servers) doing a fixed number of overlapping PutExecution calls that share contexts and upsert the same types.
- * Afterwards the database holds exactly the expected records: one row per type name and per context, every
- * acknowledged execution with its artifacts, events, associations and attributions, and nothing else.
+ * Many stateless servers on one shared database (PostgreSQL, or MySQL/MariaDB with MLMD_TEST_BACKEND=mysql): 3 server
+ * processes, 32 concurrent clients (spread over the servers) doing a fixed number of overlapping PutExecution calls
+ * that share contexts and upsert the same types. Afterwards the database holds exactly the expected records: one row
+ * per type name and per context, every acknowledged execution with its artifacts, events, associations and
+ * attributions, and nothing else. (With serializeOn's locks turned off, the races below store duplicate types and
+ * contexts: checked by hand on both backends.)
  *
  * Clients retry ABORTED like ml-metadata's Python client; any other failure fails the test.
  */
@@ -10,19 +12,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { Event_Type, PropertyType } from '../../generated/ml_metadata/proto/metadata_store';
-import { dropPgDatabase, pgTestConfig, uniqueDbName } from '../helpers/backend';
+import { uniqueDbName } from '../helpers/backend';
 import {
   MlmdClient,
-  pgFlags,
-  requirePostgres,
-  sql,
+  requireSharedBackend,
+  sharedDatabase,
   startServerProcess,
   withClientRetry,
   type RetryStats,
   type ServerProcess,
 } from './harness';
 
-requirePostgres();
+requireSharedBackend();
 
 const SERVERS = 3;
 const CLIENTS = 32;
@@ -31,21 +32,21 @@ const EXECUTION_TYPES = ['Trainer', 'Evaluator', 'Pusher'];
 const CONTEXT_TYPES = ['pipeline', 'run'];
 const CONTEXTS_PER_TYPE = 3;
 
-const dbname = uniqueDbName('mlmd_conc');
-const config = pgTestConfig(dbname);
+const database = sharedDatabase(uniqueDbName('mlmd_conc'));
+const sql = <R = Record<string, unknown>>(text: string) => database.sql<R>(text);
 const servers: ServerProcess[] = [];
 
 before(async () => {
   // Started together: they race to create the database, the schema and the simple types.
-  servers.push(...(await Promise.all(Array.from({ length: SERVERS }, () => startServerProcess(pgFlags(config))))));
+  servers.push(...(await Promise.all(Array.from({ length: SERVERS }, () => startServerProcess(database.flags())))));
 });
 
 after(async () => {
   await Promise.all(servers.map((s) => s.stop()));
-  await dropPgDatabase(dbname);
+  await database.drop();
 });
 
-describe('3 servers on one PostgreSQL database, 32 concurrent clients', () => {
+describe(`3 servers on one ${database.label} database, 32 concurrent clients`, () => {
   test(
     'overlapping PutExecution with shared contexts and type upserts: exactly the expected records',
     { timeout: 300_000 },
@@ -162,15 +163,13 @@ describe('3 servers on one PostgreSQL database, 32 concurrent clients', () => {
 
       // Types: exactly one row per (kind, name) — 9 simple types + ours — and the union of the properties.
       const dupTypes = await sql(
-        config,
-        'SELECT name, type_kind, COUNT(*) AS n FROM type GROUP BY name, type_kind HAVING COUNT(*) > 1',
+        'SELECT name, type_kind, COUNT(*) AS n FROM Type GROUP BY name, type_kind HAVING COUNT(*) > 1',
       );
       assert.deepEqual(dupTypes, []);
-      const typeCount = await sql<{ n: string }>(config, 'SELECT COUNT(*) AS n FROM type');
+      const typeCount = await sql<{ n: string }>('SELECT COUNT(*) AS n FROM Type');
       assert.equal(Number(typeCount[0].n), 9 + EXECUTION_TYPES.length + 1 + CONTEXT_TYPES.length + 2 + RACE_ROUNDS);
       const trainerProps = await sql<{ name: string }>(
-        config,
-        "SELECT p.name FROM typeproperty p JOIN type t ON t.id = p.type_id WHERE t.name = 'Trainer' ORDER BY p.name",
+        "SELECT p.name FROM TypeProperty p JOIN Type t ON t.id = p.type_id WHERE t.name = 'Trainer' ORDER BY p.name",
       );
       assert.deepEqual(
         trainerProps.map((r) => r.name),
@@ -178,28 +177,23 @@ describe('3 servers on one PostgreSQL database, 32 concurrent clients', () => {
       );
 
       // Contexts: exactly the shared ones.
-      const contexts = await sql<{ n: string }>(config, 'SELECT COUNT(*) AS n FROM context');
+      const contexts = await sql<{ n: string }>('SELECT COUNT(*) AS n FROM Context');
       assert.equal(Number(contexts[0].n), CONTEXT_TYPES.length * CONTEXTS_PER_TYPE + RACE_ROUNDS);
 
       // Executions: every acknowledged one, once, and nothing else; with their artifacts, events and links.
       const executions = await sql<{ name: string }>(
-        config,
-        "SELECT name FROM execution WHERE name NOT LIKE 'race-%' ORDER BY name",
+        "SELECT name FROM Execution WHERE name NOT LIKE 'race-%' ORDER BY name",
       );
-      const raceExecutions = await sql<{ n: string }>(
-        config,
-        "SELECT COUNT(*) AS n FROM execution WHERE name LIKE 'race-%'",
-      );
+      const raceExecutions = await sql<{ n: string }>("SELECT COUNT(*) AS n FROM Execution WHERE name LIKE 'race-%'");
       assert.equal(Number(raceExecutions[0].n), RACE_ROUNDS * CLIENTS);
       assert.deepEqual(
         executions.map((r) => r.name),
         [...acknowledged].sort(),
       );
       const counts = await sql<Record<string, string>>(
-        config,
-        'SELECT (SELECT COUNT(*) FROM artifact) AS artifacts, (SELECT COUNT(*) FROM event) AS events, ' +
-          '(SELECT COUNT(*) FROM eventpath) AS steps, (SELECT COUNT(*) FROM association) AS associations, ' +
-          '(SELECT COUNT(*) FROM attribution) AS attributions, (SELECT COUNT(*) FROM executionproperty) AS props',
+        'SELECT (SELECT COUNT(*) FROM Artifact) AS artifacts, (SELECT COUNT(*) FROM Event) AS events, ' +
+          '(SELECT COUNT(*) FROM EventPath) AS steps, (SELECT COUNT(*) FROM Association) AS associations, ' +
+          '(SELECT COUNT(*) FROM Attribution) AS attributions, (SELECT COUNT(*) FROM ExecutionProperty) AS props',
       );
       assert.deepEqual(Object.fromEntries(Object.entries(counts[0]).map(([k, v]) => [k, Number(v)])), {
         artifacts: 2 * total,

@@ -5,7 +5,7 @@
  * can run in those gaps. So write transactions are queued and run one at a time on the server's connection, starting
  * with BEGIN IMMEDIATE (takes the write lock up front, so a read-then-write body never fails half-way to upgrade its
  * lock).
- * Reads: on reader threads with read-only connections of their own (sqlite-readers.ts), each transaction one
+ * Reads: on reader threads with read-only connections of their own (readers.ts), each transaction one
  * snapshot (deferred BEGIN), so no read ever blocks the event loop, and reads run beside each other and beside the
  * writer. An in-memory store, which no second connection can see, reads on the server's connection (queued with the
  * writes). Every read transaction has a time limit (RESOURCE_EXHAUSTED past it).
@@ -15,13 +15,14 @@
  */
 import * as os from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
-import { Code, internal, invalidArgument, MlmdError } from '../errors';
-import { Database, Row, RunResult, SqlValue, Tx, TxMode } from './database';
-import { readTimeLimitMs } from './read-time-limit';
-import { ConnectionDeadline } from './sqlite-deadline';
-import { translateSqliteError } from './sqlite-errors';
-import { SqliteReaders } from './sqlite-readers';
-import { LruCache, STATEMENT_CACHE_SIZE } from './statement-cache';
+import { Code, internal, invalidArgument, MlmdError } from '../../errors';
+import { Database, Row, RunResult, SqlValue, Tx, TxMode } from '../database';
+import { readTimeLimitMs } from '../read-time-limit';
+import { LruCache, STATEMENT_CACHE_SIZE } from '../statement-cache';
+import { SQLITE_ADAPTER } from './adapter';
+import { ConnectionDeadline } from './deadline';
+import { translateSqliteError } from './errors';
+import { SqliteReaders } from './readers';
 
 export interface SqliteOptions {
   /** A path, `:memory:`, or a `file:` URI (MLMD's `filename_uri`). */
@@ -74,6 +75,7 @@ export function sqlitePathFromUri(uri: string): { path: string; readonly: boolea
 
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
+  readonly adapter = SQLITE_ADAPTER;
   private readonly conn: BetterSqlite3.Database;
   private readonly statements: LruCache<BetterSqlite3.Statement>;
   private readonly deadline: ConnectionDeadline;
@@ -131,6 +133,7 @@ export class SqliteDatabase implements Database {
 
   private readonly tx: Tx = {
     dialect: 'sqlite',
+    adapter: SQLITE_ADAPTER,
     all: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) =>
       this.guard(() => this.statement(sql).all(...params) as R[]),
     get: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) =>

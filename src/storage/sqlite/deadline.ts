@@ -5,8 +5,8 @@
  * function fails the statement once the deadline has passed. Statements are also checked before they start.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { Code, MlmdError } from '../errors';
-import { TIME_LIMIT_CHECK, timeLimitExceeded } from '../time-limit';
+import { Code, MlmdError } from '../../errors';
+import { TIME_LIMIT_CHECK, timeLimitExceeded } from '../../time-limit';
 
 export class ConnectionDeadline {
   private deadline = Infinity;

@@ -1,19 +1,19 @@
 /**
- * One SQLite reader thread (the pool is sqlite-readers.ts): its own read-only connection to the store's file, on
+ * One SQLite reader thread (the pool is readers.ts): its own read-only connection to the store's file, on
  * which it runs the statements of one read transaction at a time, as the server's thread sends them.
  *
  * Protocol (in order on one port): `statement` messages run in a transaction the first one begins (deferred BEGIN:
  * one snapshot for the whole RPC) and are answered `result`; `end` finishes the transaction and is answered `ended`;
  * `close` closes the connection and is answered `closed`. A statement past its transaction's deadline fails with the
- * time-limit error, before it starts or, for filter SQL, while it runs (sqlite-deadline.ts).
+ * time-limit error, before it starts or, for filter SQL, while it runs (deadline.ts).
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { MlmdError } from '../errors';
-import { UniqueViolation, type SqlValue } from './database';
-import { ConnectionDeadline } from './sqlite-deadline';
-import { translateSqliteError } from './sqlite-errors';
-import { LruCache, STATEMENT_CACHE_SIZE } from './statement-cache';
+import { MlmdError } from '../../errors';
+import { UniqueViolation, type SqlValue } from '../database';
+import { ConnectionDeadline } from './deadline';
+import { translateSqliteError } from './errors';
+import { LruCache, STATEMENT_CACHE_SIZE } from '../statement-cache';
 
 export interface ReaderThreadData {
   sqliteReaderThread: true;

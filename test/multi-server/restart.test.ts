@@ -1,76 +1,58 @@
 /**
- * PostgreSQL restarted (crash-stopped, down for several seconds, started again) in the middle of a write load on
- * two server processes. Calls during the outage fail with a retryable status (ABORTED or UNAVAILABLE), never
- * anything else; every acknowledged write is in the database afterwards; and new calls succeed on the same server
- * processes (their pools reconnect by themselves).
+ * The shared database (PostgreSQL, or MariaDB with MLMD_TEST_BACKEND=mysql) restarted (crash-stopped, down for
+ * several seconds, started again) in the middle of a write load on two server processes. Calls during the outage
+ * fail with a retryable status (ABORTED or UNAVAILABLE), never anything else; every acknowledged write is in the
+ * database afterwards; and new calls succeed on the same server processes (their pools reconnect by themselves).
  *
- * Runs its own throw-away cluster (scripts/pg-cluster.sh), so stopping it disturbs no other suite.
+ * Runs its own throw-away cluster (scripts/pg-cluster.sh or scripts/mariadb-cluster.sh), so stopping it disturbs no
+ * other suite.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { waitFor } from '../helpers/wait';
-import type { PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import { Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
 import {
   MlmdClient,
   MlmdClientError,
-  pgFlags,
-  requirePostgres,
-  ROOT,
+  requireSharedBackend,
   RETRYABLE,
-  sql,
+  SHARED_BACKEND,
   startServerProcess,
+  ThrowAwayCluster,
   withClientRetry,
   type ServerProcess,
+  type SharedDatabase,
 } from './harness';
 
-requirePostgres();
+requireSharedBackend();
 
 const CLIENTS = 8;
 const OUTAGE_MS = 10_000;
-const clusterDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-pg-restart-'));
+const clusterDir = fs.mkdtempSync(path.join(os.tmpdir(), `mlmd-${SHARED_BACKEND}-restart-`));
+const cluster = new ThrowAwayCluster(clusterDir);
 const servers: ServerProcess[] = [];
-let config: PostgreSQLDatabaseConfig;
-
-function cluster(...args: string[]): string {
-  return execFileSync('bash', [path.join(ROOT, 'scripts/pg-cluster.sh'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
+let database: SharedDatabase;
+const sql = <R = Record<string, unknown>>(text: string) => database.sql<R>(text);
 
 before(async () => {
-  const env = Object.fromEntries(
-    cluster('start', clusterDir)
-      .split('\n')
-      .filter((l) => l.startsWith('export '))
-      .map((l) => l.slice('export '.length).split('=', 2) as [string, string]),
-  );
-  config = {
-    host: env.MLMD_TEST_PG_HOST,
-    port: env.MLMD_TEST_PG_PORT,
-    user: env.MLMD_TEST_PG_USER,
-    password: env.MLMD_TEST_PG_PASSWORD,
-    dbname: 'mlmd_restart',
-  };
-  servers.push(await startServerProcess(pgFlags(config)), await startServerProcess(pgFlags(config)));
+  database = cluster.start('mlmd_restart');
+  servers.push(await startServerProcess(database.flags()), await startServerProcess(database.flags()));
 });
 
 after(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   try {
-    cluster('stop', clusterDir, 'immediate');
+    cluster.stop('immediate');
   } finally {
     fs.rmSync(clusterDir, { recursive: true, force: true });
   }
 });
 
-describe('PostgreSQL restarted under load', () => {
+describe(`the shared database (${SHARED_BACKEND}) restarted under load`, () => {
   test(
     'outage calls fail retryably; acknowledged writes survive; servers recover by themselves',
     { timeout: 240_000 },
@@ -118,11 +100,11 @@ describe('PostgreSQL restarted under load', () => {
       const failed = () => [...failures.values()].reduce((a, b) => a + b, 0);
       await waitFor('writes acknowledged before the outage', () => acknowledged.length >= 20);
       const beforeOutage = acknowledged.length;
-      cluster('stop', clusterDir, 'immediate'); // a crash: no clean shutdown of the sessions
+      cluster.stop('immediate'); // a crash: no clean shutdown of the sessions
       await waitFor('calls failing during the outage', () => failed() > 0);
       // The outage lasts a while (the scenario: pooled connections die and must be replaced), then ends.
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
-      cluster('start', clusterDir);
+      cluster.restart();
       const atRestart = acknowledged.length;
       await waitFor('writes acknowledged after the restart', () => acknowledged.length >= atRestart + 20);
       stop = true;
@@ -152,14 +134,13 @@ describe('PostgreSQL restarted under load', () => {
       for (const c of clients) c.close();
 
       // Every acknowledged write is stored (once).
-      const stored = new Set((await sql<{ name: string }>(config, 'SELECT name FROM execution')).map((r) => r.name));
+      const stored = new Set((await sql<{ name: string }>('SELECT name FROM Execution')).map((r) => r.name));
       const missing = [...acknowledged, ...after].filter((n) => !stored.has(n));
       assert.deepEqual(missing, [], 'acknowledged executions missing after the restart');
-      const contexts = await sql<{ n: string }>(config, "SELECT COUNT(*) AS n FROM context WHERE name = 'shared-run'");
+      const contexts = await sql<{ n: string }>("SELECT COUNT(*) AS n FROM Context WHERE name = 'shared-run'");
       assert.equal(Number(contexts[0].n), 1);
       const orphans = await sql<{ n: string }>(
-        config,
-        'SELECT COUNT(*) AS n FROM execution x WHERE NOT EXISTS (SELECT 1 FROM event e WHERE e.execution_id = x.id)',
+        'SELECT COUNT(*) AS n FROM Execution x WHERE NOT EXISTS (SELECT 1 FROM Event e WHERE e.execution_id = x.id)',
       );
       assert.equal(Number(orphans[0].n), 0, 'every stored execution has its event (all-or-nothing writes)');
     },

@@ -9,8 +9,8 @@
  *   out of memory / disk     RESOURCE_EXHAUSTED
  *   anything else            INTERNAL
  */
-import { aborted, Code, internal, invalidArgument, MlmdError, resourceExhausted } from '../errors';
-import { UniqueViolation } from './database';
+import { aborted, Code, internal, invalidArgument, MlmdError, resourceExhausted } from '../../errors';
+import { UniqueViolation } from '../database';
 
 /** SQLite's messages when a statement exceeds one of its compile-time or run-time limits. */
 const LIMIT_MESSAGES =
