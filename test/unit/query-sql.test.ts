@@ -380,16 +380,16 @@ describe('MySQL dialect', () => {
       'Artifact',
       'mysql',
     );
-    assert.match(out.where, /table_0\.name LIKE REPLACE\(\?, '\\\\', '\\\\\\\\'\)/);
+    assert.match(out.where, /n\.name LIKE REPLACE\(\?, '\\\\', '\\\\\\\\'\)/);
     assert.match(out.where, /table_1\.is_custom_property = 1/);
     assert.match(out.where, /table_1\.bool_value = \?/);
-    assert.match(out.where, /table_0\.id DIV NULLIF\(\?, 0\)/);
-    assert.match(out.where, /table_0\.id \/ NULLIF\(\?, 0\)/);
+    assert.match(out.where, /n\.id DIV NULLIF\(\?, 0\)/);
+    assert.match(out.where, /n\.id \/ NULLIF\(\?, 0\)/);
     assert.match(
       out.where,
-      /CAST\(CONVERT\(table_0\.name USING latin1\) AS BINARY\) < CAST\(CONVERT\(\? USING latin1\) AS BINARY\)/,
+      /CAST\(CONVERT\(n\.name USING latin1\) AS BINARY\) < CAST\(CONVERT\(\? USING latin1\) AS BINARY\)/,
     );
-    assert.deepEqual(out.params, ['p', 'a%', 1n, 0n, 2, 1n, 'b']);
+    assert.deepEqual(out.params, ['a%', 0n, 2, 1n, 'b', 'p', 1n]);
   });
 });
 
