@@ -32,6 +32,18 @@ export interface FailureClassifier {
   translate(e: unknown): Error;
 }
 
+/** Node's socket and name-resolution error codes: the database cannot be reached (both drivers report these). */
+export const SOCKET_ERROR_CODES = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+] as const;
+
 /** The retry reasons of conflicts between transactions. */
 export type ConflictReason = Exclude<RetryReason, 'connection_lost' | 'aborted'>;
 
@@ -44,9 +56,16 @@ export class InDoubt extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What commitAfter needs of a connection: to run a statement without parameters. */
+export interface TxSession {
+  query(sql: string): Promise<unknown>;
+}
+
 export abstract class PooledDatabase implements Database {
   abstract readonly dialect: Dialect;
   abstract readonly adapter: DialectAdapter;
+  /** The database's name in messages ("PostgreSQL", "MySQL"). */
+  protected abstract readonly label: string;
   private closed = false;
   private readonly running = new Set<Promise<unknown>>();
   private unobservePool?: () => void;
@@ -86,6 +105,48 @@ export abstract class PooledDatabase implements Database {
     if (e instanceof InDoubt) return undefined;
     if (e instanceof MlmdError) return e.code === Code.ABORTED ? 'aborted' : undefined;
     return this.classifier.conflict(e) ?? (this.classifier.isConnectionError(e) ? 'connection_lost' : undefined);
+  }
+
+  /**
+   * The end of an attempt on one connection whose transaction has begun: `body`, then COMMIT; ROLLBACK when either
+   * fails. `markBroken` is called when the connection must not be reused (it failed, or ROLLBACK did). A connection
+   * lost while COMMIT was in flight throws InDoubt: the outcome is unknown, so the call is never re-run.
+   */
+  protected async commitAfter<T>(session: TxSession, body: () => Promise<T>, markBroken: () => void): Promise<T> {
+    let result: T;
+    try {
+      result = await body();
+    } catch (e) {
+      await this.rollBack(session, e, markBroken);
+      throw e;
+    }
+    try {
+      await session.query('COMMIT');
+    } catch (e) {
+      if (!this.classifier.isConnectionError(e)) {
+        await this.rollBack(session, e, markBroken);
+        throw e;
+      }
+      markBroken();
+      throw new InDoubt(
+        new MlmdError(
+          Code.UNAVAILABLE,
+          `The connection to ${this.label} was lost while committing; the outcome of this call is unknown: ` +
+            (e as Error).message,
+        ),
+      );
+    }
+    return result;
+  }
+
+  /** Rolls back after `failure`; a connection that failed, or fails to roll back, is marked broken. */
+  private async rollBack(session: TxSession, failure: unknown, markBroken: () => void): Promise<void> {
+    if (this.classifier.isConnectionError(failure)) return markBroken();
+    try {
+      await session.query('ROLLBACK');
+    } catch {
+      markBroken();
+    }
   }
 
   /** Milliseconds left before `deadline`; past it, the time-limit error (no statement may start). */

@@ -64,18 +64,25 @@ export function mysqlFlags(config: MySQLDatabaseConfig): string[] {
   ];
 }
 
-function postgresDatabase(config: PostgreSQLDatabaseConfig): SharedDatabase {
+/** A SharedDatabase from its connections: `sql` runs one statement on a session of its own. */
+function withOneShotSql(parts: Omit<SharedDatabase, 'sql'>): SharedDatabase {
   return {
-    label: 'PostgreSQL',
-    flags: () => pgFlags(config),
+    ...parts,
     async sql<R>(text: string) {
-      const s = await this.session();
+      const s = await parts.session();
       try {
         return await s.sql<R>(text);
       } finally {
         await s.close();
       }
     },
+  };
+}
+
+function postgresDatabase(config: PostgreSQLDatabaseConfig): SharedDatabase {
+  return withOneShotSql({
+    label: 'PostgreSQL',
+    flags: () => pgFlags(config),
     async session() {
       const c = new Client(clientConfig(config));
       await c.connect();
@@ -85,21 +92,13 @@ function postgresDatabase(config: PostgreSQLDatabaseConfig): SharedDatabase {
       };
     },
     drop: () => dropPgDatabase(config.dbname!),
-  };
+  });
 }
 
 function mysqlDatabase(config: MySQLDatabaseConfig): SharedDatabase {
-  return {
+  return withOneShotSql({
     label: 'MySQL',
     flags: () => mysqlFlags(config),
-    async sql<R>(text: string) {
-      const s = await this.session();
-      try {
-        return await s.sql<R>(text);
-      } finally {
-        await s.close();
-      }
-    },
     async session() {
       const c = await createConnection(connectionOptions(config));
       return {
@@ -108,7 +107,7 @@ function mysqlDatabase(config: MySQLDatabaseConfig): SharedDatabase {
       };
     },
     drop: () => dropMysqlDatabase(config.database!),
-  };
+  });
 }
 
 /** Database `name` on the test server named by the environment. */

@@ -23,9 +23,8 @@
  */
 import { createPool, TypedParameter, type FieldPacket, type Pool, type PoolConnection } from 'mysql2/promise';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2';
-import { Code, MlmdError } from '../../errors';
 import type { PoolStats, Row, RunResult, SqlValue, StorageObserver, Tx, TxMode } from '../database';
-import { InDoubt, PooledDatabase } from '../pooled';
+import { PooledDatabase } from '../pooled';
 import { readTimeLimitMs } from '../read-time-limit';
 import { MysqlAdapter, SESSION_LOCK_SQL } from './adapter';
 import { fromWire, toWire } from './charset';
@@ -123,6 +122,7 @@ function poolStats(pool: Pool, max: number): PoolStats {
 export class MysqlDatabase extends PooledDatabase {
   readonly dialect = 'mysql' as const;
   readonly adapter: MysqlAdapter;
+  protected readonly label = 'MySQL';
   private readonly pool: Pool;
   private readonly poolSize: number;
   private flavour?: Promise<Flavour>;
@@ -202,35 +202,14 @@ export class MysqlDatabase extends PooledDatabase {
 
   protected async attempt<T>(mode: TxMode, body: (tx: Tx) => Promise<T>, deadline: number): Promise<T> {
     const state = await this.begin(mode, deadline);
-    const { conn } = state;
     try {
-      const result = await body(this.txFor(state, deadline));
-      try {
-        await conn.query('COMMIT');
-      } catch (e) {
-        if (isConnectionError(e)) {
+      return await this.commitAfter(
+        state.conn,
+        () => body(this.txFor(state, deadline)),
+        () => {
           state.broken = true;
-          throw new InDoubt(
-            new MlmdError(
-              Code.UNAVAILABLE,
-              `The connection to MySQL was lost while committing; the outcome of this call is unknown: ${(e as Error).message}`,
-            ),
-          );
-        }
-        throw e;
-      }
-      return result;
-    } catch (e) {
-      if (e instanceof InDoubt) throw e;
-      if (isConnectionError(e)) state.broken = true;
-      else {
-        try {
-          await conn.query('ROLLBACK');
-        } catch {
-          state.broken = true;
-        }
-      }
-      throw e;
+        },
+      );
     } finally {
       await this.finish(state);
     }

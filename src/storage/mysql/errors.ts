@@ -12,7 +12,7 @@
  */
 import { aborted, internal, invalidArgument, MlmdError } from '../../errors';
 import { UniqueViolation } from '../database';
-import type { ConflictReason, FailureClassifier } from '../pooled';
+import { SOCKET_ERROR_CODES, type ConflictReason, type FailureClassifier } from '../pooled';
 
 export interface MysqlError extends Error {
   /** The server's error number, or a client-side one (2002, 2013, …). */
@@ -41,15 +41,8 @@ const CONNECTION_ERRNOS = new Set([
   2013, // lost connection during query
   4031, // MySQL: disconnected by the server for inactivity
 ]);
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
+const CONNECTION_CODES = new Set<string>([
+  ...SOCKET_ERROR_CODES,
   'ENOENT', // the Unix socket is gone (server stopped)
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',

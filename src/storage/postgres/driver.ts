@@ -18,12 +18,11 @@
  * PostgreSQL folds the unquoted names to the lower-case tables upstream creates.
  */
 import { Pool, type PoolClient } from 'pg';
-import { Code, MlmdError } from '../../errors';
 import type { Row, RunResult, SqlValue, StorageObserver, Tx, TxMode } from '../database';
-import { InDoubt, PooledDatabase } from '../pooled';
-import { PostgresAdapter } from './adapter';
+import { PooledDatabase } from '../pooled';
 import { readTimeLimitMs } from '../read-time-limit';
 import { LruCache, STATEMENT_CACHE_SIZE } from '../statement-cache';
+import { PostgresAdapter } from './adapter';
 import { clientConfig, type PostgresOptions } from './config';
 import { isConnectionError, isSerializationError, PG_FAILURES } from './errors';
 
@@ -77,6 +76,7 @@ function pgParams(params: readonly SqlValue[]): unknown[] {
 export class PostgresDatabase extends PooledDatabase {
   readonly dialect = 'postgres' as const;
   readonly adapter = new PostgresAdapter();
+  protected readonly label = 'PostgreSQL';
   private readonly pool: Pool;
 
   constructor(options: PostgresOptions, observer?: StorageObserver) {
@@ -94,47 +94,27 @@ export class PostgresDatabase extends PooledDatabase {
     let broken = false;
     // A checked-out connection that dies emits 'error' outside any query: without a listener that would crash the
     // process. The failure also surfaces in the running or next query, so noting it is enough.
-    const onError = () => {
+    const markBroken = () => {
       broken = true;
     };
-    client.on('error', onError);
+    client.on('error', markBroken);
     const tx = this.txFor(client, deadline);
     try {
-      await client.query(
-        mode === 'read'
-          ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ' +
-              `SET LOCAL statement_timeout = ${Math.ceil(this.timeLeft(deadline))}`
-          : 'BEGIN',
-      );
-      const result = await body(tx);
-      try {
-        await client.query('COMMIT');
-      } catch (e) {
-        if (isConnectionError(e)) {
-          broken = true;
-          throw new InDoubt(
-            new MlmdError(
-              Code.UNAVAILABLE,
-              `The connection to PostgreSQL was lost while committing; the outcome of this call is unknown: ${(e as Error).message}`,
-            ),
+      return await this.commitAfter(
+        client,
+        async () => {
+          await client.query(
+            mode === 'read'
+              ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ' +
+                  `SET LOCAL statement_timeout = ${Math.ceil(this.timeLeft(deadline))}`
+              : 'BEGIN',
           );
-        }
-        throw e;
-      }
-      return result;
-    } catch (e) {
-      if (e instanceof InDoubt) throw e;
-      if (isConnectionError(e)) broken = true;
-      else {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true;
-        }
-      }
-      throw e;
+          return body(tx);
+        },
+        markBroken,
+      );
     } finally {
-      client.off('error', onError);
+      client.off('error', markBroken);
       client.release(broken);
     }
   }

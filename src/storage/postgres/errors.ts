@@ -12,22 +12,13 @@
  */
 import { aborted, internal, invalidArgument, MlmdError, resourceExhausted } from '../../errors';
 import { UniqueViolation } from '../database';
-import type { ConflictReason, FailureClassifier } from '../pooled';
+import { SOCKET_ERROR_CODES, type ConflictReason, type FailureClassifier } from '../pooled';
 
 export interface PgError extends Error {
   code?: string;
 }
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
+const CONNECTION_CODES = new Set<string>(SOCKET_ERROR_CODES);
 const CONNECTION_MESSAGES =
   /Connection terminated|not queryable|timeout exceeded when trying to connect|Client was closed|terminating connection|the database system is (starting up|shutting down|in recovery)|Connection ended/i;
 
