@@ -2,7 +2,12 @@
  * Types: upsert with MLMD's evolution rules (can_add_fields / can_omit_fields, versions, base_type, external_id) and
  * the type reads. Artifact, execution and context types share one Type table, so one implementation serves all three.
  */
-import { ArtifactStructType, PropertyType } from '../../generated/ml_metadata/proto/metadata_store';
+import {
+  ArtifactStructType,
+  artifactType_SystemDefinedBaseTypeToJSON,
+  PropertyType,
+  propertyTypeToJSON,
+} from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors';
 import { SIMPLE_TYPES } from '../storage/bootstrap';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
@@ -77,6 +82,48 @@ function checkPropertyTypes(type: AnyType): void {
 }
 
 /** Creates the type or evolves the stored one; returns its id. One of MLMD's most-tested rules, see spec §1.1. */
+/**
+ * An ExecutionType's input_type / output_type as MLMD stores it: proto3 JSON. An enum number MLMD does not know (a
+ * nested base_type or property type) would print as "UNRECOGNIZED", which neither we nor the ml-metadata package can
+ * read back: INVALID_ARGUMENT naming the field.
+ */
+function structTypeJson(value: ArtifactStructType | undefined, field: string): string | null {
+  if (value === undefined) return null;
+  const unknown = unknownEnumIn(value);
+  if (unknown !== undefined) throw invalidArgument(`${field} holds an unknown ${unknown}`);
+  return JSON.stringify(ArtifactStructType.toJSON(value));
+}
+
+/** The first enum value in `t` that has no name, described for a message; undefined when there is none. */
+function unknownEnumIn(t: ArtifactStructType): string | undefined {
+  const first = (items: readonly ArtifactStructType[] = []) => items.map(unknownEnumIn).find((u) => u !== undefined);
+  const kind = t.kind;
+  switch (kind?.$case) {
+    case 'simple': {
+      const { baseType, properties = {} } = kind.value;
+      if (baseType !== undefined && artifactType_SystemDefinedBaseTypeToJSON(baseType) === 'UNRECOGNIZED') {
+        return `base_type ${baseType}`;
+      }
+      const bad = Object.entries(properties).find(([, p]) => propertyTypeToJSON(p) === 'UNRECOGNIZED');
+      return bad && `property type ${bad[1]} (property ${JSON.stringify(bad[0])})`;
+    }
+    case 'unionType':
+      return first(kind.value.candidates);
+    case 'intersection':
+      return first(kind.value.constraints);
+    case 'tuple':
+      return first(kind.value.elements);
+    case 'list':
+      return first(kind.value.element && [kind.value.element]);
+    case 'dict': {
+      const { properties = {}, extraPropertiesType } = kind.value;
+      return first([...Object.values(properties), ...(extraPropertiesType ? [extraPropertiesType] : [])]);
+    }
+    default:
+      return undefined;
+  }
+}
+
 export async function upsertType(tx: Tx, spec: TypeKindSpec, type: AnyType, flags: UpsertFlags): Promise<bigint> {
   if (flags.allFieldsMatch === false) throw unimplemented('Must match all fields.');
   const name = type.name ?? '';
@@ -99,8 +146,8 @@ export async function upsertType(tx: Tx, spec: TypeKindSpec, type: AnyType, flag
           versionOrNull(type.version),
           spec.kind,
           type.description ?? null,
-          type.inputType ? JSON.stringify(ArtifactStructType.toJSON(type.inputType)) : null,
-          type.outputType ? JSON.stringify(ArtifactStructType.toJSON(type.outputType)) : null,
+          structTypeJson(type.inputType, 'input_type'),
+          structTypeJson(type.outputType, 'output_type'),
           type.externalId ?? null,
         ],
       );

@@ -9,6 +9,7 @@ import {
   ContextType_SystemDefinedBaseType as ContextBase,
   ExecutionType_SystemDefinedBaseType as ExecutionBase,
   PropertyType,
+  type ArtifactStructType,
   type ArtifactType,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import type { MlmdClient } from '../../src/client';
@@ -431,6 +432,44 @@ describe('MLMD types over gRPC', () => {
     );
     // Explicit true is fine.
     await c.putArtifactType({ artifactType: { name: uniq('afm_true') }, allFieldsMatch: true });
+  });
+
+  it('input_type / output_type are stored as sent; an enum value MLMD does not know is INVALID_ARGUMENT naming the field', async () => {
+    const inputType: ArtifactStructType = {
+      kind: {
+        $case: 'simple',
+        value: { name: 'in', baseType: ArtifactBase.DATASET, properties: { k: PropertyType.INT } },
+      },
+    };
+    const name = uniq('io');
+    const typeId = (
+      await c.putExecutionType({
+        executionType: { name, inputType, outputType: { kind: { $case: 'any', value: {} } } },
+      })
+    ).typeId!;
+    const [stored] = (await c.getExecutionTypesById({ typeIds: [typeId] })).executionTypes;
+    assert.deepEqual(plain(stored.inputType), plain(inputType));
+    // The JSON MLMD stores would hold "UNRECOGNIZED", which neither we nor the ml-metadata package can read back
+    // (found by the fuzz suite).
+    const unknownBase: ArtifactStructType = {
+      kind: { $case: 'simple', value: { name: 'in', baseType: 99 as ArtifactBase } },
+    };
+    await expectStatus(
+      c.putExecutionType({ executionType: { name: uniq('io'), inputType: unknownBase } }),
+      status.INVALID_ARGUMENT,
+      'input_type holds an unknown base_type 99',
+    );
+    const unknownProperty: ArtifactStructType = {
+      kind: {
+        $case: 'list',
+        value: { element: { kind: { $case: 'simple', value: { properties: { k: 77 as PropertyType } } } } },
+      },
+    };
+    await expectStatus(
+      c.putExecutionType({ executionType: { name: uniq('io'), outputType: unknownProperty } }),
+      status.INVALID_ARGUMENT,
+      'output_type holds an unknown property type 77',
+    );
   });
 
   it('PutTypes: index-aligned ids, repeated (name, version) gets the same id, all-or-nothing', async () => {

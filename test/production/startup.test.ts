@@ -251,7 +251,8 @@ describe('what the binary prints', () => {
       `--grpc_port=${port}`,
       '--http_port=-1',
       '--log_level=warn',
-      '--postgres_config_host=ignored',
+      // warns that it has no effect without the HTTP listener
+      '--cors_allowed_origins=http://ui.example',
     ]);
     try {
       await waitUntil(() => logLines(server.stderr()).some((l) => l.level === 'warn'), 20_000, 'the warning');
