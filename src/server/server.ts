@@ -14,6 +14,7 @@ import { observeService, type CallObserver } from './observe';
 import { addReflection } from './reflection';
 import { mlmdServiceRegistration, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
+import { clipStatusDetails } from './status';
 
 /**
  * Upstream keeps gRPC's 4 MiB receive limit, and large listings hit it (Kubeflow raises it to 100 MB). We default
@@ -110,6 +111,7 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
     'grpc.max_receive_message_length': limits.receive,
     'grpc.max_send_message_length': limits.send,
     ...options.channelOptions,
+    interceptors: [clipStatusDetails],
   });
   const observer = options.observer;
   const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])].map((s) =>

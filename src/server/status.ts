@@ -3,7 +3,7 @@
  * gRPC status numbers, so no table is needed); anything else is a bug or a backend surprise and is reported as
  * INTERNAL with its message, the way MLMD passes absl statuses through unchanged.
  */
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus, ServerInterceptingCall, type ServerInterceptor, type ServiceError } from '@grpc/grpc-js';
 import { MlmdError } from '../errors';
 import { logger } from '../logger';
 
@@ -21,6 +21,16 @@ export const MAX_DETAILS_CHARS = 2000;
 function clip(message: string): string {
   return message.length <= MAX_DETAILS_CHARS ? message : `${message.slice(0, MAX_DETAILS_CHARS)}... (truncated)`;
 }
+
+/**
+ * The same cut for every status grpc-js sends, whatever service produced it: the health library's NOT_FOUND echoes
+ * the requested service name (a 1 MB name left the caller without any status: found by the fuzz suite).
+ */
+export const clipStatusDetails: ServerInterceptor = (_method, call) =>
+  new ServerInterceptingCall(call, {
+    sendStatus: (status, next) =>
+      next(status.details === undefined ? status : { ...status, details: clip(status.details) }),
+  });
 
 /** Messages of unexpected errors already logged, so a failure that repeats on every call logs once. */
 const logged = new Set<string>();
