@@ -10,27 +10,9 @@ import * as grpc from '@grpc/grpc-js';
 import { PropertyType } from '../../generated/ml_metadata/proto/metadata_store';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
 import { MLMD_METHOD_NAMES, MlmdClient, MlmdClientError, statusName } from '../../src/client';
+import { rawUnaryCall } from '../helpers/grpc-probes';
 import { expectStatus, intValue, status, uniq } from '../helpers/mlmd';
 import { startTestServer, type TestServer } from '../helpers/server';
-
-/** Sends raw bytes as the request of `method` (identity serializers) and returns the status code or the raw reply. */
-function rawCall(
-  client: grpc.Client,
-  path: string,
-  body: Buffer,
-): Promise<{ code: grpc.status; details: string } | { reply: Buffer }> {
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      body,
-      new grpc.Metadata(),
-      { deadline: Date.now() + 60_000 },
-      (error, reply) => resolve(error ? { code: error.code, details: error.details } : { reply: reply! }),
-    );
-  });
-}
 
 /** Protobuf length-delimited field: tag (field, wire type 2), varint length, bytes. */
 function lengthDelimited(field: number, payload: Buffer): Buffer {
@@ -110,7 +92,7 @@ describe('MLMD malformed input and client errors over gRPC', () => {
     ];
     for (const method of ['PutArtifacts', 'GetArtifactsByID', 'PutArtifactType', 'GetArtifacts', 'PutExecution']) {
       for (const body of bodies) {
-        const r = await rawCall(raw, `/ml_metadata.MetadataStoreService/${method}`, body);
+        const r = await rawUnaryCall(raw, `/ml_metadata.MetadataStoreService/${method}`, body);
         assert.ok('code' in r, `${method} accepted garbage ${body.toString('hex')}`);
         assert.notEqual(r.code, status.OK);
       }
@@ -129,7 +111,7 @@ describe('MLMD malformed input and client errors over gRPC', () => {
     const accepted: string[] = [];
     for (const method of ['PutArtifacts', 'GetArtifacts', 'GetArtifactTypes']) {
       for (const body of bodies) {
-        const r = await rawCall(raw, `/ml_metadata.MetadataStoreService/${method}`, body);
+        const r = await rawUnaryCall(raw, `/ml_metadata.MetadataStoreService/${method}`, body);
         if (!('code' in r) || r.code === status.OK) accepted.push(`${method} <- ${body.toString('hex')}`);
       }
     }
@@ -143,11 +125,15 @@ describe('MLMD malformed input and client errors over gRPC', () => {
       PutArtifactsRequest.encode({ artifacts: [{ typeId: at, uri: '/truncated/' + 'x'.repeat(100) }] }).finish(),
     );
     const before = (await c.getArtifacts({})).artifacts.length;
-    const r = await rawCall(raw, '/ml_metadata.MetadataStoreService/PutArtifacts', full.subarray(0, full.length - 10));
+    const r = await rawUnaryCall(
+      raw,
+      '/ml_metadata.MetadataStoreService/PutArtifacts',
+      full.subarray(0, full.length - 10),
+    );
     assert.ok('code' in r && r.code !== status.OK, 'a truncated request must fail');
     assert.equal((await c.getArtifacts({})).artifacts.length, before);
     // The untruncated bytes work through the same raw path.
-    const ok = await rawCall(raw, '/ml_metadata.MetadataStoreService/PutArtifacts', full);
+    const ok = await rawUnaryCall(raw, '/ml_metadata.MetadataStoreService/PutArtifacts', full);
     assert.ok('reply' in ok);
   });
 
@@ -171,7 +157,7 @@ describe('MLMD malformed input and client errors over gRPC', () => {
     const customEntry = Buffer.concat([lengthDelimited(1, Buffer.from('deep')), lengthDelimited(2, value)]);
     const artifact = Buffer.concat([Buffer.from([0x10]), typeIdVarint, lengthDelimited(5, customEntry)]);
     const request = lengthDelimited(1, artifact);
-    const r = await rawCall(raw, '/ml_metadata.MetadataStoreService/PutArtifacts', request);
+    const r = await rawUnaryCall(raw, '/ml_metadata.MetadataStoreService/PutArtifacts', request);
     if ('code' in r) assert.notEqual(r.code, status.OK);
     await serverStillAnswers();
   });
@@ -193,14 +179,14 @@ describe('MLMD malformed input and client errors over gRPC', () => {
   it('every RPC answers garbage bytes with an error status and the server survives', async () => {
     for (const name of MLMD_METHOD_NAMES) {
       const path = MetadataStoreServiceService[name].path;
-      const r = await rawCall(raw, path, Buffer.from([0xff, 0xff, 0xff]));
+      const r = await rawUnaryCall(raw, path, Buffer.from([0xff, 0xff, 0xff]));
       assert.ok('code' in r && r.code !== status.OK, `${name} accepted garbage`);
     }
     await serverStillAnswers();
   });
 
   it('an unknown method is UNIMPLEMENTED', async () => {
-    const r = await rawCall(raw, '/ml_metadata.MetadataStoreService/NoSuchRpc', Buffer.alloc(0));
+    const r = await rawUnaryCall(raw, '/ml_metadata.MetadataStoreService/NoSuchRpc', Buffer.alloc(0));
     assert.ok('code' in r);
     assert.equal(r.code, status.UNIMPLEMENTED);
   });
