@@ -22,9 +22,8 @@ import { CmfClient, MlmdClient } from '../../src/client';
 import { rawUnaryCall } from '../helpers/grpc-probes';
 import type { CallResult } from './grpc-web-page';
 import {
-  CANNOT_RUN,
   launchBrowser,
-  missingPrerequisite,
+  exitUnlessRunnable,
   screenshotDir,
   startUiServer,
   type Browser,
@@ -32,11 +31,7 @@ import {
 } from './harness';
 import { logCmfPipeline, logKfpWorkload, type KfpIds } from './workloads';
 
-const missing = missingPrerequisite();
-if (missing) {
-  process.stdout.write(`${missing}\n`);
-  process.exit(CANNOT_RUN);
-}
+exitUnlessRunnable();
 
 const MLMD = '/ml_metadata.MetadataStoreService';
 

@@ -26,6 +26,14 @@ export function missingPrerequisite(): string | undefined {
   return undefined;
 }
 
+/** A browser suite's first step: without its prerequisites it exits with CANNOT_RUN (a failure under CI=true). */
+export function exitUnlessRunnable(): void {
+  const missing = missingPrerequisite();
+  if (!missing) return;
+  process.stdout.write(`${missing}\n`);
+  process.exit(CANNOT_RUN);
+}
+
 export interface UiServer {
   server: RunningServer;
   /** host:port of the gRPC listener. */

@@ -24,9 +24,8 @@ import {
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { CmfClient, MlmdClient } from '../../src/client';
 import {
-  CANNOT_RUN,
   launchBrowser,
-  missingPrerequisite,
+  exitUnlessRunnable,
   screenshotDir,
   startUiServer,
   type Browser,
@@ -34,11 +33,7 @@ import {
 } from './harness';
 import { logCmfPipeline, logKfpWorkload, type CmfIds, type KfpIds } from './workloads';
 
-const missing = missingPrerequisite();
-if (missing) {
-  process.stdout.write(`${missing}\n`);
-  process.exit(CANNOT_RUN);
-}
+exitUnlessRunnable();
 
 const SHOTS = screenshotDir('ui');
 process.stdout.write(`# screenshots: ${SHOTS}\n`);
