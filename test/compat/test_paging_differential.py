@@ -91,18 +91,29 @@ def populate(s):
     _wait_for_clock_past(stored.last_update_time_since_epoch)
     return id_
 
+  def custom_values(node, i):  # every scalar kind, and fields that are set empty, on some nodes only
+    if i % 2 == 0:
+      node.external_id = f'{node.name}-ext'
+      node.custom_properties['i'].int_value = -i
+      node.custom_properties['s'].string_value = ''
+      node.custom_properties['b'].bool_value = False
+      node.custom_properties['st'].struct_value.update({'k': [i, 'v', None]})
+
   for i, p in enumerate(ARTIFACT_P):
     a = pb.Artifact(type_id=types['artifact'], name=f'a{i}', uri=f'mem://a{i}', state=pb.Artifact.LIVE)
     a.properties['p'].double_value = p
+    custom_values(a, i)
     write('artifact', store.put_artifacts, store.get_artifacts_by_id, a)
   for i, state in enumerate(EXECUTION_STATES):
     e = pb.Execution(type_id=types['execution'], name=f'e{i}')
+    custom_values(e, i)
     if state is not None:
       e.last_known_state = state
     e.properties['p'].double_value = ARTIFACT_P[i]
     write('execution', store.put_executions, store.get_executions_by_id, e)
   for i in range(4):
     c = pb.Context(type_id=types['context'], name=f'c{i}')
+    custom_values(c, i)
     c.properties['p'].double_value = ARTIFACT_P[i]
     write('context', store.put_contexts, store.get_contexts_by_id, c)
   # One node of each kind in the types' version v2.
@@ -253,6 +264,8 @@ WALKS = {
     'a page of 100': options(size=100),
     'filter, pages of 1': options(size=1, filter_query='properties.p.double_value < 3.0'),
     'filter on name, pages of 2 descending': options(size=2, is_asc=False, filter_query="name != 'a1' AND id > 0"),
+    'filter on a custom property or external id, pages of 1':
+        options(size=1, filter_query="custom_properties.i.int_value <= -2 OR external_id = 'a0-ext'"),
     'filter matching nothing': options(size=2, filter_query="name = 'nothing'"),
 }
 
