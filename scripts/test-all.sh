@@ -4,7 +4,8 @@
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration); production (the built server: signals,
 #      start-up, secrets, metrics, logs) and package (npm pack, installed and run with npx, an SDK consumer project)
-#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib,
+#   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, paging-differential
+#      (every list RPC asked the same of our server and of the package's in-process store), cmf-hashing, cmf-cmflib,
 #      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API)
 #      fuzz (test/fuzz/run.ts): hostile requests to every method of a real server process for FUZZ_SECONDS (90)
 #   4b. browser suites (test/ui, Debian's chromium driven by playwright-core): ui (the web UI end to end), grpc-web
@@ -120,6 +121,7 @@ wanted upstream && run_suite upstream 1200 bash test/compat/upstream.sh
 wanted grpcurl && run_suite grpcurl 300 node --import tsx --test test/compat/grpcurl.test.ts
 wanted sqlite-interop && run_suite sqlite-interop 900 bash test/compat/sqlite-interop.sh
 wanted client-options && run_suite client-options 300 bash test/compat/pytest-suite.sh test/compat/test_client_options.py
+wanted paging-differential && run_suite paging-differential 300 bash test/compat/pytest-suite.sh test/compat/test_paging_differential.py
 wanted cmf-hashing && run_suite cmf-hashing 300 node --import tsx --test test/compat/cmf-hashing.test.ts
 wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
 wanted cmf-server-cli && run_suite cmf-server-cli 600 bash test/compat/cmf-server-cli.sh

@@ -8,7 +8,7 @@ import { noteLinked } from '../storage/change-log';
 import { Tx, UniqueViolation } from '../storage/database';
 import { bigintParam, idSet } from '../storage/sql';
 import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
-import { listNodes } from './listing';
+import { hasCandidates, listNodes } from './listing';
 import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
 import { loadNodes } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
@@ -38,10 +38,12 @@ async function nodesOfContext(
   contextId: bigint | undefined,
   options: Parameters<typeof listNodes>[2],
 ) {
-  return listNodes(tx, spec, options, {
+  const candidates = {
     where: `n.id IN (SELECT ${column} FROM ${link} WHERE context_id = ?)`,
     params: [contextId ?? 0n],
-  });
+  };
+  if (!(await hasCandidates(tx, spec, candidates))) return { nodes: [] };
+  return listNodes(tx, spec, options, candidates);
 }
 
 type Direction = 'parents' | 'children';

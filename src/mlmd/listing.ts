@@ -32,6 +32,18 @@ export interface Page {
   nextPageToken?: string;
 }
 
+/**
+ * Whether any node is a candidate. Google's listings by type and by context read their candidates before they look
+ * at the options: with none they answer an empty response, whatever the options hold (a bad page size included).
+ */
+export async function hasCandidates(tx: Tx, spec: NodeKindSpec, candidates: Candidates): Promise<boolean> {
+  const row = await tx.get(
+    `SELECT 1 AS found FROM ${spec.table} n WHERE ${candidates.where} LIMIT 1`,
+    candidates.params,
+  );
+  return row !== undefined;
+}
+
 const COLUMN: Record<number, string> = {
   [Field.ID]: 'id',
   [Field.CREATE_TIME]: 'create_time_since_epoch',

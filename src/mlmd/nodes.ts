@@ -6,7 +6,7 @@ import { Artifact, Context, Execution } from '../../generated/ml_metadata/proto/
 import { invalidArgument, notFound } from '../errors';
 import { Tx } from '../storage/database';
 import { idSet, textSet } from '../storage/sql';
-import { Candidates, listNodes } from './listing';
+import { Candidates, hasCandidates, listNodes } from './listing';
 import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
 import { loadNodes, loadNodesByIds, NodeWriter, UpsertOptions } from './node-store';
 import { read, RpcTable, write } from './rpc';
@@ -54,10 +54,11 @@ async function nodesByType(
   r: { typeName?: string; typeVersion?: string; options?: Parameters<typeof listNodes>[2] },
 ) {
   const candidates = await ofType(tx, spec, r.typeName, r.typeVersion);
-  if (!candidates) return { nodes: [] as AnyNode[] };
-  // The token is left unset on the last page, as Google's server answers (proto2: a set empty string would be a
-  // different message to a Go or C++ client).
-  return listNodes(tx, spec, r.options, candidates);
+  if (!candidates || !(await hasCandidates(tx, spec, candidates))) return { nodes: [] as AnyNode[] };
+  const page = await listNodes(tx, spec, r.options, candidates);
+  // Google's server sets the token of a paged listing by type on every page, empty on the last one (GetArtifacts and
+  // the listings by context leave it unset there). Proto2 keeps the difference on the wire: a Go or C++ client sees it.
+  return r.options === undefined ? page : { ...page, nextPageToken: page.nextPageToken ?? '' };
 }
 
 async function nodeByTypeAndName(tx: Tx, spec: NodeKindSpec, typeName?: string, typeVersion?: string, name?: string) {
