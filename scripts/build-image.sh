@@ -99,6 +99,8 @@ fi
 cp -a "$deps" "$app/node_modules"
 chown -R 0:0 "$app"
 
+# buildah splits the health check's command like a shell (no JSON form): one quoted word.
+HEALTH_JS='fetch("http://127.0.0.1:8081/healthz").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))'
 REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 ctr="$(buildah from --quiet "$BASE")"
 trap 'buildah rm "$ctr" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
@@ -108,7 +110,7 @@ buildah config \
   --env PATH=/usr/local/bin:/usr/bin:/bin --env NODE_ENV=production \
   --entrypoint '["/usr/local/bin/node", "/app/dist/src/cli/main.js"]' --cmd '' \
   --port 8080 --port 8081 --stop-signal SIGTERM \
-  --healthcheck 'CMD ["/usr/local/bin/node", "-e", "fetch(\"http://127.0.0.1:8081/healthz\").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]' \
+  --healthcheck "CMD /usr/local/bin/node -e '$HEALTH_JS'" \
   --healthcheck-interval 30s --healthcheck-timeout 5s --healthcheck-start-period 10s --healthcheck-retries 3 \
   --label org.opencontainers.image.title=cmf-mlmd \
   --label "org.opencontainers.image.description=ML Metadata (MLMD) compatible gRPC server with HPE's Common Metadata Framework" \
