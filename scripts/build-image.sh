@@ -14,7 +14,7 @@
 # 1 (exec-form entrypoint, the server handles SIGTERM/SIGINT itself and starts no child processes).
 # Docker's manifest format, since OCI's has no HEALTHCHECK; the labels are OCI's (org.opencontainers.image.*).
 #
-# Usage: scripts/build-image.sh [IMAGE]   (default cmf-mlmd:<package version>; also tagged :latest)
+# Usage: scripts/build-image.sh [IMAGE]   (default cmf-mlmd:<package version>, then also tagged cmf-mlmd:latest)
 # Env: NODE_MAJOR (default 22), IMAGE_CACHE (default .tools/image-cache).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +23,7 @@ NODE_MAJOR="${NODE_MAJOR:-22}"
 CACHE="${IMAGE_CACHE:-$ROOT/.tools/image-cache}"
 VERSION="$(node -p 'require("./package.json").version')"
 IMAGE="${1:-cmf-mlmd:$VERSION}"
+TAG_LATEST=""; [[ $# -eq 0 ]] && TAG_LATEST=1
 log() { echo "build-image: $*" >&2; }
 export BUILDAH_FORMAT=docker   # every working container in Docker's format, so the HEALTHCHECK is kept
 
@@ -39,7 +40,8 @@ trap 'rm -rf "$WORK"' EXIT
 # ---------------------------------------------------------------- base layer
 (cd "$WORK" && apt-get download -q libc6 libgcc-s1 libstdc++6 2>/dev/null >/dev/null)
 LIBC_VERSION="$(dpkg-deb -f "$WORK"/libc6_*.deb Version)"
-BASE="localhost/cmf-mlmd-base:${NODE_VERSION#v}-${LIBC_VERSION//[^A-Za-z0-9_.-]/_}"
+BASE_LAYOUT=2   # bump when the base layer's recipe below changes, so a cached base is not reused
+BASE="localhost/cmf-mlmd-base:${NODE_VERSION#v}-${LIBC_VERSION//[^A-Za-z0-9_.-]/_}-$BASE_LAYOUT"
 if buildah inspect --type image "$BASE" >/dev/null 2>&1; then
   log "base $BASE (cached)"
 else
@@ -61,7 +63,10 @@ else
   chmod 1777 "$fs/tmp"
   chown 10001:10001 "$fs/data"
   ctr="$(buildah from scratch)"
-  buildah copy --quiet "$ctr" "$fs/" / >/dev/null
+  # Copied through a mount rather than `buildah copy`, which would make every file root's (/data must be mlmd's).
+  mnt="$(buildah mount "$ctr")"
+  cp -a "$fs/." "$mnt/"
+  buildah umount "$ctr" >/dev/null
   buildah commit --quiet --format docker "$ctr" "$BASE" >/dev/null
   buildah rm "$ctr" >/dev/null
 fi
@@ -100,7 +105,8 @@ cp -a "$deps" "$app/node_modules"
 chown -R 0:0 "$app"
 
 # buildah splits the health check's command like a shell (no JSON form): one quoted word.
-HEALTH_JS='fetch("http://127.0.0.1:8081/healthz").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))'
+# It asks /healthz on 127.0.0.1, port $HEALTHZ_PORT when the container has it (a moved --http_port), else 8081.
+HEALTH_JS='fetch("http://127.0.0.1:"+(process.env.HEALTHZ_PORT||8081)+"/healthz").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))'
 REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 ctr="$(buildah from --quiet "$BASE")"
 trap 'buildah rm "$ctr" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
@@ -123,6 +129,6 @@ buildah config \
   --label "io.cmf-mlmd.debian.libc6.version=$LIBC_VERSION" \
   "$ctr"
 buildah commit --quiet --format docker --rm "$ctr" "$IMAGE" >/dev/null
-[[ "$IMAGE" == *:latest ]] || buildah tag "$IMAGE" "${IMAGE%:*}:latest"
+[[ -z "$TAG_LATEST" ]] || buildah tag "$IMAGE" "${IMAGE%:*}:latest"
 log "$IMAGE: $(buildah inspect --type image --format '{{.FromImageID}}' "$IMAGE" | cut -c1-12), $(podman image inspect --format '{{.Size}}' "$IMAGE" 2>/dev/null | awk '{printf "%.1f MB", $1/1e6}')"
 echo "$IMAGE"
