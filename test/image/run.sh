@@ -96,7 +96,8 @@ stop_gracefully() {
   took=$((($(date +%s%N) - t0) / 1000000))
   code="$(pm inspect --format '{{.State.ExitCode}}' "$name")"
   echo "$name: stopped in $took ms, exit code $code"
-  [[ "$code" == 0 && $took -lt $((STOP_BOUND * 1000)) ]] && pm logs "$name" 2>&1 | grep -q 'SIGTERM: shutting down gracefully'
+  # The log is read whole: `grep -q` on a pipe would make podman's write fail (pipefail) once it has matched.
+  [[ "$code" == 0 && $took -lt $((STOP_BOUND * 1000)) && "$(pm logs "$name" 2>&1)" == *'SIGTERM: shutting down gracefully'* ]]
 }
 uid_of() { awk '/^Uid:/ { print $2 }' "/proc/$(pm inspect --format '{{.State.Pid}}' "$1")/status"; }
 
