@@ -44,6 +44,7 @@ trap cleanup EXIT
 finish() { echo "image: $PASSED passed, $FAILED failed"; [[ $FAILED -eq 0 ]]; exit; }
 
 # ---------------------------------------------------------------- build
+revision="$(git rev-parse HEAD)"   # what the build labels the image with
 start=$SECONDS
 if bash scripts/build-image.sh "$IMAGE"; then
   pass "image built in $((SECONDS - start)) s, $(pm image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}')"
@@ -60,7 +61,7 @@ expect "/data is a volume and the working directory" \
   test "$(config '{{json .Config.Volumes}} {{.Config.WorkingDir}}')" = '{"/data":{}} /data'
 expect "OCI labels: version and revision" \
   test "$(config '{{index .Labels "org.opencontainers.image.version"}} {{index .Labels "org.opencontainers.image.revision"}}')" \
-  = "$(node -p 'require("./package.json").version') $(git rev-parse HEAD)"
+  = "$(node -p 'require("./package.json").version') $revision"
 expect "a health check asking /healthz" grep -q healthz <<<"$(config '{{json .HealthCheck}}')"
 
 # ---------------------------------------------------------------- helpers

@@ -1,5 +1,5 @@
 """One real round trip through Google's ml-metadata client: `smoke.py PORT` puts a type, an artifact and an
-execution linked by an event on the server at 127.0.0.1:PORT, reads them back and prints `ok` (exit 0)."""
+execution linked by an event on the server at 127.0.0.1:PORT, reads them back and prints `round trip ok` (exit 0)."""
 import sys
 import uuid
 
@@ -24,4 +24,4 @@ store.put_events([metadata_store_pb2.Event(artifact_id=artifact_id, execution_id
 assert got.uri == f"s3://bucket/{suffix}" and got.properties["rows"].int_value == 2**40, got
 [event] = store.get_events_by_execution_ids([execution_id])
 assert event.artifact_id == artifact_id, event
-print("ok")
+print("round trip ok")
