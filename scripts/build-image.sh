@@ -30,6 +30,9 @@ export BUILDAH_FORMAT=docker   # every working container in Docker's format, so 
 for tool in buildah apt-get dpkg-deb strip; do
   command -v "$tool" >/dev/null || { echo "build-image: $tool is missing (apt-get install buildah binutils)" >&2; exit 1; }
 done
+# The base layer is written through `buildah mount` with its files' owners kept, which takes root (or the user
+# namespace of `buildah unshare`, where the caller is root too).
+[[ $(id -u) -eq 0 ]] || { echo "build-image: run as root, or as \`buildah unshare npm run image\`" >&2; exit 1; }
 NODE_BIN="$(bash scripts/node-release.sh "$NODE_MAJOR")"
 NODE_DIR="$(dirname "$NODE_BIN")"
 NODE_VERSION="$("$NODE_BIN/node" --version)"
