@@ -2,9 +2,9 @@
 # Suite "image": builds the container image (scripts/build-image.sh) and runs it with podman (rootful, host
 # network) the way an operator would:
 #   - its configuration: non-root user, exec-form entrypoint, /data volume, OCI labels, health check;
-#   - on SQLite in a /data volume: the process runs as uid 10001, the health check passes, ml-metadata's own suite
-#     (test/compat/upstream.sh with UPSTREAM_TARGET_PORT) passes against the container's port, SIGTERM (podman
-#     stop) ends it with exit 0 within the grace period and leaves a clean SQLite file;
+#   - on SQLite in a /data volume, root file system read-only: the process runs as uid 10001, the health check
+#     passes, ml-metadata's own suite (test/compat/upstream.sh with UPSTREAM_TARGET_PORT) passes against the
+#     container's port, SIGTERM (podman stop) ends it with exit 0 within the grace period, the SQLite file is clean;
 #   - on the test PostgreSQL (MLMD_TEST_PG_*) and MariaDB (MLMD_TEST_MYSQL_*, with Kubeflow's MySQL flags): a real
 #     round trip through the ml-metadata client (test/image/smoke.py), then a graceful SIGTERM stop.
 # Run through scripts/pg-suite.sh and scripts/mysql-suite.sh (test-all.sh does), which exit 77 without a database.
@@ -105,7 +105,8 @@ uid_of() { awk '/^Uid:/ { print $2 }' "/proc/$(pm inspect --format '{{.State.Pid
 # ---------------------------------------------------------------- SQLite on a /data volume
 mkdir -p "$TMP/data" && chown 10001:10001 "$TMP/data"
 grpc="$(free_port)"; http="$(free_port)"
-run_container image-sqlite-$$ "$http" -v "$TMP/data:/data" -- --grpc_port="$grpc"
+# A read-only root file system, as the Helm chart runs it: only /data (and /tmp) are written.
+run_container image-sqlite-$$ "$http" --read-only -v "$TMP/data:/data" -- --grpc_port="$grpc"
 if wait_listening image-sqlite-$$ "$grpc"; then
   pass "SQLite: listening on $grpc (gRPC) and $http (HTTP)"
   expect "SQLite: the server process runs as uid 10001" test "$(uid_of image-sqlite-$$)" = 10001
