@@ -2,8 +2,9 @@
 # Installs, from Debian's packages, the system programs the test suites need and a fresh machine may lack:
 # Python 3.9-3.11 with venv (ml-metadata 1.17.1), make/g++/git (better-sqlite3 from source), Java 17 + Maven (the
 # graph suite's Neo4j), PostgreSQL's server (the PostgreSQL suites), MariaDB's server (the MySQL suites), Chromium (the
-# browser suites, driven by playwright-core, which cannot download a browser of its own here). Does nothing for what
-# is already there. Packaged services are not started: the suites run their own throw-away instances.
+# browser suites, driven by playwright-core, which cannot download a browser of its own here), buildah, podman and
+# runc (the image suite). Does nothing for what is already there. Packaged services are not started: the suites run
+# their own throw-away instances.
 # Needs root and apt-get; without them it only reports what is missing (the suites that need it then say so).
 set -euo pipefail
 
@@ -21,6 +22,8 @@ for tool in java javac mvn; do command -v "$tool" >/dev/null || { missing+=(open
 command -v curl >/dev/null || missing+=(curl)
 command -v unshare >/dev/null || missing+=(util-linux)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+# The image suite: buildah builds the image (no Docker daemon), podman runs it with Debian's runc.
+for tool in buildah podman runc; do command -v "$tool" >/dev/null || { missing+=(buildah podman runc); break; }; done
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then

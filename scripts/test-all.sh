@@ -22,6 +22,11 @@
 #      upgrades (old schema versions made by the package, on all three backends; needs PostgreSQL too). They use the
 #      server named by MLMD_TEST_MYSQL_* (.ci/run starts one); outside CI, when none is named, one is started here if
 #      MariaDB's binaries are installed (scripts/mariadb-cluster.sh), else these suites are skipped.
+#   5b. deploy (test/deploy/run.sh): the Helm chart (helm lint, helm template, Kubernetes' schemas, mTLS from the
+#      chart's config script) and the Kubeflow component on KFP 2.17.0's manifests (kustomize build); tools from
+#      scripts/deploy-tools.sh (.tools/helm, .tools/kustomize built with go install; PyPI's kubernetes-validate)
+#   7. image (test/image/run.sh): `npm run image` built with buildah, run with podman on SQLite (ml-metadata's suite
+#      against the container), PostgreSQL and MariaDB, stopped with SIGTERM. Needs both databases.
 # A suite that cannot run (exit 77: no python, no grpcurl, no CLI...) is a failure when CI=true, a skip otherwise.
 # SUITE_TIME_LIMIT=SECONDS overrides every suite's time limit.
 # ONLY="gen tsc ts descriptors upstream grpcurl sqlite-interop client-options" runs a subset (names separated by spaces).
@@ -136,8 +141,11 @@ wanted fuzz && run_suite fuzz 420 env FUZZ_SECONDS="${FUZZ_SECONDS:-90}" node --
 # ---------------------------------------------------------------- 5. graph (a real Neo4j 5.26 on Java 17, from Maven Central)
 wanted graph && run_suite graph 480 bash test/graph/run.sh
 
+# ---------------------------------------------------------------- 5b. deploy (the Helm chart and the Kubeflow component, offline)
+wanted deploy && run_suite deploy 1200 bash test/deploy/run.sh
+
 # ---------------------------------------------------------------- 5. PostgreSQL suites
-PG_SUITES="ts-postgres pg-multi upstream-postgres postgres-interop cmf-server-peer upgrades"
+PG_SUITES="ts-postgres pg-multi upstream-postgres postgres-interop cmf-server-peer upgrades image"
 pg_wanted() { local s; for s in $PG_SUITES; do wanted "$s" && return 0; done; return 1; }
 if pg_wanted && [[ -z "${MLMD_TEST_PG_HOST:-}" && -z "$CI_MODE" ]]; then
   banner "starting a PostgreSQL cluster for the PostgreSQL suites"
@@ -158,7 +166,7 @@ wanted postgres-interop && run_suite postgres-interop 300 bash scripts/pg-suite.
 wanted cmf-server-peer && run_suite cmf-server-peer 900 bash scripts/pg-suite.sh bash test/compat/cmf-server-peer.sh
 
 # ---------------------------------------------------------------- 6. MySQL/MariaDB suites
-MYSQL_SUITES="ts-mysql mysql-multi upstream-mysql mysql-interop upgrades"
+MYSQL_SUITES="ts-mysql mysql-multi upstream-mysql mysql-interop upgrades image"
 mysql_wanted() { local s; for s in $MYSQL_SUITES; do wanted "$s" && return 0; done; return 1; }
 if mysql_wanted && [[ -z "${MLMD_TEST_MYSQL_HOST:-}" && -z "$CI_MODE" ]]; then
   banner "starting a MariaDB server for the MySQL suites"
@@ -175,6 +183,9 @@ wanted upstream-mysql && run_suite upstream-mysql 600 bash scripts/mysql-suite.s
 wanted mysql-interop && run_suite mysql-interop 300 bash scripts/mysql-suite.sh bash test/compat/pytest-suite.sh test/compat/test_mysql_interop.py
 wanted upgrades && run_suite upgrades 600 bash scripts/mysql-suite.sh bash scripts/pg-suite.sh \
   bash test/compat/pytest-suite.sh test/compat/test_upgrades.py
+
+# ---------------------------------------------------------------- 7. the container image (podman; needs both databases)
+wanted image && run_suite image 900 bash scripts/pg-suite.sh bash scripts/mysql-suite.sh bash test/image/run.sh
 
 # ---------------------------------------------------------------- summary
 banner "summary"

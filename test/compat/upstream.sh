@@ -4,7 +4,9 @@
 # Passes iff exactly the tests listed in test/compat/upstream-expected-failures.txt fail.
 #   upstream.sh            check against the expectation file; last line "N passed, M failed"
 #   upstream.sh --report   print every failing test with its first error line (scripts/upstream-report.sh)
-# Env: UPSTREAM_PYTEST_ARGS extra pytest args (e.g. "-k artifact_type"); KEEP_TMP=1 keeps the temp dir.
+# Env: UPSTREAM_PYTEST_ARGS extra pytest args (e.g. "-k artifact_type"); KEEP_TMP=1 keeps the temp dir;
+#      UPSTREAM_TARGET_PORT=N runs against a server already listening on 127.0.0.1:N on a fresh store (the image
+#      suite's container) instead of starting one.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$COMPAT_ROOT"
@@ -18,8 +20,13 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/compat-upstream.XXXXXX")"
 cleanup() { stop_server; [[ -n "${KEEP_TMP:-}" ]] && echo "kept $TMP" >&2 || rm -rf "$TMP"; }
 trap cleanup EXIT
 
-start_server "$TMP/mlmd.db" "$TMP/server.log" || compat_skip "our server could not be started"
-echo "upstream: server pid $SERVER_PID on 127.0.0.1:$SERVER_PORT; running $(basename "$TEST_FILE") (ml-metadata $("$VENV_PY" -c 'import ml_metadata; print(ml_metadata.__version__)'))"
+if [[ -n "${UPSTREAM_TARGET_PORT:-}" ]]; then
+  SERVER_PORT="$UPSTREAM_TARGET_PORT"; SERVER_PID=""
+  echo "upstream: the server already listening on 127.0.0.1:$SERVER_PORT (UPSTREAM_TARGET_PORT); running $(basename "$TEST_FILE")"
+else
+  start_server "$TMP/mlmd.db" "$TMP/server.log" || compat_skip "our server could not be started"
+  echo "upstream: server pid $SERVER_PID on 127.0.0.1:$SERVER_PORT; running $(basename "$TEST_FILE") (ml-metadata $("$VENV_PY" -c 'import ml_metadata; print(ml_metadata.__version__)'))"
+fi
 
 # The wheel's conftest.py (next to the test file) defines --use_grpc_backend/--grpc_host/--grpc_port; it is an
 # initial conftest because the test file is given by path. Run from the temp dir with the cache off so nothing is
@@ -35,7 +42,7 @@ if [[ ! -s "$TMP/upstream.xml" ]]; then
   echo "pytest produced no JUnit file (exit $PYTEST_RC); its output:"; tail -n 40 "$TMP/pytest.log"
   echo "0 passed, 1 failed"; exit 1
 fi
-if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
   echo "WARNING: the server died during the run; last lines of its log:"; tail -n 20 "$TMP/server.log"
 fi
 
