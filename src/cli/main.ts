@@ -12,10 +12,13 @@ import { Code, MlmdError } from '../errors';
 import { createCmfApi } from '../cmf/api';
 import type { GraphConfig } from '../graph/config';
 import { createLogger, logger, setLogger, type Logger } from '../logger';
+import { createLifecycleApi } from '../lifecycle/api';
+import { ensureDeletionTable } from '../lifecycle/audit';
 import { createMlmdApi } from '../mlmd/store';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-info';
 import { accessLog } from '../server/access-log';
 import { cmfServiceRegistration } from '../server/cmf-service';
+import { lifecycleServiceRegistration } from '../server/lifecycle-service';
 import type { Metrics } from '../server/metrics';
 import { combineObservers, type CallObserver } from '../server/observe';
 import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../server/server';
@@ -68,6 +71,8 @@ async function serve(
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
   let graph: Awaited<ReturnType<typeof startGraphIfConfigured>>;
   try {
+    // The deletion audit trail, a table of ours (a read-only store cannot delete, so it needs none).
+    if (!(plan.backend.kind === 'sqlite' && plan.backend.readonly)) await ensureDeletionTable(db);
     graph = await startGraphIfConfigured(flags, db, plan.backend, graphLog(log));
   } catch (e) {
     await db.close();
@@ -96,7 +101,7 @@ async function serve(
         : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e));
     const handle = await startServer({
       api: createMlmdApi(store),
-      extraServices: [cmfServiceRegistration(cmfApi)],
+      extraServices: [cmfServiceRegistration(cmfApi), lifecycleServiceRegistration(createLifecycleApi(store))],
       extraHealth: graph ? [graph.health] : [],
       host: plan.host,
       port: plan.port,

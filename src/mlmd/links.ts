@@ -6,7 +6,7 @@ import { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound } from '../errors';
 import { noteLinked } from '../storage/change-log';
 import { Tx, UniqueViolation } from '../storage/database';
-import { bigintParam, idSet } from '../storage/sql';
+import { bigintParam, forShare, idSet } from '../storage/sql';
 import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
 import { listNodes } from './listing';
 import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
@@ -94,10 +94,9 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
     }
     const { childId, parentId } = link;
     const set = idSet(tx, [childId, parentId]);
-    const found = await tx.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM Context WHERE id IN (${set.sql})`, [
-      set.param,
-    ]);
-    if (childId === parentId || Number(found?.n ?? 0) !== 2) {
+    // Share-locked (not COUNT: PostgreSQL locks no aggregate), so a concurrent deletion cannot leave the link dangling.
+    const found = await tx.all(`SELECT id FROM Context WHERE id IN (${set.sql}) ${forShare(tx)}`, [set.param]);
+    if (childId === parentId || found.length !== 2) {
       throw invalidArgument(
         childId === parentId
           ? `A context cannot be its own parent: child_id ${childId} equals parent_id ${parentId}`
@@ -126,7 +125,10 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
 async function existing(tx: Tx, table: string, ids: readonly bigint[]): Promise<Set<bigint>> {
   if (ids.length === 0) return new Set();
   const set = idSet(tx, [...new Set(ids)]);
-  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql})`, [set.param]);
+  // Share-locked: a concurrent deletion of one of these nodes either sees the new link or makes this one fail.
+  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql}) ${forShare(tx)}`, [
+    set.param,
+  ]);
   return new Set(rows.map((r) => r.id));
 }
 

@@ -11,7 +11,7 @@ import { Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_st
 import { alreadyExists, invalidArgument, MlmdError } from '../errors';
 import { noteChanged, noteLinked } from '../storage/change-log';
 import { SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, insertReturning, nowMillis, onConflictIgnore, withSavepoint } from '../storage/sql';
+import { forShare, idSet, insertReturning, nowMillis, onConflictIgnore, withSavepoint } from '../storage/sql';
 
 /** Rows per multi-row INSERT: a few hundred bound values per statement, and few distinct statement texts. */
 const CHUNK_ROWS = 100;
@@ -80,7 +80,10 @@ async function missingIds(tx: Tx, table: 'Artifact' | 'Execution', ids: readonly
   const distinct = [...new Set(ids)];
   if (distinct.length === 0) return new Set();
   const set = idSet(tx, distinct);
-  const found = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql})`, [set.param]);
+  // Share-locked: a deletion of one of these nodes waits for this transaction, or this one finds the node gone.
+  const found = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql}) ${forShare(tx)}`, [
+    set.param,
+  ]);
   const present = new Set(found.map((r) => r.id));
   return new Set(distinct.filter((id) => !present.has(id)));
 }

@@ -36,6 +36,20 @@ export async function serializeOn(tx: Tx, keys: readonly string[]): Promise<void
 }
 
 /**
+ * The clause that share-locks the node rows a SELECT reads, for the rest of the transaction: a writer about to link
+ * to existing nodes reads them so, and a concurrent deletion (which locks them FOR UPDATE) then either waits for the
+ * link to commit and sees it, or deletes first and the writer finds the node gone. '' on SQLite (serialised writers).
+ */
+export function forShare(tx: Tx): string {
+  return tx.adapter.shareLock;
+}
+
+/** The clause that locks the node rows a SELECT reads for deletion (see forShare). */
+export function forUpdate(tx: Tx): string {
+  return tx.adapter.updateLock;
+}
+
+/**
  * Runs `body` so that a failing statement in it can be caught and the transaction continued (PostgreSQL aborts the
  * whole transaction on an error unless a savepoint was set; SQLite and MySQL undo just the failed statement).
  */

@@ -26,6 +26,8 @@ export class PostgresAdapter implements DialectAdapter {
   readonly storesNonFiniteDoubles = true;
   readonly eventPathOrder = EVENTPATH_ORDER_COLUMN;
   readonly ddl = POSTGRES_DDL;
+  readonly shareLock = 'FOR SHARE';
+  readonly updateLock = 'FOR UPDATE';
   intValueBits: 32 | 64 = 64;
 
   idSet(ids: readonly bigint[]) {
