@@ -20,7 +20,7 @@ import type { Database, Tx } from '../storage/database';
 import { forUpdate, idSet, nowMillis } from '../storage/sql';
 import { recordDeletion } from './audit';
 import { MAX_LISTED_IDS } from './limits';
-import { type DeleteModeName, planDeletion, type Plan } from './plan';
+import { blocked, type DeleteModeName, planClosure, planDeletion, type Plan } from './plan';
 import { countRows, deleteRows } from './rows';
 import { emptySets, type NodeSets, resolveSelection } from './selection';
 
@@ -61,28 +61,38 @@ export async function runDeletion(
   });
 }
 
-/** Plans, locks what the plan holds, and plans again until every planned node is locked (see the header). */
+/**
+ * Plans, locks what the plan holds, and plans again until a plan holds no node it had not locked before it was made
+ * (see the header): only then are its footprint and its blockers final.
+ */
 async function lockedPlan(tx: Tx, seeds: NodeSets, mode: DeleteModeName): Promise<Plan> {
-  let plan = await planDeletion(tx, seeds, mode);
-  if (!forUpdate(tx)) return plan;
+  if (!forUpdate(tx)) return planDeletion(tx, seeds, mode);
   const locked = emptySets();
   for (;;) {
-    let fresh = 0;
-    for (const [kind, table] of [
-      ['artifacts', 'Artifact'],
-      ['executions', 'Execution'],
-      ['contexts', 'Context'],
-    ] as const) {
-      const ids = [...plan.nodes[kind]].filter((id) => !locked[kind].has(id));
-      if (ids.length === 0) continue;
-      fresh += ids.length;
-      const set = idSet(tx, ids);
-      await tx.all(`SELECT id FROM ${table} WHERE id IN (${set.sql}) ORDER BY id ${forUpdate(tx)}`, [set.param]);
-      for (const id of ids) locked[kind].add(id);
+    const { plan, blockers } = await planClosure(tx, seeds, mode);
+    if ((await lockNew(tx, plan.nodes, locked)) === 0) {
+      if (blockers.length > 0) throw blocked(blockers);
+      return plan;
     }
-    if (fresh === 0) return plan;
-    plan = await planDeletion(tx, seeds, mode);
   }
+}
+
+/** Locks the nodes of `nodes` not in `locked` yet (FOR UPDATE, in id order), adds them to it; returns how many. */
+async function lockNew(tx: Tx, nodes: NodeSets, locked: NodeSets): Promise<number> {
+  let fresh = 0;
+  for (const [kind, table] of [
+    ['artifacts', 'Artifact'],
+    ['executions', 'Execution'],
+    ['contexts', 'Context'],
+  ] as const) {
+    const ids = [...nodes[kind]].filter((id) => !locked[kind].has(id));
+    if (ids.length === 0) continue;
+    fresh += ids.length;
+    const set = idSet(tx, ids);
+    await tx.all(`SELECT id FROM ${table} WHERE id IN (${set.sql}) ORDER BY id ${forUpdate(tx)}`, [set.param]);
+    for (const id of ids) locked[kind].add(id);
+  }
+  return fresh;
 }
 
 const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);

@@ -47,6 +47,20 @@ export interface Plan {
 
 /** Plans the deletion of `seeds`: RESTRICT throws FAILED_PRECONDITION when a blocker exists. */
 export async function planDeletion(tx: Tx, seeds: NodeSets, mode: DeleteModeName): Promise<Plan> {
+  const { plan, blockers } = await planClosure(tx, seeds, mode);
+  if (blockers.length > 0) throw blocked(blockers);
+  return plan;
+}
+
+/**
+ * The plan and, under RESTRICT, the blockers that refuse it (CASCADE has none left): not thrown, so a caller that
+ * planned before holding its locks (execute.ts) can plan again before trusting them.
+ */
+export async function planClosure(
+  tx: Tx,
+  seeds: NodeSets,
+  mode: DeleteModeName,
+): Promise<{ plan: Plan; blockers: Blocker[] }> {
   const nodes: NodeSets = {
     artifacts: new Set(seeds.artifacts),
     executions: new Set(seeds.executions),
@@ -58,12 +72,11 @@ export async function planDeletion(tx: Tx, seeds: NodeSets, mode: DeleteModeName
     checkSize(nodes);
     const blockers = await findBlockers(tx, nodes);
     restricted ??= copy(nodes);
-    if (blockers.length === 0) break;
-    if (mode === 'RESTRICT') throw blocked(blockers);
+    if (blockers.length === 0 || mode === 'RESTRICT')
+      return { plan: { nodes, cascaded: difference(nodes, restricted) }, blockers };
     for (const b of blockers)
       (b.dependant.kind === 'execution' ? nodes.executions : nodes.contexts).add(b.dependant.id);
   }
-  return { nodes, cascaded: difference(nodes, restricted) };
 }
 
 function copy(s: NodeSets): NodeSets {
@@ -144,7 +157,7 @@ async function findBlockers(tx: Tx, s: NodeSets): Promise<Blocker[]> {
 }
 
 /** FAILED_PRECONDITION naming the first blockers as compact pairs (a status message must stay short), grouped. */
-function blocked(blockers: readonly Blocker[]): Error {
+export function blocked(blockers: readonly Blocker[]): Error {
   const shown = blockers.slice(0, MAX_LISTED_BLOCKERS);
   const groups = (Object.keys(RULES) as Array<Blocker['rule']>)
     .map((rule) => {
