@@ -4,22 +4,12 @@
  * nodes still reference, then blockers are computed; CASCADE adds what depends on them and iterates again. The
  * number of rounds is bounded by the lineage depth the cascade crosses, never by the number of nodes.
  */
-import { Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
 import { failedPrecondition } from '../errors';
+import { INPUT_LIKE as INPUT_EVENTS, OUTPUT_LIKE as OUTPUT_EVENTS } from '../mlmd/lineage-subgraph';
 import type { Tx } from '../storage/database';
 import { idSet } from '../storage/sql';
 import { MAX_DELETE_NODES, MAX_LISTED_BLOCKERS, tooLarge } from './limits';
 import { emptySets, type NodeSets } from './selection';
-
-/** Event types that record an execution reading an artifact. */
-const INPUT_EVENTS = [Event_Type.DECLARED_INPUT, Event_Type.INPUT, Event_Type.INTERNAL_INPUT];
-/** Event types that record an execution producing an artifact. */
-const OUTPUT_EVENTS = [
-  Event_Type.DECLARED_OUTPUT,
-  Event_Type.OUTPUT,
-  Event_Type.INTERNAL_OUTPUT,
-  Event_Type.PENDING_OUTPUT,
-];
 
 export type DeleteModeName = 'RESTRICT' | 'CASCADE';
 

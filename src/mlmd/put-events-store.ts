@@ -106,7 +106,9 @@ export async function insertEvents(tx: Tx, events: readonly Event[], options: In
     if (error) firstBad = { index: i, error };
   }
   const checked = events.slice(0, firstBad?.index ?? events.length).map(toValid);
-  if (options.checkNodesExist && checked.length > 0) {
+  // On the shared backends the check runs even for nodes this request wrote or reused: it share-locks them, so a
+  // concurrent deletion (lifecycle/) cannot remove them under the new events (SQLite serialises writers instead).
+  if ((options.checkNodesExist || forShare(tx) !== '') && checked.length > 0) {
     const noArtifact = await missingIds(
       tx,
       'Artifact',
@@ -260,6 +262,7 @@ async function insertLinks(
   column: string,
   pairs: ReadonlyArray<[bigint, bigint]>,
 ): Promise<void> {
+  await lockLinkedNodes(tx, table, pairs);
   const seen = new Set<string>();
   const rows: Array<[bigint, bigint]> = [];
   for (const [contextId, nodeId] of pairs) {
@@ -275,6 +278,34 @@ async function insertLinks(
         onConflictIgnore(tx, ['context_id', column]),
       chunk.flat(),
     );
+  }
+}
+
+/**
+ * On the shared backends, share-locks both ends of every link (a deletion in lifecycle/ locks what it deletes FOR
+ * UPDATE), so a link never outlives its node; an end already gone was deleted under this request: INVALID_ARGUMENT,
+ * as for any missing node. Nothing to do on SQLite, whose writers are serialised.
+ */
+async function lockLinkedNodes(
+  tx: Tx,
+  table: 'Attribution' | 'Association',
+  pairs: ReadonlyArray<[bigint, bigint]>,
+): Promise<void> {
+  if (forShare(tx) === '' || pairs.length === 0) return;
+  const ends: Array<[string, bigint[]]> = [
+    ['Context', pairs.map((p) => p[0])],
+    [table === 'Attribution' ? 'Artifact' : 'Execution', pairs.map((p) => p[1])],
+  ];
+  for (const [nodeTable, ids] of ends) {
+    const distinct = [...new Set(ids)];
+    const set = idSet(tx, distinct);
+    const found = await tx.all<{ id: bigint }>(`SELECT id FROM ${nodeTable} WHERE id IN (${set.sql}) ${forShare(tx)}`, [
+      set.param,
+    ]);
+    if (found.length < distinct.length) {
+      const present = new Set(found.map((r) => r.id));
+      throw invalidArgument(`${nodeTable} id not found: ${distinct.find((id) => !present.has(id))}`);
+    }
   }
 }
 

@@ -36,18 +36,7 @@ import { lifecycleServiceRegistration } from '../../src/server/lifecycle-service
 import { startServer, type ServerHandle } from '../../src/server/server';
 import type { Database, Row } from '../../src/storage/database';
 import { openTestStore, TEST_BACKEND, type TestStore } from '../helpers/backend';
-
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/random';
 
 interface Lifecycle {
   delete(r: DeleteRequest): Promise<DeleteResponse>;
@@ -362,7 +351,7 @@ describe(`LifecycleService (${TEST_BACKEND})`, () => {
   });
 
   it('random stores, random deletions: dry run exact, nothing dangling, kept rows unchanged', async () => {
-    const random = prng(Number(process.env.LIFECYCLE_SEED ?? 20));
+    const random = mulberry32(Number(process.env.LIFECYCLE_SEED ?? 20));
     await randomStore(h, random, 'r1');
     await cmfPipeline(h, 'pipe-a');
     await cmfPipeline(h, 'pipe-b');
