@@ -3,7 +3,7 @@
  * shared backends, then count (dry run) or delete (rows.ts) and record it in the audit trail (audit.ts).
  *
  * Concurrent writers: every MLMD writer that links to an existing node reads it share-locked (storage/sql.ts
- * forShare), and the deletion locks every planned node FOR UPDATE, then plans again, until the plan holds no node it
+ * lockedIds), and the deletion locks every planned node FOR UPDATE, then plans again, until the plan holds no node it
  * has not locked. A link committed first is seen by that new plan (as a blocker, or taken by CASCADE); a link
  * attempted after the locks waits for the deletion and then finds its node gone (INVALID_ARGUMENT, as MLMD answers
  * for a missing node). SQLite runs one writing transaction at a time, so there the first plan is final.
@@ -17,7 +17,7 @@ import {
 } from '../../generated/cmf_mlmd/v1/lifecycle';
 import { invalidArgument } from '../errors';
 import type { Database, Tx } from '../storage/database';
-import { forUpdate, idSet, nowMillis } from '../storage/sql';
+import { hasRowLocks, lockedIds, nowMillis } from '../storage/sql';
 import { recordDeletion } from './audit';
 import { MAX_LISTED_IDS } from './limits';
 import { blocked, type DeleteModeName, planClosure, planDeletion, type Plan } from './plan';
@@ -66,7 +66,7 @@ export async function runDeletion(
  * (see the header): only then are its footprint and its blockers final.
  */
 async function lockedPlan(tx: Tx, seeds: NodeSets, mode: DeleteModeName): Promise<Plan> {
-  if (!forUpdate(tx)) return planDeletion(tx, seeds, mode);
+  if (!hasRowLocks(tx)) return planDeletion(tx, seeds, mode);
   const locked = emptySets();
   for (;;) {
     const { plan, blockers } = await planClosure(tx, seeds, mode);
@@ -88,8 +88,7 @@ async function lockNew(tx: Tx, nodes: NodeSets, locked: NodeSets): Promise<numbe
     const ids = [...nodes[kind]].filter((id) => !locked[kind].has(id));
     if (ids.length === 0) continue;
     fresh += ids.length;
-    const set = idSet(tx, ids);
-    await tx.all(`SELECT id FROM ${table} WHERE id IN (${set.sql}) ORDER BY id ${forUpdate(tx)}`, [set.param]);
+    await lockedIds(tx, table, ids, 'update');
     for (const id of ids) locked[kind].add(id);
   }
   return fresh;

@@ -6,7 +6,7 @@ import { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound } from '../errors';
 import { noteLinked } from '../storage/change-log';
 import { Tx, UniqueViolation } from '../storage/database';
-import { bigintParam, forShare, idSet } from '../storage/sql';
+import { bigintParam, idSet, lockedIds } from '../storage/sql';
 import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
 import { listNodes } from './listing';
 import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
@@ -93,10 +93,9 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
       throw invalidArgument('ParentContext is missing child_id or parent_id');
     }
     const { childId, parentId } = link;
-    const set = idSet(tx, [childId, parentId]);
-    // Share-locked (not COUNT: PostgreSQL locks no aggregate), so a concurrent deletion cannot leave the link dangling.
-    const found = await tx.all(`SELECT id FROM Context WHERE id IN (${set.sql}) ${forShare(tx)}`, [set.param]);
-    if (childId === parentId || found.length !== 2) {
+    // Share-locked, so a concurrent deletion cannot leave the link dangling.
+    const found = await lockedIds(tx, 'Context', [childId, parentId], 'share');
+    if (childId === parentId || found.size !== 2) {
       throw invalidArgument(
         childId === parentId
           ? `A context cannot be its own parent: child_id ${childId} equals parent_id ${parentId}`
@@ -121,17 +120,6 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
   }
 }
 
-/** Ids among `ids` that exist in `table`: one query for the whole request. */
-async function existing(tx: Tx, table: string, ids: readonly bigint[]): Promise<Set<bigint>> {
-  if (ids.length === 0) return new Set();
-  const set = idSet(tx, [...new Set(ids)]);
-  // Share-locked: a concurrent deletion of one of these nodes either sees the new link or makes this one fail.
-  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql}) ${forShare(tx)}`, [
-    set.param,
-  ]);
-  return new Set(rows.map((r) => r.id));
-}
-
 interface LinkRequest {
   attributions?: Array<{ contextId?: bigint; artifactId?: bigint }>;
   associations?: Array<{ contextId?: bigint; executionId?: bigint }>;
@@ -141,20 +129,23 @@ interface LinkRequest {
 async function putAttributionsAndAssociations(tx: Tx, r: LinkRequest): Promise<void> {
   const attributions = r.attributions ?? [];
   const associations = r.associations ?? [];
-  const contexts = await existing(
+  const contexts = await lockedIds(
     tx,
     'Context',
     [...attributions, ...associations].flatMap((l) => (l.contextId === undefined ? [] : [l.contextId])),
+    'share',
   );
-  const artifacts = await existing(
+  const artifacts = await lockedIds(
     tx,
     'Artifact',
     attributions.flatMap((l) => (l.artifactId === undefined ? [] : [l.artifactId])),
+    'share',
   );
-  const executions = await existing(
+  const executions = await lockedIds(
     tx,
     'Execution',
     associations.flatMap((l) => (l.executionId === undefined ? [] : [l.executionId])),
+    'share',
   );
   const check = (
     contextId: bigint | undefined,

@@ -61,6 +61,12 @@ export interface DialectAdapter {
    */
   readonly shareLock: string;
   readonly updateLock: string;
+  /**
+   * What follows the table name in those locking SELECTs so they read the rows through the primary key: InnoDB's
+   * shared lock through a covering secondary index would lock only that index's entry, never meeting a FOR UPDATE
+   * taken through the primary key.
+   */
+  readonly primaryKeyHint: string;
   /** Runs `body` so that a failing statement in it can be caught and the transaction continued. */
   withSavepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T>;
 

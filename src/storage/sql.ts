@@ -35,18 +35,31 @@ export async function serializeOn(tx: Tx, keys: readonly string[]): Promise<void
   if (keys.length > 0) await tx.adapter.serializeOn(tx, keys);
 }
 
-/**
- * The clause that share-locks the node rows a SELECT reads, for the rest of the transaction: a writer about to link
- * to existing nodes reads them so, and a concurrent deletion (which locks them FOR UPDATE) then either waits for the
- * link to commit and sees it, or deletes first and the writer finds the node gone. '' on SQLite (serialised writers).
- */
-export function forShare(tx: Tx): string {
-  return tx.adapter.shareLock;
+/** Whether this backend takes row locks (not SQLite, whose writing transactions run one at a time). */
+export function hasRowLocks(tx: Tx): boolean {
+  return tx.adapter.updateLock !== '';
 }
 
-/** The clause that locks the node rows a SELECT reads for deletion (see forShare). */
-export function forUpdate(tx: Tx): string {
-  return tx.adapter.updateLock;
+/**
+ * The ids among `ids` stored in node table `table`, read with their rows locked for the rest of the transaction:
+ * `share` by a writer about to link to existing nodes, `update` by a deletion (lifecycle/). The two conflict, so a
+ * link and a deletion of its node never interleave: the deletion waits for the link to commit and sees it, or deletes
+ * first and the writer finds the node gone. A plain read on SQLite (serialised writers). One statement, in id order.
+ */
+export async function lockedIds(
+  tx: Tx,
+  table: 'Artifact' | 'Execution' | 'Context',
+  ids: readonly bigint[],
+  mode: 'share' | 'update',
+): Promise<Set<bigint>> {
+  if (ids.length === 0) return new Set();
+  const set = idSet(tx, [...new Set(ids)]);
+  const lock = mode === 'share' ? tx.adapter.shareLock : tx.adapter.updateLock;
+  const rows = await tx.all<{ id: bigint }>(
+    `SELECT id FROM ${table} ${tx.adapter.primaryKeyHint} WHERE id IN (${set.sql}) ORDER BY id ${lock}`,
+    [set.param],
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 /**

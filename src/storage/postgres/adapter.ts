@@ -28,6 +28,7 @@ export class PostgresAdapter implements DialectAdapter {
   readonly ddl = POSTGRES_DDL;
   readonly shareLock = 'FOR SHARE';
   readonly updateLock = 'FOR UPDATE';
+  readonly primaryKeyHint = '';
   intValueBits: 32 | 64 = 64;
 
   idSet(ids: readonly bigint[]) {

@@ -22,6 +22,7 @@ export const SQLITE_ADAPTER: DialectAdapter = {
   serializeOn: async () => undefined,
   shareLock: '',
   updateLock: '',
+  primaryKeyHint: '',
   withSavepoint: (_tx, body) => body(),
   encodeBytes: (bytes) => Buffer.from(bytes).toString('base64'),
   decodeBytes: (stored: SqlValue) =>
