@@ -504,6 +504,7 @@ describe(`LifecycleService (${TEST_BACKEND})`, () => {
       ]);
       assert.equal(deletion.status, 'fulfilled', String((deletion as PromiseRejectedResult).reason));
       const deletedArtifact = (deletion as PromiseFulfilledResult<DeleteResponse>).value.deleted?.artifacts?.count;
+      assertNoDangling(await danglingRows(h.db));
       if (write.status === 'rejected') {
         // The deletion came first and took the output: the writer finds the artifact gone.
         assert.equal((write.reason as { code: number }).code, grpc.status.INVALID_ARGUMENT);
@@ -511,7 +512,14 @@ describe(`LifecycleService (${TEST_BACKEND})`, () => {
         refusedWrites++;
       } else {
         // The write came first: the artifact has a kept reader, so the deletion kept it.
-        assert.equal(deletedArtifact, 0n);
+        const events = await h.db.transaction('read', (tx) =>
+          tx.all('SELECT artifact_id, execution_id, type FROM Event WHERE artifact_id = ?', [artifactIds[0]]),
+        );
+        assert.equal(
+          deletedArtifact,
+          0n,
+          `round ${i}: the write succeeded, yet the artifact went; its events now: ${JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+        );
         keptByWrite++;
       }
       assertNoDangling(await danglingRows(h.db));
