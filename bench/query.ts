@@ -26,6 +26,7 @@ import {
   startServerProcess,
   table,
 } from './lib';
+import { mulberry32 } from '../test/helpers/random';
 
 const TARGET_P50_MS = 50;
 const READ_MASK = ['artifacts', 'executions', 'contexts', 'events', 'attributions', 'associations'];
@@ -41,18 +42,8 @@ interface Group {
   samples: Query[];
 }
 
-/** Small deterministic PRNG (mulberry32), so every run asks the same questions. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Every run asks the same questions. */
+const rng = mulberry32;
 export function buildWorkload(scale: StoreScale, samples: number): Group[] {
   const r = rng(42);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

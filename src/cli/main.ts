@@ -12,10 +12,14 @@ import { Code, MlmdError } from '../errors';
 import { createCmfApi } from '../cmf/api';
 import type { GraphConfig } from '../graph/config';
 import { createLogger, logger, setLogger, type Logger } from '../logger';
+import { createLifecycleApi } from '../lifecycle/api';
+import { ensureDeletionTable } from '../lifecycle/audit';
 import { createMlmdApi } from '../mlmd/store';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-info';
 import { accessLog } from '../server/access-log';
 import { cmfServiceRegistration } from '../server/cmf-service';
+import { lifecycleRoute } from '../server/lifecycle-rest';
+import { lifecycleServiceRegistration } from '../server/lifecycle-service';
 import type { Metrics } from '../server/metrics';
 import { combineObservers, type CallObserver } from '../server/observe';
 import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../server/server';
@@ -27,6 +31,7 @@ import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
 import { startCmfServerHttp } from './cmf-server';
+import { runDeleteCommand } from './delete-command';
 import { collectSecrets } from './secrets';
 import { describeBackend, startupSummary, tlsMode } from './startup-summary';
 import { watchForStop } from './stop-signals';
@@ -68,6 +73,8 @@ async function serve(
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
   let graph: Awaited<ReturnType<typeof startGraphIfConfigured>>;
   try {
+    // The deletion audit trail, a table of ours (a read-only store cannot delete, so it needs none).
+    if (!(plan.backend.kind === 'sqlite' && plan.backend.readonly)) await ensureDeletionTable(db);
     graph = await startGraphIfConfigured(flags, db, plan.backend, graphLog(log));
   } catch (e) {
     await db.close();
@@ -88,6 +95,7 @@ async function serve(
   if (ui && !ui.built) log.warn('the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
   try {
     const cmfApi = createCmfApi(store);
+    const lifecycleApi = createLifecycleApi(store);
     const onHttpError = (route: string, e: unknown): void =>
       void log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`);
     const cmfServer =
@@ -96,7 +104,7 @@ async function serve(
         : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e));
     const handle = await startServer({
       api: createMlmdApi(store),
-      extraServices: [cmfServiceRegistration(cmfApi)],
+      extraServices: [cmfServiceRegistration(cmfApi), lifecycleServiceRegistration(lifecycleApi)],
       extraHealth: graph ? [graph.health] : [],
       host: plan.host,
       port: plan.port,
@@ -109,8 +117,13 @@ async function serve(
           ? undefined
           : {
               port: plan.httpPort,
-              // The cmf-server API claims /api/... (and its POST aliases) before the UI's files.
-              routes: [...(cmfServer ? [cmfServer.route] : []), ui!.route],
+              // The lifecycle routes (/api/lifecycle/...) and the cmf-server API (/api/... and its POST aliases) claim
+              // their paths before the UI's files.
+              routes: [
+                lifecycleRoute(lifecycleApi, (e) => onHttpError('lifecycle', e)),
+                ...(cmfServer ? [cmfServer.route] : []),
+                ui!.route,
+              ],
               corsAllowedOrigins: plan.corsAllowedOrigins,
               onError: onHttpError,
             },
@@ -156,6 +169,8 @@ function startFailure(e: unknown, plan: ServerPlan): string {
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // The operators' subcommand; everything else is the server.
+  if (argv[0] === 'delete') return runDeleteCommand(argv.slice(1), env, (text) => process.stdout.write(`${text}\n`));
   let flags: Flags | undefined;
   let plan: ServerPlan;
   try {

@@ -31,8 +31,10 @@ const MAX_HOPS = 100n;
  */
 const STARTING_NODES_TAKEN = 101;
 
-const INPUT_LIKE = [Event_Type.DECLARED_INPUT, Event_Type.INPUT, Event_Type.INTERNAL_INPUT];
-const OUTPUT_LIKE = [
+/** Event types that record an execution reading an artifact (also the deletion's blocker rule: lifecycle/plan.ts). */
+export const INPUT_LIKE = [Event_Type.DECLARED_INPUT, Event_Type.INPUT, Event_Type.INTERNAL_INPUT];
+/** Event types that record an execution producing an artifact. */
+export const OUTPUT_LIKE = [
   Event_Type.DECLARED_OUTPUT,
   Event_Type.OUTPUT,
   Event_Type.INTERNAL_OUTPUT,

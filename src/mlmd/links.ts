@@ -6,7 +6,7 @@ import { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound } from '../errors';
 import { noteLinked } from '../storage/change-log';
 import { Tx, UniqueViolation } from '../storage/database';
-import { bigintParam, idSet } from '../storage/sql';
+import { bigintParam, idSet, lockedIds } from '../storage/sql';
 import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
 import { hasCandidates, listNodes } from './listing';
 import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
@@ -95,11 +95,9 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
       throw invalidArgument('ParentContext is missing child_id or parent_id');
     }
     const { childId, parentId } = link;
-    const set = idSet(tx, [childId, parentId]);
-    const found = await tx.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM Context WHERE id IN (${set.sql})`, [
-      set.param,
-    ]);
-    if (childId === parentId || Number(found?.n ?? 0) !== 2) {
+    // Share-locked, so a concurrent deletion cannot leave the link dangling.
+    const found = await lockedIds(tx, 'Context', [childId, parentId], 'share');
+    if (childId === parentId || found.size !== 2) {
       throw invalidArgument(
         childId === parentId
           ? `A context cannot be its own parent: child_id ${childId} equals parent_id ${parentId}`
@@ -124,14 +122,6 @@ async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint
   }
 }
 
-/** Ids among `ids` that exist in `table`: one query for the whole request. */
-async function existing(tx: Tx, table: string, ids: readonly bigint[]): Promise<Set<bigint>> {
-  if (ids.length === 0) return new Set();
-  const set = idSet(tx, [...new Set(ids)]);
-  const rows = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql})`, [set.param]);
-  return new Set(rows.map((r) => r.id));
-}
-
 interface LinkRequest {
   attributions?: Array<{ contextId?: bigint; artifactId?: bigint }>;
   associations?: Array<{ contextId?: bigint; executionId?: bigint }>;
@@ -141,20 +131,23 @@ interface LinkRequest {
 async function putAttributionsAndAssociations(tx: Tx, r: LinkRequest): Promise<void> {
   const attributions = r.attributions ?? [];
   const associations = r.associations ?? [];
-  const contexts = await existing(
+  const contexts = await lockedIds(
     tx,
     'Context',
     [...attributions, ...associations].flatMap((l) => (l.contextId === undefined ? [] : [l.contextId])),
+    'share',
   );
-  const artifacts = await existing(
+  const artifacts = await lockedIds(
     tx,
     'Artifact',
     attributions.flatMap((l) => (l.artifactId === undefined ? [] : [l.artifactId])),
+    'share',
   );
-  const executions = await existing(
+  const executions = await lockedIds(
     tx,
     'Execution',
     associations.flatMap((l) => (l.executionId === undefined ? [] : [l.executionId])),
+    'share',
   );
   const check = (
     contextId: bigint | undefined,

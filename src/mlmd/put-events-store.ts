@@ -11,7 +11,15 @@ import { Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_st
 import { alreadyExists, invalidArgument, MlmdError } from '../errors';
 import { noteChanged, noteLinked } from '../storage/change-log';
 import { SqlValue, Tx, UniqueViolation } from '../storage/database';
-import { idSet, insertReturning, nowMillis, onConflictIgnore, withSavepoint } from '../storage/sql';
+import {
+  hasRowLocks,
+  idSet,
+  insertReturning,
+  lockedIds,
+  nowMillis,
+  onConflictIgnore,
+  withSavepoint,
+} from '../storage/sql';
 
 /** Rows per multi-row INSERT: a few hundred bound values per statement, and few distinct statement texts. */
 const CHUNK_ROWS = 100;
@@ -77,12 +85,9 @@ const duplicateError = (e: { artifactId: bigint; executionId: bigint; type: numb
 
 /** Ids (of `table`) among `ids` that are not stored; one query. */
 async function missingIds(tx: Tx, table: 'Artifact' | 'Execution', ids: readonly bigint[]): Promise<Set<bigint>> {
-  const distinct = [...new Set(ids)];
-  if (distinct.length === 0) return new Set();
-  const set = idSet(tx, distinct);
-  const found = await tx.all<{ id: bigint }>(`SELECT id FROM ${table} WHERE id IN (${set.sql})`, [set.param]);
-  const present = new Set(found.map((r) => r.id));
-  return new Set(distinct.filter((id) => !present.has(id)));
+  // Share-locked: a deletion of one of these nodes waits for this transaction, or this one finds the node gone.
+  const present = await lockedIds(tx, table, ids, 'share');
+  return new Set(ids.filter((id) => !present.has(id)));
 }
 
 /**
@@ -103,7 +108,9 @@ export async function insertEvents(tx: Tx, events: readonly Event[], options: In
     if (error) firstBad = { index: i, error };
   }
   const checked = events.slice(0, firstBad?.index ?? events.length).map(toValid);
-  if (options.checkNodesExist && checked.length > 0) {
+  // On the shared backends the check runs even for nodes this request wrote or reused: it share-locks them, so a
+  // concurrent deletion (lifecycle/) cannot remove them under the new events (SQLite serialises writers instead).
+  if ((options.checkNodesExist || hasRowLocks(tx)) && checked.length > 0) {
     const noArtifact = await missingIds(
       tx,
       'Artifact',
@@ -257,6 +264,7 @@ async function insertLinks(
   column: string,
   pairs: ReadonlyArray<[bigint, bigint]>,
 ): Promise<void> {
+  await lockLinkedNodes(tx, table, pairs);
   const seen = new Set<string>();
   const rows: Array<[bigint, bigint]> = [];
   for (const [contextId, nodeId] of pairs) {
@@ -272,6 +280,28 @@ async function insertLinks(
         onConflictIgnore(tx, ['context_id', column]),
       chunk.flat(),
     );
+  }
+}
+
+/**
+ * On the shared backends, share-locks both ends of every link (a deletion in lifecycle/ locks what it deletes FOR
+ * UPDATE), so a link never outlives its node; an end already gone was deleted under this request: INVALID_ARGUMENT,
+ * as for any missing node. Nothing to do on SQLite, whose writers are serialised.
+ */
+async function lockLinkedNodes(
+  tx: Tx,
+  table: 'Attribution' | 'Association',
+  pairs: ReadonlyArray<[bigint, bigint]>,
+): Promise<void> {
+  if (!hasRowLocks(tx)) return;
+  const ends: Array<['Context' | 'Artifact' | 'Execution', bigint[]]> = [
+    ['Context', pairs.map((p) => p[0])],
+    [table === 'Attribution' ? 'Artifact' : 'Execution', pairs.map((p) => p[1])],
+  ];
+  for (const [nodeTable, ids] of ends) {
+    const present = await lockedIds(tx, nodeTable, ids, 'share');
+    const gone = ids.find((id) => !present.has(id));
+    if (gone !== undefined) throw invalidArgument(`${nodeTable} id not found: ${gone}`);
   }
 }
 

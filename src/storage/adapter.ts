@@ -54,6 +54,19 @@ export interface DialectAdapter {
    * transactions that call it with any of the same keys; released when the transaction ends (see sql.ts).
    */
   serializeOn(tx: Tx, keys: readonly string[]): Promise<void>;
+  /**
+   * Row-lock clauses appended to a SELECT of node rows ('' where write transactions are serialised anyway, SQLite):
+   * writers that link to a node read it `FOR SHARE`, a deletion locks the nodes it deletes `FOR UPDATE`, so a link to
+   * a node being deleted waits for the deletion and then finds the node gone (see lifecycle/execute.ts).
+   */
+  readonly shareLock: string;
+  readonly updateLock: string;
+  /**
+   * What follows the table name in those locking SELECTs so they read the rows through the primary key: InnoDB's
+   * shared lock through a covering secondary index would lock only that index's entry, never meeting a FOR UPDATE
+   * taken through the primary key.
+   */
+  readonly primaryKeyHint: string;
   /** Runs `body` so that a failing statement in it can be caught and the transaction continued. */
   withSavepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T>;
 

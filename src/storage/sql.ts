@@ -35,6 +35,33 @@ export async function serializeOn(tx: Tx, keys: readonly string[]): Promise<void
   if (keys.length > 0) await tx.adapter.serializeOn(tx, keys);
 }
 
+/** Whether this backend takes row locks (not SQLite, whose writing transactions run one at a time). */
+export function hasRowLocks(tx: Tx): boolean {
+  return tx.adapter.updateLock !== '';
+}
+
+/**
+ * The ids among `ids` stored in node table `table`, read with their rows locked for the rest of the transaction:
+ * `share` by a writer about to link to existing nodes, `update` by a deletion (lifecycle/). The two conflict, so a
+ * link and a deletion of its node never interleave: the deletion waits for the link to commit and sees it, or deletes
+ * first and the writer finds the node gone. A plain read on SQLite (serialised writers). One statement, in id order.
+ */
+export async function lockedIds(
+  tx: Tx,
+  table: 'Artifact' | 'Execution' | 'Context',
+  ids: readonly bigint[],
+  mode: 'share' | 'update',
+): Promise<Set<bigint>> {
+  if (ids.length === 0) return new Set();
+  const set = idSet(tx, [...new Set(ids)]);
+  const lock = mode === 'share' ? tx.adapter.shareLock : tx.adapter.updateLock;
+  const rows = await tx.all<{ id: bigint }>(
+    `SELECT id FROM ${table} ${tx.adapter.primaryKeyHint} WHERE id IN (${set.sql}) ORDER BY id ${lock}`,
+    [set.param],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /**
  * Runs `body` so that a failing statement in it can be caught and the transaction continued (PostgreSQL aborts the
  * whole transaction on an error unless a savepoint was set; SQLite and MySQL undo just the failed statement).

@@ -94,6 +94,37 @@ describe('grpcurl against our server', { skip }, () => {
     assert.deepEqual(got.artifactType?.properties, { p: 'INT' });
   });
 
+  it('cmf_mlmd.v1.LifecycleService: listed, and a dry-run Delete in proto JSON answers the plan', async () => {
+    const services = (await grpcurl(server.address, 'list')).split('\n').map((s) => s.trim());
+    assert.ok(services.includes('cmf_mlmd.v1.LifecycleService'), `services: ${services.join(', ')}`);
+    const put = JSON.parse(
+      await grpcurl(
+        '-d',
+        '{"execution_type":{"name":"grpcurl_step"}}',
+        server.address,
+        'ml_metadata.MetadataStoreService/PutExecutionType',
+      ),
+    );
+    const exec = JSON.parse(
+      await grpcurl(
+        '-d',
+        JSON.stringify({ executions: [{ type_id: put.typeId }] }),
+        server.address,
+        'ml_metadata.MetadataStoreService/PutExecutions',
+      ),
+    );
+    const plan = JSON.parse(
+      await grpcurl(
+        '-d',
+        JSON.stringify({ selection: { execution_ids: exec.executionIds }, dry_run: true }),
+        server.address,
+        'cmf_mlmd.v1.LifecycleService/Delete',
+      ),
+    );
+    assert.equal(plan.dryRun, true);
+    assert.deepEqual(plan.deleted.executions, { count: '1', ids: exec.executionIds });
+  });
+
   it('grpc.health.v1.Health/Check (whole server) answers SERVING', async () => {
     const overall = JSON.parse(await grpcurl('-d', '{}', server.address, 'grpc.health.v1.Health/Check'));
     assert.equal(overall.status, 'SERVING');

@@ -41,6 +41,10 @@ export class MysqlAdapter implements DialectAdapter {
   readonly storesNonFiniteDoubles = false;
   readonly eventPathOrder = EVENTPATH_ORDER_COLUMN;
   readonly ddl = MYSQL_DDL;
+  // MariaDB's spelling (MySQL 8 takes it too).
+  readonly shareLock = 'LOCK IN SHARE MODE';
+  readonly updateLock = 'FOR UPDATE';
+  readonly primaryKeyHint = 'FORCE INDEX (PRIMARY)';
   intValueBits: 32 | 64 = 64;
   /** `CHARACTER SET … COLLATE …` of the store's string columns, once known. */
   private textType = '';

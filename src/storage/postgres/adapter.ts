@@ -26,6 +26,9 @@ export class PostgresAdapter implements DialectAdapter {
   readonly storesNonFiniteDoubles = true;
   readonly eventPathOrder = EVENTPATH_ORDER_COLUMN;
   readonly ddl = POSTGRES_DDL;
+  readonly shareLock = 'FOR SHARE';
+  readonly updateLock = 'FOR UPDATE';
+  readonly primaryKeyHint = '';
   intValueBits: 32 | 64 = 64;
 
   idSet(ids: readonly bigint[]) {

@@ -20,6 +20,9 @@ export const SQLITE_ADAPTER: DialectAdapter = {
     [...update.map((c) => `${c} = excluded.${c}`), ...(extra ? [extra] : [])].join(', '),
   onConflictIgnore: (key) => `ON CONFLICT (${key.join(', ')}) DO NOTHING`,
   serializeOn: async () => undefined,
+  shareLock: '',
+  updateLock: '',
+  primaryKeyHint: '',
   withSavepoint: (_tx, body) => body(),
   encodeBytes: (bytes) => Buffer.from(bytes).toString('base64'),
   decodeBytes: (stored: SqlValue) =>
