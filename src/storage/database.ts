@@ -20,8 +20,13 @@ export type Row = Record<string, SqlValue>;
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
-/** Read transactions see one consistent snapshot; write transactions hold the write lock for their whole body. */
-export type TxMode = 'read' | 'write';
+/**
+ * Read transactions see one consistent snapshot; write transactions hold the write lock for their whole body.
+ * `lookup` is a read whose cost the request bounds (rows by id, by type, by name: a handful of index probes), so a
+ * backend may run it where a statement is cheapest; `read` is a read of unbounded cost (filters, listings,
+ * lineage), which must never hold up other calls.
+ */
+export type TxMode = 'lookup' | 'read' | 'write';
 
 export interface RunResult {
   /** Rows changed by the statement. */
