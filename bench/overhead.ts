@@ -5,7 +5,10 @@
  *   tsx       our server from TypeScript sources (node --import tsx src/cli/main.ts), as in development
  *   built     our built server (node dist/src/cli/main.js), as `npm start` and the package run it
  *   built+obs the built server with --metrics_port and --access_log (every call counted and logged)
- * plus start-up time (spawn to accepting connections). One client process (this one) on one channel; every
+ *   baseline  with BENCH_BASELINE_SERVER=path/to/dist/src/cli/main.js: another build (e.g. main's) for before/after
+ * plus start-up time (spawn to accepting connections), and each server process's CPU time per call at c=32 (best of
+ * the rounds; reader threads included): unlike calls/s, barely moved by other processes' load, so `echo / CPU` (the
+ * echo server's CPU per call over ours) is the figure to read on a shared machine. One client process (this one) on one channel; every
  * server in its own process on a SQLite file holding a few types and one artifact. Phases alternate (ABBA) to spread
  * drift. Then what each step of a call costs, in-process (call-steps.ts), and what observing a call costs.
  */
@@ -100,8 +103,33 @@ async function start(target: Target): Promise<Running> {
   };
 }
 
+/** CPU time (user + system) the process has used so far, in ms; NaN where /proc is missing. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command), in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Calls/s, and the server's CPU time per call (us): unlike calls/s, barely moved by other processes' load. */
+interface Measured {
+  callsPerSec: number;
+  cpuUs: number;
+}
+
 /** Completed calls per second with `concurrency` callers each keeping one call outstanding for `ms`. */
-async function callsPerSecond(port: number, probe: Probe, concurrency: number, ms: number): Promise<number> {
+async function measure(server: Running, probe: Probe, concurrency: number, ms: number): Promise<Measured> {
+  const cpu0 = cpuMs(server.child.pid);
+  const t0 = performance.now();
+  const done = await callsIn(server.port, probe, concurrency, ms);
+  const elapsed = performance.now() - t0;
+  return { callsPerSec: (done * 1000) / elapsed, cpuUs: ((cpuMs(server.child.pid) - cpu0) * 1000) / done };
+}
+
+async function callsIn(port: number, probe: Probe, concurrency: number, ms: number): Promise<number> {
   const Client = grpc.makeGenericClientConstructor(MetadataStoreServiceService, 'MetadataStoreService');
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as Record<
     Probe['method'],
@@ -121,7 +149,7 @@ async function callsPerSecond(port: number, probe: Probe, concurrency: number, m
         }
       }),
     );
-    return (done * 1000) / (performance.now() - (end - ms));
+    return done;
   } finally {
     client.close();
   }
@@ -200,15 +228,18 @@ export async function runOverhead(opts: BenchOptions): Promise<string> {
       byId: false,
     },
   ];
+  const baseline = process.env.BENCH_BASELINE_SERVER;
+  if (baseline)
+    targets.push({ name: 'baseline', argv: (p) => [process.execPath, baseline, ...serverFlags(p)], byId: true });
   const warmMs = opts.quick ? 300 : 2_000;
   const runMs = opts.quick ? 500 : 5_000;
   const rounds = opts.quick ? 1 : 2;
   /** Calls/s per target and probe label, each concurrency's figures over the rounds. */
-  type Figures = { c1: number[]; c32: number[] };
+  type Figures = { c1: number[]; c32: number[]; cpu: number[] };
   const results = new Map<string, Map<string, Figures>>();
   const startMs = new Map<string, number[]>();
   for (const t of targets) {
-    results.set(t.name, new Map(probes.map((p) => [p.label, { c1: [], c32: [] }])));
+    results.set(t.name, new Map(probes.map((p) => [p.label, { c1: [], c32: [], cpu: [] }])));
     startMs.set(t.name, []);
   }
   for (let round = 0; round < rounds; round++) {
@@ -218,11 +249,16 @@ export async function runOverhead(opts: BenchOptions): Promise<string> {
       try {
         startMs.get(t.name)!.push(server.startMs);
         for (const probe of probes.slice(0, t.byId ? probes.length : 1)) {
-          await callsPerSecond(server.port, probe, 32, warmMs); // JIT warm-up
+          await callsIn(server.port, probe, 32, warmMs); // JIT warm-up
           const r = results.get(t.name)!.get(probe.label)!;
-          r.c1.push(await callsPerSecond(server.port, probe, 1, runMs));
-          r.c32.push(await callsPerSecond(server.port, probe, 32, runMs));
-          log(`${t.name} ${probe.label}: ${fmt(r.c1.at(-1)!)} calls/s at 1, ${fmt(r.c32.at(-1)!)} at 32`);
+          r.c1.push((await measure(server, probe, 1, runMs)).callsPerSec);
+          const c32 = await measure(server, probe, 32, runMs);
+          r.c32.push(c32.callsPerSec);
+          r.cpu.push(c32.cpuUs);
+          log(
+            `${t.name} ${probe.label}: ${fmt(r.c1.at(-1)!)} calls/s at 1, ${fmt(r.c32.at(-1)!)} at 32, ` +
+              `server CPU ${fmt(c32.cpuUs)} us per call`,
+          );
         }
       } finally {
         await server.stop();
@@ -246,6 +282,8 @@ export async function runOverhead(opts: BenchOptions): Promise<string> {
         ratio(mean(r.c32), mean(echo.c32)),
         ratio(mean(r.c1), mean(tsx.c1)),
         ratio(mean(r.c32), mean(tsx.c32)),
+        Math.min(...r.cpu),
+        ratio(Math.min(...echo.cpu), Math.min(...r.cpu)),
         mean(startMs.get(t.name)!),
       ]);
     }
@@ -272,7 +310,18 @@ export async function runOverhead(opts: BenchOptions): Promise<string> {
   return (
     table(
       `Per-call overhead: calls/s (GetArtifactTypes: ${response.artifactTypes.length} types), ${runMs / 1000} s per figure, mean (min-max) of ${rounds} round(s)`,
-      ['call: server', 'c=1', 'c=32', 'c=1 / echo', 'c=32 / echo', 'c=1 / tsx', 'c=32 / tsx', 'start ms'],
+      [
+        'call: server',
+        'c=1',
+        'c=32',
+        'c=1 / echo',
+        'c=32 / echo',
+        'c=1 / tsx',
+        'c=32 / tsx',
+        'CPU us/call',
+        'echo / CPU',
+        'start ms',
+      ],
       rows,
     ) +
     `built server: ${fmt(perCallUs(builtTypes.c1) - perCallUs(echoTypes.c1))} us more per GetArtifactTypes call than ` +

@@ -3,6 +3,7 @@
  * turns a table of bodies into MlmdApi methods bound to a database, so "one RPC = one transaction" lives here only.
  */
 import { Database, Tx, TxMode } from '../storage/database';
+import { runReadTask, type ReadTask } from '../storage/read-task';
 import { MlmdApi, MlmdRpcName, RequestOf, ResponseOf } from './api';
 
 export interface RpcBody<K extends MlmdRpcName> {
@@ -34,15 +35,26 @@ export const lookup = <K extends MlmdRpcName>(
   run,
 });
 
-export function bindRpcs<K extends MlmdRpcName>(db: Database, table: RpcTable<K>): Pick<MlmdApi, K> {
+/**
+ * Binds every body of `table` to `db`. With `readTask` (the task that runs `table`'s bodies by name), reads go
+ * through it, so a backend can run a whole read where it is cheapest (one message to a reader thread).
+ */
+export function bindRpcs<K extends MlmdRpcName>(
+  db: Database,
+  table: RpcTable<K>,
+  readTask?: ReadTask,
+): Pick<MlmdApi, K> {
   const api = {} as Record<string, (request: unknown) => Promise<unknown>>;
-  for (const name of Object.keys(table) as K[]) {
-    const body = table[name] as unknown as RpcBody<K>;
-    const { mode, run } = body;
-    api[name] =
+  for (const rpc of Object.keys(table) as K[]) {
+    const { mode, run } = table[rpc] as unknown as RpcBody<K>;
+    const inTransaction = (m: TxMode, request: unknown) =>
+      m === 'read' && readTask
+        ? runReadTask(db, readTask, { rpc, request })
+        : db.transaction(m, (tx) => run(tx, request as RequestOf<K>));
+    api[rpc] =
       typeof mode === 'function'
-        ? (request) => db.transaction(mode(request as RequestOf<K>), (tx) => run(tx, request as RequestOf<K>))
-        : (request) => db.transaction(mode, (tx) => run(tx, request as RequestOf<K>));
+        ? (request) => inTransaction(mode(request as RequestOf<K>), request)
+        : (request) => inTransaction(mode, request);
   }
   return api as unknown as Pick<MlmdApi, K>;
 }

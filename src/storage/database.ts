@@ -14,6 +14,7 @@
  */
 
 import type { DialectAdapter } from './adapter';
+import type { ReadTask } from './read-task';
 
 export type SqlValue = bigint | number | string | Uint8Array | null;
 export type Row = Record<string, SqlValue>;
@@ -58,6 +59,11 @@ export interface Database {
    * rethrown unchanged). Backend failures surface as MlmdError (busy/lock/serialisation conflicts as ABORTED).
    */
   transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs a read transaction whose body is a function a module exports (read-task.ts), where the backend runs a
+   * whole read cheapest. Optional: callers go through `runReadTask`, which runs the body here without it.
+   */
+  readTask?(task: ReadTask, input: unknown): Promise<unknown>;
   /** Waits for running transactions, then releases the connection(s). */
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import { Code, internal, invalidArgument, MlmdError } from '../../errors';
 import { Database, Tx, TxMode } from '../database';
+import { readTaskFunction, type ReadTask } from '../read-task';
 import { readTimeLimitMs } from '../read-time-limit';
 import { SQLITE_ADAPTER } from './adapter';
 import { SqliteReaders } from './readers';
@@ -115,6 +116,13 @@ export class SqliteDatabase implements Database {
     if (this.readers) return this.readers.transaction(body);
     // Reads on this thread (an in-memory store, or no reader threads) have their time limit too.
     return (this.lookups ?? this.writer).transaction('BEGIN', this.timeLimitMs, body);
+  }
+
+  readTask(task: ReadTask, input: unknown): Promise<unknown> {
+    if (this.closed) return Promise.reject(new MlmdError(Code.UNAVAILABLE, 'The metadata store is shutting down'));
+    if (this.readers) return this.readers.task(task, input);
+    const fn = readTaskFunction(task);
+    return this.transaction('read', (tx) => fn(tx, input));
   }
 
   /** Runs raw SQL outside the queue; only for start-up (schema creation) before the server serves. */

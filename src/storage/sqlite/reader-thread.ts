@@ -3,14 +3,18 @@
  * which it runs the statements of one read transaction at a time, as the server's thread sends them.
  *
  * Protocol (in order on one port): `statement` messages run in a transaction the first one begins (deferred BEGIN:
- * one snapshot for the whole RPC) and are answered `result`; `end` finishes the transaction and is answered `ended`;
- * `close` closes the connection and is answered `closed`. A statement past its transaction's deadline fails with the
- * time-limit error, before it starts or, for filter SQL, while it runs (deadline.ts).
+ * one snapshot for the whole RPC) and are answered `result`; a `task` message runs a whole read body in it
+ * (storage/read-task.ts: the function a module exports, on a Tx of this connection) and is answered `result` with
+ * what the body returned; `end` finishes the transaction and is answered `ended`; `close` closes the connection and
+ * is answered `closed`. A statement past its transaction's deadline fails with the time-limit error, before it
+ * starts or, for filter SQL, while it runs (deadline.ts).
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { MlmdError } from '../../errors';
-import { UniqueViolation, type SqlValue } from '../database';
+import { UniqueViolation, type Row, type RunResult, type SqlValue, type Tx } from '../database';
+import { readTaskFunction, type ReadTask } from '../read-task';
+import { SQLITE_ADAPTER } from './adapter';
 import { ConnectionDeadline } from './deadline';
 import { translateSqliteError } from './errors';
 import { LruCache, STATEMENT_CACHE_SIZE } from '../statement-cache';
@@ -23,6 +27,12 @@ export interface ReaderThreadData {
   cancelled: SharedArrayBuffer;
 }
 
+/** The transaction's time limit and start (Date.now() time), sent with its first statement or its task. */
+export interface TimeLimit {
+  ms: number;
+  startedAt: number;
+}
+
 export type ToReader =
   | {
       type: 'statement';
@@ -30,9 +40,9 @@ export type ToReader =
       method: 'all' | 'get' | 'run';
       sql: string;
       params: readonly SqlValue[];
-      /** The transaction's time limit and start (Date.now() time), sent with its first statement. */
-      limit?: { ms: number; startedAt: number };
+      limit?: TimeLimit;
     }
+  | { type: 'task'; id: number; task: ReadTask; input: unknown; limit?: TimeLimit }
   | { type: 'end' }
   | { type: 'close' };
 
@@ -78,21 +88,50 @@ function runThread(data: ReaderThreadData): void {
   }
   const deadline = new ConnectionDeadline(conn, new Int32Array(data.cancelled));
   const statements = new LruCache(STATEMENT_CACHE_SIZE, (sql) => conn.prepare(sql));
+  const begin = (limit: TimeLimit | undefined) => {
+    if (conn.inTransaction) return;
+    if (limit) deadline.set(limit.ms, limit.startedAt);
+    conn.exec('BEGIN');
+  };
+  const statement = (method: 'all' | 'get' | 'run', sql: string, params: readonly SqlValue[]) => {
+    deadline.check();
+    const stmt = statements.get(sql);
+    return method === 'run' ? { changes: stmt.run(...params).changes } : stmt[method](...params);
+  };
+  /** A task's statements, failing as the server's thread's would (translated, so the body sees the same errors). */
+  const local = (method: 'all' | 'get' | 'run', sql: string, params: readonly SqlValue[] = []) => {
+    try {
+      return statement(method, sql, params);
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  };
+  const tx: Tx = {
+    dialect: 'sqlite',
+    adapter: SQLITE_ADAPTER,
+    all: async <R extends Row>(sql: string, params?: readonly SqlValue[]) => local('all', sql, params) as R[],
+    get: async <R extends Row>(sql: string, params?: readonly SqlValue[]) => local('get', sql, params) as R | undefined,
+    run: async (sql: string, params?: readonly SqlValue[]) => local('run', sql, params) as RunResult,
+  };
   port.on('message', (m: ToReader) => {
     switch (m.type) {
       case 'statement':
         try {
-          if (!conn.inTransaction) {
-            if (m.limit) deadline.set(m.limit.ms, m.limit.startedAt);
-            conn.exec('BEGIN');
-          }
-          deadline.check();
-          const stmt = statements.get(m.sql);
-          const value = m.method === 'run' ? { changes: stmt.run(...m.params).changes } : stmt[m.method](...m.params);
-          post({ type: 'result', id: m.id, ok: true, value });
+          begin(m.limit);
+          post({ type: 'result', id: m.id, ok: true, value: statement(m.method, m.sql, m.params) });
         } catch (e) {
           post({ type: 'result', id: m.id, ok: false, error: toWireError(e) });
         }
+        break;
+      case 'task':
+        // The body awaits only this connection's synchronous statements, so it runs to its end before the next
+        // message is read.
+        new Promise((resolve) => {
+          begin(m.limit);
+          resolve(readTaskFunction(m.task)(tx, m.input));
+        })
+          .then((value) => post({ type: 'result', id: m.id, ok: true, value }))
+          .catch((e: unknown) => post({ type: 'result', id: m.id, ok: false, error: toWireError(e) }));
         break;
       case 'end':
         deadline.clear();
