@@ -40,11 +40,10 @@ import {
   log,
   ratio,
   ROOT,
+  serverEntry,
   sleep,
   table,
 } from './lib';
-
-const BUILT = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 interface Target {
   name: string;
@@ -185,7 +184,7 @@ async function observerCostUs(response: unknown, calls: number): Promise<Record<
 }
 
 export async function runOverhead(opts: BenchOptions): Promise<string> {
-  if (!fs.existsSync(BUILT)) throw new Error('dist/ missing: npm run build');
+  const BUILT = serverEntry(); // dist/, rebuilt first when older than the sources
   fs.mkdirSync(BENCH_DIR, { recursive: true });
   const db = path.join(BENCH_DIR, `overhead-${process.pid}.db`);
   const serverFlags = (port: number) => [`--db=${db}`, `--grpc_port=${port}`, '--http_port=-1', '--host=127.0.0.1'];
