@@ -12,12 +12,12 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { MlmdError } from '../../errors';
-import { UniqueViolation, type Row, type RunResult, type SqlValue, type Tx } from '../database';
+import { UniqueViolation, type SqlValue } from '../database';
 import { readTaskFunction, type ReadTask } from '../read-task';
-import { SQLITE_ADAPTER } from './adapter';
 import { ConnectionDeadline } from './deadline';
 import { translateSqliteError } from './errors';
 import { LruCache, STATEMENT_CACHE_SIZE } from '../statement-cache';
+import { sqliteTx, type StatementMethod, type StatementRunner } from './tx';
 
 export interface ReaderThreadData {
   sqliteReaderThread: true;
@@ -37,7 +37,7 @@ export type ToReader =
   | {
       type: 'statement';
       id: number;
-      method: 'all' | 'get' | 'run';
+      method: StatementMethod;
       sql: string;
       params: readonly SqlValue[];
       limit?: TimeLimit;
@@ -93,26 +93,19 @@ function runThread(data: ReaderThreadData): void {
     if (limit) deadline.set(limit.ms, limit.startedAt);
     conn.exec('BEGIN');
   };
-  const statement = (method: 'all' | 'get' | 'run', sql: string, params: readonly SqlValue[]) => {
+  const statement: StatementRunner = (method, sql, params) => {
     deadline.check();
     const stmt = statements.get(sql);
     return method === 'run' ? { changes: stmt.run(...params).changes } : stmt[method](...params);
   };
   /** A task's statements, failing as the server's thread's would (translated, so the body sees the same errors). */
-  const local = (method: 'all' | 'get' | 'run', sql: string, params: readonly SqlValue[] = []) => {
+  const tx = sqliteTx((method, sql, params) => {
     try {
       return statement(method, sql, params);
     } catch (e) {
       throw translateSqliteError(e);
     }
-  };
-  const tx: Tx = {
-    dialect: 'sqlite',
-    adapter: SQLITE_ADAPTER,
-    all: async <R extends Row>(sql: string, params?: readonly SqlValue[]) => local('all', sql, params) as R[],
-    get: async <R extends Row>(sql: string, params?: readonly SqlValue[]) => local('get', sql, params) as R | undefined,
-    run: async (sql: string, params?: readonly SqlValue[]) => local('run', sql, params) as RunResult,
-  };
+  });
   port.on('message', (m: ToReader) => {
     switch (m.type) {
       case 'statement':

@@ -17,9 +17,9 @@ import { Worker } from 'node:worker_threads';
 import { Code, MlmdError } from '../../errors';
 import { threadScript } from '../../thread-script';
 import { timeLimitExceeded } from '../../time-limit';
-import type { Row, RunResult, SqlValue, Tx } from '../database';
+import type { Tx } from '../database';
 import type { ReadTask } from '../read-task';
-import { SQLITE_ADAPTER } from './adapter';
+import { sqliteTx } from './tx';
 import { fromWireError, type FromReader, type ReaderThreadData, type ToReader } from './reader-thread';
 
 export interface SqliteReadersOptions {
@@ -143,20 +143,9 @@ export class SqliteReaders {
 
   /** A read transaction whose body runs here and sends the thread one statement at a time. */
   transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.run((send) => {
-      const call = (method: 'all' | 'get' | 'run', sql: string, params: readonly SqlValue[] = []) =>
-        send({ type: 'statement', method, sql, params });
-      const tx: Tx = {
-        dialect: 'sqlite',
-        adapter: SQLITE_ADAPTER,
-        all: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>
-          (await call('all', sql, params)) as R[],
-        get: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>
-          (await call('get', sql, params)) as R | undefined,
-        run: async (sql: string, params?: readonly SqlValue[]) => (await call('run', sql, params)) as RunResult,
-      };
-      return body(tx);
-    });
+    return this.run((send) =>
+      body(sqliteTx((method, sql, params) => send({ type: 'statement', method, sql, params }))),
+    );
   }
 
   /** A read transaction whose whole body runs on the thread: one message there and one back. */

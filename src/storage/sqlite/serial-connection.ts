@@ -10,11 +10,11 @@
  * values and timestamps round-trip exactly.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Row, RunResult, SqlValue, Tx } from '../database';
+import type { Tx } from '../database';
 import { LruCache, STATEMENT_CACHE_SIZE } from '../statement-cache';
-import { SQLITE_ADAPTER } from './adapter';
 import { ConnectionDeadline } from './deadline';
 import { translateSqliteError } from './errors';
+import { sqliteTx } from './tx';
 
 export class SerialConnection {
   private readonly statements: LruCache<BetterSqlite3.Statement>;
@@ -67,16 +67,12 @@ export class SerialConnection {
     }
   }
 
-  private readonly tx: Tx = {
-    dialect: 'sqlite',
-    adapter: SQLITE_ADAPTER,
-    all: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) =>
-      this.guard(() => this.statement(sql).all(...params) as R[]),
-    get: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) =>
-      this.guard(() => this.statement(sql).get(...params) as R | undefined),
-    run: async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> =>
-      this.guard(() => ({ changes: this.statement(sql).run(...params).changes })),
-  };
+  private readonly tx: Tx = sqliteTx((method, sql, params) =>
+    this.guard(() => {
+      const stmt = this.statement(sql);
+      return method === 'run' ? { changes: stmt.run(...params).changes } : stmt[method](...params);
+    }),
+  );
 
   /** Runs raw SQL outside the queue. */
   exec(sql: string): void {
