@@ -44,6 +44,7 @@ export function bindRpcs<K extends MlmdRpcName>(
   table: RpcTable<K>,
   readTask?: ReadTask,
 ): Pick<MlmdApi, K> {
+  if (readTask) db.prepareReadTask?.(readTask);
   const api = {} as Record<string, (request: unknown) => Promise<unknown>>;
   for (const rpc of Object.keys(table) as K[]) {
     const { mode, run } = table[rpc] as unknown as RpcBody<K>;

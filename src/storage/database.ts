@@ -64,6 +64,8 @@ export interface Database {
    * whole read cheapest. Optional: callers go through `runReadTask`, which runs the body here without it.
    */
   readTask?(task: ReadTask, input: unknown): Promise<unknown>;
+  /** Readies the backend for `task` ahead of its first use (loads its module where reads run); optional. */
+  prepareReadTask?(task: ReadTask): void;
   /** Waits for running transactions, then releases the connection(s). */
   close(): Promise<void>;
 }

@@ -125,6 +125,10 @@ export class SqliteDatabase implements Database {
     return this.transaction('read', (tx) => fn(tx, input));
   }
 
+  prepareReadTask(task: ReadTask): void {
+    this.readers?.preload(task);
+  }
+
   /** Runs raw SQL outside the queue; only for start-up (schema creation) before the server serves. */
   exec(sql: string): void {
     this.writer.exec(sql);

@@ -6,7 +6,7 @@
  * one snapshot for the whole RPC) and are answered `result`; a `task` message runs a whole read body in it
  * (storage/read-task.ts: the function a module exports, on a Tx of this connection) and is answered `result` with
  * what the body returned; `end` finishes the transaction and is answered `ended`; `close` closes the connection and
- * is answered `closed`. A statement past its transaction's deadline fails with the time-limit error, before it
+ * is answered `closed`; `preload` loads a task's module ahead of its first task (unanswered). A statement past its transaction's deadline fails with the time-limit error, before it
  * starts or, for filter SQL, while it runs (deadline.ts).
  */
 import BetterSqlite3 from 'better-sqlite3';
@@ -25,6 +25,8 @@ export interface ReaderThreadData {
   busyTimeoutMs: number;
   /** Int32Array over it: set to 1 by the server's thread to stop the running statement (the store is closing). */
   cancelled: SharedArrayBuffer;
+  /** Modules of read tasks to load at start, before the first transaction (storage/read-task.ts). */
+  preload: readonly string[];
 }
 
 /** The transaction's time limit and start (Date.now() time), sent with its first statement or its task. */
@@ -43,6 +45,7 @@ export type ToReader =
       limit?: TimeLimit;
     }
   | { type: 'task'; id: number; task: ReadTask; input: unknown; limit?: TimeLimit }
+  | { type: 'preload'; module: string }
   | { type: 'end' }
   | { type: 'close' };
 
@@ -86,6 +89,15 @@ function runThread(data: ReaderThreadData): void {
     port.close();
     return;
   }
+  // A task module failing to load fails its tasks (their `require` throws again), not the thread.
+  const preload = (module: string) => {
+    try {
+      require(module);
+    } catch {
+      /* reported by the first task that needs it */
+    }
+  };
+  data.preload.forEach(preload);
   const deadline = new ConnectionDeadline(conn, new Int32Array(data.cancelled));
   const statements = new LruCache(STATEMENT_CACHE_SIZE, (sql) => conn.prepare(sql));
   const begin = (limit: TimeLimit | undefined) => {
@@ -125,6 +137,9 @@ function runThread(data: ReaderThreadData): void {
         })
           .then((value) => post({ type: 'result', id: m.id, ok: true, value }))
           .catch((e: unknown) => post({ type: 'result', id: m.id, ok: false, error: toWireError(e) }));
+        break;
+      case 'preload':
+        preload(m.module);
         break;
       case 'end':
         deadline.clear();

@@ -138,6 +138,8 @@ export class SqliteReaders {
   /** Transactions in progress, until their thread has finished them. */
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
+  /** Task modules every thread loads at start (preload). */
+  private readonly preloads = new Set<string>();
 
   constructor(private readonly options: SqliteReadersOptions) {}
 
@@ -225,6 +227,18 @@ export class SqliteReaders {
     this.idle.push(t);
   }
 
+  /**
+   * Readies every thread for `task` ahead of its first use: loading a task's module (the MLMD domain) takes longer
+   * than most reads, and must not count against the first reads' time limit. So the pool starts all its threads
+   * now, each loading the module before it takes a transaction, and threads started later load it too.
+   */
+  preload(task: ReadTask): void {
+    if (this.closed || this.preloads.has(task.module)) return;
+    this.preloads.add(task.module);
+    for (const t of this.threads) t.worker.postMessage({ type: 'preload', module: task.module } satisfies ToReader);
+    while (this.threads.length < this.options.maxThreads) this.release(this.spawn());
+  }
+
   private spawn(): ReaderThread {
     const t = new ReaderThread(
       {
@@ -232,6 +246,7 @@ export class SqliteReaders {
         path: this.options.path,
         busyTimeoutMs: this.options.busyTimeoutMs,
         cancelled: new SharedArrayBuffer(4),
+        preload: [...this.preloads],
       },
       (gone) => this.forget(gone),
     );
