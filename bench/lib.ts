@@ -2,7 +2,7 @@
  * Shared pieces of the benchmarks: our server as a child process (the CLI, as users run it), the Python helper
  * scripts (run with the compat venv), timing statistics and plain-text tables.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -30,7 +30,24 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx src/cli/main.ts` on a SQLite file with upstream's flags and waits until it listens. */
+/**
+ * The server the benches run: the built one (dist/, as `npm start` and the package run it), rebuilt first when older
+ * than the sources (scripts/ensure-build.js, as `npm start` does); or another build's `dist/src/cli/main.js` named
+ * by BENCH_SERVER (e.g. main's, for a before/after).
+ */
+let entry: string | undefined;
+export function serverEntry(): string {
+  if (entry) return entry;
+  if (process.env.BENCH_SERVER) return (entry = path.resolve(process.env.BENCH_SERVER));
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-build.js')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('npm run build failed');
+  return (entry = path.join(ROOT, 'dist', 'src', 'cli', 'main.js'));
+}
+
+/** Starts the server (serverEntry) on a SQLite file with upstream's flags and waits until it listens. */
 export async function startServerProcess(dbPath: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
   const cfg = path.join(BENCH_DIR, `server-${process.pid}-${Date.now()}.cfg`);
@@ -43,7 +60,7 @@ export async function startServerProcess(dbPath: string, env: NodeJS.ProcessEnv 
 }
 
 /**
- * Starts the server binary (`src/cli/main.ts`) on a free port with the given flags, as users run it, and waits until
+ * Starts the server (serverEntry) on a free port with the given flags, as users run it, and waits until
  * it accepts connections (up to 300 s: opening a large file may build missing indexes first).
  */
 export async function startCli(flags: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
@@ -53,7 +70,7 @@ export async function startCli(flags: readonly string[], env: NodeJS.ProcessEnv 
   const out = fs.openSync(logPath, 'w');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', `--grpc_port=${port}`, '--http_port=-1', ...flags],
+    [serverEntry(), `--grpc_port=${port}`, '--http_port=-1', ...flags],
     { cwd: ROOT, stdio: ['ignore', out, out], env: { ...process.env, ...env } },
   );
   fs.closeSync(out);

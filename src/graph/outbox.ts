@@ -118,6 +118,9 @@ export function withOutbox(db: Database, afterCommit: () => void = () => undefin
     dialect: db.dialect,
     adapter: db.adapter,
     close: () => db.close(),
+    // Reads append nothing: a whole read runs where the backend runs it.
+    ...(db.readTask && { readTask: db.readTask.bind(db) }),
+    ...(db.prepareReadTask && { prepareReadTask: db.prepareReadTask.bind(db) }),
     async transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
       if (mode !== 'write') return db.transaction(mode, body);
       let appended = false;

@@ -9,7 +9,7 @@ import { idSet, textSet } from '../storage/sql';
 import { Candidates, hasCandidates, listNodes } from './listing';
 import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
 import { loadNodes, loadNodesByIds, NodeWriter, UpsertOptions } from './node-store';
-import { read, RpcTable, write } from './rpc';
+import { lookup, read, RpcTable, write } from './rpc';
 import { findTypeId, getTypesByIds } from './types';
 
 /** Writes a batch of nodes of one kind in request order; returns their ids, index-aligned. */
@@ -116,19 +116,28 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
     return { contexts: page.nodes as Context[], nextPageToken: page.nextPageToken };
   }),
 
-  getArtifactsById: read(async (tx, r) => {
-    const artifacts = await loadNodesByIds(tx, ARTIFACT, r.artifactIds ?? []);
-    if (!r.populateArtifactTypes) return { artifacts };
-    const typeIds = [...new Set(artifacts.map((a) => a.typeId!))];
-    const artifactTypes = await getTypesByIds(tx, ARTIFACT.typeKind, typeIds, {
-      externalId: true,
-      baseType: false,
-      structTypes: false,
-    });
-    return { artifacts, artifactTypes };
-  }),
-  getExecutionsById: read(async (tx, r) => ({ executions: await loadNodesByIds(tx, EXECUTION, r.executionIds ?? []) })),
-  getContextsById: read(async (tx, r) => ({ contexts: await loadNodesByIds(tx, CONTEXT, r.contextIds ?? []) })),
+  getArtifactsById: lookup(
+    async (tx, r) => {
+      const artifacts = await loadNodesByIds(tx, ARTIFACT, r.artifactIds ?? []);
+      if (!r.populateArtifactTypes) return { artifacts };
+      const typeIds = [...new Set(artifacts.map((a) => a.typeId!))];
+      const artifactTypes = await getTypesByIds(tx, ARTIFACT.typeKind, typeIds, {
+        externalId: true,
+        baseType: false,
+        structTypes: false,
+      });
+      return { artifacts, artifactTypes };
+    },
+    (r) => r.artifactIds,
+  ),
+  getExecutionsById: lookup(
+    async (tx, r) => ({ executions: await loadNodesByIds(tx, EXECUTION, r.executionIds ?? []) }),
+    (r) => r.executionIds,
+  ),
+  getContextsById: lookup(
+    async (tx, r) => ({ contexts: await loadNodesByIds(tx, CONTEXT, r.contextIds ?? []) }),
+    (r) => r.contextIds,
+  ),
 
   getArtifactsByType: read(async (tx, r) => {
     const { nodes, nextPageToken } = await nodesByType(tx, ARTIFACT, r);
@@ -143,13 +152,13 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
     return { contexts: nodes, nextPageToken };
   }),
 
-  getArtifactByTypeAndName: read(async (tx, r) => ({
+  getArtifactByTypeAndName: lookup(async (tx, r) => ({
     artifact: await nodeByTypeAndName(tx, ARTIFACT, r.typeName, r.typeVersion, r.artifactName),
   })),
-  getExecutionByTypeAndName: read(async (tx, r) => ({
+  getExecutionByTypeAndName: lookup(async (tx, r) => ({
     execution: await nodeByTypeAndName(tx, EXECUTION, r.typeName, r.typeVersion, r.executionName),
   })),
-  getContextByTypeAndName: read(async (tx, r) => ({
+  getContextByTypeAndName: lookup(async (tx, r) => ({
     context: await nodeByTypeAndName(tx, CONTEXT, r.typeName, r.typeVersion, r.contextName),
   })),
 
@@ -167,13 +176,16 @@ export const nodeRpcs: RpcTable<NodesRpc> = {
     return { artifacts: await loadNodes(tx, ARTIFACT, `n.uri IN (${set.sql})`, [set.param]) };
   }),
 
-  getArtifactsByExternalIds: read(async (tx, r) => ({
-    artifacts: await nodesByExternalIds(tx, ARTIFACT, r.externalIds ?? []),
-  })),
-  getExecutionsByExternalIds: read(async (tx, r) => ({
-    executions: await nodesByExternalIds(tx, EXECUTION, r.externalIds ?? []),
-  })),
-  getContextsByExternalIds: read(async (tx, r) => ({
-    contexts: await nodesByExternalIds(tx, CONTEXT, r.externalIds ?? []),
-  })),
+  getArtifactsByExternalIds: lookup(
+    async (tx, r) => ({ artifacts: await nodesByExternalIds(tx, ARTIFACT, r.externalIds ?? []) }),
+    (r) => r.externalIds,
+  ),
+  getExecutionsByExternalIds: lookup(
+    async (tx, r) => ({ executions: await nodesByExternalIds(tx, EXECUTION, r.externalIds ?? []) }),
+    (r) => r.externalIds,
+  ),
+  getContextsByExternalIds: lookup(
+    async (tx, r) => ({ contexts: await nodesByExternalIds(tx, CONTEXT, r.externalIds ?? []) }),
+    (r) => r.externalIds,
+  ),
 };

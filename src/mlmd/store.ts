@@ -1,15 +1,13 @@
 /**
  * The MLMD domain assembled: every RPC of MetadataStoreService bound to one database. Each concern lives in its own
- * module and contributes its RPC table; the type annotation makes the compiler check that all 52 are present.
+ * module and contributes its RPC table (rpc-table.ts); the type annotation makes the compiler check that all 52 are
+ * present.
  */
 import { Database } from '../storage/database';
 import { MlmdApi } from './api';
 import { bindRpcs } from './rpc';
-import { typeRpcs } from './types';
-import { nodeRpcs } from './nodes';
-import { linkRpcs } from './links';
-import { lineageRpcs } from './lineage';
+import { MLMD_RPCS, READ_RPC_TASK } from './rpc-table';
 
 export function createMlmdApi(db: Database): MlmdApi {
-  return bindRpcs(db, { ...typeRpcs, ...nodeRpcs, ...linkRpcs, ...lineageRpcs });
+  return bindRpcs(db, MLMD_RPCS, READ_RPC_TASK);
 }

@@ -12,7 +12,7 @@ import { alreadyExists, invalidArgument, notFound, unimplemented } from '../erro
 import { SIMPLE_TYPES } from '../storage/bootstrap';
 import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
 import { idSet, insertReturningId, serializeOn, textSet } from '../storage/sql';
-import { read, RpcTable, write } from './rpc';
+import { lookup, RpcTable, write } from './rpc';
 import { KindName, TYPE_KINDS, TypeKindSpec } from './type-kinds';
 
 /** The fields of ArtifactType, ExecutionType and ContextType together (each kind uses its subset). */
@@ -362,30 +362,42 @@ export const typeRpcs: RpcTable<TypesRpc> = {
     const contextTypeIds = await upsertAll(C, r.contextTypes);
     return { artifactTypeIds, executionTypeIds, contextTypeIds };
   }),
-  getArtifactType: read(async (tx, r) => ({ artifactType: await getTypeByName(tx, A, r.typeName, r.typeVersion) })),
-  getExecutionType: read(async (tx, r) => ({ executionType: await getTypeByName(tx, E, r.typeName, r.typeVersion) })),
-  getContextType: read(async (tx, r) => ({ contextType: await getTypeByName(tx, C, r.typeName, r.typeVersion) })),
-  getArtifactTypes: read(async (tx) => ({ artifactTypes: await getAllTypes(tx, A) })),
-  getExecutionTypes: read(async (tx) => ({ executionTypes: await getAllTypes(tx, E) })),
-  getContextTypes: read(async (tx) => ({ contextTypes: await getAllTypes(tx, C) })),
-  getArtifactTypesById: read(async (tx, r) => ({ artifactTypes: await getTypesByIds(tx, A, r.typeIds ?? []) })),
-  getExecutionTypesById: read(async (tx, r) => ({ executionTypes: await getTypesByIds(tx, E, r.typeIds ?? []) })),
-  getContextTypesById: read(async (tx, r) => ({
-    contextTypes: await getTypesByIds(tx, C, r.typeIds ?? [], {
-      externalId: true,
-      baseType: false,
-      structTypes: false,
+  getArtifactType: lookup(async (tx, r) => ({ artifactType: await getTypeByName(tx, A, r.typeName, r.typeVersion) })),
+  getExecutionType: lookup(async (tx, r) => ({ executionType: await getTypeByName(tx, E, r.typeName, r.typeVersion) })),
+  getContextType: lookup(async (tx, r) => ({ contextType: await getTypeByName(tx, C, r.typeName, r.typeVersion) })),
+  getArtifactTypes: lookup(async (tx) => ({ artifactTypes: await getAllTypes(tx, A) })),
+  getExecutionTypes: lookup(async (tx) => ({ executionTypes: await getAllTypes(tx, E) })),
+  getContextTypes: lookup(async (tx) => ({ contextTypes: await getAllTypes(tx, C) })),
+  getArtifactTypesById: lookup(
+    async (tx, r) => ({ artifactTypes: await getTypesByIds(tx, A, r.typeIds ?? []) }),
+    (r) => r.typeIds,
+  ),
+  getExecutionTypesById: lookup(
+    async (tx, r) => ({ executionTypes: await getTypesByIds(tx, E, r.typeIds ?? []) }),
+    (r) => r.typeIds,
+  ),
+  getContextTypesById: lookup(
+    async (tx, r) => ({
+      contextTypes: await getTypesByIds(tx, C, r.typeIds ?? [], {
+        externalId: true,
+        baseType: false,
+        structTypes: false,
+      }),
     }),
-  })),
-  getArtifactTypesByExternalIds: read(async (tx, r) => ({
-    artifactTypes: await getTypesByExternalIds(tx, A, r.externalIds ?? []),
-  })),
-  getExecutionTypesByExternalIds: read(async (tx, r) => ({
-    executionTypes: await getTypesByExternalIds(tx, E, r.externalIds ?? []),
-  })),
-  getContextTypesByExternalIds: read(async (tx, r) => ({
-    contextTypes: await getTypesByExternalIds(tx, C, r.externalIds ?? []),
-  })),
+    (r) => r.typeIds,
+  ),
+  getArtifactTypesByExternalIds: lookup(
+    async (tx, r) => ({ artifactTypes: await getTypesByExternalIds(tx, A, r.externalIds ?? []) }),
+    (r) => r.externalIds,
+  ),
+  getExecutionTypesByExternalIds: lookup(
+    async (tx, r) => ({ executionTypes: await getTypesByExternalIds(tx, E, r.externalIds ?? []) }),
+    (r) => r.externalIds,
+  ),
+  getContextTypesByExternalIds: lookup(
+    async (tx, r) => ({ contextTypes: await getTypesByExternalIds(tx, C, r.externalIds ?? []) }),
+    (r) => r.externalIds,
+  ),
 };
 
 export type { KindName };

@@ -14,14 +14,20 @@
  */
 
 import type { DialectAdapter } from './adapter';
+import type { ReadTask } from './read-task';
 
 export type SqlValue = bigint | number | string | Uint8Array | null;
 export type Row = Record<string, SqlValue>;
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
-/** Read transactions see one consistent snapshot; write transactions hold the write lock for their whole body. */
-export type TxMode = 'read' | 'write';
+/**
+ * Read transactions see one consistent snapshot; write transactions hold the write lock for their whole body.
+ * `lookup` is a read whose cost the request bounds (rows by id, by type, by name: a handful of index probes), so a
+ * backend may run it where a statement is cheapest; `read` is a read of unbounded cost (filters, listings,
+ * lineage), which must never hold up other calls.
+ */
+export type TxMode = 'lookup' | 'read' | 'write';
 
 export interface RunResult {
   /** Rows changed by the statement. */
@@ -53,6 +59,13 @@ export interface Database {
    * rethrown unchanged). Backend failures surface as MlmdError (busy/lock/serialisation conflicts as ABORTED).
    */
   transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs a read transaction whose body is a function a module exports (read-task.ts), where the backend runs a
+   * whole read cheapest. Optional: callers go through `runReadTask`, which runs the body here without it.
+   */
+  readTask?(task: ReadTask, input: unknown): Promise<unknown>;
+  /** Readies the backend for `task` ahead of its first use (loads its module where reads run); optional. */
+  prepareReadTask?(task: ReadTask): void;
   /** Waits for running transactions, then releases the connection(s). */
   close(): Promise<void>;
 }

@@ -162,7 +162,7 @@ export abstract class PooledDatabase implements Database {
   }
 
   private async withRetries<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
-    const deadline = mode === 'read' ? Date.now() + this.readTimeLimitMs : Infinity;
+    const deadline = mode !== 'write' ? Date.now() + this.readTimeLimitMs : Infinity;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.attempt(mode, body, deadline);

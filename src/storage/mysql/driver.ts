@@ -184,7 +184,7 @@ export class MysqlDatabase extends PooledDatabase {
     for (let tries = 0; ; tries++) {
       const conn = await this.pool.getConnection();
       try {
-        if (mode === 'read') {
+        if (mode !== 'write') {
           await this.limitStatementTime(conn, this.statementTimeFor(deadline));
           await conn.query('START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT');
         } else {

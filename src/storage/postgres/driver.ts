@@ -104,7 +104,7 @@ export class PostgresDatabase extends PooledDatabase {
         client,
         async () => {
           await client.query(
-            mode === 'read'
+            mode !== 'write'
               ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ' +
                   `SET LOCAL statement_timeout = ${Math.ceil(this.timeLeft(deadline))}`
               : 'BEGIN',

@@ -1,28 +1,26 @@
 /**
- * The embedded backend: a better-sqlite3 connection in WAL mode for writes, and reader threads for reads.
+ * The embedded backend: a better-sqlite3 connection in WAL mode for writes, a read-only one for lookups, and reader
+ * threads for reads.
  *
- * Writes: better-sqlite3 is synchronous, but domain code awaits between statements, and other RPCs' continuations
- * can run in those gaps. So write transactions are queued and run one at a time on the server's connection, starting
- * with BEGIN IMMEDIATE (takes the write lock up front, so a read-then-write body never fails half-way to upgrade its
- * lock).
- * Reads: on reader threads with read-only connections of their own (readers.ts), each transaction one
- * snapshot (deferred BEGIN), so no read ever blocks the event loop, and reads run beside each other and beside the
- * writer. An in-memory store, which no second connection can see, reads on the server's connection (queued with the
- * writes). Every read transaction has a time limit (RESOURCE_EXHAUSTED past it).
- *
- * Statements are prepared once and cached (a bounded LRU per connection). Integers are read as bigint
- * (safeIntegers) so int64 ids, values and timestamps round-trip exactly.
+ * Writes: queued and run one at a time on the server's connection (serial-connection.ts), starting with BEGIN
+ * IMMEDIATE (takes the write lock up front, so a read-then-write body never fails half-way to upgrade its lock).
+ * Lookups (reads the request bounds: by id, by type, by name): on a read-only connection of the server's thread,
+ * queued among themselves only. A few index probes cost microseconds, far less than a round trip to a thread.
+ * Reads (filters, listings, lineage: unbounded): on reader threads with read-only connections of their own
+ * (readers.ts), so no read of unbounded cost ever blocks the event loop, and reads run beside each other and
+ * beside the writer. Every read or lookup is one snapshot (deferred BEGIN) with a time limit (RESOURCE_EXHAUSTED
+ * past it). An in-memory store, which no second connection can see, reads on the writer's connection (queued with
+ * the writes).
  */
 import * as os from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import { Code, internal, invalidArgument, MlmdError } from '../../errors';
-import { Database, Row, RunResult, SqlValue, Tx, TxMode } from '../database';
+import { Database, Tx, TxMode } from '../database';
+import { readTaskFunction, type ReadTask } from '../read-task';
 import { readTimeLimitMs } from '../read-time-limit';
-import { LruCache, STATEMENT_CACHE_SIZE } from '../statement-cache';
 import { SQLITE_ADAPTER } from './adapter';
-import { ConnectionDeadline } from './deadline';
-import { translateSqliteError } from './errors';
 import { SqliteReaders } from './readers';
+import { SerialConnection } from './serial-connection';
 
 export interface SqliteOptions {
   /** A path, `:memory:`, or a `file:` URI (MLMD's `filename_uri`). */
@@ -76,100 +74,71 @@ export function sqlitePathFromUri(uri: string): { path: string; readonly: boolea
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly adapter = SQLITE_ADAPTER;
-  private readonly conn: BetterSqlite3.Database;
-  private readonly statements: LruCache<BetterSqlite3.Statement>;
-  private readonly deadline: ConnectionDeadline;
+  private readonly writer: SerialConnection;
+  /** A read-only connection of a file store for lookups (an in-memory store looks up on its writer). */
+  private readonly lookups?: SerialConnection;
   private readonly readers?: SqliteReaders;
   private readonly timeLimitMs: number;
-  /** Tail of the transaction queue: each transaction starts when the previous one has settled. */
-  private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(options: SqliteOptions) {
     const { path, readonly: uriReadonly } = sqlitePathFromUri(options.filenameUri);
     const readonly = options.readonly || uriReadonly;
-    try {
-      this.conn = new BetterSqlite3(path, { readonly, fileMustExist: options.mustExist || readonly });
-    } catch (e) {
-      throw internal(`Cannot open SQLite database ${JSON.stringify(options.filenameUri)}: ${(e as Error).message}`);
-    }
-    this.conn.defaultSafeIntegers(true);
+    const open = (ro: boolean) => {
+      try {
+        return new BetterSqlite3(path, { readonly: ro, fileMustExist: options.mustExist || ro });
+      } catch (e) {
+        throw internal(`Cannot open SQLite database ${JSON.stringify(options.filenameUri)}: ${(e as Error).message}`);
+      }
+    };
+    const conn = open(readonly);
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-    this.conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    if (!readonly && path !== ':memory:') this.conn.pragma('journal_mode = WAL');
+    conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    if (!readonly && path !== ':memory:') conn.pragma('journal_mode = WAL');
     // WAL with synchronous=FULL: a transaction acknowledged to a client survives a crash or power loss.
-    this.conn.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-    this.statements = new LruCache(STATEMENT_CACHE_SIZE, (sql) => this.conn.prepare(sql));
-    this.deadline = new ConnectionDeadline(this.conn);
+    conn.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.writer = new SerialConnection(conn);
     this.timeLimitMs = readTimeLimitMs(options.readTimeLimitMs);
-    const maxThreads = path === ':memory:' ? 0 : (options.readerThreads ?? defaultReaderThreads());
+    if (path === ':memory:') return;
+    const lookupConn = open(true);
+    lookupConn.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    this.lookups = new SerialConnection(lookupConn);
+    const maxThreads = options.readerThreads ?? defaultReaderThreads();
     if (maxThreads > 0)
       this.readers = new SqliteReaders({ path, busyTimeoutMs, maxThreads, timeLimitMs: this.timeLimitMs });
   }
 
   transaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new MlmdError(Code.UNAVAILABLE, 'The metadata store is shutting down'));
-    if (mode === 'read' && this.readers) return this.readers.transaction(body);
-    const run = this.queue.then(() => this.runTransaction(mode, body));
-    this.queue = run.catch(() => undefined);
-    return run;
+    if (mode === 'write') return this.writer.transaction('BEGIN IMMEDIATE', undefined, body);
+    // A lookup's few index probes cost less than one message to a reader thread: it runs here, beside the writer.
+    if (mode === 'lookup' && this.lookups) return this.lookups.transaction('BEGIN', this.timeLimitMs, body);
+    if (this.readers) return this.readers.transaction(body);
+    // Reads on this thread (an in-memory store, or no reader threads) have their time limit too.
+    return (this.lookups ?? this.writer).transaction('BEGIN', this.timeLimitMs, body);
   }
 
-  private async runTransaction<T>(mode: TxMode, body: (tx: Tx) => Promise<T>): Promise<T> {
-    this.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
-    // Reads on this connection (an in-memory store) have their time limit too; writes run to completion.
-    if (mode === 'read') this.deadline.set(this.timeLimitMs);
-    try {
-      const result = await body(this.tx);
-      this.exec('COMMIT');
-      return result;
-    } catch (e) {
-      if (this.conn.inTransaction) this.conn.exec('ROLLBACK');
-      throw e;
-    } finally {
-      this.deadline.clear();
-    }
+  readTask(task: ReadTask, input: unknown): Promise<unknown> {
+    if (this.closed) return Promise.reject(new MlmdError(Code.UNAVAILABLE, 'The metadata store is shutting down'));
+    if (this.readers) return this.readers.task(task, input);
+    const fn = readTaskFunction(task);
+    return this.transaction('read', (tx) => fn(tx, input));
   }
 
-  private readonly tx: Tx = {
-    dialect: 'sqlite',
-    adapter: SQLITE_ADAPTER,
-    all: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) =>
-      this.guard(() => this.statement(sql).all(...params) as R[]),
-    get: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) =>
-      this.guard(() => this.statement(sql).get(...params) as R | undefined),
-    run: async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> =>
-      this.guard(() => ({ changes: this.statement(sql).run(...params).changes })),
-  };
+  prepareReadTask(task: ReadTask): void {
+    this.readers?.preload(task);
+  }
 
   /** Runs raw SQL outside the queue; only for start-up (schema creation) before the server serves. */
   exec(sql: string): void {
-    this.guard(() => this.conn.exec(sql));
-  }
-
-  private statement(sql: string): BetterSqlite3.Statement {
-    this.deadline.check();
-    return this.statements.get(sql);
-  }
-
-  /** Translates SQLite failures into the statuses MLMD clients expect. */
-  private guard<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      throw translateSqliteError(e);
-    }
+    this.writer.exec(sql);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.readers?.close();
-    await this.queue;
-    this.statements.clear();
-    if (this.conn.open) {
-      if (!this.conn.readonly && this.conn.name !== ':memory:') this.conn.pragma('wal_checkpoint(TRUNCATE)');
-      this.conn.close();
-    }
+    await this.lookups?.close();
+    await this.writer.close();
   }
 }

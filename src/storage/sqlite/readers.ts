@@ -5,9 +5,9 @@
  *
  * Each thread has its own read-only connection to the file; WAL mode lets them read beside the server's writing
  * connection, each transaction on one snapshot. A read transaction takes an idle thread (threads are started on
- * demand, up to `maxThreads`; then transactions wait for one) and sends it the body's statements one at a time: the
- * body still runs on the server's thread, only SQLite work moves. The thread is released when it has finished
- * the transaction.
+ * demand, up to `maxThreads`; then transactions wait for one). A task (storage/read-task.ts) goes to the thread
+ * whole, in one message, and its result comes back in one; any other body runs on the server's thread and sends the
+ * thread its statements one at a time. The thread is released when it has finished the transaction.
  *
  * Time limit: a transaction has `timeLimitMs` from the moment it asks for a thread. Past it, the caller gets the
  * time-limit error at once (RESOURCE_EXHAUSTED), and the thread stops the statement at its next check (filter SQL
@@ -17,8 +17,9 @@ import { Worker } from 'node:worker_threads';
 import { Code, MlmdError } from '../../errors';
 import { threadScript } from '../../thread-script';
 import { timeLimitExceeded } from '../../time-limit';
-import type { Row, RunResult, SqlValue, Tx } from '../database';
-import { SQLITE_ADAPTER } from './adapter';
+import type { Tx } from '../database';
+import type { ReadTask } from '../read-task';
+import { sqliteTx } from './tx';
 import { fromWireError, type FromReader, type ReaderThreadData, type ToReader } from './reader-thread';
 
 export interface SqliteReadersOptions {
@@ -27,6 +28,10 @@ export interface SqliteReadersOptions {
   maxThreads: number;
   timeLimitMs: number;
 }
+
+/** A message answered with a result, as the pool sends it (the thread numbers it). */
+type Request = DistributiveOmit<Extract<ToReader, { type: 'statement' | 'task' }>, 'id'>;
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -89,12 +94,13 @@ class ReaderThread {
     this.ended?.();
   }
 
-  call(message: Omit<Extract<ToReader, { type: 'statement' }>, 'id' | 'type'>): Promise<unknown> {
+  /** Sends a statement or a task; resolves with its result. */
+  call(message: Request): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'statement', id, ...message } satisfies ToReader);
+      this.worker.postMessage({ ...message, id } satisfies ToReader);
     });
   }
 
@@ -132,15 +138,29 @@ export class SqliteReaders {
   /** Transactions in progress, until their thread has finished them. */
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
+  /** Task modules every thread loads at start (preload). */
+  private readonly preloads = new Set<string>();
 
   constructor(private readonly options: SqliteReadersOptions) {}
 
+  /** A read transaction whose body runs here and sends the thread one statement at a time. */
   transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new MlmdError(Code.UNAVAILABLE, 'The metadata store is shutting down'));
-    return this.run(body);
+    return this.run((send) =>
+      body(sqliteTx((method, sql, params) => send({ type: 'statement', method, sql, params }))),
+    );
   }
 
-  private async run<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
+  /** A read transaction whose whole body runs on the thread: one message there and one back. */
+  task(task: ReadTask, input: unknown): Promise<unknown> {
+    return this.run((send) => send({ type: 'task', task, input }));
+  }
+
+  /**
+   * Runs `use` with a thread of its own: `send` sends the thread a message (the first one carries the time limit)
+   * and fails with the time-limit error once the transaction is past it.
+   */
+  private async run<T>(use: (send: (message: Request) => Promise<unknown>) => Promise<T>): Promise<T> {
+    if (this.closed) throw new MlmdError(Code.UNAVAILABLE, 'The metadata store is shutting down');
     const limitMs = this.options.timeLimitMs;
     const startedAt = Date.now();
     let timedOut = false;
@@ -165,22 +185,13 @@ export class SqliteReaders {
       }
       const t = thread;
       let first = true;
-      const call = (method: 'all' | 'get' | 'run', sql: string, params: readonly SqlValue[] = []) => {
+      const send = (message: Request) => {
         if (timedOut) return Promise.reject(timeLimitExceeded(limitMs));
         const limit = first ? { ms: limitMs, startedAt } : undefined;
         first = false;
-        return Promise.race([t.call({ method, sql, params, limit }), expired]);
+        return Promise.race([t.call({ ...message, limit }), expired]);
       };
-      const tx: Tx = {
-        dialect: 'sqlite',
-        adapter: SQLITE_ADAPTER,
-        all: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>
-          (await call('all', sql, params)) as R[],
-        get: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>
-          (await call('get', sql, params)) as R | undefined,
-        run: async (sql: string, params?: readonly SqlValue[]) => (await call('run', sql, params)) as RunResult,
-      };
-      return await body(tx);
+      return await use(send);
     } finally {
       clearTimeout(timer);
       if (thread) {
@@ -216,6 +227,18 @@ export class SqliteReaders {
     this.idle.push(t);
   }
 
+  /**
+   * Readies every thread for `task` ahead of its first use: loading a task's module (the MLMD domain) takes longer
+   * than most reads, and must not count against the first reads' time limit. So the pool starts all its threads
+   * now, each loading the module before it takes a transaction, and threads started later load it too.
+   */
+  preload(task: ReadTask): void {
+    if (this.closed || this.preloads.has(task.module)) return;
+    this.preloads.add(task.module);
+    for (const t of this.threads) t.worker.postMessage({ type: 'preload', module: task.module } satisfies ToReader);
+    while (this.threads.length < this.options.maxThreads) this.release(this.spawn());
+  }
+
   private spawn(): ReaderThread {
     const t = new ReaderThread(
       {
@@ -223,6 +246,7 @@ export class SqliteReaders {
         path: this.options.path,
         busyTimeoutMs: this.options.busyTimeoutMs,
         cancelled: new SharedArrayBuffer(4),
+        preload: [...this.preloads],
       },
       (gone) => this.forget(gone),
     );
