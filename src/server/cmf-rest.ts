@@ -18,9 +18,11 @@ import { writeZip } from '../cmf-server/zip';
 import { HttpError, readBody, type HttpRoute } from './http';
 import { toHttpStatus } from './http-status';
 import { formBoundary, parseMultipart } from './multipart';
+import type { CallContext } from './services';
 
 export interface CmfRestOptions {
-  cmf: CmfApi;
+  /** CmfService's methods as every protocol calls them (observed), for a call with this context. */
+  cmf: (context: CallContext) => CmfApi;
   views: CmfServerViews;
   dataDir: CmfDataDir;
   federation: Federation;
@@ -113,7 +115,10 @@ async function uploadedFile(req: http.IncomingMessage, maxBytes: number): Promis
 }
 
 function endpoints(o: CmfRestOptions): Endpoint[] {
-  const { cmf, views, dataDir, federation } = o;
+  const { views, dataDir, federation } = o;
+  // The RPC methods are called as the HTTP protocol's calls, with the client's address (metrics, the access log).
+  const cmf = (req: http.IncomingMessage): CmfApi =>
+    o.cmf({ protocol: 'http', peer: `${req.socket.remoteAddress}:${req.socket.remotePort}` });
   const pipelineMustExist = async (name: string) => {
     if (!(await views.hasPipeline(name))) throw new HttpError(404, `Pipeline ${name} not found.`);
   };
@@ -133,7 +138,11 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         }
         const json = optionalString(body, 'json_payload');
         if (!json) throw invalid('json_payload must be a non-empty string');
-        const { status } = await cmf.mergeMetadata({ json, pipelineName, execUuid: optionalString(body, 'exec_uuid') });
+        const { status } = await cmf(req).mergeMetadata({
+          json,
+          pipelineName,
+          execUuid: optionalString(body, 'exec_uuid'),
+        });
         // The CLI reads `status` on a 422 (cmf-server puts it in `detail` only, which the CLI then fails to read).
         if (status === 'version_update') return { status: 422, json: { status, detail: status } };
         return { json: { status } };
@@ -159,9 +168,9 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
             if (!uuids.some((u) => u.includes(execUuid)))
               return { text: 'no_exec_uuid', contentType: 'text/html; charset=utf-8' };
           }
-          json = (await cmf.exportMetadata({ pipelineName, execUuid })).json!;
+          json = (await cmf(req).exportMetadata({ pipelineName, execUuid })).json!;
         } else {
-          json = (await cmf.exportMetadata({ sinceMillis: since ? BigInt(since as number) : undefined })).json!;
+          json = (await cmf(req).exportMetadata({ sinceMillis: since ? BigInt(since as number) : undefined })).json!;
         }
         return { text: json, contentType: 'text/html; charset=utf-8' };
       },
