@@ -14,7 +14,7 @@ import { invalidArgument } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
 import { withMlmd } from '../mlmd/in-transaction';
 import type { Database } from '../storage/database';
-import { PIPELINE_TYPE, stringOf } from './model';
+import { PIPELINE_TYPE } from './model';
 import { artifactExecutionLineage, artifactLineage, executionLineage, executionList } from './server-lineage';
 import {
   artifactsById,
@@ -23,7 +23,6 @@ import {
   executionsById,
   frameValue,
   type Json,
-  pipelineContext,
   readPipeline,
   sqlText,
 } from './server-reads';
@@ -249,25 +248,12 @@ export async function hasPipeline(m: MlmdApi, name: string): Promise<boolean> {
   return (await m.getContextByTypeAndName({ typeName: PIPELINE_TYPE, contextName: name })).context !== undefined;
 }
 
-/** The Execution_uuid lists of a pipeline's executions (cmf-server's pull checks `-e` against them). */
-export async function pipelineExecutionUuids(m: MlmdApi, name: string): Promise<string[][]> {
-  const pipeline = await pipelineContext(m, name);
-  const out: string[][] = [];
-  for (const stage of (await m.getChildrenContextsByContext({ contextId: pipeline.id })).contexts ?? []) {
-    for (const x of (await m.getExecutionsByContext({ contextId: stage.id })).executions ?? []) {
-      out.push(stringOf(x.properties?.Execution_uuid).split(','));
-    }
-  }
-  return out;
-}
-
 /** The views bound to a database, each one read transaction. */
 export function cmfServerViews(db: Database) {
   const read = <T>(body: (m: MlmdApi) => Promise<T>): Promise<T> => withMlmd(db, 'read', body);
   return {
     pipelineNames: () => read(pipelineNames),
     hasPipeline: (name: string) => read((m) => hasPipeline(m, name)),
-    pipelineExecutionUuids: (name: string) => read((m) => pipelineExecutionUuids(m, name)),
     artifactTypeNames: () => read(artifactTypeNames),
     executionsTable: (pipeline: string, q: TableQuery) => read((m) => executionsTable(m, pipeline, checkTableQuery(q))),
     artifactsTable: (pipeline: string, type: string, q: TableQuery) =>

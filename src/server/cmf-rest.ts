@@ -160,18 +160,12 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         if (since !== undefined && since !== null && !Number.isSafeInteger(since)) {
           throw invalid('last_sync_time must be an integer (ms since the epoch) or null');
         }
-        let json: string;
-        if (pipelineName !== undefined) {
-          await pipelineMustExist(pipelineName);
-          if (execUuid !== undefined) {
-            const uuids = await views.pipelineExecutionUuids(pipelineName);
-            if (!uuids.some((u) => u.includes(execUuid)))
-              return { text: 'no_exec_uuid', contentType: 'text/html; charset=utf-8' };
-          }
-          json = (await cmf(req).exportMetadata({ pipelineName, execUuid })).json!;
-        } else {
-          json = (await cmf(req).exportMetadata({ sinceMillis: since ? BigInt(since as number) : undefined })).json!;
-        }
+        const pulled = await cmf(req).pullMetadata({
+          pipelineName,
+          execUuid,
+          lastSyncTime: since ? BigInt(since as number) : undefined,
+        });
+        const json = pulled.noExecUuid ? 'no_exec_uuid' : pulled.json!;
         return { text: json, contentType: 'text/html; charset=utf-8' };
       },
     },

@@ -95,6 +95,12 @@ describe('cmf-server API: push and pull', () => {
     assert.equal(all.Pipeline[0].stages.flatMap((s: { executions: unknown[] }) => s.executions).length, 4);
     assert.equal((await pull(t, { pipeline_name: 'p2', exec_uuid: 'no-such-uuid' })).text, 'no_exec_uuid');
     assert.equal((await pull(t, { pipeline_name: 'nope' })).status, 404);
+    // The same pull over gRPC: the route only decodes and encodes CmfService.PullMetadata.
+    const none = await t.cmf.pullMetadata({ pipelineName: 'p2', execUuid: 'no-such-uuid' });
+    assert.deepEqual([none.json, none.noExecUuid], ['', true]);
+    const one = await t.cmf.pullMetadata({ pipelineName: 'p2', execUuid: uuids[2] });
+    assert.equal(one.json, (await pull(t, { pipeline_name: 'p2', exec_uuid: uuids[2] })).text);
+    await expectStatus(t.cmf.pullMetadata({ pipelineName: 'nope' }), status.NOT_FOUND, /^Pipeline nope not found\.$/);
   });
 
   it('answers version_update (422) to a payload from a cmflib without Execution_uuid, and pipeline_not_exist', async () => {

@@ -125,7 +125,7 @@ describe('metrics', () => {
       value(text, 'cmf_mlmd_rpc_requests_total', { service: CMF, method, code, protocol: 'http' });
     assert.equal(restCalls('MergeMetadata', 'OK'), 1);
     assert.equal(restCalls('MergeMetadata', 'INVALID_ARGUMENT'), 1);
-    assert.equal(restCalls('ExportMetadata', 'OK'), 1);
+    assert.equal(restCalls('PullMetadata', 'OK'), 1);
     assert.equal(value(text, 'cmf_mlmd_http_requests_total', { route: 'cmf-server', status: '200' }), 2);
 
     const histogram = { service: MLMD, method: 'PutArtifactType', code: 'OK', protocol: 'grpc' };
@@ -164,7 +164,7 @@ describe('metrics', () => {
         'GetArtifactTypes OK',
         'MergeMetadata OK',
         'MergeMetadata INVALID_ARGUMENT',
-        'ExportMetadata OK',
+        'PullMetadata OK',
       ],
     );
     const restLine = access.find((l) => l.method === 'MergeMetadata');
