@@ -20,10 +20,18 @@ export enum Code {
   DATA_LOSS = 15,
 }
 
+/**
+ * What a client of the cmf-server HTTP API must be told that a code alone does not say (as google.rpc.ErrorInfo's
+ * reason beside a status): a peer cmf-server failed (the gateway's failure, not ours: HTTP 502), or runs a cmflib too
+ * old to merge (HTTP 422, as a push of such a document). server/http-status.ts maps them beside the codes.
+ */
+export type ErrorReason = 'PEER_FAILED' | 'PEER_CMFLIB_TOO_OLD';
+
 export class MlmdError extends Error {
   constructor(
     readonly code: Code,
     message: string,
+    readonly reason?: ErrorReason,
   ) {
     super(message);
     this.name = 'MlmdError';

@@ -6,17 +6,16 @@
  * Each endpoint decodes the request, calls one domain function (CmfApi's merge and export, the cmf-server views,
  * the data directory, federation) and encodes the answer the way cmf-server does: JSON, the pulled document as
  * text/html, env and label files as text/plain, env files as a zip. Failures answer FastAPI's shape
- * `{"detail": message}` with the status of http-status.ts (domain errors) or of the failing part.
+ * `{"detail": message}` with the status http-status.ts gives every failure.
  */
 import type * as http from 'node:http';
 import type { CmfApi } from '../cmf/api';
 import type { CmfServerViews, TableQuery } from '../cmf/server-views';
-import { DataDirError, type CmfDataDir } from '../cmf-server/files';
-import { FederationError, type Federation } from '../cmf-server/federation';
-import { PeerError, PeerUrlError } from '../cmf-server/peer-client';
+import type { CmfDataDir } from '../cmf-server/files';
+import type { Federation } from '../cmf-server/federation';
 import { writeZip } from '../cmf-server/zip';
 import { HttpError, readBody, type HttpRoute } from './http';
-import { toHttpStatus } from './http-status';
+import { isServerFault, toHttpStatus } from './http-status';
 import { formBoundary, parseMultipart } from './multipart';
 import type { CallContext } from './services';
 
@@ -383,18 +382,6 @@ function write(res: http.ServerResponse, reply: Reply): void {
   }
 }
 
-/** The status and message of any failure of an endpoint. */
-function failure(error: unknown, onError?: (error: unknown) => void): { status: number; message: string } {
-  if (error instanceof HttpError || error instanceof DataDirError || error instanceof FederationError) {
-    return { status: error.status, message: error.message };
-  }
-  if (error instanceof PeerUrlError) return { status: 400, message: error.message };
-  if (error instanceof PeerError) return { status: 502, message: error.message };
-  const mapped = toHttpStatus(error);
-  if (mapped.status >= 500) onError?.(error);
-  return mapped;
-}
-
 export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
   const table = endpoints(options);
   const find = (req: http.IncomingMessage, url: URL) => {
@@ -420,7 +407,8 @@ export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
         write(res, await endpoint.handle({ req, params: match(endpoint, segments)!, query: url.searchParams }));
       } catch (error) {
         if (res.headersSent) throw error;
-        const { status, message } = failure(error, options.onError);
+        const { status, message } = toHttpStatus(error);
+        if (isServerFault(error, status)) options.onError?.(error);
         // A body over its limit was not read to its end: close the connection rather than read the rest.
         if (status === 413) res.setHeader('connection', 'close');
         write(res, { status, json: { detail: message } });
