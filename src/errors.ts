@@ -38,6 +38,16 @@ export class MlmdError extends Error {
   }
 }
 
+export const isNotFound = (e: unknown): boolean => e instanceof MlmdError && e.code === Code.NOT_FOUND;
+
+/** A `.catch` handler that answers `fallback` for NOT_FOUND and rethrows anything else (ABORTED, INTERNAL...). */
+export const whenNotFound =
+  <T>(fallback: T) =>
+  (e: unknown): T => {
+    if (isNotFound(e)) return fallback;
+    throw e;
+  };
+
 export const invalidArgument = (message: string) => new MlmdError(Code.INVALID_ARGUMENT, message);
 export const notFound = (message: string) => new MlmdError(Code.NOT_FOUND, message);
 export const alreadyExists = (message: string) => new MlmdError(Code.ALREADY_EXISTS, message);

@@ -29,6 +29,36 @@ async function contextsOf(
   return contexts;
 }
 
+/** The contexts linked to each of many nodes: one query for the links, one for the contexts; only linked nodes. */
+export async function contextsOfMany(
+  tx: Tx,
+  link: 'Attribution' | 'Association',
+  column: 'artifact_id' | 'execution_id',
+  ids: readonly bigint[],
+): Promise<Map<bigint, Context[]>> {
+  const result = new Map<bigint, Context[]>();
+  if (ids.length === 0) return result;
+  const set = idSet(tx, [...new Set(ids)]);
+  const links = await tx.all<{ node_id: bigint; context_id: bigint }>(
+    `SELECT ${column} AS node_id, context_id FROM ${link} WHERE ${column} IN (${set.sql}) ORDER BY ${column}, context_id`,
+    [set.param],
+  );
+  const contexts = new Map(
+    (
+      await loadNodes(tx, CONTEXT, `n.id IN (SELECT context_id FROM ${link} WHERE ${column} IN (${set.sql}))`, [
+        set.param,
+      ])
+    ).map((c) => [c.id!, c]),
+  );
+  for (const l of links) {
+    const context = contexts.get(l.context_id);
+    if (!context) continue;
+    if (!result.has(l.node_id)) result.set(l.node_id, []);
+    result.get(l.node_id)!.push(context);
+  }
+  return result;
+}
+
 /** Nodes linked to a context, optionally paged and filtered. */
 async function nodesOfContext(
   tx: Tx,

@@ -221,6 +221,13 @@ describe('cmf-server API: views, files and federation', () => {
       [...models.items.map((m: { name: string }) => m.name)].sort().reverse(),
     );
     assert.match(models.items[0].create_time_since_epoch, /GMT$/);
+    // `execution`: the stages of the executions that touched the artifact (one set-based read of their contexts).
+    for (const m of models.items) assert.match(m.execution, /^views\/stage-[0-9]+$/);
+    const datasets = (await get('/api/artifacts/views/Dataset?record_per_page=100')).body;
+    assert.ok(
+      datasets.items.some((d: { execution: string }) => /^views\/stage-[0-9]+, views\/stage-[0-9]+$/.test(d.execution)),
+      'a dataset written by one stage and read by the next names both',
+    );
     const lineage = (await get('/api/artifact-lineage/tangled-tree/views')).body as Array<Array<{ id: string }>>;
     assert.ok(lineage.flat().some((n) => n.id.startsWith('raw:')));
     assert.ok((await get('/api/artifact-execution-lineage/tangled-tree/views')).body.length > 0);
