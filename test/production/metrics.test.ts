@@ -12,7 +12,8 @@ import { CmfClient, MlmdClient, MlmdClientError } from '../../src/client';
 import { pipelineDocument } from '../helpers/cmf-interchange';
 import { scrape, samples, value } from '../helpers/metrics';
 import { freePort } from '../helpers/net';
-import { BUILT_CLI, ensureBuilt, launch, logLines, waitUntil, type Launched } from '../helpers/processes';
+import { BUILT_CLI, ensureBuilt, launch, logLines, type Launched } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 
 const MLMD = 'ml_metadata.MetadataStoreService';
 const CMF = 'cmf.v1.CmfService';
@@ -99,7 +100,8 @@ describe('metrics', () => {
 
     // The graph worker reports its backlog after its first failed attempt.
     let text = '';
-    await waitUntil(
+    await waitFor(
+      'the graph backlog to be reported',
       async () => {
         text = await scrape(metricsPort);
         return (
@@ -107,7 +109,6 @@ describe('metrics', () => {
         );
       },
       30_000,
-      'the graph backlog to be reported',
     );
 
     const calls = (service: string, method: string, code: string) =>
