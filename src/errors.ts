@@ -20,15 +20,33 @@ export enum Code {
   DATA_LOSS = 15,
 }
 
+/**
+ * What a client of the cmf-server HTTP API must be told that a code alone does not say (as google.rpc.ErrorInfo's
+ * reason beside a status): a peer cmf-server failed (the gateway's failure, not ours: HTTP 502), or runs a cmflib too
+ * old to merge (HTTP 422, as a push of such a document). server/http-status.ts maps them beside the codes.
+ */
+export type ErrorReason = 'PEER_FAILED' | 'PEER_CMFLIB_TOO_OLD';
+
 export class MlmdError extends Error {
   constructor(
     readonly code: Code,
     message: string,
+    readonly reason?: ErrorReason,
   ) {
     super(message);
     this.name = 'MlmdError';
   }
 }
+
+export const isNotFound = (e: unknown): boolean => e instanceof MlmdError && e.code === Code.NOT_FOUND;
+
+/** A `.catch` handler that answers `fallback` for NOT_FOUND and rethrows anything else (ABORTED, INTERNAL...). */
+export const whenNotFound =
+  <T>(fallback: T) =>
+  (e: unknown): T => {
+    if (isNotFound(e)) return fallback;
+    throw e;
+  };
 
 export const invalidArgument = (message: string) => new MlmdError(Code.INVALID_ARGUMENT, message);
 export const notFound = (message: string) => new MlmdError(Code.NOT_FOUND, message);

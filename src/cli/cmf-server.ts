@@ -8,8 +8,9 @@ import { cmfServerViews } from '../cmf/server-views';
 import { Federation } from '../cmf-server/federation';
 import { CmfDataDir } from '../cmf-server/files';
 import { cmfServerRoute } from '../server/cmf-rest';
-import type { HttpRoute } from '../server/http';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../server/server';
+import { CMF_SERVICE_NAME } from '../server/cmf-service';
+import { DEFAULT_MAX_MESSAGE_BYTES, type ServiceRoute } from '../server/server';
+import { methodTable } from '../server/services';
 import type { Database } from '../storage/database';
 import { ensurePeerTable } from '../storage/peer-servers';
 import type { ServerPlan } from './config';
@@ -26,14 +27,14 @@ function ownHosts(bindHost: string): string[] {
 }
 
 export interface CmfServerHttp {
-  route: HttpRoute;
+  /** Built over the hosted services: push and pull call cmf.v1.CmfService's (observed) methods. */
+  route: ServiceRoute;
   /** Tells federation the listener's bound port (for --http_port=0). */
   setHttpPort(port: number): void;
 }
 
 export async function startCmfServerHttp(
   db: Database,
-  cmf: CmfApi,
   plan: ServerPlan,
   onError: (error: unknown) => void,
 ): Promise<CmfServerHttp> {
@@ -55,14 +56,18 @@ export async function startCmfServerHttp(
     ownHosts: ownHosts(plan.host),
     ownPort: () => httpPort,
   });
-  const route = cmfServerRoute({
-    cmf,
-    views: cmfServerViews(db),
-    dataDir,
-    federation,
-    maxPushBytes,
-    maxUploadBytes: plan.cmfServer.maxUploadBytes,
-    onError,
-  });
+  const route: ServiceRoute = (services) => {
+    const cmfService = services.find((s) => s.name === CMF_SERVICE_NAME);
+    if (!cmfService) throw new Error(`the cmf-server API needs ${CMF_SERVICE_NAME} among the hosted services`);
+    return cmfServerRoute({
+      cmf: methodTable<CmfApi>(cmfService),
+      views: cmfServerViews(db),
+      dataDir,
+      federation,
+      maxPushBytes,
+      maxUploadBytes: plan.cmfServer.maxUploadBytes,
+      onError,
+    });
+  };
   return { route, setHttpPort: (port) => (httpPort = port) };
 }

@@ -101,7 +101,7 @@ async function serve(
     const cmfServer =
       plan.httpPort === undefined
         ? undefined
-        : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e));
+        : await startCmfServerHttp(store, plan, (e) => onHttpError('cmf-server', e));
     const handle = await startServer({
       api: createMlmdApi(store),
       extraServices: [cmfServiceRegistration(cmfApi), lifecycleServiceRegistration(lifecycleApi)],

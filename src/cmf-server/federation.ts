@@ -8,7 +8,7 @@
  */
 import { mergeDocument } from '../cmf/api';
 import { environmentFileNames, type InterchangeDocument, readInterchange } from '../cmf/interchange';
-import { Code, MlmdError } from '../errors';
+import { Code, MlmdError, notFound } from '../errors';
 import type { Database } from '../storage/database';
 import { findPeer, listPeers, registerPeer, setPeerSyncTime } from '../storage/peer-servers';
 import { type CmfDataDir, DataDirError } from './files';
@@ -30,17 +30,6 @@ export interface FederationOptions {
 }
 
 export const DEFAULT_TIMEOUTS = { acknowledgeMs: 10_000, pullMs: 300_000, envMs: 60_000 };
-
-/** A refusal to answer with an HTTP status (the peer's failures: 502). */
-export class FederationError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'FederationError';
-  }
-}
 
 export interface SyncResult {
   message: string;
@@ -87,7 +76,7 @@ export class Federation {
 
   async sync(serverName: string, serverUrl: string): Promise<SyncResult> {
     const peer = await findPeer(this.options.db, serverName, serverUrl);
-    if (!peer) throw new FederationError(404, 'Server not found in the registered servers list');
+    if (!peer) throw notFound('Server not found in the registered servers list');
     const url = checkPeerUrl(peer.hostInfo);
     const now = Date.now();
     const since = peer.lastSyncTime;
@@ -113,7 +102,11 @@ export class Federation {
       throw peerRefused(e);
     });
     if (outcome.status === 'version_update') {
-      throw new FederationError(422, 'version_update: the peer runs a cmflib without Execution_uuid');
+      throw new MlmdError(
+        Code.FAILED_PRECONDITION,
+        'version_update: the peer runs a cmflib without Execution_uuid',
+        'PEER_CMFLIB_TOO_OLD',
+      );
     }
     if (outcome.status === 'success' || outcome.status === 'exists')
       await setPeerSyncTime(this.options.db, peer.id, BigInt(now));

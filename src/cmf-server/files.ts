@@ -13,14 +13,12 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { Code, MlmdError } from '../errors';
 
-/** A file-side failure with the HTTP status cmf-server answers it with (400 bad name, 404 missing). */
-export class DataDirError extends Error {
-  constructor(
-    readonly status: 400 | 404,
-    message: string,
-  ) {
-    super(message);
+/** A file-side failure: a bad name (INVALID_ARGUMENT, HTTP 400) or a missing file (NOT_FOUND, 404), as cmf-server. */
+export class DataDirError extends MlmdError {
+  constructor(code: Code.INVALID_ARGUMENT | Code.NOT_FOUND, message: string) {
+    super(code, message);
     this.name = 'DataDirError';
   }
 }
@@ -28,23 +26,28 @@ export class DataDirError extends Error {
 const MAX_SEGMENT_BYTES = 255;
 const MAX_DEPTH = 32;
 
-/** One path segment a user may name, or a DataDirError 400 saying why not. */
+/** One path segment a user may name, or a DataDirError (INVALID_ARGUMENT) saying why not. */
 export function safeSegment(name: string, what: string): string {
   if (name === '' || name === '.' || name === '..')
-    throw new DataDirError(400, `${what}: ${JSON.stringify(name)} is not a file name`);
+    throw new DataDirError(Code.INVALID_ARGUMENT, `${what}: ${JSON.stringify(name)} is not a file name`);
   if (/[\u0000-\u001f\u007f/\\]/.test(name)) {
-    throw new DataDirError(400, `${what}: ${JSON.stringify(name)} contains a control character, "/" or "\\"`);
+    throw new DataDirError(
+      Code.INVALID_ARGUMENT,
+      `${what}: ${JSON.stringify(name)} contains a control character, "/" or "\\"`,
+    );
   }
   if (Buffer.byteLength(name) > MAX_SEGMENT_BYTES)
-    throw new DataDirError(400, `${what} is longer than ${MAX_SEGMENT_BYTES} bytes`);
+    throw new DataDirError(Code.INVALID_ARGUMENT, `${what} is longer than ${MAX_SEGMENT_BYTES} bytes`);
   return name;
 }
 
 /** A relative path of safe segments (no absolute path, no empty segment, bounded depth). */
 export function safeRelativePath(p: string, what: string): string[] {
-  if (p.startsWith('/')) throw new DataDirError(400, `${what}: ${JSON.stringify(p)} is an absolute path`);
+  if (p.startsWith('/'))
+    throw new DataDirError(Code.INVALID_ARGUMENT, `${what}: ${JSON.stringify(p)} is an absolute path`);
   const segments = p.split('/');
-  if (segments.length > MAX_DEPTH) throw new DataDirError(400, `${what} is deeper than ${MAX_DEPTH} directories`);
+  if (segments.length > MAX_DEPTH)
+    throw new DataDirError(Code.INVALID_ARGUMENT, `${what} is deeper than ${MAX_DEPTH} directories`);
   return segments.map((s) => safeSegment(s, what));
 }
 
@@ -75,7 +78,7 @@ export class CmfDataDir {
   private async writeAtomically(file: string, data: Buffer): Promise<void> {
     // Defence in depth: every name was checked segment by segment; the resolved path must still be ours.
     if (!path.resolve(file).startsWith(this.root + path.sep))
-      throw new DataDirError(400, 'the file name leaves the data directory');
+      throw new DataDirError(Code.INVALID_ARGUMENT, 'the file name leaves the data directory');
     await fs.mkdir(path.dirname(file), { recursive: true });
     const temp = path.join(path.dirname(file), `.upload-${randomBytes(8).toString('hex')}`);
     await fs.writeFile(temp, data, { flag: 'wx' });
@@ -111,7 +114,7 @@ export class CmfDataDir {
   /** An env file's text; the name must end in .txt or .yaml (400), and exist (404). */
   async readPythonEnv(fileName: string): Promise<string> {
     if (!fileName.endsWith('.txt') && !fileName.endsWith('.yaml')) {
-      throw new DataDirError(400, 'Unsupported file extension. Use .txt or .yaml');
+      throw new DataDirError(Code.INVALID_ARGUMENT, 'Unsupported file extension. Use .txt or .yaml');
     }
     return readText(path.join(this.envDir, baseName(fileName, 'file_name')));
   }
@@ -127,7 +130,7 @@ export class CmfDataDir {
     const files = [];
     for (const name of wanted) {
       const file = path.join(this.envDir, name);
-      if (!(await exists(file))) throw new DataDirError(404, `File ${name} does not exist`);
+      if (!(await exists(file))) throw new DataDirError(Code.NOT_FOUND, `File ${name} does not exist`);
       files.push({ name, data: await fs.readFile(file) });
     }
     return files;
@@ -168,7 +171,7 @@ async function readText(file: string): Promise<string> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataDirError(404, 'File not found');
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataDirError(Code.NOT_FOUND, 'File not found');
     throw e;
   }
 }

@@ -3,19 +3,20 @@
  * credentials, query or fragment), redirects refused (a peer cannot bounce us to another host), every call under a
  * timeout, and every response read only up to a byte limit (a peer cannot make us buffer without end).
  */
+import { Code, MlmdError } from '../errors';
 
-/** A peer that cannot be reached or answers what we cannot use; cmf-rest answers 502 with the message. */
-export class PeerError extends Error {
+/** A peer that cannot be reached or answers what we cannot use (HTTP 502 with the message: the peer failed). */
+export class PeerError extends MlmdError {
   constructor(message: string) {
-    super(message);
+    super(Code.UNAVAILABLE, message, 'PEER_FAILED');
     this.name = 'PeerError';
   }
 }
 
-/** A peer URL refused before any request (HTTP 400). */
-export class PeerUrlError extends Error {
+/** A peer URL refused before any request (INVALID_ARGUMENT, HTTP 400). */
+export class PeerUrlError extends MlmdError {
   constructor(message: string) {
-    super(message);
+    super(Code.INVALID_ARGUMENT, message);
     this.name = 'PeerUrlError';
   }
 }

@@ -105,6 +105,14 @@ const BODIES: { [K in Exclude<CmfRpcName, MergeRpc>]: Body<K> } = {
       ? await x.dumpToJson(m, r.pipelineName, r.execUuid || undefined)
       : await x.extractToJson(m, r.sinceMillis || undefined),
   })),
+  pullMetadata: read(async (m, r) => {
+    const pulled = await x.pullMetadata(m, {
+      pipelineName: r.pipelineName,
+      execUuid: r.execUuid,
+      since: r.lastSyncTime || undefined,
+    });
+    return 'json' in pulled ? { json: pulled.json, noExecUuid: false } : { json: '', noExecUuid: true };
+  }),
 };
 
 const CUSTOM: { [K in MergeRpc]: Custom<K> } = {

@@ -166,3 +166,32 @@ export async function extractToJson(m: MlmdApi, since?: bigint): Promise<string>
   }
   return toDocument(m, trees);
 }
+
+export interface PullSelection {
+  /** One pipeline, which must exist; undefined: every pipeline. */
+  pipelineName?: string;
+  /** With pipelineName: only the executions whose Execution_uuid list holds it. */
+  execUuid?: string;
+  /** Without pipelineName: only what changed after this time (ms). */
+  since?: bigint;
+}
+
+/** A pulled document, or the word cmf-server answers when the exec_uuid names none of the pipeline's executions. */
+export type Pulled = { json: string } | { noExecUuid: true };
+
+/**
+ * cmf-server's pull (its /mlmd_pull): one pipeline, which must exist (NOT_FOUND in cmf-server's words), optionally
+ * one execution, which must be one of the pipeline's; or every pipeline changed since a time (a peer's sync).
+ */
+export async function pullMetadata(m: MlmdApi, selection: PullSelection): Promise<Pulled> {
+  const { pipelineName, execUuid } = selection;
+  if (pipelineName === undefined) return { json: await extractToJson(m, selection.since) };
+  const { context: pipeline } = await m.getContextByTypeAndName({ typeName: PIPELINE_TYPE, contextName: pipelineName });
+  if (!pipeline) throw notFound(`Pipeline ${pipelineName} not found.`);
+  if (execUuid !== undefined) {
+    const tree = await readTree(m, pipeline, { execUuid });
+    if (tree.stages.every((s) => s.executions.length === 0)) return { noExecUuid: true };
+    if (execUuid !== '') return { json: await toDocument(m, [tree]) };
+  }
+  return { json: await dumpToJson(m, pipelineName) };
+}

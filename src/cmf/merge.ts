@@ -19,7 +19,7 @@
  *   created by name only (its custom properties are not copied).
  */
 import type { Context, Execution, Value } from '../../generated/ml_metadata/proto/metadata_store';
-import { invalidArgument } from '../errors';
+import { invalidArgument, whenNotFound } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
 import type { InExecution, InPipeline, InStage, InterchangeDocument } from './interchange';
 import { mergeArtifacts, type PlacedExecution, type StagedExecution } from './merge-artifacts';
@@ -291,7 +291,7 @@ class PipelineMerge {
   private async noteNewAssociation(execution: Execution, stage: Context): Promise<void> {
     const { contexts } = await this.m
       .getContextsByExecution({ executionId: execution.id })
-      .catch(() => ({ contexts: [] as Context[] }));
+      .catch(whenNotFound({ contexts: [] as Context[] }));
     if (!(contexts ?? []).some((c) => c.id === stage.id)) this.changed = true;
   }
 

@@ -9,7 +9,7 @@ import {
   type Event,
   type Execution,
 } from '../../generated/ml_metadata/proto/metadata_store';
-import { invalidArgument, notFound } from '../errors';
+import { invalidArgument, notFound, whenNotFound } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
 import { checkNonEmpty, intOf, PIPELINE_TYPE } from './model';
 import { pipelineByName } from './records';
@@ -132,7 +132,7 @@ export async function executionsOfArtifact(m: MlmdApi, artifactName: string | un
     const execution = executions.get(e.executionId!)!;
     const { contexts } = await m
       .getContextsByExecution({ executionId: e.executionId })
-      .catch(() => ({ contexts: [] as Context[] }));
+      .catch(whenNotFound({ contexts: [] as Context[] }));
     const stage = contexts?.[0];
     const parents = stage ? ((await m.getParentContextsByContext({ contextId: stage.id })).contexts ?? []) : [];
     const typeName = execution.properties?.Execution_type_name;

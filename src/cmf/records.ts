@@ -11,7 +11,7 @@ import {
   type PropertyType,
   type Value,
 } from '../../generated/ml_metadata/proto/metadata_store';
-import { Code, invalidArgument, MlmdError, notFound } from '../errors';
+import { Code, invalidArgument, isNotFound, MlmdError, notFound } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
 import {
   appendedUrl,
@@ -41,8 +41,6 @@ import { uuid1 } from './uuid1';
 
 type Props = { [key: string]: Value };
 type Declared = { [key: string]: PropertyType };
-
-const isNotFound = (e: unknown) => e instanceof MlmdError && e.code === Code.NOT_FOUND;
 
 // ---------------------------------------------------------------- types
 

@@ -12,9 +12,9 @@ import {
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
-import { withMlmd } from '../mlmd/in-transaction';
+import { type MlmdDomain, withMlmd } from '../mlmd/in-transaction';
 import type { Database } from '../storage/database';
-import { PIPELINE_TYPE, stringOf } from './model';
+import { PIPELINE_TYPE } from './model';
 import { artifactExecutionLineage, artifactLineage, executionLineage, executionList } from './server-lineage';
 import {
   artifactsById,
@@ -23,7 +23,6 @@ import {
   executionsById,
   frameValue,
   type Json,
-  pipelineContext,
   readPipeline,
   sqlText,
 } from './server-reads';
@@ -125,7 +124,7 @@ const ARTIFACT_SORT_FIELDS = new Set([
  * stages that touched them (`execution`), properties as `[{name, value}]`, create time as an HTTP date; filtered by a
  * case-insensitive substring of any column, sorted by one of its columns (default name).
  */
-export async function artifactsTable(m: MlmdApi, pipelineName: string, artifactType: string, q: TableQuery) {
+export async function artifactsTable(m: MlmdDomain, pipelineName: string, artifactType: string, q: TableQuery) {
   if (!ARTIFACT_SORT_FIELDS.has(q.sortField)) {
     throw invalidArgument(`sort_field must be one of ${[...ARTIFACT_SORT_FIELDS].join(', ')}`);
   }
@@ -138,18 +137,11 @@ export async function artifactsTable(m: MlmdApi, pipelineName: string, artifactT
       m,
       (events ?? []).map((e) => e.executionId!),
     );
-    const contexts = new Map<bigint, string[]>();
-    for (const x of executions.values()) {
-      const { contexts: cs } = await m.getContextsByExecution({ executionId: x.id }).catch(() => ({ contexts: [] }));
-      contexts.set(
-        x.id!,
-        (cs ?? []).map((c) => c.name!),
-      );
-    }
+    const contexts = await m.contextsOfExecutions([...executions.keys()]);
     for (const e of events ?? []) {
       let set = stageNames.get(e.artifactId!);
       if (!set) stageNames.set(e.artifactId!, (set = new Set()));
-      for (const n of contexts.get(e.executionId!) ?? []) set.add(n);
+      for (const c of contexts.get(e.executionId!) ?? []) set.add(c.name!);
     }
   }
   const needle = q.filterValue.toLowerCase();
@@ -249,25 +241,12 @@ export async function hasPipeline(m: MlmdApi, name: string): Promise<boolean> {
   return (await m.getContextByTypeAndName({ typeName: PIPELINE_TYPE, contextName: name })).context !== undefined;
 }
 
-/** The Execution_uuid lists of a pipeline's executions (cmf-server's pull checks `-e` against them). */
-export async function pipelineExecutionUuids(m: MlmdApi, name: string): Promise<string[][]> {
-  const pipeline = await pipelineContext(m, name);
-  const out: string[][] = [];
-  for (const stage of (await m.getChildrenContextsByContext({ contextId: pipeline.id })).contexts ?? []) {
-    for (const x of (await m.getExecutionsByContext({ contextId: stage.id })).executions ?? []) {
-      out.push(stringOf(x.properties?.Execution_uuid).split(','));
-    }
-  }
-  return out;
-}
-
 /** The views bound to a database, each one read transaction. */
 export function cmfServerViews(db: Database) {
-  const read = <T>(body: (m: MlmdApi) => Promise<T>): Promise<T> => withMlmd(db, 'read', body);
+  const read = <T>(body: (m: MlmdDomain) => Promise<T>): Promise<T> => withMlmd(db, 'read', body);
   return {
     pipelineNames: () => read(pipelineNames),
     hasPipeline: (name: string) => read((m) => hasPipeline(m, name)),
-    pipelineExecutionUuids: (name: string) => read((m) => pipelineExecutionUuids(m, name)),
     artifactTypeNames: () => read(artifactTypeNames),
     executionsTable: (pipeline: string, q: TableQuery) => read((m) => executionsTable(m, pipeline, checkTableQuery(q))),
     artifactsTable: (pipeline: string, type: string, q: TableQuery) =>

@@ -6,7 +6,8 @@
  */
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
 import type { GraphConfig } from './config';
-import { CMF_LIST_LABELS, CMF_SCALAR_LABELS, type GraphRows, type Kind, PLAIN_LABEL, type PlainValue } from './project';
+import { CMF_LIST_LABELS, CMF_SCALAR_LABELS, type Kind, PLAIN_LABEL, type PlainValue } from './model';
+import type { GraphRows } from './rows';
 
 export function openDriver(config: Pick<GraphConfig, 'uri' | 'user' | 'password'>): Driver {
   const auth =

@@ -9,7 +9,7 @@
 import { attachChangeLog, ChangeLog, detachChangeLog } from '../storage/change-log';
 import type { Database, Row, SqlValue, Tx, TxMode } from '../storage/database';
 import type { TableSpec } from '../storage/schema';
-import { idSet } from '../storage/sql';
+import { delegatingTx, idSet } from '../storage/sql';
 
 export const OUTBOX_TABLE = 'CmfGraphOutbox';
 
@@ -125,13 +125,7 @@ export function withOutbox(db: Database, afterCommit: () => void = () => undefin
       if (mode !== 'write') return db.transaction(mode, body);
       let appended = false;
       const result = await db.transaction(mode, async (inner) => {
-        const tx: Tx = {
-          dialect: inner.dialect,
-          adapter: inner.adapter,
-          all: <R extends Row = Row>(sql: string, params?: readonly SqlValue[]) => inner.all<R>(sql, params),
-          get: <R extends Row = Row>(sql: string, params?: readonly SqlValue[]) => inner.get<R>(sql, params),
-          run: (sql: string, params?: readonly SqlValue[]) => inner.run(sql, params),
-        };
+        const tx = delegatingTx(inner);
         attachChangeLog(tx);
         try {
           const value = await body(tx);

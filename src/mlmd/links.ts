@@ -29,6 +29,49 @@ async function contextsOf(
   return contexts;
 }
 
+/**
+ * The contexts a link table names for each of many keys (`key` and `context` its columns): one query for the links,
+ * one for the contexts; keys without any are absent.
+ */
+async function linkedContextsOfMany(
+  tx: Tx,
+  table: 'Attribution' | 'Association' | 'ParentContext',
+  key: string,
+  context: string,
+  ids: readonly bigint[],
+): Promise<Map<bigint, Context[]>> {
+  const set = idSet(tx, [...new Set(ids)]);
+  const links = await tx.all<{ of_id: bigint; context_id: bigint }>(
+    `SELECT ${key} AS of_id, ${context} AS context_id FROM ${table} WHERE ${key} IN (${set.sql}) ORDER BY ${key}, ${context}`,
+    [set.param],
+  );
+  const contexts = new Map(
+    (
+      await loadNodes(tx, CONTEXT, `n.id IN (SELECT ${context} FROM ${table} WHERE ${key} IN (${set.sql}))`, [
+        set.param,
+      ])
+    ).map((c) => [c.id!, c]),
+  );
+  const result = new Map<bigint, Context[]>();
+  for (const link of links) {
+    const c = contexts.get(link.context_id);
+    if (!c) continue;
+    if (!result.has(link.of_id)) result.set(link.of_id, []);
+    result.get(link.of_id)!.push(c);
+  }
+  return result;
+}
+
+/** The contexts linked to each of many artifacts (Attribution) or executions (Association). */
+export async function contextsOfMany(
+  tx: Tx,
+  link: 'Attribution' | 'Association',
+  column: 'artifact_id' | 'execution_id',
+  ids: readonly bigint[],
+): Promise<Map<bigint, Context[]>> {
+  return ids.length === 0 ? new Map() : linkedContextsOfMany(tx, link, column, 'context_id', ids);
+}
+
 /** Nodes linked to a context, optionally paged and filtered. */
 async function nodesOfContext(
   tx: Tx,
@@ -67,26 +110,7 @@ async function relativesOfMany(
 ): Promise<Map<bigint, Context[]>> {
   if (contextIds.length === 0) throw invalidArgument('Given context_ids is empty.');
   const r = RELATIVE[direction];
-  const set = idSet(tx, [...new Set(contextIds)]);
-  const links = await tx.all<{ of_id: bigint; relative: bigint }>(
-    `SELECT ${r.match} AS of_id, ${r.select} AS relative FROM ParentContext WHERE ${r.match} IN (${set.sql}) ORDER BY ${r.match}, ${r.select}`,
-    [set.param],
-  );
-  const relatives = new Map(
-    (
-      await loadNodes(tx, CONTEXT, `n.id IN (SELECT ${r.select} FROM ParentContext WHERE ${r.match} IN (${set.sql}))`, [
-        set.param,
-      ])
-    ).map((c) => [c.id!, c]),
-  );
-  const result = new Map<bigint, Context[]>();
-  for (const link of links) {
-    const context = relatives.get(link.relative);
-    if (!context) continue;
-    if (!result.has(link.of_id)) result.set(link.of_id, []);
-    result.get(link.of_id)!.push(context);
-  }
-  return result;
+  return linkedContextsOfMany(tx, 'ParentContext', r.match, r.select, contextIds);
 }
 
 async function putParentContexts(tx: Tx, links: ReadonlyArray<{ childId?: bigint; parentId?: bigint }>): Promise<void> {

@@ -222,7 +222,7 @@ export class NodeWriter {
         break;
       }
     }
-    const now = nowMillis();
+    const now = nowMillis(tx);
     const extra = spec.fields.map((f) => f.column);
     const placeholders = `(?, ?, ?, ?, ?${extra.map(() => ', ?').join('')})`;
     const ids: bigint[] = [];
@@ -321,7 +321,7 @@ export class NodeWriter {
     const type = this.typeOf(node.typeId);
     validateProperties(spec, type, node.properties ?? {});
     if (spec.nameRequired && !node.name) throw invalidArgument('Context name should not be empty');
-    const now = nowMillis();
+    const now = nowMillis(tx);
     const extra = spec.fields.map((f) => f.column);
     let id: bigint;
     try {
@@ -407,7 +407,7 @@ export class NodeWriter {
         0;
     if (!anyChange && !options.forceUpdateTime) return id;
 
-    let now = nowMillis();
+    let now = nowMillis(this.tx);
     // A writer that checked last_update_time must see it move forward, even within the same millisecond.
     if (stored.lastUpdateTimeSinceEpoch !== undefined && now <= stored.lastUpdateTimeSinceEpoch)
       now = stored.lastUpdateTimeSinceEpoch + 1n;

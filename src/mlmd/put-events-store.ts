@@ -153,7 +153,7 @@ async function insertValidEvents(tx: Tx, events: readonly ValidEvent[]): Promise
     seen.add(key);
   }
 
-  const now = nowMillis();
+  const now = nowMillis(tx);
   const idByKey = new Map<string, bigint>();
   for (let start = 0; start < events.length; start += CHUNK_ROWS) {
     const chunk = events.slice(start, start + CHUNK_ROWS);

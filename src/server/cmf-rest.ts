@@ -6,21 +6,22 @@
  * Each endpoint decodes the request, calls one domain function (CmfApi's merge and export, the cmf-server views,
  * the data directory, federation) and encodes the answer the way cmf-server does: JSON, the pulled document as
  * text/html, env and label files as text/plain, env files as a zip. Failures answer FastAPI's shape
- * `{"detail": message}` with the status of http-status.ts (domain errors) or of the failing part.
+ * `{"detail": message}` with the status http-status.ts gives every failure.
  */
 import type * as http from 'node:http';
 import type { CmfApi } from '../cmf/api';
 import type { CmfServerViews, TableQuery } from '../cmf/server-views';
-import { DataDirError, type CmfDataDir } from '../cmf-server/files';
-import { FederationError, type Federation } from '../cmf-server/federation';
-import { PeerError, PeerUrlError } from '../cmf-server/peer-client';
+import type { CmfDataDir } from '../cmf-server/files';
+import type { Federation } from '../cmf-server/federation';
 import { writeZip } from '../cmf-server/zip';
 import { HttpError, readBody, type HttpRoute } from './http';
-import { toHttpStatus } from './http-status';
+import { isServerFault, toHttpStatus } from './http-status';
 import { formBoundary, parseMultipart } from './multipart';
+import type { CallContext } from './services';
 
 export interface CmfRestOptions {
-  cmf: CmfApi;
+  /** CmfService's methods as every protocol calls them (observed), for a call with this context. */
+  cmf: (context: CallContext) => CmfApi;
   views: CmfServerViews;
   dataDir: CmfDataDir;
   federation: Federation;
@@ -113,7 +114,10 @@ async function uploadedFile(req: http.IncomingMessage, maxBytes: number): Promis
 }
 
 function endpoints(o: CmfRestOptions): Endpoint[] {
-  const { cmf, views, dataDir, federation } = o;
+  const { views, dataDir, federation } = o;
+  // The RPC methods are called as the HTTP protocol's calls, with the client's address (metrics, the access log).
+  const cmf = (req: http.IncomingMessage): CmfApi =>
+    o.cmf({ protocol: 'http', peer: `${req.socket.remoteAddress}:${req.socket.remotePort}` });
   const pipelineMustExist = async (name: string) => {
     if (!(await views.hasPipeline(name))) throw new HttpError(404, `Pipeline ${name} not found.`);
   };
@@ -133,7 +137,11 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         }
         const json = optionalString(body, 'json_payload');
         if (!json) throw invalid('json_payload must be a non-empty string');
-        const { status } = await cmf.mergeMetadata({ json, pipelineName, execUuid: optionalString(body, 'exec_uuid') });
+        const { status } = await cmf(req).mergeMetadata({
+          json,
+          pipelineName,
+          execUuid: optionalString(body, 'exec_uuid'),
+        });
         // The CLI reads `status` on a 422 (cmf-server puts it in `detail` only, which the CLI then fails to read).
         if (status === 'version_update') return { status: 422, json: { status, detail: status } };
         return { json: { status } };
@@ -151,18 +159,12 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         if (since !== undefined && since !== null && !Number.isSafeInteger(since)) {
           throw invalid('last_sync_time must be an integer (ms since the epoch) or null');
         }
-        let json: string;
-        if (pipelineName !== undefined) {
-          await pipelineMustExist(pipelineName);
-          if (execUuid !== undefined) {
-            const uuids = await views.pipelineExecutionUuids(pipelineName);
-            if (!uuids.some((u) => u.includes(execUuid)))
-              return { text: 'no_exec_uuid', contentType: 'text/html; charset=utf-8' };
-          }
-          json = (await cmf.exportMetadata({ pipelineName, execUuid })).json!;
-        } else {
-          json = (await cmf.exportMetadata({ sinceMillis: since ? BigInt(since as number) : undefined })).json!;
-        }
+        const pulled = await cmf(req).pullMetadata({
+          pipelineName,
+          execUuid,
+          lastSyncTime: since ? BigInt(since as number) : undefined,
+        });
+        const json = pulled.noExecUuid ? 'no_exec_uuid' : pulled.json!;
         return { text: json, contentType: 'text/html; charset=utf-8' };
       },
     },
@@ -380,18 +382,6 @@ function write(res: http.ServerResponse, reply: Reply): void {
   }
 }
 
-/** The status and message of any failure of an endpoint. */
-function failure(error: unknown, onError?: (error: unknown) => void): { status: number; message: string } {
-  if (error instanceof HttpError || error instanceof DataDirError || error instanceof FederationError) {
-    return { status: error.status, message: error.message };
-  }
-  if (error instanceof PeerUrlError) return { status: 400, message: error.message };
-  if (error instanceof PeerError) return { status: 502, message: error.message };
-  const mapped = toHttpStatus(error);
-  if (mapped.status >= 500) onError?.(error);
-  return mapped;
-}
-
 export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
   const table = endpoints(options);
   const find = (req: http.IncomingMessage, url: URL) => {
@@ -417,7 +407,8 @@ export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
         write(res, await endpoint.handle({ req, params: match(endpoint, segments)!, query: url.searchParams }));
       } catch (error) {
         if (res.headersSent) throw error;
-        const { status, message } = failure(error, options.onError);
+        const { status, message } = toHttpStatus(error);
+        if (isServerFault(error, status)) options.onError?.(error);
         // A body over its limit was not read to its end: close the connection rather than read the rest.
         if (status === 413) res.setHeader('connection', 'close');
         write(res, { status, json: { detail: message } });

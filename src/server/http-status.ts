@@ -1,9 +1,11 @@
 /**
  * The HTTP counterpart of status.ts: the one table turning a domain error's status code (MLMD's = gRPC's) into an
- * HTTP status for the REST routes, as Google's HTTP/JSON mapping (AIP-193, grpc-gateway) pairs them.
+ * HTTP status for the REST routes, as Google's HTTP/JSON mapping (AIP-193, grpc-gateway) pairs them, beside the
+ * statuses of the reasons a code alone does not decide, and of a route's own refusals (HttpError: decoding, limits).
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { MlmdError } from '../errors';
+import { MlmdError, type ErrorReason } from '../errors';
+import { HttpError } from './http';
 import { toGrpcStatus } from './status';
 
 const HTTP_STATUS: Record<GrpcStatus, number> = {
@@ -26,6 +28,13 @@ const HTTP_STATUS: Record<GrpcStatus, number> = {
   [GrpcStatus.UNAUTHENTICATED]: 401,
 };
 
+const REASON_STATUS: Record<ErrorReason, number> = {
+  // The peer cmf-server failed, not this server: the gateway's status, as cmf-server answers it.
+  PEER_FAILED: 502,
+  // cmf-server's word for a document without Execution_uuid (FastAPI's 422).
+  PEER_CMFLIB_TOO_OLD: 422,
+};
+
 export function httpStatusOf(code: GrpcStatus): number {
   return HTTP_STATUS[code] ?? 500;
 }
@@ -35,9 +44,16 @@ export function httpStatusOf(code: GrpcStatus): number {
  * first (which logs it once as unexpected), so both protocols report the same failure the same way.
  */
 export function toHttpStatus(error: unknown): { status: number; message: string } {
+  if (error instanceof HttpError) return { status: error.status, message: error.message };
   const { code, details } = toGrpcStatus(error);
+  const reason = error instanceof MlmdError ? error.reason : undefined;
   return {
-    status: httpStatusOf(code),
+    status: reason === undefined ? httpStatusOf(code) : REASON_STATUS[reason],
     message: error instanceof MlmdError || code !== GrpcStatus.INTERNAL ? details : 'internal error',
   };
+}
+
+/** Whether a status answered for a failure says this server failed (5xx, except a failing peer's 502). */
+export function isServerFault(error: unknown, status: number): boolean {
+  return status >= 500 && !(error instanceof MlmdError && error.reason === 'PEER_FAILED');
 }

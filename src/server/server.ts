@@ -51,13 +51,19 @@ export interface ServerOptions {
    */
   http?: {
     port: number;
-    routes: readonly HttpRoute[];
+    routes: readonly (HttpRoute | ServiceRoute)[];
     onError?: (route: string, error: unknown) => void;
     corsAllowedOrigins?: readonly string[];
   };
   /** Told of every call of every hosted service, whatever its protocol, and of every HTTP exchange (metrics, logs). */
   observer?: CallObserver;
 }
+
+/**
+ * An HTTP route that calls hosted methods (the cmf-server API's REST routes), built, as gRPC-Web is, over the hosted
+ * services after observers wrapped them, so its calls are counted and logged like the same calls over gRPC.
+ */
+export type ServiceRoute = (services: readonly ServiceRegistration[]) => HttpRoute;
 
 /** A health service name and a subscription through which its owner reports SERVING (true) or NOT_SERVING. */
 export interface HealthReporter {
@@ -203,7 +209,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
             limits: built.limits,
             cors: { allowedOrigins: options.http.corsAllowedOrigins ?? [] },
           }),
-          ...options.http.routes,
+          ...options.http.routes.map((r) => (typeof r === 'function' ? r(built.services) : r)),
         ],
         onError: options.http.onError,
         onExchange: options.observer?.httpExchange?.bind(options.observer),

@@ -87,6 +87,23 @@ export function grpcImplementation(
 }
 
 /**
+ * A registration's methods as an object keyed like the domain's table it was bound from (`mergeMetadata`, ...), each
+ * calling the registration's method with the caller's context: how a protocol that does not frame calls as gRPC (the
+ * REST routes) reaches the very methods gRPC and gRPC-Web call, observers included.
+ */
+export function methodTable<Api>(registration: ServiceRegistration): (context: CallContext) => Api {
+  const byPath = new Map(registration.methods.map((m) => [m.path, m]));
+  const entries = Object.entries(registration.definition).flatMap(([key, spec]) => {
+    const method = byPath.get(spec.path);
+    return method ? [[key, method] as const] : [];
+  });
+  return (context) =>
+    Object.fromEntries(
+      entries.map(([key, method]) => [key, (request: unknown) => method.call(request, context)]),
+    ) as Api;
+}
+
+/**
  * ts-proto's decoder stops quietly at an end-group tag or tag 0 and returns what it has, so garbage could be read as
  * an empty request (GetArtifacts would then list everything). Before decoding, walk the top-level fields: every tag
  * must be valid and every field must end inside the message, to its last byte.

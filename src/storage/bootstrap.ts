@@ -3,7 +3,7 @@
  * (or migrate) other versions as MLMD does, and seed the built-in simple types. The same steps for every dialect;
  * the statements come from the transaction's adapter.
  */
-import { Code, dataLoss, failedPrecondition, MlmdError } from '../errors';
+import { Code, dataLoss, failedPrecondition, isNotFound, MlmdError } from '../errors';
 import { Database, Tx } from './database';
 import { migrate, downgrade } from './migrations';
 import { createIndexes } from './indexes';
@@ -149,7 +149,7 @@ export async function initializeStore(db: Database, options: MigrationOptions = 
       try {
         await checkTables(tx);
       } catch (e) {
-        const empty = e instanceof MlmdError && e.code === Code.NOT_FOUND;
+        const empty = isNotFound(e);
         if (!empty && !interruptedSetUp(tx, e)) throw e;
         await createSchema(tx);
       }

@@ -39,8 +39,13 @@ export interface RunResult {
   insertId?: bigint;
 }
 
+/** Milliseconds since the Unix epoch, the source of every timestamp the domain stores. */
+export type Clock = () => number;
+
 export interface Tx {
   readonly dialect: Dialect;
+  /** Where this transaction's timestamps come from; absent (every backend): the system clock. Tests inject one. */
+  readonly clock?: Clock;
   /** Every SQL difference of this transaction's backend (and database). */
   readonly adapter: DialectAdapter;
   /** Runs a statement that returns rows. */

@@ -3,7 +3,7 @@
  * (adapter.ts), which every backend implements in full.
  */
 import type { ListSql } from './adapter';
-import { Row, SqlValue, Tx } from './database';
+import type { Clock, Database, Row, SqlValue, Tx } from './database';
 
 /**
  * A subquery yielding the given integers, bound as ONE parameter whatever the list's length (no statement per list
@@ -18,9 +18,31 @@ export function textSet(tx: Tx, values: readonly string[]): ListSql {
   return tx.adapter.textSet(values);
 }
 
-/** Milliseconds since the Unix epoch, as MLMD stores every timestamp. */
-export function nowMillis(): bigint {
-  return BigInt(Date.now());
+/** Milliseconds since the Unix epoch, as MLMD stores every timestamp: the transaction's clock, else the system's. */
+export function nowMillis(tx: Tx): bigint {
+  return BigInt(tx.clock ? tx.clock() : Date.now());
+}
+
+/** A transaction of `inner` seen through a Tx of its own, with `extra` fields (a clock), for Database wrappers. */
+export function delegatingTx(inner: Tx, extra: Pick<Tx, 'clock'> = {}): Tx {
+  return {
+    dialect: inner.dialect,
+    adapter: inner.adapter,
+    clock: extra.clock ?? inner.clock,
+    all: <R extends Row = Row>(sql: string, params?: readonly SqlValue[]) => inner.all<R>(sql, params),
+    get: <R extends Row = Row>(sql: string, params?: readonly SqlValue[]) => inner.get<R>(sql, params),
+    run: (sql: string, params?: readonly SqlValue[]) => inner.run(sql, params),
+  };
+}
+
+/** `db` with every transaction's timestamps taken from `clock` (tests: time that moves on when told to). */
+export function withClock(db: Database, clock: Clock): Database {
+  return {
+    dialect: db.dialect,
+    adapter: db.adapter,
+    close: () => db.close(),
+    transaction: (mode, body) => db.transaction(mode, (tx) => body(delegatingTx(tx, { clock }))),
+  };
 }
 
 /**

@@ -9,10 +9,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../helpers/net';
+import { canConnect, freePort } from '../helpers/net';
+import { waitFor } from '../helpers/wait';
 export { freePort };
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -60,17 +60,6 @@ function exited(proc: ChildProcess): boolean {
 async function waitGone(proc: ChildProcess): Promise<void> {
   if (exited(proc)) return;
   await once(proc, 'exit');
-}
-
-async function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 /** Starts the CLI on `dbFile` (created if missing) and waits until the port accepts connections. */
@@ -121,14 +110,21 @@ export async function startServer(opts: {
     },
   };
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
-    if (exited(proc)) {
-      throw new Error(`server exited (code ${proc.exitCode}, signal ${proc.signalCode}) before listening:\n${out}`);
-    }
-    if (await canConnect(port)) return server;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await server.kill();
-  throw new Error(`server did not listen on ${port} within ${opts.timeoutMs ?? 60_000} ms:\n${out}`);
+  let exitedEarly = false;
+  await waitFor(
+    `the server to listen on ${port}`,
+    async () => {
+      if ((exitedEarly = exited(proc))) {
+        throw new Error(`server exited (code ${proc.exitCode}, signal ${proc.signalCode}) before listening:\n${out}`);
+      }
+      return canConnect(port);
+    },
+    opts.timeoutMs ?? 60_000,
+    100,
+  ).catch(async (e: Error) => {
+    if (exitedEarly) throw e;
+    await server.kill();
+    throw new Error(`${e.message}:\n${out}`);
+  });
+  return server;
 }

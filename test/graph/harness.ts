@@ -18,6 +18,7 @@ import { startServer, type ServerHandle } from '../../src/server/server';
 import type { Database } from '../../src/storage/database';
 import { openDatabase } from '../../src/storage/open';
 import { freePort } from '../helpers/net';
+import { waitFor } from '../helpers/wait';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -170,14 +171,12 @@ export async function startGraphServer(neo4jUri?: string, overrides: Partial<Gra
 
 /** Waits until the outbox is empty (the worker drained everything to Neo4j). */
 export async function waitForDrain(s: GraphServer, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lag = await outboxLag(s.db);
-    if (lag.rows === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`outbox not drained: ${JSON.stringify(lag)} ${JSON.stringify(s.projection?.status())}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let lag: Awaited<ReturnType<typeof outboxLag>> | undefined;
+  await waitFor('the outbox to drain', async () => (lag = await outboxLag(s.db)).rows === 0, timeoutMs, 100).catch(
+    (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(lag)} ${JSON.stringify(s.projection?.status())}`);
+    },
+  );
 }
 
 export async function cypher(

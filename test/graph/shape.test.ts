@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { graphConfigFrom } from '../../src/graph/config';
-import { pyFloat, pyStr, sanitizeKey } from '../../src/graph/project';
+import { pyFloat, pyStr, sanitizeKey } from '../../src/graph/value-text';
 
 test("pyFloat prints Python's repr of a float", () => {
   const cases: Array<[number, string]> = [

@@ -14,7 +14,8 @@ import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 
 import type { MySQLDatabaseConfig, PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
-import type { Database } from '../../src/storage/database';
+import type { Clock, Database } from '../../src/storage/database';
+import { withClock } from '../../src/storage/sql';
 import { openDatabase, type BackendConfig } from '../../src/storage/open';
 import { connectionOptions } from '../../src/storage/mysql/config';
 import { quoteIdentifier } from '../../src/storage/mysql/create-database';
@@ -97,6 +98,8 @@ export interface TestStore {
 /** Backend options a test may set (the same on every backend). */
 export interface TestStoreOptions {
   readTimeLimitMs?: number;
+  /** The clock of the stored timestamps (helpers/clock.ts), instead of the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -104,6 +107,12 @@ export interface TestStoreOptions {
  * on PostgreSQL a new database is created instead.
  */
 export async function openTestStore(sqlitePath?: string, options: TestStoreOptions = {}): Promise<TestStore> {
+  const { clock, ...backendOptions } = options;
+  const store = await openBackendStore(sqlitePath, backendOptions);
+  return clock ? { ...store, db: withClock(store.db, clock) } : store;
+}
+
+async function openBackendStore(sqlitePath: string | undefined, options: TestStoreOptions): Promise<TestStore> {
   if (TEST_BACKEND === 'postgres') {
     const dbname = uniqueDbName();
     const config: BackendConfig = { kind: 'postgresql', config: pgTestConfig(dbname), ...options };

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
+import { waitFor } from './wait';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** The built server (npm run build). */
@@ -44,18 +45,6 @@ export function logLines(text: string): LogLine[] {
 /** The start-up line ("listening on ...", with the effective configuration), once written. */
 export function startupLine(text: string): LogLine | undefined {
   return logLines(text).find((l) => l.msg.startsWith('listening on '));
-}
-
-export async function waitUntil(
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 export interface Launched {
@@ -102,7 +91,7 @@ export function launch(
     stdout: () => out,
     exited,
     async started(timeoutMs = 60_000) {
-      await waitUntil(() => done || startupLine(both) !== undefined, timeoutMs, `the start-up line of ${command}`);
+      await waitFor(`the start-up line of ${command}`, () => done || startupLine(both) !== undefined, timeoutMs);
       const line = startupLine(both);
       if (!line) throw new Error(`${command} exited before listening:\n${both}`);
       return line;

@@ -95,6 +95,12 @@ describe('cmf-server API: push and pull', () => {
     assert.equal(all.Pipeline[0].stages.flatMap((s: { executions: unknown[] }) => s.executions).length, 4);
     assert.equal((await pull(t, { pipeline_name: 'p2', exec_uuid: 'no-such-uuid' })).text, 'no_exec_uuid');
     assert.equal((await pull(t, { pipeline_name: 'nope' })).status, 404);
+    // The same pull over gRPC: the route only decodes and encodes CmfService.PullMetadata.
+    const none = await t.cmf.pullMetadata({ pipelineName: 'p2', execUuid: 'no-such-uuid' });
+    assert.deepEqual([none.json, none.noExecUuid], ['', true]);
+    const one = await t.cmf.pullMetadata({ pipelineName: 'p2', execUuid: uuids[2] });
+    assert.equal(one.json, (await pull(t, { pipeline_name: 'p2', exec_uuid: uuids[2] })).text);
+    await expectStatus(t.cmf.pullMetadata({ pipelineName: 'nope' }), status.NOT_FOUND, /^Pipeline nope not found\.$/);
   });
 
   it('answers version_update (422) to a payload from a cmflib without Execution_uuid, and pipeline_not_exist', async () => {
@@ -215,6 +221,13 @@ describe('cmf-server API: views, files and federation', () => {
       [...models.items.map((m: { name: string }) => m.name)].sort().reverse(),
     );
     assert.match(models.items[0].create_time_since_epoch, /GMT$/);
+    // `execution`: the stages of the executions that touched the artifact (one set-based read of their contexts).
+    for (const m of models.items) assert.match(m.execution, /^views\/stage-[0-9]+$/);
+    const datasets = (await get('/api/artifacts/views/Dataset?record_per_page=100')).body;
+    assert.ok(
+      datasets.items.some((d: { execution: string }) => /^views\/stage-[0-9]+, views\/stage-[0-9]+$/.test(d.execution)),
+      'a dataset written by one stage and read by the next names both',
+    );
     const lineage = (await get('/api/artifact-lineage/tangled-tree/views')).body as Array<Array<{ id: string }>>;
     assert.ok(lineage.flat().some((n) => n.id.startsWith('raw:')));
     assert.ok((await get('/api/artifact-execution-lineage/tangled-tree/views')).body.length > 0);

@@ -42,9 +42,7 @@ export async function startCmfHttpServer(
     ...(options.maxUploadBytes ? { cmf_max_upload_bytes: options.maxUploadBytes } : {}),
   });
   const cmfApi = createCmfApi(db);
-  const http = await startCmfServerHttp(db, cmfApi, plan, (e) =>
-    process.stderr.write(`cmf-server route: ${String(e)}\n`),
-  );
+  const http = await startCmfServerHttp(db, plan, (e) => process.stderr.write(`cmf-server route: ${String(e)}\n`));
   const server = await startServer({
     api: createMlmdApi(db),
     extraServices: [cmfServiceRegistration(cmfApi)],

@@ -5,14 +5,14 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { CmfClient } from '../../src/client/cmf-client';
 import { healthCheck, reflect } from '../helpers/grpc-probes';
-import { freePort } from '../helpers/net';
+import { canConnect, freePort } from '../helpers/net';
+import { waitFor } from '../helpers/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -44,20 +44,15 @@ describe('the server binary hosts CmfService', () => {
         stdio: 'ignore',
       },
     );
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = net.connect(port, '127.0.0.1');
-        s.once('connect', () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-      if (ok) break;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('the server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      'the server to listen',
+      async () => {
+        if (child.exitCode !== null) throw new Error('the server did not start');
+        return canConnect(port);
+      },
+      60_000,
+      100,
+    );
   });
   after(async () => {
     if (child.exitCode === null) {

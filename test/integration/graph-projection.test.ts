@@ -12,7 +12,8 @@ import { test } from 'node:test';
 
 import { MlmdClient } from '../../src/client';
 import { noChanges } from '../../src/graph/outbox';
-import { type GraphRows, projectChanges } from '../../src/graph/project';
+import { projectChanges } from '../../src/graph/project';
+import type { GraphRows } from '../../src/graph/rows';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { startServer } from '../../src/server/server';
 import type { Database } from '../../src/storage/database';

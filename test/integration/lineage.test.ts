@@ -23,19 +23,22 @@ import { MlmdApi } from '../../src/mlmd/api';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { Database } from '../../src/storage/database';
 import { openTestStore, type TestStore } from '../helpers/backend';
+import { TestClock } from '../helpers/clock';
 
 const dir = mkdtempSync(join(tmpdir(), 'cmf-mlmd-lineage-'));
 let db: Database;
 let store: TestStore | undefined;
 let api: MlmdApi;
 let fileCount = 0;
+/** Stored timestamps from a clock the tests move on (no sleeping until the system clock has). */
+const clock = new TestClock();
 
 /** A fresh store per describe block, so counts and ids are predictable. */
 async function freshStore(): Promise<void> {
   if (db) await db.close();
   await store?.remove();
   fileCount += 1;
-  store = await openTestStore(join(dir, `store-${fileCount}.db`));
+  store = await openTestStore(join(dir, `store-${fileCount}.db`), { clock: clock.now });
   db = store.db;
   api = createMlmdApi(db);
 }
@@ -122,7 +125,6 @@ async function context(id: bigint): Promise<Context> {
   assert.ok(c, `context ${id} exists`);
   return c;
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ids = (nodes: Array<{ id?: bigint }> | undefined) =>
   (nodes ?? []).map((n) => n.id!).sort((a, b) => (a < b ? -1 : 1));
 const eventShape = (e: Event) => ({ artifactId: e.artifactId, executionId: e.executionId, type: e.type });
@@ -218,7 +220,7 @@ describe('PutExecution', () => {
   test('an execution with an id is updated; force_update_time bumps its update time even without changes', async () => {
     const first = await api.putExecution({ execution: { typeId: T.execution, name: 'updatable' } });
     const stored = await execution(first.executionId!);
-    await sleep(5);
+    clock.advance(5);
     const same = await api.putExecution({ execution: stored });
     assert.equal(same.executionId, stored.id);
     assert.equal(
@@ -287,7 +289,7 @@ describe('PutExecution', () => {
       await api.putContexts({ contexts: [{ typeId: T.context, name: 'shared', properties: { owner: str('alice') } }] })
     ).contextIds![0];
     const before = await context(storedId);
-    await sleep(2);
+    clock.advance(2);
     const r = await api.putExecution({
       execution: { typeId: T.execution },
       contexts: [

@@ -28,12 +28,15 @@ import {
   uniq,
 } from '../helpers/mlmd';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { TestClock } from '../helpers/clock';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
 describe('MLMD nodes over gRPC', () => {
   let ts: TestServer;
+  // Stored timestamps from a clock the tests move on (no sleeping until the system clock has).
+  const clock = new TestClock();
   let c: MlmdClient;
   let artifactTypeId: bigint;
   let artifactTypeName: string;
@@ -48,7 +51,7 @@ describe('MLMD nodes over gRPC', () => {
   };
 
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({}, { clock: clock.now });
     c = ts.client;
     artifactTypeName = 'node_artifact_type';
     artifactTypeId = (await c.putArtifactType({ artifactType: { name: artifactTypeName, properties: typeProps } }))
@@ -502,7 +505,7 @@ describe('MLMD nodes over gRPC', () => {
   it('re-putting a node exactly as read is a no-op (timestamp unchanged)', async () => {
     const id = await putArtifact({ uri: '/same', properties: { p_int: intValue(5) } });
     const a = await getArtifact(id);
-    await new Promise((r) => setTimeout(r, 5));
+    clock.advance(5);
     await c.putArtifacts({ artifacts: [a] });
     assert.equal((await getArtifact(id)).lastUpdateTimeSinceEpoch, a.lastUpdateTimeSinceEpoch);
     await c.putArtifacts({ artifacts: [{ ...a, uri: '/changed' }] });
@@ -585,7 +588,7 @@ describe('MLMD nodes over gRPC', () => {
       customProperties: { c: intValue(1) },
     });
     const a = await getArtifact(id);
-    await new Promise((r) => setTimeout(r, 5));
+    clock.advance(5);
     await c.putArtifacts({
       artifacts: [{ id, uri: '/other', properties: {}, customProperties: {} }],
       updateMask: ['', 'an_invalid_field_path_having_no_effect', 'uri.x', 'a.b.c'],

@@ -12,6 +12,7 @@ import {
 import type { MlmdClient } from '../../src/client';
 import { expectStatus, status } from '../helpers/mlmd';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { TestClock } from '../helpers/clock';
 
 const N = 45;
 
@@ -32,12 +33,14 @@ function expectedOrder(nodes: Artifact[], field: Field, asc: boolean): bigint[] 
 
 describe('MLMD list paging over gRPC', () => {
   let ts: TestServer;
+  // Stored timestamps from a clock the tests move on (no sleeping until the system clock has).
+  const clock = new TestClock();
   let c: MlmdClient;
   let typeId: bigint;
   let all: Artifact[];
 
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({}, { clock: clock.now });
     c = ts.client;
     typeId = (await c.putArtifactType({ artifactType: { name: 'paged' } })).typeId!;
     // Batches, so create times contain ties (one request) and distinct values (separate requests).
@@ -45,7 +48,7 @@ describe('MLMD list paging over gRPC', () => {
       await c.putArtifacts({
         artifacts: Array.from({ length: 15 }, (_, j) => ({ typeId, uri: `/p/${i + j}` })),
       });
-      await new Promise((r) => setTimeout(r, 3));
+      clock.advance(3);
     }
     let ids = (await c.getArtifacts({})).artifacts.map((a) => a.id!);
     assert.equal(ids.length, N);
@@ -53,7 +56,7 @@ describe('MLMD list paging over gRPC', () => {
     ids = [...ids].reverse();
     for (let i = 0; i < 20; i += 5) {
       await c.putArtifacts({ artifacts: ids.slice(i, i + 5).map((id) => ({ id, uri: `/updated/${id}` })) });
-      await new Promise((r) => setTimeout(r, 3));
+      clock.advance(3);
     }
     all = (await c.getArtifacts({})).artifacts;
   });

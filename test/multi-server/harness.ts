@@ -18,6 +18,7 @@ import { clientConfig } from '../../src/storage/postgres/config';
 import { dropMysqlDatabase, dropPgDatabase, mysqlTestConfig, pgTestConfig } from '../helpers/backend';
 import { freePort } from '../helpers/net';
 import { startupLine } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 export { freePort };
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -205,15 +206,18 @@ export async function startServerProcess(flags: string[], env: NodeJS.ProcessEnv
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
-  while (startupLine(log) === undefined) {
-    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${log}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(
+    'the server to start',
+    () => {
+      if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${log}`);
+      return startupLine(log) !== undefined;
+    },
+    60_000,
+    50,
+  ).catch((e: Error) => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw new Error(`${e.message}: ${log}`);
+  });
   return {
     child,
     address: `127.0.0.1:${port}`,

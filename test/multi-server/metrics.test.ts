@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { uniqueDbName } from '../helpers/backend';
 import { scrape, value } from '../helpers/metrics';
-import { waitUntil } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 import {
   freePort,
   MlmdClient,
@@ -96,7 +96,7 @@ describe(`metrics on ${SHARED_BACKEND}`, () => {
 
       await lock.hold(locker);
       const held = client.putArtifactType({ artifactType: { name: 'held' } });
-      await waitUntil(async () => (await lock.waiting(database)).length === 1, 30_000, 'the call to wait on the lock');
+      await waitFor('the call to wait on the lock', async () => (await lock.waiting(database)).length === 1, 30_000);
 
       // While it waits, one pooled connection is busy.
       text = await scrape(metricsPort);
@@ -108,10 +108,10 @@ describe(`metrics on ${SHARED_BACKEND}`, () => {
       const [id] = await lock.waiting(database);
       await lock.kill(database, id);
       // The retry waits on the lock again, on a new connection.
-      await waitUntil(
+      await waitFor(
+        'the retried call to wait',
         async () => (await lock.waiting(database)).some((other) => other !== id),
         30_000,
-        'the retried call to wait',
       );
       await lock.release(locker);
       assert.ok((await held).typeId! > 0n);

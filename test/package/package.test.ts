@@ -25,8 +25,8 @@ import {
   portFree,
   processTree,
   ROOT,
-  waitUntil,
 } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-mlmd-package-'));
 const FORBID = path.join(__dirname, 'forbid-server-modules.js');
@@ -143,7 +143,7 @@ describe('the packed package', { concurrency: true }, () => {
     // npx runs the bin through a forking `sh -c`: the signal stops npx and the shell, and the orphaned server
     // notices and shuts down gracefully.
     process.kill(npx.child.pid!, 'SIGTERM');
-    await waitUntil(() => tree.every((pid) => !isAlive(pid)), 30_000, 'every process of the npx tree to exit');
+    await waitFor('every process of the npx tree to exit', () => tree.every((pid) => !isAlive(pid)), 30_000);
     await npx.exited; // the output is complete
     assert.ok(await portFree(port));
     const file = inspectSqlite(db, "SELECT COUNT(*) FROM Type WHERE name = 'from-the-package'");

@@ -9,9 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CmfClient, MlmdClient, MlmdClientError } from '../../src/client';
+import { pipelineDocument } from '../helpers/cmf-interchange';
 import { scrape, samples, value } from '../helpers/metrics';
 import { freePort } from '../helpers/net';
-import { BUILT_CLI, ensureBuilt, launch, logLines, waitUntil, type Launched } from '../helpers/processes';
+import { BUILT_CLI, ensureBuilt, launch, logLines, type Launched } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 
 const MLMD = 'ml_metadata.MetadataStoreService';
 const CMF = 'cmf.v1.CmfService';
@@ -55,8 +57,8 @@ describe('metrics', () => {
     const mlmd = new MlmdClient(address);
     const cmf = new CmfClient(address);
     try {
-      const { typeId } = await mlmd.putArtifactType({ artifactType: { name: 'Dataset' } });
-      await mlmd.putArtifactType({ artifactType: { name: 'Model' } });
+      const { typeId } = await mlmd.putArtifactType({ artifactType: { name: 'Table' } });
+      await mlmd.putArtifactType({ artifactType: { name: 'Weights' } });
       await mlmd.putArtifacts({
         artifacts: [
           { typeId, uri: 'gs://a' },
@@ -79,10 +81,27 @@ describe('metrics', () => {
     assert.equal(grpcWeb.status, 200);
     await grpcWeb.arrayBuffer();
     assert.equal((await fetch(`http://127.0.0.1:${httpPort}/no-such-thing`)).status, 404);
+    // The cmf-server API's push and pull (REST) call the same observed CmfService methods as gRPC.
+    const rest = (route: string, body: unknown) =>
+      fetch(`http://127.0.0.1:${httpPort}/api/${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const { json: pushed } = pipelineDocument({ pipeline: 'rest', executions: 1, stages: 1 });
+    const push = await rest('mlmd_push', { pipeline_name: 'rest', json_payload: pushed });
+    assert.deepEqual([push.status, await push.json()], [200, { status: 'success' }]);
+    const badPush = await rest('mlmd_push', { pipeline_name: 'rest', json_payload: '{"Pipeline": 1}' });
+    assert.equal(badPush.status, 400);
+    await badPush.arrayBuffer();
+    const pull = await rest('mlmd_pull', { pipeline_name: 'rest' });
+    assert.equal(pull.status, 200);
+    assert.match(await pull.text(), /"name": "rest"/);
 
     // The graph worker reports its backlog after its first failed attempt.
     let text = '';
-    await waitUntil(
+    await waitFor(
+      'the graph backlog to be reported',
       async () => {
         text = await scrape(metricsPort);
         return (
@@ -90,7 +109,6 @@ describe('metrics', () => {
         );
       },
       30_000,
-      'the graph backlog to be reported',
     );
 
     const calls = (service: string, method: string, code: string) =>
@@ -104,6 +122,12 @@ describe('metrics', () => {
     const grpcWebCalls = { service: MLMD, method: 'GetArtifactTypes', code: 'OK', protocol: 'grpc-web' };
     assert.equal(value(text, 'cmf_mlmd_rpc_requests_total', grpcWebCalls), 1);
     assert.equal(value(text, 'cmf_mlmd_http_requests_total', { route: 'grpc-web', status: '200' }), 1);
+    const restCalls = (method: string, code: string) =>
+      value(text, 'cmf_mlmd_rpc_requests_total', { service: CMF, method, code, protocol: 'http' });
+    assert.equal(restCalls('MergeMetadata', 'OK'), 1);
+    assert.equal(restCalls('MergeMetadata', 'INVALID_ARGUMENT'), 1);
+    assert.equal(restCalls('PullMetadata', 'OK'), 1);
+    assert.equal(value(text, 'cmf_mlmd_http_requests_total', { route: 'cmf-server', status: '200' }), 2);
 
     const histogram = { service: MLMD, method: 'PutArtifactType', code: 'OK', protocol: 'grpc' };
     assert.equal(value(text, 'cmf_mlmd_rpc_duration_seconds_count', histogram), 2);
@@ -139,7 +163,13 @@ describe('metrics', () => {
         'GetArtifactType NOT_FOUND',
         'GetPipelineNames OK',
         'GetArtifactTypes OK',
+        'MergeMetadata OK',
+        'MergeMetadata INVALID_ARGUMENT',
+        'PullMetadata OK',
       ],
     );
+    const restLine = access.find((l) => l.method === 'MergeMetadata');
+    assert.equal(restLine?.protocol, 'http');
+    assert.match(String(restLine?.peer), /^(::ffff:)?127\.0\.0\.1:[0-9]+$/);
   });
 });

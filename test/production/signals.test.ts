@@ -28,9 +28,9 @@ import {
   logLines,
   portFree,
   processTree,
-  waitUntil,
   type Launched,
 } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 
 /** How long a stopped server may take to be entirely gone (a shutdown with nothing running takes milliseconds). */
 const GONE_WITHIN_MS = 20_000;
@@ -92,7 +92,7 @@ async function writeTypes(address: string, n: number): Promise<void> {
 
 /** Everything a supervisor expects once its service stopped. */
 async function assertCleanlyGone(s: Started, tree: number[], types: number): Promise<void> {
-  await waitUntil(() => tree.every((pid) => !isAlive(pid)), GONE_WITHIN_MS, 'every process of the tree to exit');
+  await waitFor('every process of the tree to exit', () => tree.every((pid) => !isAlive(pid)), GONE_WITHIN_MS);
   await s.server.exited; // the output is complete
   for (const port of s.ports) assert.ok(await portFree(port), `port ${port} is still held`);
   const file = inspectSqlite(s.db, TYPES_WRITTEN);
@@ -179,10 +179,10 @@ describe('shutdown in progress', () => {
     watch.on('data', (r: { status: string }) => statuses.push(r.status));
     watch.on('error', () => undefined);
     try {
-      await waitUntil(() => statuses.includes('SERVING'), 10_000, 'the Watch stream to report SERVING');
+      await waitFor('the Watch stream to report SERVING', () => statuses.includes('SERVING'), 10_000);
       process.kill(s.server.child.pid!, 'SIGTERM');
       // Health turns NOT_SERVING as shutdown begins; the held stream keeps the drain waiting (10 s grace).
-      await waitUntil(() => statuses.includes('NOT_SERVING'), 10_000, 'the Watch stream to report NOT_SERVING');
+      await waitFor('the Watch stream to report NOT_SERVING', () => statuses.includes('NOT_SERVING'), 10_000);
       const t0 = Date.now();
       process.kill(s.server.child.pid!, 'SIGINT');
       assert.deepEqual(await s.server.exited, { code: 130, signal: null });
@@ -229,7 +229,7 @@ describe('shutdown in progress', () => {
     shell.child.stdout!.destroy();
     shell.child.stderr!.destroy();
     process.kill(shell.child.pid!, 'SIGTERM');
-    await waitUntil(() => tree.every((pid) => !isAlive(pid)), GONE_WITHIN_MS, 'the orphaned server to exit');
+    await waitFor('the orphaned server to exit', () => tree.every((pid) => !isAlive(pid)), GONE_WITHIN_MS);
     assert.ok(await portFree(grpcPort));
     assert.deepEqual(inspectSqlite(db, TYPES_WRITTEN).leftovers, []);
   });
@@ -260,10 +260,10 @@ describe('shutdown in progress', () => {
     await new Promise<void>((resolve, reject) => session.ping((e) => (e ? reject(e) : resolve())));
 
     process.kill(s.server.child.pid!, 'SIGTERM');
-    await waitUntil(
+    await waitFor(
+      'the shutdown to begin',
       () => logLines(s.server.output()).some((l) => /^SIGTERM: shutting down/.test(l.msg)),
       10_000,
-      'the shutdown to begin',
     );
     stream.end(framed.subarray(4));
     await ended;

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { MlmdClient } from '../../src/client';
 import { freePort } from '../helpers/net';
-import { BUILT_CLI, ensureBuilt, launch, logLines, ROOT, waitUntil, type LogLine } from '../helpers/processes';
+import { BUILT_CLI, ensureBuilt, launch, logLines, ROOT, type LogLine } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmf-mlmd-startup-'));
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -255,9 +256,9 @@ describe('what the binary prints', () => {
       '--cors_allowed_origins=http://ui.example',
     ]);
     try {
-      await waitUntil(() => logLines(server.stderr()).some((l) => l.level === 'warn'), 20_000, 'the warning');
+      await waitFor('the warning', () => logLines(server.stderr()).some((l) => l.level === 'warn'), 20_000);
       // No start-up line at this level: wait for the port instead.
-      await waitUntil(() => canConnect(port), 20_000, 'the server to listen');
+      await waitFor('the server to listen', () => canConnect(port), 20_000);
       const client = new MlmdClient(`127.0.0.1:${port}`);
       await client.getArtifactTypes({});
       client.close();
@@ -347,10 +348,10 @@ describe('secrets never reach the log', () => {
       });
       await client.putArtifactType({ artifactType: { name: 'secret-test' } });
       client.close();
-      await waitUntil(
+      await waitFor(
+        'the graph worker to log a failed attempt',
         () => logLines(server.stderr()).some((l) => /Neo4j write failed/.test(l.msg)),
         30_000,
-        'the graph worker to log a failed attempt',
       );
     } finally {
       server.child.kill('SIGTERM');

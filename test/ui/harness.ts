@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { freePort, REPO_ROOT, startServer, type RunningServer } from '../compat/server-harness';
 import { startupLine } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 
 export { REPO_ROOT };
 
@@ -53,13 +54,11 @@ export async function startUiServer(opts: { dbFile: string; dir: string; extraAr
     timeoutMs: 300_000,
   });
   // The gRPC port answers first; the HTTP listener is up once the start-up line (a JSON log line) names it.
-  const deadline = Date.now() + 30_000;
   const httpListening = (): boolean =>
     (startupLine(server.output())?.config as { http?: { port?: number } } | undefined)?.http?.port === httpPort;
-  while (!httpListening()) {
-    if (Date.now() > deadline) throw new Error(`no HTTP listener on ${httpPort}:\n${server.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(`the HTTP listener on ${httpPort}`, httpListening, 30_000).catch((e: Error) => {
+    throw new Error(`${e.message}:\n${server.output()}`);
+  });
   return { server, grpc: server.address, http: `http://127.0.0.1:${httpPort}`, stop: () => server.stop() };
 }
 

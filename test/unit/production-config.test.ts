@@ -11,6 +11,7 @@ import { collectSecrets, uriPassword } from '../../src/cli/secrets';
 import { redactUri, startupSummary } from '../../src/cli/startup-summary';
 import { watchForStop } from '../../src/cli/stop-signals';
 import { createLogger, secretScrubber } from '../../src/logger';
+import { waitFor } from '../helpers/wait';
 
 const plan = (argv: string[]) => buildServerPlan(parseFlags(argv), () => '');
 
@@ -151,13 +152,7 @@ describe('flags and plan', () => {
 
 describe('stop signals', () => {
   /** Signals arrive asynchronously: poll (a timer also keeps the event loop alive meanwhile). */
-  async function until(cond: () => boolean): Promise<void> {
-    const deadline = Date.now() + 5_000;
-    while (!cond()) {
-      assert.ok(Date.now() < deadline, 'timed out');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
+  const until = (cond: () => boolean) => waitFor('the signal to be handled', cond, 5_000, 5);
 
   test('the same signal twice in a moment is one request; another signal exits at once', async () => {
     const { log } = capture();

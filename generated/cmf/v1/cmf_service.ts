@@ -482,6 +482,33 @@ export interface ExportMetadataResponse {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+export interface PullMetadataRequest {
+  /** One pipeline, which must exist (NOT_FOUND "Pipeline <name> not found.", as cmf-server); unset: every pipeline. */
+  pipelineName?:
+    | string
+    | undefined;
+  /** With pipeline_name: only the executions whose Execution_uuid list holds it; when none does, no_exec_uuid. */
+  execUuid?:
+    | string
+    | undefined;
+  /**
+   * Without pipeline_name: only what changed after this time (ms since the epoch), as ExportMetadata's since_millis;
+   * 0: everything.
+   */
+  lastSyncTime?: bigint | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+export interface PullMetadataResponse {
+  /** The interchange JSON; empty when no_exec_uuid is set. */
+  json?:
+    | string
+    | undefined;
+  /** exec_uuid names none of the pipeline's executions (cmf-server answers the text "no_exec_uuid"). */
+  noExecUuid?: boolean | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
 function createBaseCreatePipelineRequest(): CreatePipelineRequest {
   return { pipelineName: undefined, customProperties: {}, _unknownFields: {} };
 }
@@ -6332,6 +6359,222 @@ export const ExportMetadataResponse: MessageFns<ExportMetadataResponse> = {
   },
 };
 
+function createBasePullMetadataRequest(): PullMetadataRequest {
+  return { pipelineName: undefined, execUuid: undefined, lastSyncTime: undefined, _unknownFields: {} };
+}
+
+export const PullMetadataRequest: MessageFns<PullMetadataRequest> = {
+  encode(message: PullMetadataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pipelineName !== undefined) {
+      writer.uint32(10).string(message.pipelineName);
+    }
+    if (message.execUuid !== undefined) {
+      writer.uint32(18).string(message.execUuid);
+    }
+    if (message.lastSyncTime !== undefined) {
+      if (BigInt.asIntN(64, message.lastSyncTime) !== message.lastSyncTime) {
+        throw new globalThis.Error("value provided for field message.lastSyncTime of type int64 too large");
+      }
+      writer.uint32(24).int64(message.lastSyncTime);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PullMetadataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePullMetadataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pipelineName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execUuid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lastSyncTime = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PullMetadataRequest {
+    return {
+      pipelineName: isSet(object.pipelineName)
+        ? globalThis.String(object.pipelineName)
+        : isSet(object.pipeline_name)
+        ? globalThis.String(object.pipeline_name)
+        : undefined,
+      execUuid: isSet(object.execUuid)
+        ? globalThis.String(object.execUuid)
+        : isSet(object.exec_uuid)
+        ? globalThis.String(object.exec_uuid)
+        : undefined,
+      lastSyncTime: isSet(object.lastSyncTime)
+        ? BigInt(object.lastSyncTime)
+        : isSet(object.last_sync_time)
+        ? BigInt(object.last_sync_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PullMetadataRequest): unknown {
+    const obj: any = {};
+    if (message.pipelineName !== undefined) {
+      obj.pipelineName = message.pipelineName;
+    }
+    if (message.execUuid !== undefined) {
+      obj.execUuid = message.execUuid;
+    }
+    if (message.lastSyncTime !== undefined) {
+      obj.lastSyncTime = message.lastSyncTime.toString();
+    }
+    return obj;
+  },
+};
+
+function createBasePullMetadataResponse(): PullMetadataResponse {
+  return { json: undefined, noExecUuid: undefined, _unknownFields: {} };
+}
+
+export const PullMetadataResponse: MessageFns<PullMetadataResponse> = {
+  encode(message: PullMetadataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.json !== undefined) {
+      writer.uint32(10).string(message.json);
+    }
+    if (message.noExecUuid !== undefined) {
+      writer.uint32(16).bool(message.noExecUuid);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PullMetadataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePullMetadataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.json = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.noExecUuid = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PullMetadataResponse {
+    return {
+      json: isSet(object.json) ? globalThis.String(object.json) : undefined,
+      noExecUuid: isSet(object.noExecUuid)
+        ? globalThis.Boolean(object.noExecUuid)
+        : isSet(object.no_exec_uuid)
+        ? globalThis.Boolean(object.no_exec_uuid)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PullMetadataResponse): unknown {
+    const obj: any = {};
+    if (message.json !== undefined) {
+      obj.json = message.json;
+    }
+    if (message.noExecUuid !== undefined) {
+      obj.noExecUuid = message.noExecUuid;
+    }
+    return obj;
+  },
+};
+
 export type CmfServiceService = typeof CmfServiceService;
 export const CmfServiceService = {
   /** Pipelines and stages. */
@@ -6600,6 +6843,20 @@ export const CmfServiceService = {
       Buffer.from(ExportMetadataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExportMetadataResponse => ExportMetadataResponse.decode(value),
   },
+  /**
+   * cmf-server's pull (`cmf metadata pull`, and what a peer's sync pulls) with cmf-server's rules: the pipeline must
+   * exist, an exec_uuid that names none of its executions is answered as such; ExportMetadata's document otherwise.
+   */
+  pullMetadata: {
+    path: "/cmf.v1.CmfService/PullMetadata" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PullMetadataRequest): Buffer => Buffer.from(PullMetadataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PullMetadataRequest => PullMetadataRequest.decode(value),
+    responseSerialize: (value: PullMetadataResponse): Buffer =>
+      Buffer.from(PullMetadataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PullMetadataResponse => PullMetadataResponse.decode(value),
+  },
 } as const;
 
 export interface CmfServiceServer extends UntypedServiceImplementation {
@@ -6643,6 +6900,11 @@ export interface CmfServiceServer extends UntypedServiceImplementation {
    * time (CmfQuery.extract_to_json, what a peer's sync pulls).
    */
   exportMetadata: handleUnaryCall<ExportMetadataRequest, ExportMetadataResponse>;
+  /**
+   * cmf-server's pull (`cmf metadata pull`, and what a peer's sync pulls) with cmf-server's rules: the pipeline must
+   * exist, an exec_uuid that names none of its executions is answered as such; ExportMetadata's document otherwise.
+   */
+  pullMetadata: handleUnaryCall<PullMetadataRequest, PullMetadataResponse>;
 }
 
 export interface CmfServiceClient extends Client {
@@ -7035,6 +7297,25 @@ export interface CmfServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ExportMetadataResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * cmf-server's pull (`cmf metadata pull`, and what a peer's sync pulls) with cmf-server's rules: the pipeline must
+   * exist, an exec_uuid that names none of its executions is answered as such; ExportMetadata's document otherwise.
+   */
+  pullMetadata(
+    request: PullMetadataRequest,
+    callback: (error: ServiceError | null, response: PullMetadataResponse) => void,
+  ): ClientUnaryCall;
+  pullMetadata(
+    request: PullMetadataRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PullMetadataResponse) => void,
+  ): ClientUnaryCall;
+  pullMetadata(
+    request: PullMetadataRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PullMetadataResponse) => void,
   ): ClientUnaryCall;
 }
 
