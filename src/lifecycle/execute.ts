@@ -49,7 +49,7 @@ export async function runDeletion(
       ? 0n
       : await recordDeletion(tx, {
           principal,
-          timeMillis: nowMillis(),
+          timeMillis: nowMillis(tx),
           selection: request.selection!,
           mode: modeNumber,
           artifacts: BigInt(plan.nodes.artifacts.size),
