@@ -2,14 +2,14 @@
  * The node RPCs: Put{Artifacts,Executions,Contexts} and every read of nodes by id, type, name, uri, external id or
  * list options.
  */
-import { Artifact, Context, Execution } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Artifact, Context, Execution } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument, notFound } from '../errors';
-import { Tx } from '../storage/database';
+import type { Tx } from '../storage/database';
 import { idSet, textSet } from '../storage/sql';
-import { Candidates, listNodes } from './listing';
-import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
-import { loadNodes, loadNodesByIds, NodeWriter, UpsertOptions } from './node-store';
-import { read, RpcTable, write } from './rpc';
+import { type Candidates, listNodes } from './listing';
+import { type AnyNode, ARTIFACT, CONTEXT, EXECUTION, type NodeKindSpec } from './node-kinds';
+import { loadNodes, loadNodesByIds, NodeWriter, type UpsertOptions } from './node-store';
+import { read, type RpcTable, write } from './rpc';
 import { findTypeId, getTypesByIds } from './types';
 
 /** Writes a batch of nodes of one kind in request order; returns their ids, index-aligned. */

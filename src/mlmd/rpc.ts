@@ -2,8 +2,8 @@
  * How a domain module declares its RPCs: each is a body run inside one transaction of the given mode. `defineRpcs`
  * turns a table of bodies into MlmdApi methods bound to a database, so "one RPC = one transaction" lives here only.
  */
-import { Database, Tx, TxMode } from '../storage/database';
-import { MlmdApi, MlmdRpcName, RequestOf, ResponseOf } from './api';
+import type { Database, Tx, TxMode } from '../storage/database';
+import type { MlmdApi, MlmdRpcName, RequestOf, ResponseOf } from './api';
 
 export interface RpcBody<K extends MlmdRpcName> {
   mode: TxMode;

@@ -10,10 +10,10 @@ import {
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors';
 import { SIMPLE_TYPES } from '../storage/bootstrap';
-import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
+import { type Row, type SqlValue, type Tx, UniqueViolation } from '../storage/database';
 import { idSet, insertReturningId, serializeOn, textSet } from '../storage/sql';
-import { read, RpcTable, write } from './rpc';
-import { KindName, TYPE_KINDS, TypeKindSpec } from './type-kinds';
+import { read, type RpcTable, write } from './rpc';
+import { type KindName, TYPE_KINDS, type TypeKindSpec } from './type-kinds';
 
 /** The fields of ArtifactType, ExecutionType and ContextType together (each kind uses its subset). */
 export interface AnyType {

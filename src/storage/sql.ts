@@ -3,7 +3,7 @@
  * (adapter.ts), which every backend implements in full.
  */
 import type { ListSql } from './adapter';
-import { Row, SqlValue, Tx } from './database';
+import type { Row, SqlValue, Tx } from './database';
 
 /**
  * A subquery yielding the given integers, bound as ONE parameter whatever the list's length (no statement per list

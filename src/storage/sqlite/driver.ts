@@ -16,7 +16,7 @@
 import * as os from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import { Code, internal, invalidArgument, MlmdError } from '../../errors';
-import { Database, Row, RunResult, SqlValue, Tx, TxMode } from '../database';
+import type { Database, Row, RunResult, SqlValue, Tx, TxMode } from '../database';
 import { readTimeLimitMs } from '../read-time-limit';
 import { LruCache, STATEMENT_CACHE_SIZE } from '../statement-cache';
 import { SQLITE_ADAPTER } from './adapter';
