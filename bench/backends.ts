@@ -20,13 +20,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Artifact, type PostgreSQLDatabaseConfig } from '../generated/ml_metadata/proto/metadata_store';
+import type { Artifact, PostgreSQLDatabaseConfig } from '../generated/ml_metadata/proto/metadata_store';
 import { MlmdClient, MlmdClientError } from '../src/client';
 import { dropMysqlDatabase, dropPgDatabase, pgTestConfig } from '../test/helpers/backend';
 import { mysqlFlags, pgFlags } from '../test/multi-server/harness';
 import {
   BENCH_DIR,
-  BenchOptions,
+  type BenchOptions,
   log,
   nowMs,
   sleep,

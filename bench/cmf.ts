@@ -14,7 +14,7 @@ import * as path from 'node:path';
 
 import { Cmf } from '../src/client';
 import { md5File } from '../src/client/hashing';
-import { BENCH_DIR, BenchOptions, log, nowMs, startServerProcess, table } from './lib';
+import { BENCH_DIR, type BenchOptions, log, nowMs, startServerProcess, table } from './lib';
 
 async function logging(
   executions: number,

@@ -13,10 +13,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { MlmdClient } from '../src/client';
-import { Artifact } from '../generated/ml_metadata/proto/metadata_store';
+import type { Artifact } from '../generated/ml_metadata/proto/metadata_store';
 import {
   BENCH_DIR,
-  BenchOptions,
+  type BenchOptions,
   log,
   nowMs,
   ratio,

@@ -20,7 +20,7 @@ import {
   MAX_FILTER_QUERY_LENGTH,
 } from '../src/query';
 import { DEFAULT_READ_TIME_LIMIT_MS } from '../src/time-limit';
-import { StoreScale } from './gen-store';
+import type { StoreScale } from './gen-store';
 import { BENCH_DIR, log, startServerProcess, table, VENV_PY } from './lib';
 
 const REFERENCE_TIMEOUT_S = 120;

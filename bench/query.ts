@@ -12,12 +12,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { MlmdClient } from '../src/client';
-import { ensureStore, FULL_SCALE, QUICK_SCALE, StoreScale, BUCKETS } from './gen-store';
+import { ensureStore, FULL_SCALE, QUICK_SCALE, type StoreScale, BUCKETS } from './gen-store';
 import { runLimits } from './limits';
 import {
   BENCH_DIR,
-  BenchOptions,
-  Latency,
+  type BenchOptions,
+  type Latency,
   latency,
   log,
   nowMs,

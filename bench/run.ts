@@ -20,7 +20,7 @@ import { runCmfPush } from './cmf-push';
 import { runCrud } from './crud';
 import { runGraph } from './graph';
 import { runOverhead } from './overhead';
-import { BenchOptions, log } from './lib';
+import { type BenchOptions, log } from './lib';
 import { runBackends } from './backends';
 import { runQuery } from './query';
 import { runUi } from './ui';

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchBrowser } from '../test/ui/harness';
 import { openDatabase } from '../src/storage/open';
-import { BENCH_DIR, BenchOptions, freePort, log, startCli, table } from './lib';
+import { BENCH_DIR, type BenchOptions, freePort, log, startCli, table } from './lib';
 
 const GENERATOR_VERSION = 1;
 const BASE_TIME = 1_700_000_000_000;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: every check and suite of the project, then one closing line "N passed, M failed" (sums over all).
 #   1. scripts/setup-test-env.sh  (.venv with ml-metadata 1.17.1 + pytest, .tools/grpcurl)
-#   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat
+#   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat;
+#      `npm run lint` (ESLint, and dependency-cruiser on the import boundaries) finds nothing
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration); production (the built server: signals,
 #      start-up, secrets, metrics, logs) and package (npm pack, installed and run with npx, an SDK consumer project)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, paging-differential
@@ -112,6 +113,9 @@ wanted gen && check gen gen_unchanged
 wanted tsc && check tsc timeout 600 npx --no-install tsc -p .
 wanted tsc && check tsc-ui timeout 600 npm run --silent typecheck:ui
 wanted format && check format npx --no-install prettier --check --log-level warn 'src/**/*.{ts,tsx}' 'test/**/*.ts' 'bench/**/*.ts' 'scripts/*.ts'
+# ESLint (type-aware: floating promises, type-only imports, hooks' dependencies) and the import boundaries
+# (dependency-cruiser: the README's "Never:" rules): eslint.config.mjs, .dependency-cruiser.cjs.
+wanted lint && check lint npm run --silent lint
 
 # ---------------------------------------------------------------- 3. TypeScript suites
 wanted ts && run_suite ts 1500 npm run --silent test:ts

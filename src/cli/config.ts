@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import type { MySQLDatabaseConfig, PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import {
-  MetadataStoreServerConfig,
+  type MetadataStoreServerConfig,
   SqliteMetadataSourceConfig_ConnectionMode as ConnectionMode,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { LOG_LEVELS, type LogLevel } from '../logger';

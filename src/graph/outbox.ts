@@ -6,7 +6,7 @@
  * The outbox is written only while the projection is enabled: a store written with it off is brought up to date
  * by `resync`, which rebuilds the graph from the records themselves.
  */
-import { attachChangeLog, ChangeLog, detachChangeLog } from '../storage/change-log';
+import { attachChangeLog, type ChangeLog, detachChangeLog } from '../storage/change-log';
 import type { Database, Row, SqlValue, Tx, TxMode } from '../storage/database';
 import type { TableSpec } from '../storage/schema';
 import { delegatingTx, idSet } from '../storage/sql';

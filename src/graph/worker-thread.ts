@@ -219,9 +219,12 @@ async function runThread(data: ThreadData): Promise<void> {
         worker.kick();
         break;
       case 'report-lag':
+        // Answered by a message, not a return value; reportLag never rejects (a failed read keeps the last figures).
         void worker.reportLag().then((lag) => post({ type: 'lag', lag }));
         break;
       case 'stop':
+        // The thread's last act, answered by 'stopped'; were a close to fail, the rejection would end the thread
+        // with it as its error, which the parent sees (an 'error' event, then 'exit').
         void (async () => {
           await worker.stop();
           await driver.close();
@@ -236,5 +239,7 @@ async function runThread(data: ThreadData): Promise<void> {
 }
 
 if (!isMainThread && (workerData as Partial<ThreadData> | undefined)?.graphWorkerThread) {
+  // The thread's body: a failure to start ends the thread with it as its error, which the parent records (then
+  // starts a new thread after its backoff).
   void runThread(workerData as ThreadData);
 }

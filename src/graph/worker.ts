@@ -75,6 +75,7 @@ export class GraphWorker implements ProjectionWorker {
     this.running = true;
     this.loop = this.run();
     if (this.config.lagLogMs > 0) {
+      // A timer tick awaits nothing; reportLag never rejects (a failed read keeps the last figures).
       this.lagTimer = setInterval(() => void this.reportLag(), this.config.lagLogMs);
       this.lagTimer.unref();
     }

@@ -1,8 +1,8 @@
 /**
  * Reading events with their paths, set-based: one query for the events, one for all their path steps.
  */
-import { Event } from '../../generated/ml_metadata/proto/metadata_store';
-import { Row, SqlValue, Tx } from '../storage/database';
+import type { Event } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Row, SqlValue, Tx } from '../storage/database';
 import { idSet } from '../storage/sql';
 
 /** Events selected by `where` (a condition on Event aliased `e`), ordered by `orderBy`. */

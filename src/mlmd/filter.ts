@@ -2,9 +2,9 @@
  * The bridge from list options to the filter_query compiler (src/query/): the listed node kind and the
  * transaction's dialect go in; a condition on the node table aliased `n` and its bound values come out.
  */
-import { Dialect, SqlValue } from '../storage/database';
+import type { Dialect, SqlValue } from '../storage/database';
 import { compileFilterQuery } from '../query';
-import { NodeKindSpec } from './node-kinds';
+import type { NodeKindSpec } from './node-kinds';
 
 export interface CompiledFilter {
   /** A condition on the node table aliased `n`. */

@@ -7,14 +7,14 @@
  * also drops already visited nodes, applies the boundary filter of the kind reached and the node quota. The result
  * holds full nodes, the events among them, and the (non-simple) types.
  */
-import { Event, LineageGraph, LineageGraphQueryOptions } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Event, LineageGraph, LineageGraphQueryOptions } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument, notFound } from '../errors';
-import { SqlValue, Tx } from '../storage/database';
+import type { SqlValue, Tx } from '../storage/database';
 import { idSet } from '../storage/sql';
 import { loadEvents } from './event-reader';
-import { CompiledFilter, compileFilter } from './filter';
+import { type CompiledFilter, compileFilter } from './filter';
 import { listNodes } from './listing';
-import { ARTIFACT, EXECUTION, NodeKindSpec } from './node-kinds';
+import { ARTIFACT, EXECUTION, type NodeKindSpec } from './node-kinds';
 import { loadNodesByIds } from './node-store';
 import { TYPE_KINDS } from './type-kinds';
 import { getAllTypes } from './types';

@@ -6,21 +6,21 @@
  * are those linked to returned nodes, and `*_types` hold every type of the kind (the Python client ignores them).
  */
 import {
-  Attribution,
-  Association,
-  Event,
+  type Attribution,
+  type Association,
+  type Event,
   Event_Type,
-  LineageGraph,
-  LineageSubgraphQueryOptions,
+  type LineageGraph,
+  type LineageSubgraphQueryOptions,
   LineageSubgraphQueryOptions_Direction as Direction,
-  LineageSubgraphQueryOptions_EndingNodes,
+  type LineageSubgraphQueryOptions_EndingNodes,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument, notFound } from '../errors';
-import { Row, Tx } from '../storage/database';
+import type { Row, Tx } from '../storage/database';
 import { idSet } from '../storage/sql';
 import { loadEvents } from './event-reader';
 import { compileFilter } from './filter';
-import { ARTIFACT, EXECUTION, NodeKindSpec } from './node-kinds';
+import { ARTIFACT, EXECUTION, type NodeKindSpec } from './node-kinds';
 import { TYPE_KINDS } from './type-kinds';
 import { loadTypes } from './types';
 

@@ -6,7 +6,7 @@ import { getLineageGraph } from './lineage-graph';
 import { getLineageSubgraph } from './lineage-subgraph';
 import { putExecution } from './put-execution';
 import { putLineageSubgraph } from './put-lineage-subgraph';
-import { read, RpcTable, write } from './rpc';
+import { read, type RpcTable, write } from './rpc';
 
 type LineageRpc = 'putExecution' | 'putLineageSubgraph' | 'getLineageGraph' | 'getLineageSubgraph';
 

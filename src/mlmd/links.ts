@@ -2,7 +2,7 @@
  * Links between nodes: events (artifact <-> execution), attributions (context <-> artifact), associations
  * (context <-> execution) and parent contexts (context -> context), with their writes and reads.
  */
-import { Context } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound } from '../errors';
 import { noteLinked } from '../storage/change-log';
 import { Tx, UniqueViolation } from '../storage/database';
@@ -12,7 +12,7 @@ import { hasCandidates, listNodes } from './listing';
 import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
 import { loadNodes } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
-import { read, RpcTable, write } from './rpc';
+import { read, type RpcTable, write } from './rpc';
 
 /** Contexts linked to a node through Attribution or Association; MLMD answers NOT_FOUND when there are none. */
 async function contextsOf(

@@ -8,12 +8,12 @@
  */
 import {
   ListOperationNextPageToken,
-  ListOperationOptions,
+  type ListOperationOptions,
   ListOperationOptions_OrderByField_Field as Field,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument } from '../errors';
-import { Row, SqlValue, Tx } from '../storage/database';
-import { AnyNode, NodeKindSpec } from './node-kinds';
+import type { Row, SqlValue, Tx } from '../storage/database';
+import type { AnyNode, NodeKindSpec } from './node-kinds';
 import { loadNodes, loadNodesInOrder } from './node-store';
 import { compileFilter } from './filter';
 

@@ -2,9 +2,9 @@
  * Artifacts, executions and contexts are stored alike (a node table plus a property table); this module holds what
  * differs between the three, so the node code is written once.
  */
-import { Any } from '../../generated/google/protobuf/any';
-import { Value } from '../../generated/ml_metadata/proto/metadata_store';
-import { TYPE_KINDS, TypeKindSpec } from './type-kinds';
+import type { Any } from '../../generated/google/protobuf/any';
+import type { Value } from '../../generated/ml_metadata/proto/metadata_store';
+import { TYPE_KINDS, type TypeKindSpec } from './type-kinds';
 
 /** The fields of Artifact, Execution and Context together; each kind uses its subset. */
 export interface AnyNode {

@@ -3,10 +3,10 @@
  * type, insert vs. update (full replace or update mask), change detection for last_update_time_since_epoch, and the
  * field presence readers expect. Batch-oriented: types and stored nodes of a request are loaded with one query each.
  */
-import { PropertyType, Value } from '../../generated/ml_metadata/proto/metadata_store';
+import { PropertyType, type Value } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors';
 import { noteChanged } from '../storage/change-log';
-import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
+import { type Row, type SqlValue, type Tx, UniqueViolation } from '../storage/database';
 import {
   idSet,
   insertReturningId,
@@ -18,7 +18,7 @@ import {
   withSavepoint,
 } from '../storage/sql';
 import { decodeValue, encodeValue, sameValue, valueColumnsAsParams } from '../storage/values';
-import { AnyNode, NodeKindSpec } from './node-kinds';
+import type { AnyNode, NodeKindSpec } from './node-kinds';
 
 interface TypeInfo {
   name: string;

@@ -2,9 +2,9 @@
  * The node RPCs: Put{Artifacts,Executions,Contexts} and every read of nodes by id, type, name, uri, external id or
  * list options.
  */
-import { Artifact, Context, Execution } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Artifact, Context, Execution } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument, notFound } from '../errors';
-import { Tx } from '../storage/database';
+import type { Tx } from '../storage/database';
 import { idSet, textSet } from '../storage/sql';
 import { Candidates, hasCandidates, listNodes } from './listing';
 import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';

@@ -7,8 +7,8 @@
  * on the error path replay MLMD's order (insert the events before the first bad one, so an earlier duplicate still
  * wins with ALREADY_EXISTS), which gives the same status for every request at the cost of nothing on the happy path.
  */
-import { Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
-import { alreadyExists, invalidArgument, MlmdError } from '../errors';
+import { type Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
+import { alreadyExists, invalidArgument, type MlmdError } from '../errors';
 import { noteChanged, noteLinked } from '../storage/change-log';
 import { SqlValue, Tx, UniqueViolation } from '../storage/database';
 import {

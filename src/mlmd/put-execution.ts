@@ -7,12 +7,15 @@
  *   given id N"); MLMD stores the event pointing at nothing, which later breaks reads of that artifact's lineage;
  * - an empty pair (no artifact, no event) answers artifact id -1 as MLMD does, but no attribution to -1 is stored.
  */
-import { Artifact, Event } from '../../generated/ml_metadata/proto/metadata_store';
-import { PutExecutionRequest, PutExecutionResponse } from '../../generated/ml_metadata/proto/metadata_store_service';
-import { invalidArgument, MlmdError } from '../errors';
-import { Tx } from '../storage/database';
+import type { Artifact, Event } from '../../generated/ml_metadata/proto/metadata_store';
+import type {
+  PutExecutionRequest,
+  PutExecutionResponse,
+} from '../../generated/ml_metadata/proto/metadata_store_service';
+import { invalidArgument, type MlmdError } from '../errors';
+import type { Tx } from '../storage/database';
 import { textSet } from '../storage/sql';
-import { AnyNode, ARTIFACT, EXECUTION } from './node-kinds';
+import { type AnyNode, ARTIFACT, EXECUTION } from './node-kinds';
 import { writeContexts } from './put-node-sequence';
 import { NodeWriter } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';

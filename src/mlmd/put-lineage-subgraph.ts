@@ -8,16 +8,16 @@
  * Deviation from MLMD: an edge that names a node only by id must name a stored node (INVALID_ARGUMENT "No artifact
  * with the given id N" / "No execution ..."); MLMD stores an event pointing at nothing.
  */
-import { Event } from '../../generated/ml_metadata/proto/metadata_store';
-import {
+import type { Event } from '../../generated/ml_metadata/proto/metadata_store';
+import type {
   PutLineageSubgraphRequest,
   PutLineageSubgraphRequest_EventEdge as EventEdge,
   PutLineageSubgraphResponse,
 } from '../../generated/ml_metadata/proto/metadata_store_service';
 import { invalidArgument, outOfRange } from '../errors';
-import { Tx } from '../storage/database';
+import type { Tx } from '../storage/database';
 import { textSet } from '../storage/sql';
-import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
+import { type AnyNode, ARTIFACT, CONTEXT, EXECUTION, type NodeKindSpec } from './node-kinds';
 import { writeContexts } from './put-node-sequence';
 import { NodeWriter, validateNodesAgainstTypes } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';

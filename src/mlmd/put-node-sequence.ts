@@ -1,9 +1,9 @@
 /**
  * Context writes inside the composite RPCs (PutExecution, PutLineageSubgraph), with their reuse options.
  */
-import { Context } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { aborted, Code, invalidArgument, MlmdError, notFound } from '../errors';
-import { Tx } from '../storage/database';
+import type { Tx } from '../storage/database';
 import { idSet, serializeOn, textSet, withSavepoint } from '../storage/sql';
 import { AnyNode, CONTEXT, NodeKindSpec } from './node-kinds';
 import { NodeWriter } from './node-store';

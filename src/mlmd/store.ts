@@ -3,8 +3,8 @@
  * module and contributes its RPC table (rpc-table.ts); the type annotation makes the compiler check that all 52 are
  * present.
  */
-import { Database } from '../storage/database';
-import { MlmdApi } from './api';
+import type { Database } from '../storage/database';
+import type { MlmdApi } from './api';
 import { bindRpcs } from './rpc';
 import { MLMD_RPCS, READ_RPC_TASK } from './rpc-table';
 

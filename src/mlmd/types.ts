@@ -10,7 +10,7 @@ import {
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors';
 import { SIMPLE_TYPES } from '../storage/bootstrap';
-import { Row, SqlValue, Tx, UniqueViolation } from '../storage/database';
+import { type Row, type SqlValue, type Tx, UniqueViolation } from '../storage/database';
 import { idSet, insertReturningId, serializeOn, textSet } from '../storage/sql';
 import { lookup, RpcTable, write } from './rpc';
 import { KindName, TYPE_KINDS, TypeKindSpec } from './type-kinds';

@@ -10,19 +10,19 @@
  * `attr NOT IN (NAMES)` take enum names (an integer or an unknown name is "Unsupported enum value"); `!=` and
  * `NOT IN` also hold when the attribute is NULL. Other operators compare the attribute as a plain INT64.
  */
-import { CompareOp, Node, NodeOf, PathSegment } from './ast';
+import type { CompareOp, Node, NodeOf, PathSegment } from './ast';
 import {
   ALL_NEIGHBOUR_PREFIXES,
-  EnumDef,
-  FieldDef,
+  type EnumDef,
+  type FieldDef,
   NEIGHBOURS,
-  NeighbourDef,
+  type NeighbourDef,
   NODE_TABLES,
-  NodeKind,
-  NodeTableDef,
+  type NodeKind,
+  type NodeTableDef,
   PROPERTY_FIELDS,
   structDescription,
-  ValueType,
+  type ValueType,
 } from './catalog';
 import { queryError } from './errors';
 import { limitError, MAX_FILTER_ALIASES, MAX_FILTER_PROPERTIES } from './limits';

@@ -7,7 +7,7 @@
  *   - integer division truncates, and dividing by zero gives NULL (SQLite) instead of an error.
  */
 import { TIME_LIMIT_CHECK } from '../time-limit';
-import { ValueType } from './catalog';
+import type { ValueType } from './catalog';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 

@@ -2,7 +2,7 @@
  * Every problem with a filter_query is INVALID_ARGUMENT, reported as
  * "Invalid `filter_query`: <detail> [at <line>:<column>]" with a 1-based line and column (counted in characters).
  */
-import { invalidArgument, MlmdError } from '../errors';
+import { invalidArgument, type MlmdError } from '../errors';
 
 export const MESSAGE_PREFIX = 'Invalid `filter_query`: ';
 

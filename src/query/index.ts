@@ -7,8 +7,8 @@
  * Every error is an MlmdError INVALID_ARGUMENT "Invalid `filter_query`: … [at line:column]".
  */
 import { analyze } from './analyzer';
-import { NodeKind } from './catalog';
-import { BoundValue, dialectFor, DialectName } from './dialect';
+import type { NodeKind } from './catalog';
+import { type BoundValue, dialectFor, type DialectName } from './dialect';
 import { parse } from './parser';
 import { planFilter } from './plan';
 import { generateSql } from './sql';

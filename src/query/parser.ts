@@ -18,9 +18,9 @@
  * length, its nesting depth (parentheses, NOT, unary minus, IN lists and arithmetic operators each add a level) and
  * the length of an IN list.
  */
-import { ArithOp, CompareOp, Node, PathSegment } from './ast';
+import type { ArithOp, CompareOp, Node, PathSegment } from './ast';
 import { queryError, syntaxError } from './errors';
-import { describeToken, Token, tokenize } from './lexer';
+import { describeToken, type Token, tokenize } from './lexer';
 import { limitError, MAX_FILTER_DEPTH, MAX_FILTER_IN_LIST, MAX_FILTER_QUERY_LENGTH } from './limits';
 
 const COMPARE_OPS = new Set(['=', '!=', '<>', '<', '<=', '>', '>=']);

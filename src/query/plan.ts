@@ -15,7 +15,7 @@
  * requires (the inner-join rule above). Only a condition that itself relates several aliases (a predicate naming
  * two, or conjuncts that share them) still needs the combinations of their rows: limits.ts bounds that count.
  */
-import { Analysis, TExpr } from './analyzer';
+import type { Analysis, TExpr } from './analyzer';
 import { limitError, MAX_FILTER_RELATED_ALIASES } from './limits';
 
 export type Plan =

@@ -17,11 +17,11 @@
  * table and column names, aliases, operators and constants, so it is the same for any literal values. Where a
  * dialect cannot time statements out by itself (SQLite), every scan carries its `rowCheck` term (dialect.ts).
  */
-import { Analysis, ColumnRef, Join, TExpr } from './analyzer';
-import { NODE_TABLES, NodeKind, ValueType } from './catalog';
-import { BoundValue, QueryDialect } from './dialect';
+import type { Analysis, ColumnRef, Join, TExpr } from './analyzer';
+import { NODE_TABLES, type NodeKind, type ValueType } from './catalog';
+import type { BoundValue, QueryDialect } from './dialect';
 import { limitError, MAX_FILTER_VALUES } from './limits';
-import { children, Plan } from './plan';
+import { children, type Plan } from './plan';
 
 export interface FilterSql {
   /** A condition on the outer node table alias. */

@@ -15,7 +15,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import {
-  DescriptorProto,
+  type DescriptorProto,
   FieldDescriptorProto_Label as Label,
   FieldDescriptorProto_Type as FieldType,
   FileDescriptorSet,

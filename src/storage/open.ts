@@ -1,11 +1,11 @@
 /**
  * Opens the configured backend and prepares its schema. The single entry point server/ and tools use.
  */
-import { initializeStore, MigrationOptions } from './bootstrap';
-import { Database, StorageObserver } from './database';
+import { initializeStore, type MigrationOptions } from './bootstrap';
+import type { Database, StorageObserver } from './database';
 import type { MysqlOptions } from './mysql/config';
 import type { PostgresOptions } from './postgres/config';
-import { SqliteDatabase, SqliteOptions } from './sqlite/driver';
+import { SqliteDatabase, type SqliteOptions } from './sqlite/driver';
 
 // The shared backends' drivers (pg, mysql2) are loaded only when configured: an embedded SQLite server starts
 // without them.

@@ -17,7 +17,7 @@
  * One value is stored as an equal but not identical one, as upstream does: -0.0 becomes 0.0 (SQLite stores a whole
  * REAL as an integer; the two compare equal, and refusing would break pipelines that log rounded metrics).
  */
-import { Value } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Value } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument } from '../errors';
 
 /** MLMD's marker for a struct value stored in string_value (followed by base64 of the serialized Struct). */

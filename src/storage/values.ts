@@ -16,10 +16,10 @@
  */
 import { Any } from '../../generated/google/protobuf/any';
 import { Struct } from '../../generated/google/protobuf/struct';
-import { Value } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Value } from '../../generated/ml_metadata/proto/metadata_store';
 import { invalidArgument } from '../errors';
 import type { DialectAdapter } from './adapter';
-import { SqlValue } from './database';
+import type { SqlValue } from './database';
 import { checkReadable, STRUCT_PREFIX } from './readable-values';
 
 export { STRUCT_PREFIX };
@@ -115,7 +115,7 @@ export function decodeValue(adapter: DialectAdapter, row: Record<string, SqlValu
  * The Struct behind `mlmd-struct::`, or undefined when the rest is not canonical base64 of a Struct: such a string
  * cannot have been written as a struct (writes refuse strings with the prefix), so it reads back as the string it is.
  */
-function decodeStruct(base64: string): { [key: string]: any } | undefined {
+function decodeStruct(base64: string): ReturnType<typeof Struct.unwrap> | undefined {
   const bytes = Buffer.from(base64, 'base64');
   if (bytes.toString('base64') !== base64) return undefined;
   try {

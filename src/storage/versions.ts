@@ -5,7 +5,7 @@
  * Checked against databases the ml-metadata package (1.17.1) produces when it downgrades a v10 one: same tables,
  * columns, declared types, table constraints and index names.
  */
-import { ColumnSpec, IndexSpec, TableSpec, TABLES, UPSTREAM_INDEXES } from './schema';
+import { type ColumnSpec, type IndexSpec, type TableSpec, TABLES, UPSTREAM_INDEXES } from './schema';
 
 export const V10: Record<string, TableSpec> = Object.fromEntries(TABLES.map((t) => [t.name, t]));
 

@@ -2,7 +2,7 @@
  * Byte-level damage to requests: truncation, bit flips, insertions, wrong wire types, huge length prefixes, random
  * bytes, and messages nested far deeper than any parser allows (length-delimited and group nesting, deep structs).
  */
-import { Rng } from './generate';
+import type { Rng } from './generate';
 
 function varint(n: bigint): number[] {
   const out: number[] = [];

@@ -8,20 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  Artifact,
-  Context,
-  Event,
+  type Artifact,
+  type Context,
+  type Event,
   Event_Type,
-  Execution,
+  type Execution,
   Execution_State,
-  LineageGraphQueryOptions,
+  type LineageGraphQueryOptions,
   PropertyType,
-  Value,
+  type Value,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { Code, MlmdError } from '../../src/errors';
-import { MlmdApi } from '../../src/mlmd/api';
+import type { MlmdApi } from '../../src/mlmd/api';
 import { createMlmdApi } from '../../src/mlmd/store';
-import { Database } from '../../src/storage/database';
+import type { Database } from '../../src/storage/database';
 import { openTestStore, type TestStore } from '../helpers/backend';
 import { TestClock } from '../helpers/clock';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Code, MlmdError } from '../../src/errors';
-import { compileFilterQuery, NodeKind } from '../../src/query';
+import { compileFilterQuery, type NodeKind } from '../../src/query';
 
 function errorOf(query: string, nodeKind: NodeKind = 'Artifact'): MlmdError {
   try {

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Code, MlmdError } from '../../src/errors';
-import { MlmdApi } from '../../src/mlmd/api';
+import type { MlmdApi } from '../../src/mlmd/api';
 import { createMlmdApi } from '../../src/mlmd/store';
-import { compileFilterQuery, type DialectName, NodeKind } from '../../src/query';
-import { Database } from '../../src/storage/database';
+import { compileFilterQuery, type DialectName, type NodeKind } from '../../src/query';
+import type { Database } from '../../src/storage/database';
 import { openDatabase } from '../../src/storage/open';
 
 const compile = (query: string, nodeKind: NodeKind = 'Artifact', dialect: DialectName = 'sqlite') =>

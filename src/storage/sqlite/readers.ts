@@ -179,8 +179,12 @@ export class SqliteReaders {
       try {
         thread = await Promise.race([acquiring, expired]);
       } catch (e) {
-        // Timed out waiting: the thread, when it comes, goes straight back.
-        void acquiring.then((t) => this.release(t));
+        // Timed out waiting: the thread, when it comes, goes straight back (a pool closing meanwhile rejects the
+        // wait instead: nothing to give back, and no unhandled rejection).
+        acquiring.then(
+          (t) => this.release(t),
+          () => undefined,
+        );
         throw e;
       }
       const t = thread;
@@ -199,6 +203,7 @@ export class SqliteReaders {
         // The thread returns to the pool once it has finished this transaction (possibly after its deadline).
         const finished = t.end().then(() => this.release(t));
         this.running.add(finished);
+        // Not awaited: the caller has its answer; close() awaits `running` (end() and release() never reject).
         void finished.then(() => this.running.delete(finished));
       }
     }
