@@ -14,7 +14,7 @@
  *
  * What observers add is measured by the overhead bench beside this (metrics, access log).
  */
-import { ServiceDefinition } from '@grpc/grpc-js';
+import type { ServiceDefinition } from '@grpc/grpc-js';
 import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
 import { createMlmdApi } from '../src/mlmd/store';
 import { checkWellFormed, mlmdServiceRegistration } from '../src/server/services';

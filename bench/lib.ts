@@ -2,7 +2,7 @@
  * Shared pieces of the benchmarks: our server as a child process (the CLI, as users run it), the Python helper
  * scripts (run with the compat venv), timing statistics and plain-text tables.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';

@@ -5,11 +5,11 @@
 import type { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, notFound } from '../errors';
 import { noteLinked } from '../storage/change-log';
-import { Tx, UniqueViolation } from '../storage/database';
+import { type Tx, UniqueViolation } from '../storage/database';
 import { bigintParam, idSet, lockedIds } from '../storage/sql';
 import { eventsOfArtifacts, eventsOfExecutions } from './event-reader';
 import { hasCandidates, listNodes } from './listing';
-import { ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
+import { ARTIFACT, CONTEXT, EXECUTION, type NodeKindSpec } from './node-kinds';
 import { loadNodes } from './node-store';
 import { insertAssociations, insertAttributions, insertEvents } from './put-events-store';
 import { read, type RpcTable, write } from './rpc';

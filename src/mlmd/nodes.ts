@@ -6,10 +6,10 @@ import type { Artifact, Context, Execution } from '../../generated/ml_metadata/p
 import { invalidArgument, notFound } from '../errors';
 import type { Tx } from '../storage/database';
 import { idSet, textSet } from '../storage/sql';
-import { Candidates, hasCandidates, listNodes } from './listing';
-import { AnyNode, ARTIFACT, CONTEXT, EXECUTION, NodeKindSpec } from './node-kinds';
-import { loadNodes, loadNodesByIds, NodeWriter, UpsertOptions } from './node-store';
-import { lookup, read, RpcTable, write } from './rpc';
+import { type Candidates, hasCandidates, listNodes } from './listing';
+import { type AnyNode, ARTIFACT, CONTEXT, EXECUTION, type NodeKindSpec } from './node-kinds';
+import { loadNodes, loadNodesByIds, NodeWriter, type UpsertOptions } from './node-store';
+import { lookup, read, type RpcTable, write } from './rpc';
 import { findTypeId, getTypesByIds } from './types';
 
 /** Writes a batch of nodes of one kind in request order; returns their ids, index-aligned. */

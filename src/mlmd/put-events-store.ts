@@ -10,7 +10,7 @@
 import { type Event, Event_Type } from '../../generated/ml_metadata/proto/metadata_store';
 import { alreadyExists, invalidArgument, type MlmdError } from '../errors';
 import { noteChanged, noteLinked } from '../storage/change-log';
-import { SqlValue, Tx, UniqueViolation } from '../storage/database';
+import { type SqlValue, type Tx, UniqueViolation } from '../storage/database';
 import {
   hasRowLocks,
   idSet,

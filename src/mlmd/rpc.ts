@@ -2,9 +2,9 @@
  * How a domain module declares its RPCs: each is a body run inside one transaction of the given mode. `defineRpcs`
  * turns a table of bodies into MlmdApi methods bound to a database, so "one RPC = one transaction" lives here only.
  */
-import { Database, Tx, TxMode } from '../storage/database';
+import type { Database, Tx, TxMode } from '../storage/database';
 import { runReadTask, type ReadTask } from '../storage/read-task';
-import { MlmdApi, MlmdRpcName, RequestOf, ResponseOf } from './api';
+import type { MlmdApi, MlmdRpcName, RequestOf, ResponseOf } from './api';
 
 export interface RpcBody<K extends MlmdRpcName> {
   /** The transaction's mode, or how it follows from the request. */

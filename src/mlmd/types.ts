@@ -12,8 +12,8 @@ import { alreadyExists, invalidArgument, notFound, unimplemented } from '../erro
 import { SIMPLE_TYPES } from '../storage/bootstrap';
 import { type Row, type SqlValue, type Tx, UniqueViolation } from '../storage/database';
 import { idSet, insertReturningId, serializeOn, textSet } from '../storage/sql';
-import { lookup, RpcTable, write } from './rpc';
-import { KindName, TYPE_KINDS, TypeKindSpec } from './type-kinds';
+import { lookup, type RpcTable, write } from './rpc';
+import { type KindName, TYPE_KINDS, type TypeKindSpec } from './type-kinds';
 
 /** The fields of ArtifactType, ExecutionType and ContextType together (each kind uses its subset). */
 export interface AnyType {

@@ -4,7 +4,7 @@
  * the statements come from the transaction's adapter.
  */
 import { Code, dataLoss, failedPrecondition, isNotFound, MlmdError } from '../errors';
-import { Database, Tx } from './database';
+import type { Database, Tx } from './database';
 import { migrate, downgrade } from './migrations';
 import { createIndexes } from './indexes';
 import { EXTRA_INDEXES, SCHEMA_VERSION, TABLES, UPSTREAM_INDEXES } from './schema';

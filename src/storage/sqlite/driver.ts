@@ -15,7 +15,7 @@
 import * as os from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import { Code, internal, invalidArgument, MlmdError } from '../../errors';
-import { Database, Tx, TxMode } from '../database';
+import type { Database, Tx, TxMode } from '../database';
 import { readTaskFunction, type ReadTask } from '../read-task';
 import { readTimeLimitMs } from '../read-time-limit';
 import { SQLITE_ADAPTER } from './adapter';
