@@ -33,8 +33,10 @@ done
 # The base layer is written through `buildah mount` with its files' owners kept, which takes root (or the user
 # namespace of `buildah unshare`, where the caller is root too).
 [[ $(id -u) -eq 0 ]] || { echo "build-image: run as root, or as \`buildah unshare npm run image\`" >&2; exit 1; }
-NODE_BIN="$(bash scripts/node-release.sh "$NODE_MAJOR")"
-NODE_DIR="$(dirname "$NODE_BIN")"
+# The pinned release of the tested major (scripts/use-node.sh, the same one CI tests on), into .tools/node-MAJOR.
+bash scripts/use-node.sh "$NODE_MAJOR" >/dev/null
+NODE_DIR="$ROOT/.tools/node-$NODE_MAJOR"
+NODE_BIN="$NODE_DIR/bin"
 NODE_VERSION="$("$NODE_BIN/node" --version)"
 mkdir -p "$CACHE"
 WORK="$(mktemp -d "$CACHE/.build.XXXXXX")"
