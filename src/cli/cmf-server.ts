@@ -1,15 +1,16 @@
 /**
- * Start-up of the cmf-server API on the HTTP listener: the data directory, the peer registry table, federation and
- * the route, from the plan's settings.
+ * Start-up of the cmf-server API on the HTTP listener, from the plan's settings: per store (each tenant's) the data
+ * directory, the peer registry table and federation; and the one route that serves them all.
  */
 import * as os from 'node:os';
 import type { CmfApi } from '../cmf/api';
 import { cmfServerViews } from '../cmf/server-views';
 import { Federation } from '../cmf-server/federation';
 import { CmfDataDir } from '../cmf-server/files';
-import { cmfServerRoute } from '../server/cmf-rest';
+import { cmfServerRoute, type CmfServerParts } from '../server/cmf-rest';
 import type { HttpRoute } from '../server/http';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../server/server';
+import type { ApiScope } from '../server/services';
 import type { Database } from '../storage/database';
 import { ensurePeerTable } from '../storage/peer-servers';
 import type { ServerPlan } from './config';
@@ -26,20 +27,15 @@ function ownHosts(bindHost: string): string[] {
 }
 
 export interface CmfServerHttp {
-  route: HttpRoute;
+  /** The API's parts for one store (a tenant's), with its own data directory and peer registry. */
+  partsFor(db: Database, cmf: CmfApi, dataDir: string): Promise<CmfServerParts>;
+  /** The route, serving each request from the parts of the store it reaches. */
+  route(parts: ApiScope<CmfServerParts>): HttpRoute;
   /** Tells federation the listener's bound port (for --http_port=0). */
   setHttpPort(port: number): void;
 }
 
-export async function startCmfServerHttp(
-  db: Database,
-  cmf: CmfApi,
-  plan: ServerPlan,
-  onError: (error: unknown) => void,
-): Promise<CmfServerHttp> {
-  const dataDir = await CmfDataDir.open(plan.cmfServer.dataDir);
-  // A read-only store serves the API's reads; registering peers then fails like any write.
-  if (!(plan.backend.kind === 'sqlite' && plan.backend.readonly)) await ensurePeerTable(db);
+export function cmfServerHttp(plan: ServerPlan, onError: (error: unknown) => void): CmfServerHttp {
   let httpPort = plan.httpPort ?? 0;
   const maxPushBytes =
     plan.maxMessageBytes === undefined
@@ -47,22 +43,23 @@ export async function startCmfServerHttp(
       : plan.maxMessageBytes < 0
         ? MAX_DOCUMENT_BYTES
         : Math.min(plan.maxMessageBytes, MAX_DOCUMENT_BYTES);
-  const federation = new Federation({
-    db,
-    dataDir,
-    maxPullBytes: maxPushBytes,
-    maxZipBytes: plan.cmfServer.maxUploadBytes,
-    ownHosts: ownHosts(plan.host),
-    ownPort: () => httpPort,
-  });
-  const route = cmfServerRoute({
-    cmf,
-    views: cmfServerViews(db),
-    dataDir,
-    federation,
-    maxPushBytes,
-    maxUploadBytes: plan.cmfServer.maxUploadBytes,
-    onError,
-  });
-  return { route, setHttpPort: (port) => (httpPort = port) };
+  const hosts = ownHosts(plan.host);
+  return {
+    async partsFor(db, cmf, dir) {
+      const dataDir = await CmfDataDir.open(dir);
+      // A read-only store serves the API's reads; registering peers then fails like any write.
+      if (!(plan.backend.kind === 'sqlite' && plan.backend.readonly)) await ensurePeerTable(db);
+      const federation = new Federation({
+        db,
+        dataDir,
+        maxPullBytes: maxPushBytes,
+        maxZipBytes: plan.cmfServer.maxUploadBytes,
+        ownHosts: hosts,
+        ownPort: () => httpPort,
+      });
+      return { cmf, views: cmfServerViews(db), dataDir, federation };
+    },
+    route: (parts) => cmfServerRoute({ parts, maxPushBytes, maxUploadBytes: plan.cmfServer.maxUploadBytes, onError }),
+    setHttpPort: (port) => (httpPort = port),
+  };
 }

@@ -63,6 +63,15 @@ const FLAGS = {
     help: 'cmf-server API: where uploaded python-env, label and TensorBoard files go (default ./cmf-data)',
   },
   cmf_max_upload_bytes: { type: 'int', help: 'cmf-server API: largest file upload in bytes (default 256 MiB)' },
+  tenants: {
+    type: 'string',
+    help: 'tenants beside `default`, comma-separated; each a store of its own (default none)',
+  },
+  tenants_dir: {
+    type: 'string',
+    help: "SQLite: the directory of the tenants' files <dir>/<tenant>.db (default: tenants/ beside the --db file)",
+  },
+  max_open_tenants: { type: 'int', help: 'tenant stores kept open at once; idle ones close first (default 16)' },
   neo4j_uri: {
     type: 'string',
     help: 'project lineage into Neo4j at this Bolt URI (default: env NEO4J_URI; off if unset)',

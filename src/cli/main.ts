@@ -9,10 +9,8 @@
  */
 import * as path from 'node:path';
 import { Code, MlmdError } from '../errors';
-import { createCmfApi } from '../cmf/api';
 import type { GraphConfig } from '../graph/config';
 import { createLogger, logger, setLogger, type Logger } from '../logger';
-import { createMlmdApi } from '../mlmd/store';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-info';
 import { accessLog } from '../server/access-log';
 import { cmfServiceRegistration } from '../server/cmf-service';
@@ -26,7 +24,10 @@ import { type Backend, buildServerPlan, ConfigError, type ServerPlan } from './c
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
-import { startCmfServerHttp } from './cmf-server';
+import { cmfServerHttp } from './cmf-server';
+import { openTenantStore, serveStore, type TenantStore } from './tenant-stores';
+import { Tenants } from '../server/tenants';
+import { DEFAULT_TENANT } from '../storage/tenants';
 import { collectSecrets } from './secrets';
 import { describeBackend, startupSummary, tlsMode } from './startup-summary';
 import { watchForStop } from './stop-signals';
@@ -83,20 +84,30 @@ async function serve(
   const observers: CallObserver[] = [];
   if (metrics) observers.push(metrics);
   if (plan.accessLog) observers.push(accessLog(createLogger({ level: 'info', secrets, redactFields: false })));
-  const store = graph?.db ?? db;
   const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(PACKAGE_ROOT, 'dist', 'ui'));
   if (ui && !ui.built) log.warn('the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
+  const onHttpError = (route: string, e: unknown): void =>
+    void log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`);
+  const cmfHttp = plan.httpPort === undefined ? undefined : cmfServerHttp(plan, (e) => onHttpError('cmf-server', e));
+  let tenants: Tenants<TenantStore> | undefined;
   try {
-    const cmfApi = createCmfApi(store);
-    const onHttpError = (route: string, e: unknown): void =>
-      void log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`);
-    const cmfServer =
-      plan.httpPort === undefined
-        ? undefined
-        : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e));
+    // The default tenant is the configured store (with the Neo4j projection, when on); other tenants open on use.
+    const defaultStore = await serveStore(plan, cmfHttp, DEFAULT_TENANT, graph?.db ?? db, async () => {
+      await graph?.stop();
+      await db.close();
+    });
+    tenants = new Tenants<TenantStore>({
+      names: plan.tenants?.names ?? [DEFAULT_TENANT],
+      pinned: [DEFAULT_TENANT],
+      maxOpen: plan.tenants?.maxOpen ?? 1,
+      open: async (name) => (name === DEFAULT_TENANT ? defaultStore : openTenantStore(plan, cmfHttp, name, metrics)),
+      onError: (e) => log.error({ error: (e as Error).stack ?? String(e) }, 'closing a tenant store failed'),
+    });
+    await tenants.openPinned();
+    const t = tenants;
     const handle = await startServer({
-      api: createMlmdApi(store),
-      extraServices: [cmfServiceRegistration(cmfApi)],
+      api: t.scope((s) => s.mlmd),
+      extraServices: [cmfServiceRegistration(t.scope((s) => s.cmf))],
       extraHealth: graph ? [graph.health] : [],
       host: plan.host,
       port: plan.port,
@@ -110,20 +121,20 @@ async function serve(
           : {
               port: plan.httpPort,
               // The cmf-server API claims /api/... (and its POST aliases) before the UI's files.
-              routes: [...(cmfServer ? [cmfServer.route] : []), ui!.route],
+              routes: [...(cmfHttp ? [cmfHttp.route(t.scope((s) => s.cmfServer!))] : []), ui!.route],
               corsAllowedOrigins: plan.corsAllowedOrigins,
               onError: onHttpError,
             },
-      onShutdown: async () => {
-        await graph?.stop();
-        await db.close();
-      },
+      onShutdown: () => t.close(),
     });
-    if (handle.httpPort !== undefined) cmfServer?.setHttpPort(handle.httpPort);
+    if (handle.httpPort !== undefined) cmfHttp?.setHttpPort(handle.httpPort);
     return { handle, graph: graph?.config };
   } catch (e) {
-    await graph?.stop();
-    await db.close();
+    if (tenants) await tenants.close();
+    else {
+      await graph?.stop();
+      await db.close();
+    }
     throw e;
   }
 }

@@ -18,12 +18,20 @@ import { writeZip } from '../cmf-server/zip';
 import { HttpError, readBody, type HttpRoute } from './http';
 import { toHttpStatus } from './http-status';
 import { formBoundary, parseMultipart } from './multipart';
+import type { ApiScope } from './services';
+import { tenantOfHttpRequest } from './tenant-request';
 
-export interface CmfRestOptions {
+/** What the API serves of one store (a tenant's): its CMF domain, views, data directory and peer registry. */
+export interface CmfServerParts {
   cmf: CmfApi;
   views: CmfServerViews;
   dataDir: CmfDataDir;
   federation: Federation;
+}
+
+export interface CmfRestOptions {
+  /** The parts of the store a request reaches (its tenant's: tenant-request.ts, tenants.ts). */
+  parts: ApiScope<CmfServerParts>;
   /** Largest push or pull request body (the gRPC message limit, so both protocols accept the same documents). */
   maxPushBytes: number;
   /** Largest file upload (python-env, label, TensorBoard log). */
@@ -38,6 +46,8 @@ type Reply =
   | { status?: number; bytes: Buffer; contentType: string; filename?: string };
 
 interface Call {
+  /** The store's parts this request reaches. */
+  t: CmfServerParts;
   req: http.IncomingMessage;
   params: string[];
   query: URLSearchParams;
@@ -113,8 +123,7 @@ async function uploadedFile(req: http.IncomingMessage, maxBytes: number): Promis
 }
 
 function endpoints(o: CmfRestOptions): Endpoint[] {
-  const { cmf, views, dataDir, federation } = o;
-  const pipelineMustExist = async (name: string) => {
+  const pipelineMustExist = async (views: CmfServerViews, name: string) => {
     if (!(await views.hasPipeline(name))) throw new HttpError(404, `Pipeline ${name} not found.`);
   };
   return [
@@ -125,7 +134,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
       method: 'POST',
       path: ['mlmd_push'],
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const body = await jsonBody(req, o.maxPushBytes);
         const pipelineName = optionalString(body, 'pipeline_name');
         if (pipelineName === undefined || pipelineName.trim() === '') {
@@ -133,7 +142,11 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         }
         const json = optionalString(body, 'json_payload');
         if (!json) throw invalid('json_payload must be a non-empty string');
-        const { status } = await cmf.mergeMetadata({ json, pipelineName, execUuid: optionalString(body, 'exec_uuid') });
+        const { status } = await t.cmf.mergeMetadata({
+          json,
+          pipelineName,
+          execUuid: optionalString(body, 'exec_uuid'),
+        });
         // The CLI reads `status` on a 422 (cmf-server puts it in `detail` only, which the CLI then fails to read).
         if (status === 'version_update') return { status: 422, json: { status, detail: status } };
         return { json: { status } };
@@ -143,7 +156,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
       method: 'POST',
       path: ['mlmd_pull'],
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
         const pipelineName = optionalString(body, 'pipeline_name');
         const execUuid = optionalString(body, 'exec_uuid');
@@ -153,78 +166,78 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         }
         let json: string;
         if (pipelineName !== undefined) {
-          await pipelineMustExist(pipelineName);
+          await pipelineMustExist(t.views, pipelineName);
           if (execUuid !== undefined) {
-            const uuids = await views.pipelineExecutionUuids(pipelineName);
+            const uuids = await t.views.pipelineExecutionUuids(pipelineName);
             if (!uuids.some((u) => u.includes(execUuid)))
               return { text: 'no_exec_uuid', contentType: 'text/html; charset=utf-8' };
           }
-          json = (await cmf.exportMetadata({ pipelineName, execUuid })).json!;
+          json = (await t.cmf.exportMetadata({ pipelineName, execUuid })).json!;
         } else {
-          json = (await cmf.exportMetadata({ sinceMillis: since ? BigInt(since as number) : undefined })).json!;
+          json = (await t.cmf.exportMetadata({ sinceMillis: since ? BigInt(since as number) : undefined })).json!;
         }
         return { text: json, contentType: 'text/html; charset=utf-8' };
       },
     },
 
     // ---------------------------------------------------------------- the UI's reads
-    { method: 'GET', path: ['pipelines'], handle: async () => ({ json: await views.pipelineNames() }) },
-    { method: 'GET', path: ['artifact_types'], handle: async () => ({ json: await views.artifactTypeNames() }) },
+    { method: 'GET', path: ['pipelines'], handle: async ({ t }) => ({ json: await t.views.pipelineNames() }) },
+    { method: 'GET', path: ['artifact_types'], handle: async ({ t }) => ({ json: await t.views.artifactTypeNames() }) },
     {
       method: 'GET',
       path: ['executions', '*'],
-      handle: async ({ params, query }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.executionsTable(params[0], tableQuery(query, 'Context_Type')) };
+      handle: async ({ t, params, query }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.executionsTable(params[0], tableQuery(query, 'Context_Type')) };
       },
     },
     {
       method: 'GET',
       path: ['artifacts', '*', '*'],
-      handle: async ({ params, query }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.artifactsTable(params[0], params[1], tableQuery(query, 'name')) };
+      handle: async ({ t, params, query }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.artifactsTable(params[0], params[1], tableQuery(query, 'name')) };
       },
     },
     {
       method: 'GET',
       path: ['artifact-lineage', 'tangled-tree', '*'],
-      handle: async ({ params }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.artifactLineage(params[0]) };
+      handle: async ({ t, params }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.artifactLineage(params[0]) };
       },
     },
     {
       method: 'GET',
       path: ['execution-lineage', 'tangled-tree', '*', '*'],
-      handle: async ({ params }) => {
-        await pipelineMustExist(params[1]);
-        return { json: await views.executionLineage(params[0], params[1]) };
+      handle: async ({ t, params }) => {
+        await pipelineMustExist(t.views, params[1]);
+        return { json: await t.views.executionLineage(params[0], params[1]) };
       },
     },
     {
       method: 'GET',
       path: ['artifact-execution-lineage', 'tangled-tree', '*'],
-      handle: async ({ params }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.artifactExecutionLineage(params[0]) };
+      handle: async ({ t, params }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.artifactExecutionLineage(params[0]) };
       },
     },
     {
       method: 'GET',
       path: ['list-of-executions', '*'],
-      handle: async ({ params }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.executionList(params[0]) };
+      handle: async ({ t, params }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.executionList(params[0]) };
       },
     },
     {
       method: 'GET',
       path: ['model-card'],
-      handle: async ({ query }) => {
+      handle: async ({ t, query }) => {
         const id = requiredQuery(query, 'modelId');
         if (!/^[0-9]{1,18}$/.test(id)) throw invalid('modelId must be an artifact id');
-        return { json: await views.modelCard(BigInt(id)) };
+        return { json: await t.views.modelCard(BigInt(id)) };
       },
     },
 
@@ -233,26 +246,26 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
       method: 'POST',
       path: ['python-env'],
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const file = await uploadedFile(req, o.maxUploadBytes);
-        await dataDir.savePythonEnv(file.filename, file.data);
+        await t.dataDir.savePythonEnv(file.filename, file.data);
         return { json: { message: `File '${file.filename}' uploaded successfully` } };
       },
     },
     {
       method: 'GET',
       path: ['python-env'],
-      handle: async ({ query }) => ({
-        text: await dataDir.readPythonEnv(requiredQuery(query, 'file_name')),
+      handle: async ({ t, query }) => ({
+        text: await t.dataDir.readPythonEnv(requiredQuery(query, 'file_name')),
         contentType: 'text/plain; charset=utf-8',
       }),
     },
     {
       method: 'GET',
       path: ['download-python-env'],
-      handle: async ({ query }) => {
+      handle: async ({ t, query }) => {
         const names = query.getAll('list_of_files');
-        const files = await dataDir.pythonEnvFiles(names);
+        const files = await t.dataDir.pythonEnvFiles(names);
         if (files.length === 0) throw new HttpError(404, 'Directory is empty');
         return {
           bytes: writeZip(files),
@@ -265,9 +278,9 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
       method: 'POST',
       path: ['label'],
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const file = await uploadedFile(req, o.maxUploadBytes);
-        const written = await dataDir.saveLabel(file.filename, file.data);
+        const written = await t.dataDir.saveLabel(file.filename, file.data);
         return {
           json: {
             message: written
@@ -280,8 +293,8 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['label-data'],
-      handle: async ({ query }) => ({
-        text: await dataDir.readLabel(requiredQuery(query, 'file_name')),
+      handle: async ({ t, query }) => ({
+        text: await t.dataDir.readLabel(requiredQuery(query, 'file_name')),
         contentType: 'text/plain; charset=utf-8',
       }),
     },
@@ -289,10 +302,10 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
       method: 'POST',
       path: ['tensorboard'],
       bare: true,
-      handle: async ({ req, query }) => {
+      handle: async ({ t, req, query }) => {
         const pipelineName = requiredQuery(query, 'pipeline_name');
         const file = await uploadedFile(req, o.maxUploadBytes);
-        await dataDir.saveTensorboard(pipelineName, file.filename, file.data);
+        await t.dataDir.saveTensorboard(pipelineName, file.filename, file.data);
         return { json: { message: `File '${file.filename}' uploaded successfully` } };
       },
     },
@@ -302,19 +315,19 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
       method: 'POST',
       path: ['register-server'],
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
         const name = optionalString(body, 'server_name');
         const url = optionalString(body, 'server_url');
         if (!name || !url) throw invalid('server_name and server_url are required strings');
-        return { json: await federation.register(name, url) };
+        return { json: await t.federation.register(name, url) };
       },
     },
     {
       method: 'POST',
       path: ['acknowledge'],
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
         if (optionalString(body, 'server_name') === undefined || optionalString(body, 'server_url') === undefined) {
           throw invalid('server_name and server_url are required strings');
@@ -326,15 +339,15 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
       method: 'POST',
       path: ['sync'],
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
         const name = optionalString(body, 'server_name');
         const url = optionalString(body, 'server_url');
         if (name === undefined || url === undefined) throw invalid('server_name and server_url are required strings');
-        return { json: await federation.sync(name, url) };
+        return { json: await t.federation.sync(name, url) };
       },
     },
-    { method: 'GET', path: ['server-list'], handle: async () => ({ json: await federation.list() }) },
+    { method: 'GET', path: ['server-list'], handle: async ({ t }) => ({ json: await t.federation.list() }) },
   ];
 }
 
@@ -414,7 +427,15 @@ export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
           res.setHeader('allow', matching.map((e) => e.method).join(', '));
           throw new HttpError(405, 'Method Not Allowed');
         }
-        write(res, await endpoint.handle({ req, params: match(endpoint, segments)!, query: url.searchParams }));
+        const context = {
+          protocol: 'http',
+          peer: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+          tenant: tenantOfHttpRequest(req),
+        };
+        const reply = await options.parts(context, (t) =>
+          endpoint.handle({ t, req, params: match(endpoint, segments)!, query: url.searchParams }),
+        );
+        write(res, reply);
       } catch (error) {
         if (res.headersSent) throw error;
         const { status, message } = failure(error, options.onError);

@@ -12,7 +12,7 @@ import { grpcWebRoute, type MessageLimits } from './grpc-web';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
 import { observeService, type CallObserver } from './observe';
 import { addReflection } from './reflection';
-import { mlmdServiceRegistration, type ServiceRegistration } from './services';
+import { mlmdServiceRegistration, type ApiScope, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
 import { clipStatusDetails } from './status';
 
@@ -26,7 +26,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export interface ServerOptions {
-  api: MlmdApi;
+  /** The MLMD domain every call reaches, or a scope giving each call its tenant's (tenants.ts). */
+  api: MlmdApi | ApiScope<MlmdApi>;
   /** Further services to host next to MetadataStoreService (they also get health and reflection). */
   extraServices?: readonly ServiceRegistration[];
   /** 0 picks a free port; the handle reports the bound one. */
