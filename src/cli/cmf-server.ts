@@ -3,6 +3,7 @@
  * the route, from the plan's settings.
  */
 import * as os from 'node:os';
+import type { AccessControl } from '../access/access-control';
 import type { CmfApi } from '../cmf/api';
 import { cmfServerViews } from '../cmf/server-views';
 import { Federation } from '../cmf-server/federation';
@@ -36,6 +37,7 @@ export async function startCmfServerHttp(
   cmf: CmfApi,
   plan: ServerPlan,
   onError: (error: unknown) => void,
+  access?: AccessControl,
 ): Promise<CmfServerHttp> {
   const dataDir = await CmfDataDir.open(plan.cmfServer.dataDir);
   // A read-only store serves the API's reads; registering peers then fails like any write.
@@ -63,6 +65,7 @@ export async function startCmfServerHttp(
     maxPushBytes,
     maxUploadBytes: plan.cmfServer.maxUploadBytes,
     onError,
+    access,
   });
   return { route, setHttpPort: (port) => (httpPort = port) };
 }

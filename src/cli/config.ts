@@ -21,6 +21,7 @@ import {
 import { LOG_LEVELS, type LogLevel } from '../logger';
 import { parseAllowedOrigins } from '../server/cors';
 import type { SslConfig } from '../server/tls';
+import { accessPlanOf, AccessConfigError, type AccessPlan } from './access-config';
 import { parseServerConfig } from './config-file';
 import { parseChannelArguments, type Flags, UsageError } from './flags';
 
@@ -64,6 +65,8 @@ export interface ServerPlan {
   logLevel: LogLevel;
   /** One log line per call. */
   accessLog: boolean;
+  /** Access control (identities, policy); undefined: off, every method open. */
+  access?: AccessPlan;
   /** Things worth telling the operator that do not stop the start. */
   warnings: string[];
 }
@@ -317,6 +320,19 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   if (maxUploadBytes <= 0) throw new ConfigError(`--cmf_max_upload_bytes must be positive; got ${maxUploadBytes}`);
   if (flags.cmf_data_dir === '') throw new ConfigError('--cmf_data_dir must not be empty');
 
+  let access: AccessPlan | undefined;
+  try {
+    access = accessPlanOf(flags, tls);
+  } catch (e) {
+    if (e instanceof AccessConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+  if (access?.trustedProxy && access.trustedProxy.addresses.length === 0) {
+    warnings.push(
+      `--trusted_proxy_header without --trusted_proxy_addresses: anyone who reaches the ports can send ${access.trustedProxy.header}`,
+    );
+  }
+
   const retries = flags.metadata_store_connection_retries ?? DEFAULT_CONNECTION_RETRIES;
   if (retries < 0) throw new ConfigError('--metadata_store_connection_retries must not be negative');
   return {
@@ -334,6 +350,7 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     metricsPort,
     logLevel: logLevel as LogLevel,
     accessLog: flags.access_log ?? false,
+    access,
     warnings,
   };
 }

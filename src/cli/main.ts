@@ -8,6 +8,7 @@
  * command-line mistake; 128+N when a second signal N cut the shutdown short.
  */
 import * as path from 'node:path';
+import type { AccessControl } from '../access/access-control';
 import { Code, MlmdError } from '../errors';
 import { createCmfApi } from '../cmf/api';
 import type { GraphConfig } from '../graph/config';
@@ -22,14 +23,16 @@ import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../
 import type { HttpListener } from '../server/http';
 import { TlsConfigError } from '../server/tls';
 import { uiFiles } from '../server/ui-files';
+import { AccessConfigError, loadAccess, type LoadedAccess } from './access-config';
 import { type Backend, buildServerPlan, ConfigError, type ServerPlan } from './config';
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
 import { startCmfServerHttp } from './cmf-server';
 import { collectSecrets } from './secrets';
-import { describeBackend, startupSummary, tlsMode } from './startup-summary';
+import { describeBackend, isLoopback, startupSummary, tlsMode } from './startup-summary';
 import { watchForStop } from './stop-signals';
+import { runTokenCommand } from './token-command';
 
 /** Upstream's downgrade is a one-shot tool: migrate down, then stop. The store reports success as CANCELLED. */
 async function runDowngrade(plan: ServerPlan, log: Logger): Promise<number> {
@@ -63,6 +66,7 @@ async function serve(
   log: Logger,
   secrets: readonly string[],
   metrics: Metrics | undefined,
+  access: AccessControl | undefined,
 ): Promise<Serving> {
   const db = await openStore(plan.backend, plan.migration, plan.connectionRetries, metrics);
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
@@ -93,7 +97,7 @@ async function serve(
     const cmfServer =
       plan.httpPort === undefined
         ? undefined
-        : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e));
+        : await startCmfServerHttp(store, cmfApi, plan, (e) => onHttpError('cmf-server', e), access);
     const handle = await startServer({
       api: createMlmdApi(store),
       extraServices: [cmfServiceRegistration(cmfApi)],
@@ -104,6 +108,7 @@ async function serve(
       channelOptions: plan.channelOptions,
       maxMessageBytes: plan.maxMessageBytes,
       observer: combineObservers(observers),
+      access,
       http:
         plan.httpPort === undefined
           ? undefined
@@ -144,7 +149,7 @@ function startFailure(e: unknown, plan: ServerPlan): string {
     const flag = PORT_FLAG[e.listener] ?? 'the port flags';
     return `${e.message}; stop whatever holds it or choose another port with ${flag}`;
   }
-  if (e instanceof ConfigError || e instanceof TlsConfigError) return e.message;
+  if (e instanceof ConfigError || e instanceof TlsConfigError || e instanceof AccessConfigError) return e.message;
   if (e instanceof MlmdError) {
     // openStore retries only what answers ABORTED (a database that is unreachable or still starting up).
     const retried =
@@ -156,6 +161,13 @@ function startFailure(e: unknown, plan: ServerPlan): string {
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv[0] === 'token') {
+    return runTokenCommand(
+      argv.slice(1),
+      (text) => process.stdout.write(text),
+      (text) => process.stderr.write(`${text}\n`),
+    );
+  }
   let flags: Flags | undefined;
   let plan: ServerPlan;
   try {
@@ -203,6 +215,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
   }
 
+  // The policy and token files are read before anything listens: a server that cannot enforce them does not start.
+  let access: LoadedAccess | undefined;
+  try {
+    access = plan.access && loadAccess(plan.access, log);
+  } catch (e) {
+    log.fatal(startFailure(e, plan));
+    return 1;
+  }
+  // Only with access control: SIGHUP's default is to end the process, which is what it does without.
+  const reload = (): void => access?.reload();
+  if (access) process.on('SIGHUP', reload);
+
   // Signals are watched from the start: one arriving while the store opens stops the server as soon as it is up.
   const stop = watchForStop({ log, env });
   let metrics: Metrics | undefined;
@@ -212,10 +236,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     // prom-client is loaded only when metrics are on.
     if (plan.metricsPort !== undefined) metrics = new (await import('../server/metrics')).Metrics();
     metricsListener = await metrics?.serve(plan.host, plan.metricsPort!);
-    serving = await serve(plan, flags, log, secrets, metrics);
+    serving = await serve(plan, flags, log, secrets, metrics, access?.control);
   } catch (e) {
     await metricsListener?.close(0);
     stop.dispose();
+    process.off('SIGHUP', reload);
     log.fatal(startFailure(e, plan));
     return 1;
   }
@@ -223,6 +248,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const listening = { grpcPort: handle.port, httpPort: handle.httpPort, metricsPort: metricsListener?.port };
   const http = handle.httpPort === undefined ? 'no HTTP listener' : `HTTP on ${plan.host}:${handle.httpPort}`;
   const scrape = metricsListener === undefined ? '' : `; metrics on ${plan.host}:${metricsListener.port}/metrics`;
+  if (!plan.access && !isLoopback(plan.host)) {
+    log.warn(
+      `access control is off and ${plan.host} is not a loopback address: anyone who reaches these ports may read and write everything (see --access_policy_file)`,
+    );
+  }
   log.info(
     { config: startupSummary(plan, listening, serving.graph) },
     `listening on ${plan.host}:${handle.port} (${tlsMode(plan)}, ${describeBackend(plan.backend)}); ${http}${scrape}`,
@@ -237,6 +267,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 1;
   } finally {
     stop.dispose();
+    process.off('SIGHUP', reload);
   }
   log.info('stopped: listeners closed, running calls done, metadata store closed');
   return 0;

@@ -9,6 +9,8 @@
  * `{"detail": message}` with the status of http-status.ts (domain errors) or of the failing part.
  */
 import type * as http from 'node:http';
+import type { AccessControl } from '../access/access-control';
+import type { AccessClass } from '../access/roles';
 import type { CmfApi } from '../cmf/api';
 import type { CmfServerViews, TableQuery } from '../cmf/server-views';
 import { DataDirError, type CmfDataDir } from '../cmf-server/files';
@@ -16,8 +18,11 @@ import { FederationError, type Federation } from '../cmf-server/federation';
 import { PeerError, PeerUrlError } from '../cmf-server/peer-client';
 import { writeZip } from '../cmf-server/zip';
 import { HttpError, readBody, type HttpRoute } from './http';
+import { guardedCall } from './access-guard';
 import { toHttpStatus } from './http-status';
+import { httpCredentials } from './request-credentials';
 import { formBoundary, parseMultipart } from './multipart';
+import type { CallContext } from './services';
 
 export interface CmfRestOptions {
   cmf: CmfApi;
@@ -30,6 +35,8 @@ export interface CmfRestOptions {
   maxUploadBytes: number;
   /** Reports an unexpected failure (the client gets a generic 500). */
   onError?: (error: unknown) => void;
+  /** Access control; absent: every route is open. */
+  access?: AccessControl;
 }
 
 type Reply =
@@ -52,6 +59,11 @@ interface Endpoint {
    * the rest of the bare path space is left to the web UI.
    */
   bare?: boolean;
+  /**
+   * What the route needs (access/roles.ts): this table is the REST half of the one classification (the gRPC half
+   * is access/method-classes.ts). Reads are `read`; push and uploads `write`; federation's writes `admin`.
+   */
+  access: AccessClass;
   handle(call: Call): Promise<Reply>;
 }
 
@@ -118,12 +130,13 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     if (!(await views.hasPipeline(name))) throw new HttpError(404, `Pipeline ${name} not found.`);
   };
   return [
-    { method: 'GET', path: [], handle: async () => ({ json: ['cmf-server'] }) },
+    { method: 'GET', path: [], access: 'open', handle: async () => ({ json: ['cmf-server'] }) },
 
     // ---------------------------------------------------------------- metadata push / pull
     {
       method: 'POST',
       path: ['mlmd_push'],
+      access: 'write',
       bare: true,
       handle: async ({ req }) => {
         const body = await jsonBody(req, o.maxPushBytes);
@@ -142,6 +155,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['mlmd_pull'],
+      access: 'read',
       bare: true,
       handle: async ({ req }) => {
         const body = await jsonBody(req, 64 * 1024);
@@ -168,11 +182,17 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     },
 
     // ---------------------------------------------------------------- the UI's reads
-    { method: 'GET', path: ['pipelines'], handle: async () => ({ json: await views.pipelineNames() }) },
-    { method: 'GET', path: ['artifact_types'], handle: async () => ({ json: await views.artifactTypeNames() }) },
+    { method: 'GET', path: ['pipelines'], access: 'read', handle: async () => ({ json: await views.pipelineNames() }) },
+    {
+      method: 'GET',
+      path: ['artifact_types'],
+      access: 'read',
+      handle: async () => ({ json: await views.artifactTypeNames() }),
+    },
     {
       method: 'GET',
       path: ['executions', '*'],
+      access: 'read',
       handle: async ({ params, query }) => {
         await pipelineMustExist(params[0]);
         return { json: await views.executionsTable(params[0], tableQuery(query, 'Context_Type')) };
@@ -181,6 +201,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['artifacts', '*', '*'],
+      access: 'read',
       handle: async ({ params, query }) => {
         await pipelineMustExist(params[0]);
         return { json: await views.artifactsTable(params[0], params[1], tableQuery(query, 'name')) };
@@ -189,6 +210,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['artifact-lineage', 'tangled-tree', '*'],
+      access: 'read',
       handle: async ({ params }) => {
         await pipelineMustExist(params[0]);
         return { json: await views.artifactLineage(params[0]) };
@@ -197,6 +219,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['execution-lineage', 'tangled-tree', '*', '*'],
+      access: 'read',
       handle: async ({ params }) => {
         await pipelineMustExist(params[1]);
         return { json: await views.executionLineage(params[0], params[1]) };
@@ -205,6 +228,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['artifact-execution-lineage', 'tangled-tree', '*'],
+      access: 'read',
       handle: async ({ params }) => {
         await pipelineMustExist(params[0]);
         return { json: await views.artifactExecutionLineage(params[0]) };
@@ -213,6 +237,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['list-of-executions', '*'],
+      access: 'read',
       handle: async ({ params }) => {
         await pipelineMustExist(params[0]);
         return { json: await views.executionList(params[0]) };
@@ -221,6 +246,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['model-card'],
+      access: 'read',
       handle: async ({ query }) => {
         const id = requiredQuery(query, 'modelId');
         if (!/^[0-9]{1,18}$/.test(id)) throw invalid('modelId must be an artifact id');
@@ -232,6 +258,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['python-env'],
+      access: 'write',
       bare: true,
       handle: async ({ req }) => {
         const file = await uploadedFile(req, o.maxUploadBytes);
@@ -242,6 +269,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['python-env'],
+      access: 'read',
       handle: async ({ query }) => ({
         text: await dataDir.readPythonEnv(requiredQuery(query, 'file_name')),
         contentType: 'text/plain; charset=utf-8',
@@ -250,6 +278,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['download-python-env'],
+      access: 'read',
       handle: async ({ query }) => {
         const names = query.getAll('list_of_files');
         const files = await dataDir.pythonEnvFiles(names);
@@ -264,6 +293,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['label'],
+      access: 'write',
       bare: true,
       handle: async ({ req }) => {
         const file = await uploadedFile(req, o.maxUploadBytes);
@@ -280,6 +310,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['label-data'],
+      access: 'read',
       handle: async ({ query }) => ({
         text: await dataDir.readLabel(requiredQuery(query, 'file_name')),
         contentType: 'text/plain; charset=utf-8',
@@ -288,6 +319,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['tensorboard'],
+      access: 'write',
       bare: true,
       handle: async ({ req, query }) => {
         const pipelineName = requiredQuery(query, 'pipeline_name');
@@ -301,6 +333,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['register-server'],
+      access: 'admin',
       bare: true,
       handle: async ({ req }) => {
         const body = await jsonBody(req, 64 * 1024);
@@ -313,6 +346,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['acknowledge'],
+      access: 'read',
       bare: true,
       handle: async ({ req }) => {
         const body = await jsonBody(req, 64 * 1024);
@@ -325,6 +359,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['sync'],
+      access: 'admin',
       bare: true,
       handle: async ({ req }) => {
         const body = await jsonBody(req, 64 * 1024);
@@ -334,7 +369,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         return { json: await federation.sync(name, url) };
       },
     },
-    { method: 'GET', path: ['server-list'], handle: async () => ({ json: await federation.list() }) },
+    { method: 'GET', path: ['server-list'], access: 'read', handle: async () => ({ json: await federation.list() }) },
   ];
 }
 
@@ -392,6 +427,24 @@ function failure(error: unknown, onError?: (error: unknown) => void): { status: 
   return mapped;
 }
 
+/** A route as the audit names it: `POST /api/mlmd_push`, `GET /api/executions/*`. */
+export function routeName(endpoint: Pick<Endpoint, 'method' | 'path'>): string {
+  return `${endpoint.method} /api/${endpoint.path.join('/')}`;
+}
+
+function httpContext(req: http.IncomingMessage): CallContext {
+  return {
+    protocol: 'http',
+    peer: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+    credentials: httpCredentials(req),
+  };
+}
+
+/** Every route's method, path and class (for tests and documentation). */
+export function cmfServerRouteTable(): readonly Pick<Endpoint, 'method' | 'path' | 'access' | 'bare'>[] {
+  return endpoints({} as CmfRestOptions).map(({ method, path, access, bare }) => ({ method, path, access, bare }));
+}
+
 export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
   const table = endpoints(options);
   const find = (req: http.IncomingMessage, url: URL) => {
@@ -414,10 +467,17 @@ export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
           res.setHeader('allow', matching.map((e) => e.method).join(', '));
           throw new HttpError(405, 'Method Not Allowed');
         }
-        write(res, await endpoint.handle({ req, params: match(endpoint, segments)!, query: url.searchParams }));
+        const call = { req, params: match(endpoint, segments)!, query: url.searchParams };
+        const reply = options.access
+          ? await guardedCall(options.access, routeName(endpoint), endpoint.access, httpContext(req), () =>
+              endpoint.handle(call),
+            )
+          : await endpoint.handle(call);
+        write(res, reply);
       } catch (error) {
         if (res.headersSent) throw error;
         const { status, message } = failure(error, options.onError);
+        if (status === 401 && options.access) res.setHeader('www-authenticate', options.access.challenge());
         // A body over its limit was not read to its end: close the connection rather than read the rest.
         if (status === 413) res.setHeader('connection', 'close');
         write(res, { status, json: { detail: message } });

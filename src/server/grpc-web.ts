@@ -20,6 +20,7 @@ import {
   type GrpcWebMode,
 } from './grpc-web-frames';
 import { HttpError, type HttpRoute } from './http';
+import { httpCredentials } from './request-credentials';
 import type { CallContext, ServiceRegistration, UnaryMethod } from './services';
 import { toGrpcStatus, type StatusObject } from './status';
 
@@ -120,7 +121,11 @@ export function grpcWebRoute(options: GrpcWebOptions): HttpRoute {
     let response: unknown;
     try {
       const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      response = await invoke(method, request, timeout, { protocol: 'grpc-web', peer });
+      response = await invoke(method, request, timeout, {
+        protocol: 'grpc-web',
+        peer,
+        credentials: httpCredentials(req),
+      });
     } catch (error) {
       return { status: error === DEADLINE_EXCEEDED ? DEADLINE_EXCEEDED : toGrpcStatus(error) };
     }

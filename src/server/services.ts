@@ -8,17 +8,28 @@
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
+import type { Principal, RequestCredentials } from '../access/principal';
 import type { MlmdError } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
+import { grpcCredentials } from './request-credentials';
 import { requestStringChecker } from './request-strings';
 import { toServiceError } from './status';
 
-/** What a protocol adapter knows of a call, for observers. */
+/** What a protocol adapter knows of a call, for observers and the access check. */
 export interface CallContext {
   /** `grpc`, `grpc-web`, `http`... */
   readonly protocol: string;
   /** The client's address as the transport reports it. */
   readonly peer?: string;
+  /** What the request carries to prove who sends it (read by the access check only). */
+  readonly credentials?: RequestCredentials;
+  /**
+   * The tenant: as the request names it (set by the protocol adapter; undefined when it names none), and, in the
+   * context the access guard hands to the method, the tenant the call was allowed for.
+   */
+  readonly tenant?: string;
+  /** Who calls, once the access guard has allowed the call (undefined with access control off). */
+  readonly principal?: Principal;
 }
 
 /** One unary method, independent of the protocol that carries it. */
@@ -55,12 +66,13 @@ export function unaryHandler<Req, Res>(
   fn: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    // The peer is read only if an observer asks for it.
+    // The peer and the credentials are read only if an observer or the access check asks for them.
     const context: CallContext = {
       protocol: 'grpc',
       get peer() {
         return call.getPeer();
       },
+      credentials: grpcCredentials(call),
     };
     // Promise.resolve().then also catches a handler that throws synchronously instead of rejecting.
     Promise.resolve()
