@@ -10,6 +10,7 @@ export enum Code {
   DEADLINE_EXCEEDED = 4,
   NOT_FOUND = 5,
   ALREADY_EXISTS = 6,
+  PERMISSION_DENIED = 7,
   RESOURCE_EXHAUSTED = 8,
   FAILED_PRECONDITION = 9,
   ABORTED = 10,
@@ -18,6 +19,7 @@ export enum Code {
   INTERNAL = 13,
   UNAVAILABLE = 14,
   DATA_LOSS = 15,
+  UNAUTHENTICATED = 16,
 }
 
 export class MlmdError extends Error {

@@ -3,6 +3,7 @@
  * directory, the peer registry table and federation; and the one route that serves them all.
  */
 import * as os from 'node:os';
+import type { AccessControl } from '../access/access-control';
 import type { CmfApi } from '../cmf/api';
 import { cmfServerViews } from '../cmf/server-views';
 import { Federation } from '../cmf-server/federation';
@@ -35,7 +36,11 @@ export interface CmfServerHttp {
   setHttpPort(port: number): void;
 }
 
-export function cmfServerHttp(plan: ServerPlan, onError: (error: unknown) => void): CmfServerHttp {
+export function cmfServerHttp(
+  plan: ServerPlan,
+  onError: (error: unknown) => void,
+  access?: AccessControl,
+): CmfServerHttp {
   let httpPort = plan.httpPort ?? 0;
   const maxPushBytes =
     plan.maxMessageBytes === undefined
@@ -59,7 +64,8 @@ export function cmfServerHttp(plan: ServerPlan, onError: (error: unknown) => voi
       });
       return { cmf, views: cmfServerViews(db), dataDir, federation };
     },
-    route: (parts) => cmfServerRoute({ parts, maxPushBytes, maxUploadBytes: plan.cmfServer.maxUploadBytes, onError }),
+    route: (parts) =>
+      cmfServerRoute({ parts, maxPushBytes, maxUploadBytes: plan.cmfServer.maxUploadBytes, onError, access }),
     setHttpPort: (port) => (httpPort = port),
   };
 }

@@ -22,6 +22,7 @@ import {
 import { LOG_LEVELS, type LogLevel } from '../logger';
 import { parseAllowedOrigins } from '../server/cors';
 import type { SslConfig } from '../server/tls';
+import { accessPlanOf, AccessConfigError, type AccessPlan } from './access-config';
 import { parseServerConfig, type ServerConfigFile, type TenantsSection } from './config-file';
 import { DEFAULT_TENANT, tenantBackend, tenantNameProblem } from '../storage/tenants';
 import { parseChannelArguments, type Flags, UsageError } from './flags';
@@ -80,6 +81,8 @@ export interface ServerPlan {
   logLevel: LogLevel;
   /** One log line per call. */
   accessLog: boolean;
+  /** Access control (identities, policy); undefined: off, every method open. */
+  access?: AccessPlan;
   /** Things worth telling the operator that do not stop the start. */
   warnings: string[];
 }
@@ -225,6 +228,11 @@ function metricsPortOf(flags: Flags, grpcPort: number, httpPort: number): number
     throw new ConfigError(`--metrics_port must differ from --grpc_port and --http_port; ${p} is taken`);
   }
   return p;
+}
+
+/** The tenants a server with this plan serves (`default` alone without tenants): the names a policy may use. */
+export function knownTenants(plan: Pick<ServerPlan, 'tenants'>): string[] {
+  return plan.tenants?.names ?? [DEFAULT_TENANT];
 }
 
 /**
@@ -373,6 +381,19 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
 
   const tenants = tenantsPlan(flags, tenantsSection, backend);
 
+  let access: AccessPlan | undefined;
+  try {
+    access = accessPlanOf(flags, tls);
+  } catch (e) {
+    if (e instanceof AccessConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+  if (access?.trustedProxy && access.trustedProxy.addresses.length === 0) {
+    warnings.push(
+      `--trusted_proxy_header without --trusted_proxy_addresses: anyone who reaches the ports can send ${access.trustedProxy.header}`,
+    );
+  }
+
   const retries = flags.metadata_store_connection_retries ?? DEFAULT_CONNECTION_RETRIES;
   if (retries < 0) throw new ConfigError('--metadata_store_connection_retries must not be negative');
   return {
@@ -391,6 +412,7 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     metricsPort,
     logLevel: logLevel as LogLevel,
     accessLog: flags.access_log ?? false,
+    access,
     warnings,
   };
 }

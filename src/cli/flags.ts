@@ -84,6 +84,39 @@ const FLAGS = {
   metrics_port: { type: 'int', help: 'serve Prometheus metrics at http://<host>:<port>/metrics (default off)' },
   log_level: { type: 'string', help: 'trace | debug | info | warn | error | fatal | silent (default info)' },
   access_log: { type: 'bool', help: 'log one JSON line per call (method, code, duration, peer, bytes)' },
+  access_policy_file: {
+    type: 'string',
+    help: 'access control: JSON policy (principals and groups -> tenant -> role); reloaded on SIGHUP (default: off)',
+  },
+  oidc_issuer: { type: 'string', help: 'access control: accept OpenID Connect bearer tokens of this issuer URL' },
+  oidc_audience: { type: 'string', help: 'access control: the audience (aud) those tokens must name' },
+  oidc_principal_claim: { type: 'string', help: 'access control: the claim naming the principal (default sub)' },
+  oidc_groups_claim: {
+    type: 'string',
+    help: "access control: the claim listing the principal's groups (default groups)",
+  },
+  oidc_clock_skew_seconds: { type: 'int', help: 'access control: tolerance for exp and nbf (default 30)' },
+  api_tokens_file: {
+    type: 'string',
+    help: 'access control: file of hashed API tokens (`cmf-mlmd token create NAME` adds one); reloaded on SIGHUP',
+  },
+  client_cert_principal: {
+    type: 'string',
+    help: 'access control: mTLS client certificates as identities, named by cn | san-email | san-dns | san-uri',
+  },
+  trusted_proxy_header: {
+    type: 'string',
+    help: "access control: a trusted proxy's identity header, e.g. kubeflow-userid (default: off)",
+  },
+  trusted_proxy_prefix: { type: 'string', help: 'access control: prefix the proxy puts before the name (removed)' },
+  trusted_proxy_addresses: {
+    type: 'string',
+    help: "access control: the proxy's IP addresses, comma-separated (the header counts only from them)",
+  },
+  auth_failures_per_minute: {
+    type: 'int',
+    help: 'access control: failed authentications one address may make per minute (burst twice that; default 10)',
+  },
   version: { type: 'bool', help: 'print the version and exit' },
   help: { type: 'bool', help: 'print this help' },
 } as const satisfies Record<string, FlagSpec>;

@@ -8,6 +8,7 @@
  * command-line mistake; 128+N when a second signal N cut the shutdown short.
  */
 import * as path from 'node:path';
+import type { AccessControl } from '../access/access-control';
 import { Code, MlmdError } from '../errors';
 import type { GraphConfig } from '../graph/config';
 import { createLogger, logger, setLogger, type Logger } from '../logger';
@@ -20,7 +21,8 @@ import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../
 import type { HttpListener } from '../server/http';
 import { TlsConfigError } from '../server/tls';
 import { uiFiles } from '../server/ui-files';
-import { type Backend, buildServerPlan, ConfigError, type ServerPlan } from './config';
+import { AccessConfigError, loadAccess, type LoadedAccess } from './access-config';
+import { type Backend, buildServerPlan, ConfigError, knownTenants, type ServerPlan } from './config';
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
@@ -29,8 +31,9 @@ import { openTenantStore, serveStore, type TenantStore } from './tenant-stores';
 import { Tenants } from '../server/tenants';
 import { DEFAULT_TENANT } from '../storage/tenants';
 import { collectSecrets } from './secrets';
-import { describeBackend, startupSummary, tlsMode } from './startup-summary';
+import { describeBackend, isLoopback, startupSummary, tlsMode } from './startup-summary';
 import { watchForStop } from './stop-signals';
+import { runTokenCommand } from './token-command';
 
 /** Upstream's downgrade is a one-shot tool: migrate down, then stop. The store reports success as CANCELLED. */
 async function runDowngrade(plan: ServerPlan, log: Logger): Promise<number> {
@@ -64,6 +67,7 @@ async function serve(
   log: Logger,
   secrets: readonly string[],
   metrics: Metrics | undefined,
+  access: AccessControl | undefined,
 ): Promise<Serving> {
   const db = await openStore(plan.backend, plan.migration, plan.connectionRetries, metrics);
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
@@ -88,7 +92,8 @@ async function serve(
   if (ui && !ui.built) log.warn('the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
   const onHttpError = (route: string, e: unknown): void =>
     void log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`);
-  const cmfHttp = plan.httpPort === undefined ? undefined : cmfServerHttp(plan, (e) => onHttpError('cmf-server', e));
+  const cmfHttp =
+    plan.httpPort === undefined ? undefined : cmfServerHttp(plan, (e) => onHttpError('cmf-server', e), access);
   let tenants: Tenants<TenantStore> | undefined;
   try {
     // The default tenant is the configured store (with the Neo4j projection, when on); other tenants open on use.
@@ -97,7 +102,7 @@ async function serve(
       await db.close();
     });
     tenants = new Tenants<TenantStore>({
-      names: plan.tenants?.names ?? [DEFAULT_TENANT],
+      names: knownTenants(plan),
       pinned: [DEFAULT_TENANT],
       maxOpen: plan.tenants?.maxOpen ?? 1,
       open: async (name) => (name === DEFAULT_TENANT ? defaultStore : openTenantStore(plan, cmfHttp, name, metrics)),
@@ -115,6 +120,7 @@ async function serve(
       channelOptions: plan.channelOptions,
       maxMessageBytes: plan.maxMessageBytes,
       observer: combineObservers(observers),
+      access,
       http:
         plan.httpPort === undefined
           ? undefined
@@ -155,7 +161,7 @@ function startFailure(e: unknown, plan: ServerPlan): string {
     const flag = PORT_FLAG[e.listener] ?? 'the port flags';
     return `${e.message}; stop whatever holds it or choose another port with ${flag}`;
   }
-  if (e instanceof ConfigError || e instanceof TlsConfigError) return e.message;
+  if (e instanceof ConfigError || e instanceof TlsConfigError || e instanceof AccessConfigError) return e.message;
   if (e instanceof MlmdError) {
     // openStore retries only what answers ABORTED (a database that is unreachable or still starting up).
     const retried =
@@ -167,6 +173,13 @@ function startFailure(e: unknown, plan: ServerPlan): string {
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv[0] === 'token') {
+    return runTokenCommand(
+      argv.slice(1),
+      (text) => process.stdout.write(text),
+      (text) => process.stderr.write(`${text}\n`),
+    );
+  }
   let flags: Flags | undefined;
   let plan: ServerPlan;
   try {
@@ -214,6 +227,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
   }
 
+  // The policy and token files are read before anything listens: a server that cannot enforce them does not start.
+  let access: LoadedAccess | undefined;
+  try {
+    access = plan.access && loadAccess(plan.access, log, knownTenants(plan));
+  } catch (e) {
+    log.fatal(startFailure(e, plan));
+    return 1;
+  }
+  // Only with access control: SIGHUP's default is to end the process, which is what it does without.
+  const reload = (): void => access?.reload();
+  if (access) process.on('SIGHUP', reload);
+
   // Signals are watched from the start: one arriving while the store opens stops the server as soon as it is up.
   const stop = watchForStop({ log, env });
   let metrics: Metrics | undefined;
@@ -223,10 +248,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     // prom-client is loaded only when metrics are on.
     if (plan.metricsPort !== undefined) metrics = new (await import('../server/metrics')).Metrics();
     metricsListener = await metrics?.serve(plan.host, plan.metricsPort!);
-    serving = await serve(plan, flags, log, secrets, metrics);
+    serving = await serve(plan, flags, log, secrets, metrics, access?.control);
   } catch (e) {
     await metricsListener?.close(0);
     stop.dispose();
+    process.off('SIGHUP', reload);
     log.fatal(startFailure(e, plan));
     return 1;
   }
@@ -234,6 +260,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const listening = { grpcPort: handle.port, httpPort: handle.httpPort, metricsPort: metricsListener?.port };
   const http = handle.httpPort === undefined ? 'no HTTP listener' : `HTTP on ${plan.host}:${handle.httpPort}`;
   const scrape = metricsListener === undefined ? '' : `; metrics on ${plan.host}:${metricsListener.port}/metrics`;
+  if (!plan.access && !isLoopback(plan.host)) {
+    log.warn(
+      `access control is off and ${plan.host} is not a loopback address: anyone who reaches these ports may read and write everything (see --access_policy_file)`,
+    );
+  }
   log.info(
     { config: startupSummary(plan, listening, serving.graph) },
     `listening on ${plan.host}:${handle.port} (${tlsMode(plan)}, ${describeBackend(plan.backend)}); ${http}${scrape}`,
@@ -248,6 +279,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 1;
   } finally {
     stop.dispose();
+    process.off('SIGHUP', reload);
   }
   log.info('stopped: listeners closed, running calls done, metadata store closed');
   return 0;

@@ -9,6 +9,8 @@
  * `{"detail": message}` with the status of http-status.ts (domain errors) or of the failing part.
  */
 import type * as http from 'node:http';
+import type { AccessControl } from '../access/access-control';
+import type { AccessClass } from '../access/roles';
 import type { CmfApi } from '../cmf/api';
 import type { CmfServerViews, TableQuery } from '../cmf/server-views';
 import { DataDirError, type CmfDataDir } from '../cmf-server/files';
@@ -16,10 +18,12 @@ import { FederationError, type Federation } from '../cmf-server/federation';
 import { PeerError, PeerUrlError } from '../cmf-server/peer-client';
 import { writeZip } from '../cmf-server/zip';
 import { HttpError, readBody, type HttpRoute } from './http';
+import { guardedCall } from './access-guard';
 import { toHttpStatus } from './http-status';
+import { httpCredentials } from './request-credentials';
 import { formBoundary, parseMultipart } from './multipart';
-import type { ApiScope } from './services';
 import { tenantOfHttpRequest } from './tenant-request';
+import type { ApiScope, CallContext } from './services';
 
 /** What the API serves of one store (a tenant's): its CMF domain, views, data directory and peer registry. */
 export interface CmfServerParts {
@@ -38,6 +42,8 @@ export interface CmfRestOptions {
   maxUploadBytes: number;
   /** Reports an unexpected failure (the client gets a generic 500). */
   onError?: (error: unknown) => void;
+  /** Access control; absent: every route is open. */
+  access?: AccessControl;
 }
 
 type Reply =
@@ -62,6 +68,11 @@ interface Endpoint {
    * the rest of the bare path space is left to the web UI.
    */
   bare?: boolean;
+  /**
+   * What the route needs (access/roles.ts): this table is the REST half of the one classification (the gRPC half
+   * is access/method-classes.ts). Reads are `read`; push and uploads `write`; federation's writes `admin`.
+   */
+  access: AccessClass;
   handle(call: Call): Promise<Reply>;
 }
 
@@ -127,12 +138,13 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     if (!(await views.hasPipeline(name))) throw new HttpError(404, `Pipeline ${name} not found.`);
   };
   return [
-    { method: 'GET', path: [], handle: async () => ({ json: ['cmf-server'] }) },
+    { method: 'GET', path: [], access: 'open', handle: async () => ({ json: ['cmf-server'] }) },
 
     // ---------------------------------------------------------------- metadata push / pull
     {
       method: 'POST',
       path: ['mlmd_push'],
+      access: 'write',
       bare: true,
       handle: async ({ t, req }) => {
         const body = await jsonBody(req, o.maxPushBytes);
@@ -155,6 +167,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['mlmd_pull'],
+      access: 'read',
       bare: true,
       handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
@@ -181,11 +194,22 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     },
 
     // ---------------------------------------------------------------- the UI's reads
-    { method: 'GET', path: ['pipelines'], handle: async ({ t }) => ({ json: await t.views.pipelineNames() }) },
-    { method: 'GET', path: ['artifact_types'], handle: async ({ t }) => ({ json: await t.views.artifactTypeNames() }) },
+    {
+      method: 'GET',
+      path: ['pipelines'],
+      access: 'read',
+      handle: async ({ t }) => ({ json: await t.views.pipelineNames() }),
+    },
+    {
+      method: 'GET',
+      path: ['artifact_types'],
+      access: 'read',
+      handle: async ({ t }) => ({ json: await t.views.artifactTypeNames() }),
+    },
     {
       method: 'GET',
       path: ['executions', '*'],
+      access: 'read',
       handle: async ({ t, params, query }) => {
         await pipelineMustExist(t.views, params[0]);
         return { json: await t.views.executionsTable(params[0], tableQuery(query, 'Context_Type')) };
@@ -194,6 +218,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['artifacts', '*', '*'],
+      access: 'read',
       handle: async ({ t, params, query }) => {
         await pipelineMustExist(t.views, params[0]);
         return { json: await t.views.artifactsTable(params[0], params[1], tableQuery(query, 'name')) };
@@ -202,6 +227,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['artifact-lineage', 'tangled-tree', '*'],
+      access: 'read',
       handle: async ({ t, params }) => {
         await pipelineMustExist(t.views, params[0]);
         return { json: await t.views.artifactLineage(params[0]) };
@@ -210,6 +236,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['execution-lineage', 'tangled-tree', '*', '*'],
+      access: 'read',
       handle: async ({ t, params }) => {
         await pipelineMustExist(t.views, params[1]);
         return { json: await t.views.executionLineage(params[0], params[1]) };
@@ -218,6 +245,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['artifact-execution-lineage', 'tangled-tree', '*'],
+      access: 'read',
       handle: async ({ t, params }) => {
         await pipelineMustExist(t.views, params[0]);
         return { json: await t.views.artifactExecutionLineage(params[0]) };
@@ -226,6 +254,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['list-of-executions', '*'],
+      access: 'read',
       handle: async ({ t, params }) => {
         await pipelineMustExist(t.views, params[0]);
         return { json: await t.views.executionList(params[0]) };
@@ -234,6 +263,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['model-card'],
+      access: 'read',
       handle: async ({ t, query }) => {
         const id = requiredQuery(query, 'modelId');
         if (!/^[0-9]{1,18}$/.test(id)) throw invalid('modelId must be an artifact id');
@@ -245,6 +275,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['python-env'],
+      access: 'write',
       bare: true,
       handle: async ({ t, req }) => {
         const file = await uploadedFile(req, o.maxUploadBytes);
@@ -255,6 +286,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['python-env'],
+      access: 'read',
       handle: async ({ t, query }) => ({
         text: await t.dataDir.readPythonEnv(requiredQuery(query, 'file_name')),
         contentType: 'text/plain; charset=utf-8',
@@ -263,6 +295,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['download-python-env'],
+      access: 'read',
       handle: async ({ t, query }) => {
         const names = query.getAll('list_of_files');
         const files = await t.dataDir.pythonEnvFiles(names);
@@ -277,6 +310,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['label'],
+      access: 'write',
       bare: true,
       handle: async ({ t, req }) => {
         const file = await uploadedFile(req, o.maxUploadBytes);
@@ -293,6 +327,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['label-data'],
+      access: 'read',
       handle: async ({ t, query }) => ({
         text: await t.dataDir.readLabel(requiredQuery(query, 'file_name')),
         contentType: 'text/plain; charset=utf-8',
@@ -301,6 +336,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['tensorboard'],
+      access: 'write',
       bare: true,
       handle: async ({ t, req, query }) => {
         const pipelineName = requiredQuery(query, 'pipeline_name');
@@ -314,6 +350,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['register-server'],
+      access: 'admin',
       bare: true,
       handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
@@ -326,6 +363,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['acknowledge'],
+      access: 'read',
       bare: true,
       handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
@@ -338,6 +376,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['sync'],
+      access: 'admin',
       bare: true,
       handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
@@ -347,7 +386,12 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         return { json: await t.federation.sync(name, url) };
       },
     },
-    { method: 'GET', path: ['server-list'], handle: async ({ t }) => ({ json: await t.federation.list() }) },
+    {
+      method: 'GET',
+      path: ['server-list'],
+      access: 'read',
+      handle: async ({ t }) => ({ json: await t.federation.list() }),
+    },
   ];
 }
 
@@ -405,6 +449,25 @@ function failure(error: unknown, onError?: (error: unknown) => void): { status: 
   return mapped;
 }
 
+/** A route as the audit names it: `POST /api/mlmd_push`, `GET /api/executions/*`. */
+export function routeName(endpoint: Pick<Endpoint, 'method' | 'path'>): string {
+  return `${endpoint.method} /api/${endpoint.path.join('/')}`;
+}
+
+function httpContext(req: http.IncomingMessage): CallContext {
+  return {
+    protocol: 'http',
+    peer: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+    credentials: httpCredentials(req),
+    tenant: tenantOfHttpRequest(req),
+  };
+}
+
+/** Every route's method, path and class (for tests and documentation). */
+export function cmfServerRouteTable(): readonly Pick<Endpoint, 'method' | 'path' | 'access' | 'bare'>[] {
+  return endpoints({} as CmfRestOptions).map(({ method, path, access, bare }) => ({ method, path, access, bare }));
+}
+
 export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
   const table = endpoints(options);
   const find = (req: http.IncomingMessage, url: URL) => {
@@ -427,18 +490,17 @@ export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
           res.setHeader('allow', matching.map((e) => e.method).join(', '));
           throw new HttpError(405, 'Method Not Allowed');
         }
-        const context = {
-          protocol: 'http',
-          peer: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
-          tenant: tenantOfHttpRequest(req),
-        };
-        const reply = await options.parts(context, (t) =>
-          endpoint.handle({ t, req, params: match(endpoint, segments)!, query: url.searchParams }),
-        );
+        const call = { req, params: match(endpoint, segments)!, query: url.searchParams };
+        // Allowed (with access control) for a tenant, then served from that tenant's store.
+        const serve = (context: CallContext) => options.parts(context, (t) => endpoint.handle({ ...call, t }));
+        const reply = options.access
+          ? await guardedCall(options.access, routeName(endpoint), endpoint.access, httpContext(req), serve)
+          : await serve(httpContext(req));
         write(res, reply);
       } catch (error) {
         if (res.headersSent) throw error;
         const { status, message } = failure(error, options.onError);
+        if (status === 401 && options.access) res.setHeader('www-authenticate', options.access.challenge());
         // A body over its limit was not read to its end: close the connection rather than read the rest.
         if (status === 413) res.setHeader('connection', 'close');
         write(res, { status, json: { detail: message } });

@@ -20,6 +20,7 @@ import {
   type GrpcWebMode,
 } from './grpc-web-frames';
 import { HttpError, type HttpRoute } from './http';
+import { httpCredentials } from './request-credentials';
 import type { CallContext, ServiceRegistration, UnaryMethod } from './services';
 import { tenantOfHttpRequest } from './tenant-request';
 import { toGrpcStatus, type StatusObject } from './status';
@@ -124,6 +125,7 @@ export function grpcWebRoute(options: GrpcWebOptions): HttpRoute {
       response = await invoke(method, request, timeout, {
         protocol: 'grpc-web',
         peer,
+        credentials: httpCredentials(req),
         tenant: tenantOfHttpRequest(req),
       });
     } catch (error) {

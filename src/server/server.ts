@@ -8,6 +8,8 @@ import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import { format } from 'node:util';
 import { logger, type Logger } from '../logger';
 import type { MlmdApi } from '../mlmd/api';
+import type { AccessControl } from '../access/access-control';
+import { guardService } from './access-guard';
 import { grpcWebRoute, type MessageLimits } from './grpc-web';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
 import { observeService, type CallObserver } from './observe';
@@ -58,6 +60,8 @@ export interface ServerOptions {
   };
   /** Told of every call of every hosted service, whatever its protocol, and of every HTTP exchange (metrics, logs). */
   observer?: CallObserver;
+  /** Access control (identities, roles, tenants); absent: every method is open to anyone who reaches the port. */
+  access?: AccessControl;
 }
 
 /** A health service name and a subscription through which its owner reports SERVING (true) or NOT_SERVING. */
@@ -114,10 +118,11 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
     ...options.channelOptions,
     interceptors: [clipStatusDetails],
   });
-  const observer = options.observer;
-  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])].map((s) =>
-    observer ? observeService(s, observer) : s,
-  );
+  const { observer, access } = options;
+  // Guarded inside, observed outside: refusals are counted and logged like any other outcome.
+  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])]
+    .map((s) => (access ? guardService(s, access) : s))
+    .map((s) => (observer ? observeService(s, observer) : s));
   for (const s of services) server.addService(s.definition, s.implementation);
 
   const healthNames = ['', ...services.map((s) => s.name), ...(options.extraHealth ?? []).map((h) => h.name)];
@@ -134,7 +139,7 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   health.addToServer(server);
 
   // Reflection describes every compiled .proto (our services, health and the well-known types).
-  addReflection(server);
+  addReflection(server, access);
   return built;
 }
 

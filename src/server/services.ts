@@ -8,23 +8,30 @@
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
+import type { Principal, RequestCredentials } from '../access/principal';
 import type { MlmdError } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
+import { grpcCredentials } from './request-credentials';
 import { requestStringChecker } from './request-strings';
 import { tenantInMetadata } from './tenant-request';
 import { toServiceError } from './status';
 
-/** What a protocol adapter knows of a call, for observers. */
+/** What a protocol adapter knows of a call, for observers and the access check. */
 export interface CallContext {
   /** `grpc`, `grpc-web`, `http`... */
   readonly protocol: string;
   /** The client's address as the transport reports it. */
   readonly peer?: string;
+  /** What the request carries to prove who sends it (read by the access check only). */
+  readonly credentials?: RequestCredentials;
   /**
-   * The tenant the request names (gRPC metadata or HTTP header `x-cmf-tenant`, or an HTTP `/t/<tenant>/` prefix), as
-   * sent: unchecked, and undefined when it names none. tenant-request.ts reads it; tenants.ts decides what it means.
+   * The tenant: as the request names it (gRPC metadata or HTTP header `x-cmf-tenant`, or an HTTP `/t/<tenant>/`
+   * prefix: tenant-request.ts; unchecked, undefined when it names none), and, in the context the access guard hands
+   * to the method, the tenant the call was allowed for. tenants.ts decides where the call then goes.
    */
   readonly tenant?: string;
+  /** Who calls, once the access guard has allowed the call (undefined with access control off). */
+  readonly principal?: Principal;
 }
 
 /**
@@ -72,12 +79,13 @@ export function unaryHandler<Req, Res>(
   fn: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    // The peer is read only if an observer asks for it.
+    // The peer and the credentials are read only if an observer or the access check asks for them.
     const context: CallContext = {
       protocol: 'grpc',
       get peer() {
         return call.getPeer();
       },
+      credentials: grpcCredentials(call),
       get tenant() {
         return tenantInMetadata(call.metadata);
       },

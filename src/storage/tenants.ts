@@ -16,7 +16,7 @@
  */
 import * as path from 'node:path';
 import { invalidArgument } from '../errors';
-import { unknownBackend, type BackendConfig } from './open';
+import type { BackendConfig } from './open';
 
 /** The store a request without a tenant reaches: the one the server was configured with. */
 export const DEFAULT_TENANT = 'default';
@@ -77,7 +77,9 @@ export function tenantBackend<B extends BackendConfig>(base: B, tenant: string, 
         ...base,
         config: { ...base.config, database: tenantDatabaseName(base.config.database ?? '', tenant) },
       };
-    default:
-      return unknownBackend(base);
+    default: {
+      const unknown: never = base;
+      throw new Error(`unknown backend ${String((unknown as { kind: string }).kind)}`);
+    }
   }
 }
