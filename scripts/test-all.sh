@@ -146,7 +146,7 @@ if pg_wanted && [[ -z "${MLMD_TEST_PG_HOST:-}" && -z "$CI_MODE" ]]; then
 fi
 PG_INTEGRATION=(test/integration/mlmd-*.test.ts test/integration/filter.test.ts test/integration/lineage.test.ts
   test/integration/cmf-queries.test.ts test/integration/cmf-records.test.ts test/integration/cmf-sdk.test.ts
-  test/integration/graph-projection.test.ts test/integration/cmf-server-api.test.ts)
+  test/integration/graph-projection.test.ts test/integration/cmf-server-api.test.ts test/integration/tenants.test.ts)
 wanted ts-postgres && run_suite ts-postgres 1200 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
   node --import tsx --test --test-concurrency=1 "${PG_INTEGRATION[@]}"
 wanted pg-multi && run_suite pg-multi 600 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
