@@ -16,6 +16,8 @@ import * as path from 'node:path';
 
 import { Event_Type, PropertyType } from '../../generated/ml_metadata/proto/metadata_store';
 import { GetArtifactsRequest, GetArtifactsResponse } from '../../generated/ml_metadata/proto/metadata_store_service';
+import * as grpc from '@grpc/grpc-js';
+import { createApiToken } from '../../src/access/api-tokens';
 import { MlmdClient } from '../../src/client';
 import { TENANT_METADATA_KEY } from '../../src/client/unary-client';
 import { TENANT_HEADER } from '../../src/server/tenant-request';
@@ -173,7 +175,7 @@ interface Running {
   cleanup(): Promise<void>;
 }
 
-async function startServer(): Promise<Running> {
+async function startServer(extra: readonly string[] = []): Promise<Running> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenants-'));
   const grpcPort = await freePort();
   const common = [
@@ -226,7 +228,7 @@ async function startServer(): Promise<Running> {
     for (const t of ALL)
       stores[t] = { sqlite: t === 'default' ? path.join(dir, 'mlmd.db') : path.join(dir, 'tenants', `${t}.db`) };
   }
-  const proc = launch(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...common, ...backend]);
+  const proc = launch(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...common, ...backend, ...extra]);
   const line = await proc.started(60_000);
   const httpPort = (line.config as { http: { port: number } }).http.port;
   return {
@@ -413,5 +415,65 @@ describe(`tenants (${TEST_BACKEND})`, () => {
         false,
       );
     }
+  });
+});
+
+describe(`tenants with access control (${TEST_BACKEND})`, () => {
+  let s: Running;
+  let alice: string;
+  const auth = (token: string) => {
+    const m = new grpc.Metadata();
+    m.set('authorization', `Bearer ${token}`);
+    return { metadata: m };
+  };
+  const clients: MlmdClient[] = [];
+  const client = (tenant?: string) => {
+    const c = new MlmdClient(s.grpc, { deadlineMs: 30_000, tenant });
+    clients.push(c);
+    return c;
+  };
+  before(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenants-access-'));
+    const created = await createApiToken('alice');
+    alice = created.token;
+    fs.writeFileSync(path.join(dir, 'tokens'), `${created.line}\n`, { mode: 0o600 });
+    const policy = {
+      tenants: {
+        default: { principals: {} },
+        'team-a': { principals: { alice: 'writer' } },
+        'team-b': { principals: {} },
+      },
+    };
+    fs.writeFileSync(path.join(dir, 'policy.json'), JSON.stringify(policy));
+    s = await startServer([
+      `--access_policy_file=${path.join(dir, 'policy.json')}`,
+      `--api_tokens_file=${path.join(dir, 'tokens')}`,
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await s?.cleanup();
+  });
+
+  test("a principal's calls without a tenant reach its tenant; another tenant and an unknown one are refused alike", async () => {
+    await client().putContextType({ contextType: { name: 'AliceType', properties: {} } }, auth(alice));
+    const inA = await client('team-a').getContextTypes({}, auth(alice));
+    assert.deepEqual(
+      inA.contextTypes.map((t) => t.name),
+      ['AliceType'],
+    );
+    const refusals: string[] = [];
+    for (const tenant of ['team-b', 'nobody', 'default']) {
+      const e = await expectStatus(client(tenant).getContextTypes({}, auth(alice)), status.PERMISSION_DENIED);
+      refusals.push(e.details.replace(tenant, 'X'));
+    }
+    // The same answer whether the tenant exists or not.
+    assert.equal(new Set(refusals).size, 1, refusals.join(' | '));
+    // The cmf-server API: the CLI's Basic credentials under the tenant's prefix.
+    const basic = { authorization: `Basic ${Buffer.from(`alice:${alice}`).toString('base64')}` };
+    assert.equal((await fetch(`${s.http}/t/team-a/api/pipelines`, { headers: basic })).status, 200);
+    assert.equal((await fetch(`${s.http}/t/team-b/api/pipelines`, { headers: basic })).status, 403);
+    assert.equal((await fetch(`${s.http}/t/nobody/api/pipelines`, { headers: basic })).status, 403);
   });
 });
