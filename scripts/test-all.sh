@@ -111,6 +111,8 @@ wanted format && check format npx --no-install prettier --check --log-level warn
 wanted ts && run_suite ts 1500 npm run --silent test:ts
 # The built package (dist/, rebuilt first when stale): signals under npm/npx, start-up errors, secrets, metrics, logs.
 wanted production && run_suite production 300 node --import tsx --test --test-concurrency=1 test/production/*.test.ts
+# Access control: a real OpenID provider (oidc-provider), API tokens, every method x bad credentials on every protocol.
+wanted access && run_suite access 300 node --import tsx --test --test-concurrency=1 test/access/*.test.ts
 # npm pack, installed into an empty directory, run with npx; a TypeScript project using cmf-mlmd/client.
 wanted package && run_suite package 420 node --import tsx --test test/package/*.test.ts
 
