@@ -17,6 +17,7 @@ import { certificatePrincipal } from '../../src/access/client-certificate';
 import { TrustedProxy } from '../../src/access/trusted-proxy';
 import { buildServerPlan } from '../../src/cli/config';
 import { parseFlags } from '../../src/cli/flags';
+import { startupSummary } from '../../src/cli/startup-summary';
 import type { PeerCertificate } from 'node:tls';
 import { DESCRIPTOR_SET_PATH } from '../../src/server/reflection';
 import { cmfServerRouteTable } from '../../src/server/cmf-rest';
@@ -196,4 +197,12 @@ test('flags: off without a policy; identities need a policy and a policy needs a
   );
   assert.equal(plan.access?.trustedProxy?.header, 'kubeflow-userid');
   assert.ok(plan.warnings.some((w) => /anyone who reaches the ports can send kubeflow-userid/.test(w)));
+});
+
+test('the start-up summary says the server is open when access control is off beyond loopback', () => {
+  const summary = (args: string[]) => startupSummary(buildServerPlan(parseFlags(args)), { grpcPort: 8080 }, undefined);
+  assert.equal(summary(['--host=127.0.0.1']).access, 'off');
+  assert.match(String(summary([]).access), /open to anyone/);
+  const on = summary(['--access_policy_file=p', '--api_tokens_file=t']).access as Record<string, unknown>;
+  assert.deepEqual(on, { policy_file: 'p', api_tokens_file: 't', auth_failures_per_minute: 10 });
 });
