@@ -16,7 +16,7 @@ import { importJWK, SignJWT, type JWK } from 'jose';
 import { FileDescriptorSet } from '../../generated/google/protobuf/descriptor';
 import { createApiToken } from '../../src/access/api-tokens';
 import { OidcVerifier } from '../../src/access/oidc';
-import { Unauthenticated } from '../../src/access/refusal';
+import { IdentityProviderUnavailable, Unauthenticated } from '../../src/access/refusal';
 import { cmfServerRouteTable } from '../../src/server/cmf-rest';
 import { DESCRIPTOR_SET_PATH } from '../../src/server/reflection';
 import { PutArtifactTypeRequest } from '../../generated/ml_metadata/proto/metadata_store_service';
@@ -385,6 +385,9 @@ describe('OpenID keys: fetched from the discovery document, fetched again when t
       assert.equal((await verifier.verify(second)).name, 'svc');
       assert.ok(provider.jwksFetches() > fetched, 'the unknown kid made the verifier fetch the JWKS again');
       await assert.rejects(new OidcVerifier(options).verify(first), Unauthenticated);
+      // An issuer that cannot be reached is not the caller's fault: UNAVAILABLE, which clients retry.
+      const unreachable = new OidcVerifier({ ...options, issuer: 'http://127.0.0.1:1' });
+      await assert.rejects(unreachable.verify(second), IdentityProviderUnavailable);
     } finally {
       await provider.close();
     }
