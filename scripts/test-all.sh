@@ -3,9 +3,11 @@
 #   1. scripts/setup-test-env.sh  (.venv with ml-metadata 1.17.1 + pytest, .tools/grpcurl)
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration); production (the built server: signals,
-#      start-up, secrets, metrics, logs) and package (npm pack, installed and run with npx, an SDK consumer project)
+#      start-up, secrets, metrics, logs), access (access control against a real OpenID provider: every method on
+#      every protocol x bad credentials) and package (npm pack, installed and run with npx, an SDK consumer project)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib,
-#      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API)
+#      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API),
+#      access-clients (that CLI with an API token in its URL; ml-metadata with client certificates as identities)
 #      fuzz (test/fuzz/run.ts): hostile requests to every method of a real server process for FUZZ_SECONDS (90)
 #   4b. browser suites (test/ui, Debian's chromium driven by playwright-core): ui (the web UI end to end), grpc-web
 #      (Kubeflow's client library, grpc-web from npm, in text and binary mode against native gRPC answers)
@@ -111,6 +113,8 @@ wanted format && check format npx --no-install prettier --check --log-level warn
 wanted ts && run_suite ts 1500 npm run --silent test:ts
 # The built package (dist/, rebuilt first when stale): signals under npm/npx, start-up errors, secrets, metrics, logs.
 wanted production && run_suite production 300 node --import tsx --test --test-concurrency=1 test/production/*.test.ts
+# Access control: a real OpenID provider (oidc-provider), API tokens, every method x bad credentials on every protocol.
+wanted access && run_suite access 300 node --import tsx --test --test-concurrency=1 test/access/*.test.ts
 # npm pack, installed into an empty directory, run with npx; a TypeScript project using cmf-mlmd/client.
 wanted package && run_suite package 420 node --import tsx --test test/package/*.test.ts
 
@@ -123,6 +127,8 @@ wanted client-options && run_suite client-options 300 bash test/compat/pytest-su
 wanted cmf-hashing && run_suite cmf-hashing 300 node --import tsx --test test/compat/cmf-hashing.test.ts
 wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
 wanted cmf-server-cli && run_suite cmf-server-cli 600 bash test/compat/cmf-server-cli.sh
+# Access control with the unmodified clients: the cmf CLI with an API token in its URL, ml-metadata over mTLS.
+wanted access-clients && run_suite access-clients 600 bash test/compat/access-clients.sh
 
 # ---------------------------------------------------------------- 4b. browser suites (each rebuilds dist/ui from src/ui first)
 wanted ui && run_suite ui 300 bash -c 'npm run --silent build:ui && node --import tsx --test test/ui/ui.test.ts'

@@ -8,7 +8,7 @@
  * get the same PERMISSION_DENIED. The policy is swapped whole on reload (SIGHUP), so a call sees either the old or
  * the new policy, never a mix.
  */
-import { Code } from '../errors';
+import { Code, MlmdError } from '../errors';
 import type { Logger } from '../logger';
 import { authenticate, type Identities } from './authenticate';
 import { FailureLimiter } from './failure-limiter';
@@ -83,6 +83,15 @@ export class AccessControl {
       if (e instanceof Unauthenticated) {
         this.limiter.failed(peer);
         this.record(request, undefined, request.tenant, e.code, e.reason);
+      } else {
+        // The identity provider could not be reached: refused too, but not the caller's failure.
+        this.record(
+          request,
+          undefined,
+          request.tenant,
+          e instanceof MlmdError ? e.code : Code.INTERNAL,
+          (e as Error).message,
+        );
       }
       throw e;
     }

@@ -10,7 +10,7 @@ import { ApiTokens } from '../access/api-tokens';
 import type { Identities } from '../access/authenticate';
 import { CERTIFICATE_NAMES, type CertificateName } from '../access/client-certificate';
 import { FailureLimiter } from '../access/failure-limiter';
-import { OidcVerifier, type OidcOptions } from '../access/oidc';
+import type { OidcOptions } from '../access/oidc';
 import { Policy } from '../access/policy';
 import { TrustedProxy, type TrustedProxyOptions } from '../access/trusted-proxy';
 import type { Logger } from '../logger';
@@ -153,18 +153,20 @@ export interface LoadedAccess {
 
 /**
  * Loads the files (AccessConfigError when one is missing or invalid) and builds the decision point. `tenants` are
- * the server's tenants: a policy naming any other is refused.
+ * the server's tenants: a policy naming any other is refused. The JOSE library is an ES module, which Node loads
+ * from CommonJS only from 20.19 on: it is loaded when OpenID Connect is configured.
  */
-export function loadAccess(plan: AccessPlan, log: Logger, tenants: readonly string[]): LoadedAccess {
+export async function loadAccess(plan: AccessPlan, log: Logger, tenants: readonly string[]): Promise<LoadedAccess> {
   let tokens = plan.apiTokensFile === undefined ? undefined : readApiTokens(plan.apiTokensFile);
+  const policy = readPolicy(plan.policyFile, tenants);
   const identities: Identities = {
-    oidc: plan.oidc && new OidcVerifier(plan.oidc),
+    oidc: plan.oidc && new (await import('../access/oidc')).OidcVerifier(plan.oidc),
     apiTokens: tokens && (() => tokens!),
     clientCertificates: plan.clientCertificates,
     trustedProxy: plan.trustedProxy && new TrustedProxy(plan.trustedProxy),
   };
   const limiter = new FailureLimiter({ burst: 2 * plan.failuresPerMinute, perMinute: plan.failuresPerMinute });
-  const control = new AccessControl(identities, readPolicy(plan.policyFile, tenants), log, limiter);
+  const control = new AccessControl(identities, policy, log, limiter);
   return {
     control,
     reload() {

@@ -182,7 +182,12 @@ export function parseFlags(argv: readonly string[]): Flags {
 }
 
 export function usage(): string {
-  const lines = ['usage: cmf-mlmd [--flag=value ...]', '', 'flags (upstream metadata_store_server names):'];
+  const lines = [
+    'usage: cmf-mlmd [--flag=value ...]',
+    '       cmf-mlmd token create <account> --api_tokens_file=PATH   (a new API token, printed once)',
+    '',
+    'flags (upstream metadata_store_server names):',
+  ];
   for (const [name, spec] of Object.entries(FLAGS) as [string, FlagSpec][]) {
     lines.push(`  --${name}${spec.type === 'bool' ? '' : `=<${spec.type}>`}`.padEnd(44) + spec.help);
   }

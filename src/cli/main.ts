@@ -230,7 +230,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   // The policy and token files are read before anything listens: a server that cannot enforce them does not start.
   let access: LoadedAccess | undefined;
   try {
-    access = plan.access && loadAccess(plan.access, log, knownTenants(plan));
+    access = plan.access && (await loadAccess(plan.access, log, knownTenants(plan)));
   } catch (e) {
     log.fatal(startFailure(e, plan));
     return 1;

@@ -13,6 +13,12 @@ import { METHOD_CLASSES, methodClass } from '../../src/access/method-classes';
 import { Policy } from '../../src/access/policy';
 import type { Principal } from '../../src/access/principal';
 import { roleAllows } from '../../src/access/roles';
+import { certificatePrincipal } from '../../src/access/client-certificate';
+import { TrustedProxy } from '../../src/access/trusted-proxy';
+import { buildServerPlan } from '../../src/cli/config';
+import { parseFlags } from '../../src/cli/flags';
+import { startupSummary } from '../../src/cli/startup-summary';
+import type { PeerCertificate } from 'node:tls';
 import { DESCRIPTOR_SET_PATH } from '../../src/server/reflection';
 import { cmfServerRouteTable } from '../../src/server/cmf-rest';
 
@@ -132,4 +138,71 @@ test('failed authentications: a burst, then one per interval, per address', () =
   assert.equal(limiter.retryAfterSeconds('10.0.0.1'), 10);
   now += 10_000;
   assert.ok(limiter.allows('10.0.0.1'));
+});
+
+const credentials = (headers: Record<string, string>, remoteAddress?: string) => ({
+  header: (name: string) => headers[name],
+  remoteAddress,
+  peerCertificate: () => undefined,
+});
+
+test('trusted proxy: the header counts only from the proxy, with its prefix removed', () => {
+  const proxy = new TrustedProxy({
+    header: 'kubeflow-userid',
+    prefix: 'accounts.google.com:',
+    addresses: ['10.0.0.7'],
+  });
+  const named = { 'kubeflow-userid': 'accounts.google.com:alice@example.com' };
+  assert.deepEqual(proxy.principalOf(credentials(named, '10.0.0.7')), {
+    name: 'alice@example.com',
+    groups: [],
+    source: 'trusted-proxy',
+  });
+  assert.equal(proxy.principalOf(credentials(named, '::ffff:10.0.0.7'))?.name, 'alice@example.com');
+  assert.equal(proxy.principalOf(credentials(named, '10.0.0.8')), undefined, 'not from the proxy');
+  assert.equal(proxy.principalOf(credentials({ 'kubeflow-userid': 'alice' }, '10.0.0.7')), undefined, 'no prefix');
+  assert.equal(proxy.principalOf(credentials({}, '10.0.0.7')), undefined);
+});
+
+test('client certificates: CN or the first SAN of a kind; OUs are groups', () => {
+  const cert = {
+    subject: { CN: 'alice', OU: ['ml', 'ops'] },
+    subjectaltname: 'DNS:alice.example, URI:spiffe://example/alice, email:alice@example.com',
+  } as unknown as PeerCertificate;
+  assert.deepEqual(certificatePrincipal(cert, 'cn'), {
+    name: 'alice',
+    groups: ['ml', 'ops'],
+    source: 'client-certificate',
+  });
+  assert.equal(certificatePrincipal(cert, 'san-uri')?.name, 'spiffe://example/alice');
+  assert.equal(certificatePrincipal(cert, 'san-email')?.name, 'alice@example.com');
+  assert.equal(certificatePrincipal(cert, 'san-dns')?.name, 'alice.example');
+  assert.equal(certificatePrincipal({ subject: {} } as PeerCertificate, 'cn'), undefined);
+});
+
+test('flags: off without a policy; identities need a policy and a policy needs an identity', () => {
+  assert.equal(buildServerPlan(parseFlags([])).access, undefined);
+  assert.throws(() => buildServerPlan(parseFlags(['--api_tokens_file=t'])), /need\(s\) --access_policy_file/);
+  assert.throws(() => buildServerPlan(parseFlags(['--access_policy_file=p'])), /at least one identity/);
+  assert.throws(
+    () => buildServerPlan(parseFlags(['--access_policy_file=p', '--oidc_issuer=https://idp.example'])),
+    /--oidc_issuer and --oidc_audience go together/,
+  );
+  assert.throws(
+    () => buildServerPlan(parseFlags(['--access_policy_file=p', '--client_cert_principal=cn'])),
+    /needs ssl_config with client_verify/,
+  );
+  const plan = buildServerPlan(
+    parseFlags(['--access_policy_file=p', '--trusted_proxy_header=Kubeflow-UserID', '--api_tokens_file=t']),
+  );
+  assert.equal(plan.access?.trustedProxy?.header, 'kubeflow-userid');
+  assert.ok(plan.warnings.some((w) => /anyone who reaches the ports can send kubeflow-userid/.test(w)));
+});
+
+test('the start-up summary says the server is open when access control is off beyond loopback', () => {
+  const summary = (args: string[]) => startupSummary(buildServerPlan(parseFlags(args)), { grpcPort: 8080 }, undefined);
+  assert.equal(summary(['--host=127.0.0.1']).access, 'off');
+  assert.match(String(summary([]).access), /open to anyone/);
+  const on = summary(['--access_policy_file=p', '--api_tokens_file=t']).access as Record<string, unknown>;
+  assert.deepEqual(on, { policy_file: 'p', api_tokens_file: 't', auth_failures_per_minute: 10 });
 });
