@@ -138,6 +138,13 @@ export function startupSummary(
         ? 'off'
         : { data_dir: plan.cmfServer.dataDir, max_upload_bytes: plan.cmfServer.maxUploadBytes },
     backend: backendSummary(plan.backend),
+    tenants: plan.tenants
+      ? defined({
+          names: plan.tenants.names,
+          sqlite_dir: plan.backend.kind === 'sqlite' ? plan.tenants.sqliteDir : undefined,
+          max_open: plan.tenants.maxOpen,
+        })
+      : 'off',
     migration: { enable_upgrade: plan.migration.enableUpgradeMigration },
     graph: graph
       ? defined({

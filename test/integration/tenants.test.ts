@@ -230,7 +230,9 @@ async function startServer(extra: readonly string[] = []): Promise<Running> {
   }
   const proc = launch(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...common, ...backend, ...extra]);
   const line = await proc.started(60_000);
-  const httpPort = (line.config as { http: { port: number } }).http.port;
+  const config = line.config as { http: { port: number }; tenants: { names: string[] } };
+  assert.deepEqual(config.tenants.names, ALL, 'the start-up line names the tenants');
+  const httpPort = config.http.port;
   return {
     proc,
     grpc: `127.0.0.1:${grpcPort}`,
