@@ -6,8 +6,7 @@
 #      start-up, secrets, metrics, logs), access (access control against a real OpenID provider: every method on
 #      every protocol x bad credentials) and package (npm pack, installed and run with npx, an SDK consumer project)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, cmf-hashing, cmf-cmflib,
-#      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API),
-#      access-clients (that CLI with an API token in its URL; ml-metadata with client certificates as identities)
+#      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API)
 #      fuzz (test/fuzz/run.ts): hostile requests to every method of a real server process for FUZZ_SECONDS (90)
 #   4b. browser suites (test/ui, Debian's chromium driven by playwright-core): ui (the web UI end to end), grpc-web
 #      (Kubeflow's client library, grpc-web from npm, in text and binary mode against native gRPC answers)

@@ -463,7 +463,10 @@ function httpContext(req: http.IncomingMessage): CallContext {
   };
 }
 
-/** Every route's method, path and class (for tests and documentation). */
+/**
+ * Every route's method, path and class (for tests and documentation). Building the table only closes over the
+ * options (no handler runs), so empty options are enough to read it.
+ */
 export function cmfServerRouteTable(): readonly Pick<Endpoint, 'method' | 'path' | 'access' | 'bare'>[] {
   return endpoints({} as CmfRestOptions).map(({ method, path, access, bare }) => ({ method, path, access, bare }));
 }
