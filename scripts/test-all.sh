@@ -4,7 +4,8 @@
 #   2. checks: `npm run gen` leaves generated/ unchanged; `npx tsc -p .` passes; Prettier finds nothing to reformat;
 #      `npm run lint` (ESLint, and dependency-cruiser on the import boundaries) finds nothing
 #   3. TypeScript suites: `npm run test:ts` (test/unit, test/integration); production (the built server: signals,
-#      start-up, secrets, metrics, logs) and package (npm pack, installed and run with npx, an SDK consumer project)
+#      start-up, secrets, metrics, logs), access (access control against a real OpenID provider: every method on
+#      every protocol x bad credentials) and package (npm pack, installed and run with npx, an SDK consumer project)
 #   4. compat suites (test/compat): descriptors, upstream, grpcurl, sqlite-interop, client-options, paging-differential
 #      (every list RPC asked the same of our server and of the package's in-process store), cmf-hashing, cmf-cmflib,
 #      cmf-server-cli (the real `cmf` CLI of cmflib 0.1.0 pushing to and pulling from our cmf-server API)
@@ -121,6 +122,8 @@ wanted lint && check lint npm run --silent lint
 wanted ts && run_suite ts 1500 npm run --silent test:ts
 # The built package (dist/, rebuilt first when stale): signals under npm/npx, start-up errors, secrets, metrics, logs.
 wanted production && run_suite production 300 node --import tsx --test --test-concurrency=1 test/production/*.test.ts
+# Access control: a real OpenID provider (oidc-provider), API tokens, every method x bad credentials on every protocol.
+wanted access && run_suite access 300 node --import tsx --test --test-concurrency=1 test/access/*.test.ts
 # npm pack, installed into an empty directory, run with npx; a TypeScript project using cmf-mlmd/client.
 wanted package && run_suite package 420 node --import tsx --test test/package/*.test.ts
 
@@ -134,6 +137,8 @@ wanted paging-differential && run_suite paging-differential 300 bash test/compat
 wanted cmf-hashing && run_suite cmf-hashing 300 node --import tsx --test test/compat/cmf-hashing.test.ts
 wanted cmf-cmflib && run_suite cmf-cmflib 600 bash test/compat/cmf-cmflib.sh
 wanted cmf-server-cli && run_suite cmf-server-cli 600 bash test/compat/cmf-server-cli.sh
+# Access control with the unmodified clients: the cmf CLI with an API token in its URL, ml-metadata over mTLS.
+wanted access-clients && run_suite access-clients 600 bash test/compat/access-clients.sh
 
 # ---------------------------------------------------------------- 4b. browser suites (each rebuilds dist/ui from src/ui first)
 wanted ui && run_suite ui 300 bash -c 'npm run --silent build:ui && node --import tsx --test test/ui/ui.test.ts'
@@ -160,7 +165,7 @@ if pg_wanted && [[ -z "${MLMD_TEST_PG_HOST:-}" && -z "$CI_MODE" ]]; then
 fi
 PG_INTEGRATION=(test/integration/mlmd-*.test.ts test/integration/filter.test.ts test/integration/lineage.test.ts
   test/integration/cmf-queries.test.ts test/integration/cmf-records.test.ts test/integration/cmf-sdk.test.ts
-  test/integration/graph-projection.test.ts test/integration/cmf-server-api.test.ts)
+  test/integration/graph-projection.test.ts test/integration/cmf-server-api.test.ts test/integration/tenants.test.ts)
 wanted ts-postgres && run_suite ts-postgres 1200 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \
   node --import tsx --test --test-concurrency=1 "${PG_INTEGRATION[@]}"
 wanted pg-multi && run_suite pg-multi 600 bash scripts/pg-suite.sh env MLMD_TEST_BACKEND=postgres \

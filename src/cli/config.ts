@@ -13,6 +13,7 @@
  *   upstream (and we, until now) ignored them and served a scratch database, losing the data at the next restart.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { MySQLDatabaseConfig, PostgreSQLDatabaseConfig } from '../../generated/ml_metadata/proto/metadata_store';
 import {
   type MetadataStoreServerConfig,
@@ -21,7 +22,9 @@ import {
 import { LOG_LEVELS, type LogLevel } from '../logger';
 import { parseAllowedOrigins } from '../server/cors';
 import type { SslConfig } from '../server/tls';
-import { parseServerConfig } from './config-file';
+import { accessPlanOf, AccessConfigError, type AccessPlan } from './access-config';
+import { parseServerConfig, type ServerConfigFile, type TenantsSection } from './config-file';
+import { DEFAULT_TENANT, tenantBackend, tenantNameProblem } from '../storage/tenants';
 import { parseChannelArguments, type Flags, UsageError } from './flags';
 
 export const DEFAULT_PORT = 8080;
@@ -32,6 +35,8 @@ export const DEFAULT_SQLITE_FILE = './mlmd.db';
 export const DEFAULT_CMF_DATA_DIR = './cmf-data';
 export const DEFAULT_CMF_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_CONNECTION_RETRIES = 5;
+/** Tenant stores open at once (each SQLite tenant holds a connection and reader threads, each shared one a pool). */
+export const DEFAULT_MAX_OPEN_TENANTS = 16;
 
 export type Backend =
   | { kind: 'sqlite'; filenameUri: string; readonly?: boolean; mustExist?: boolean }
@@ -44,6 +49,16 @@ export interface Migration {
   downgradeToSchemaVersion: number;
 }
 
+/** Tenants beside `default` (the configured store): where their stores and data directories are. */
+export interface TenantsPlan {
+  /** Declared tenants, `default` first. */
+  names: string[];
+  /** SQLite: the directory of the tenants' files. */
+  sqliteDir: string;
+  /** Tenant stores kept open at once. */
+  maxOpen: number;
+}
+
 export interface ServerPlan {
   host: string;
   port: number;
@@ -54,6 +69,8 @@ export interface ServerPlan {
   /** Origins whose pages may call gRPC-Web across origins (`*`: any); empty: same-origin only. */
   corsAllowedOrigins: string[];
   backend: Backend;
+  /** Undefined: no tenants, one store (as before tenants existed). */
+  tenants?: TenantsPlan;
   migration: Migration;
   tls?: SslConfig;
   channelOptions: Record<string, string | number>;
@@ -64,6 +81,8 @@ export interface ServerPlan {
   logLevel: LogLevel;
   /** One log line per call. */
   accessLog: boolean;
+  /** Access control (identities, policy); undefined: off, every method open. */
+  access?: AccessPlan;
   /** Things worth telling the operator that do not stop the start. */
   warnings: string[];
 }
@@ -81,7 +100,7 @@ const SOURCE_TYPES = ['default', 'config_file', 'mysql', 'postgresql'] as const;
 export type ReadFile = (path: string) => string;
 const readUtf8: ReadFile = (path) => fs.readFileSync(path, 'utf8');
 
-function loadConfigFile(path: string, readFile: ReadFile): MetadataStoreServerConfig {
+function loadConfigFile(path: string, readFile: ReadFile): ServerConfigFile {
   let text: string;
   try {
     text = readFile(path);
@@ -211,6 +230,46 @@ function metricsPortOf(flags: Flags, grpcPort: number, httpPort: number): number
   return p;
 }
 
+/** The tenants a server with this plan serves (`default` alone without tenants): the names a policy may use. */
+export function knownTenants(plan: Pick<ServerPlan, 'tenants'>): string[] {
+  return plan.tenants?.names ?? [DEFAULT_TENANT];
+}
+
+/**
+ * The tenants of --tenants and the config file's `tenants { name: … }` together (`default`, the configured store, is
+ * always one); undefined when none is declared. Every name is checked, and where each store would be.
+ */
+function tenantsPlan(flags: Flags, section: TenantsSection | undefined, backend: Backend): TenantsPlan | undefined {
+  const fromFlag = (flags.tenants ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const declared = [...fromFlag, ...(section?.names ?? [])];
+  if (declared.length === 0) {
+    for (const f of ['tenants_dir', 'max_open_tenants'] as const)
+      if (flags[f] !== undefined) throw new ConfigError(`--${f} needs tenants (--tenants or tenants { name: … })`);
+    return undefined;
+  }
+  for (const name of declared) {
+    const problem = tenantNameProblem(name);
+    if (problem) throw new ConfigError(`tenant ${JSON.stringify(name)}: ${problem}`);
+  }
+  const maxOpen = flags.max_open_tenants ?? section?.maxOpen ?? DEFAULT_MAX_OPEN_TENANTS;
+  if (maxOpen < 1) throw new ConfigError(`--max_open_tenants must be at least 1; got ${maxOpen}`);
+  const base = backend.kind === 'sqlite' ? backend.filenameUri : '';
+  const sqliteDir = flags.tenants_dir ?? section?.sqliteDir ?? path.join(path.dirname(base), 'tenants');
+  if (sqliteDir === '') throw new ConfigError('--tenants_dir must not be empty');
+  const names = [...new Set([DEFAULT_TENANT, ...declared])];
+  for (const name of names) {
+    try {
+      tenantBackend(backend, name, sqliteDir);
+    } catch (e) {
+      throw new ConfigError(`tenant ${name}: ${(e as Error).message}`);
+    }
+  }
+  return { names, sqliteDir, maxOpen };
+}
+
 export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): ServerPlan {
   const warnings: string[] = [];
   const sourceType = flags.metadata_source_config_type ?? 'default';
@@ -265,10 +324,13 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   let backend: Backend;
   let migration = flagMigration;
   let tls: SslConfig | undefined;
+  let tenantsSection: TenantsSection | undefined;
   if (sourceType === 'config_file' || (sourceType === 'default' && configPath !== '')) {
     if (configPath === '')
       throw new ConfigError('--metadata_source_config_type=config_file needs --metadata_store_server_config_file');
-    const config = loadConfigFile(configPath, readFile);
+    const file = loadConfigFile(configPath, readFile);
+    const config = file.mlmd;
+    tenantsSection = file.tenants;
     backend = backendFromConfig(config);
     // As upstream: a config file brings its own migration_options and the migration flags do not apply.
     if (migrationFlagsGiven)
@@ -317,6 +379,21 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
   if (maxUploadBytes <= 0) throw new ConfigError(`--cmf_max_upload_bytes must be positive; got ${maxUploadBytes}`);
   if (flags.cmf_data_dir === '') throw new ConfigError('--cmf_data_dir must not be empty');
 
+  const tenants = tenantsPlan(flags, tenantsSection, backend);
+
+  let access: AccessPlan | undefined;
+  try {
+    access = accessPlanOf(flags, tls);
+  } catch (e) {
+    if (e instanceof AccessConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+  if (access?.trustedProxy && access.trustedProxy.addresses.length === 0) {
+    warnings.push(
+      `--trusted_proxy_header without --trusted_proxy_addresses: anyone who reaches the ports can send ${access.trustedProxy.header}`,
+    );
+  }
+
   const retries = flags.metadata_store_connection_retries ?? DEFAULT_CONNECTION_RETRIES;
   if (retries < 0) throw new ConfigError('--metadata_store_connection_retries must not be negative');
   return {
@@ -326,6 +403,7 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     cmfServer: { dataDir: flags.cmf_data_dir ?? DEFAULT_CMF_DATA_DIR, maxUploadBytes },
     corsAllowedOrigins,
     backend,
+    tenants,
     migration,
     tls,
     channelOptions: parseChannelArguments(flags.grpc_channel_arguments ?? ''),
@@ -334,6 +412,7 @@ export function buildServerPlan(flags: Flags, readFile: ReadFile = readUtf8): Se
     metricsPort,
     logLevel: logLevel as LogLevel,
     accessLog: flags.access_log ?? false,
+    access,
     warnings,
   };
 }

@@ -63,6 +63,15 @@ const FLAGS = {
     help: 'cmf-server API: where uploaded python-env, label and TensorBoard files go (default ./cmf-data)',
   },
   cmf_max_upload_bytes: { type: 'int', help: 'cmf-server API: largest file upload in bytes (default 256 MiB)' },
+  tenants: {
+    type: 'string',
+    help: 'tenants beside `default`, comma-separated; each a store of its own (default none)',
+  },
+  tenants_dir: {
+    type: 'string',
+    help: "SQLite: the directory of the tenants' files <dir>/<tenant>.db (default: tenants/ beside the --db file)",
+  },
+  max_open_tenants: { type: 'int', help: 'tenant stores kept open at once; idle ones close first (default 16)' },
   neo4j_uri: {
     type: 'string',
     help: 'project lineage into Neo4j at this Bolt URI (default: env NEO4J_URI; off if unset)',
@@ -75,6 +84,39 @@ const FLAGS = {
   metrics_port: { type: 'int', help: 'serve Prometheus metrics at http://<host>:<port>/metrics (default off)' },
   log_level: { type: 'string', help: 'trace | debug | info | warn | error | fatal | silent (default info)' },
   access_log: { type: 'bool', help: 'log one JSON line per call (method, code, duration, peer, bytes)' },
+  access_policy_file: {
+    type: 'string',
+    help: 'access control: JSON policy (principals and groups -> tenant -> role); reloaded on SIGHUP (default: off)',
+  },
+  oidc_issuer: { type: 'string', help: 'access control: accept OpenID Connect bearer tokens of this issuer URL' },
+  oidc_audience: { type: 'string', help: 'access control: the audience (aud) those tokens must name' },
+  oidc_principal_claim: { type: 'string', help: 'access control: the claim naming the principal (default sub)' },
+  oidc_groups_claim: {
+    type: 'string',
+    help: "access control: the claim listing the principal's groups (default groups)",
+  },
+  oidc_clock_skew_seconds: { type: 'int', help: 'access control: tolerance for exp and nbf (default 30)' },
+  api_tokens_file: {
+    type: 'string',
+    help: 'access control: file of hashed API tokens (`cmf-mlmd token create NAME` adds one); reloaded on SIGHUP',
+  },
+  client_cert_principal: {
+    type: 'string',
+    help: 'access control: mTLS client certificates as identities, named by cn | san-email | san-dns | san-uri',
+  },
+  trusted_proxy_header: {
+    type: 'string',
+    help: "access control: a trusted proxy's identity header, e.g. kubeflow-userid (default: off)",
+  },
+  trusted_proxy_prefix: { type: 'string', help: 'access control: prefix the proxy puts before the name (removed)' },
+  trusted_proxy_addresses: {
+    type: 'string',
+    help: "access control: the proxy's IP addresses, comma-separated (the header counts only from them)",
+  },
+  auth_failures_per_minute: {
+    type: 'int',
+    help: 'access control: failed authentications one address may make per minute (burst twice that; default 10)',
+  },
   version: { type: 'bool', help: 'print the version and exit' },
   help: { type: 'bool', help: 'print this help' },
 } as const satisfies Record<string, FlagSpec>;
@@ -140,7 +182,12 @@ export function parseFlags(argv: readonly string[]): Flags {
 }
 
 export function usage(): string {
-  const lines = ['usage: cmf-mlmd [--flag=value ...]', '', 'flags (upstream metadata_store_server names):'];
+  const lines = [
+    'usage: cmf-mlmd [--flag=value ...]',
+    '       cmf-mlmd token create <account> --api_tokens_file=PATH   (a new API token, printed once)',
+    '',
+    'flags (upstream metadata_store_server names):',
+  ];
   for (const [name, spec] of Object.entries(FLAGS) as [string, FlagSpec][]) {
     lines.push(`  --${name}${spec.type === 'bool' ? '' : `=<${spec.type}>`}`.padEnd(44) + spec.help);
   }

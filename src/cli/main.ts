@@ -8,13 +8,10 @@
  * command-line mistake; 128+N when a second signal N cut the shutdown short.
  */
 import * as path from 'node:path';
+import type { AccessControl } from '../access/access-control';
 import { Code, MlmdError } from '../errors';
-import { createCmfApi } from '../cmf/api';
 import type { GraphConfig } from '../graph/config';
 import { createLogger, logger, setLogger, type Logger } from '../logger';
-import { createLifecycleApi } from '../lifecycle/api';
-import { ensureDeletionTable } from '../lifecycle/audit';
-import { createMlmdApi } from '../mlmd/store';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-info';
 import { accessLog } from '../server/access-log';
 import { cmfServiceRegistration } from '../server/cmf-service';
@@ -26,15 +23,20 @@ import { ListenError, sendGrpcLogsTo, startServer, type ServerHandle } from '../
 import type { HttpListener } from '../server/http';
 import { TlsConfigError } from '../server/tls';
 import { uiFiles } from '../server/ui-files';
-import { type Backend, buildServerPlan, ConfigError, type ServerPlan } from './config';
+import { AccessConfigError, loadAccess, type LoadedAccess } from './access-config';
+import { type Backend, buildServerPlan, ConfigError, knownTenants, type ServerPlan } from './config';
 import { type Flags, parseFlags, usage, UsageError } from './flags';
 import { runResync, startGraphIfConfigured } from './graph';
 import { openStore } from './open-store';
-import { startCmfServerHttp } from './cmf-server';
+import { cmfServerHttp } from './cmf-server';
 import { runDeleteCommand } from './delete-command';
+import { openTenantStore, serveStore, type TenantStore } from './tenant-stores';
+import { Tenants } from '../server/tenants';
+import { DEFAULT_TENANT } from '../storage/tenants';
 import { collectSecrets } from './secrets';
-import { describeBackend, startupSummary, tlsMode } from './startup-summary';
+import { describeBackend, isLoopback, startupSummary, tlsMode } from './startup-summary';
 import { watchForStop } from './stop-signals';
+import { runTokenCommand } from './token-command';
 
 /** Upstream's downgrade is a one-shot tool: migrate down, then stop. The store reports success as CANCELLED. */
 async function runDowngrade(plan: ServerPlan, log: Logger): Promise<number> {
@@ -68,13 +70,12 @@ async function serve(
   log: Logger,
   secrets: readonly string[],
   metrics: Metrics | undefined,
+  access: AccessControl | undefined,
 ): Promise<Serving> {
   const db = await openStore(plan.backend, plan.migration, plan.connectionRetries, metrics);
   // The Neo4j projection (off unless --neo4j_uri / NEO4J_URI): the domains get a store whose writes feed its outbox.
   let graph: Awaited<ReturnType<typeof startGraphIfConfigured>>;
   try {
-    // The deletion audit trail, a table of ours (a read-only store cannot delete, so it needs none).
-    if (!(plan.backend.kind === 'sqlite' && plan.backend.readonly)) await ensureDeletionTable(db);
     graph = await startGraphIfConfigured(flags, db, plan.backend, graphLog(log));
   } catch (e) {
     await db.close();
@@ -90,21 +91,34 @@ async function serve(
   const observers: CallObserver[] = [];
   if (metrics) observers.push(metrics);
   if (plan.accessLog) observers.push(accessLog(createLogger({ level: 'info', secrets, redactFields: false })));
-  const store = graph?.db ?? db;
   const ui = plan.httpPort === undefined ? undefined : uiFiles(path.join(PACKAGE_ROOT, 'dist', 'ui'));
   if (ui && !ui.built) log.warn('the web UI is not built (dist/ui); run `npm install` or `npm run build:ui`');
+  const onHttpError = (route: string, e: unknown): void =>
+    void log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`);
+  const cmfHttp =
+    plan.httpPort === undefined ? undefined : cmfServerHttp(plan, (e) => onHttpError('cmf-server', e), access);
+  let tenants: Tenants<TenantStore> | undefined;
   try {
-    const cmfApi = createCmfApi(store);
-    const lifecycleApi = createLifecycleApi(store);
-    const onHttpError = (route: string, e: unknown): void =>
-      void log.error({ route, error: (e as Error).stack ?? String(e) }, `${route} failed`);
-    const cmfServer =
-      plan.httpPort === undefined
-        ? undefined
-        : await startCmfServerHttp(store, plan, (e) => onHttpError('cmf-server', e));
+    // The default tenant is the configured store (with the Neo4j projection, when on); other tenants open on use.
+    const defaultStore = await serveStore(plan, cmfHttp, DEFAULT_TENANT, graph?.db ?? db, async () => {
+      await graph?.stop();
+      await db.close();
+    });
+    tenants = new Tenants<TenantStore>({
+      names: knownTenants(plan),
+      pinned: [DEFAULT_TENANT],
+      maxOpen: plan.tenants?.maxOpen ?? 1,
+      open: async (name) => (name === DEFAULT_TENANT ? defaultStore : openTenantStore(plan, cmfHttp, name, metrics)),
+      onError: (e) => log.error({ error: (e as Error).stack ?? String(e) }, 'closing a tenant store failed'),
+    });
+    await tenants.openPinned();
+    const t = tenants;
     const handle = await startServer({
-      api: createMlmdApi(store),
-      extraServices: [cmfServiceRegistration(cmfApi), lifecycleServiceRegistration(lifecycleApi)],
+      api: t.scope((s) => s.mlmd),
+      extraServices: [
+        cmfServiceRegistration(t.scope((s) => s.cmf)),
+        lifecycleServiceRegistration(t.scope((s) => s.lifecycle)),
+      ],
       extraHealth: graph ? [graph.health] : [],
       host: plan.host,
       port: plan.port,
@@ -112,6 +126,7 @@ async function serve(
       channelOptions: plan.channelOptions,
       maxMessageBytes: plan.maxMessageBytes,
       observer: combineObservers(observers),
+      access,
       http:
         plan.httpPort === undefined
           ? undefined
@@ -120,23 +135,23 @@ async function serve(
               // The lifecycle routes (/api/lifecycle/...) and the cmf-server API (/api/... and its POST aliases) claim
               // their paths before the UI's files.
               routes: [
-                lifecycleRoute(lifecycleApi, (e) => onHttpError('lifecycle', e)),
-                ...(cmfServer ? [cmfServer.route] : []),
+                lifecycleRoute((e) => onHttpError('lifecycle', e), access),
+                ...(cmfHttp ? [cmfHttp.route(t.scope((s) => s.cmfServer!))] : []),
                 ui!.route,
               ],
               corsAllowedOrigins: plan.corsAllowedOrigins,
               onError: onHttpError,
             },
-      onShutdown: async () => {
-        await graph?.stop();
-        await db.close();
-      },
+      onShutdown: () => t.close(),
     });
-    if (handle.httpPort !== undefined) cmfServer?.setHttpPort(handle.httpPort);
+    if (handle.httpPort !== undefined) cmfHttp?.setHttpPort(handle.httpPort);
     return { handle, graph: graph?.config };
   } catch (e) {
-    await graph?.stop();
-    await db.close();
+    if (tenants) await tenants.close();
+    else {
+      await graph?.stop();
+      await db.close();
+    }
     throw e;
   }
 }
@@ -157,7 +172,7 @@ function startFailure(e: unknown, plan: ServerPlan): string {
     const flag = PORT_FLAG[e.listener] ?? 'the port flags';
     return `${e.message}; stop whatever holds it or choose another port with ${flag}`;
   }
-  if (e instanceof ConfigError || e instanceof TlsConfigError) return e.message;
+  if (e instanceof ConfigError || e instanceof TlsConfigError || e instanceof AccessConfigError) return e.message;
   if (e instanceof MlmdError) {
     // openStore retries only what answers ABORTED (a database that is unreachable or still starting up).
     const retried =
@@ -169,8 +184,15 @@ function startFailure(e: unknown, plan: ServerPlan): string {
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  // The operators' subcommand; everything else is the server.
+  // The operators' subcommands; everything else is the server.
   if (argv[0] === 'delete') return runDeleteCommand(argv.slice(1), env, (text) => process.stdout.write(`${text}\n`));
+  if (argv[0] === 'token') {
+    return runTokenCommand(
+      argv.slice(1),
+      (text) => process.stdout.write(text),
+      (text) => process.stderr.write(`${text}\n`),
+    );
+  }
   let flags: Flags | undefined;
   let plan: ServerPlan;
   try {
@@ -218,6 +240,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
   }
 
+  // The policy and token files are read before anything listens: a server that cannot enforce them does not start.
+  let access: LoadedAccess | undefined;
+  try {
+    access = plan.access && (await loadAccess(plan.access, log, knownTenants(plan)));
+  } catch (e) {
+    log.fatal(startFailure(e, plan));
+    return 1;
+  }
+  // Only with access control: SIGHUP's default is to end the process, which is what it does without.
+  const reload = (): void => access?.reload();
+  if (access) process.on('SIGHUP', reload);
+
   // Signals are watched from the start: one arriving while the store opens stops the server as soon as it is up.
   const stop = watchForStop({ log, env });
   let metrics: Metrics | undefined;
@@ -227,10 +261,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     // prom-client is loaded only when metrics are on.
     if (plan.metricsPort !== undefined) metrics = new (await import('../server/metrics')).Metrics();
     metricsListener = await metrics?.serve(plan.host, plan.metricsPort!);
-    serving = await serve(plan, flags, log, secrets, metrics);
+    serving = await serve(plan, flags, log, secrets, metrics, access?.control);
   } catch (e) {
     await metricsListener?.close(0);
     stop.dispose();
+    process.off('SIGHUP', reload);
     log.fatal(startFailure(e, plan));
     return 1;
   }
@@ -238,6 +273,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const listening = { grpcPort: handle.port, httpPort: handle.httpPort, metricsPort: metricsListener?.port };
   const http = handle.httpPort === undefined ? 'no HTTP listener' : `HTTP on ${plan.host}:${handle.httpPort}`;
   const scrape = metricsListener === undefined ? '' : `; metrics on ${plan.host}:${metricsListener.port}/metrics`;
+  if (!plan.access && !isLoopback(plan.host)) {
+    log.warn(
+      `access control is off and ${plan.host} is not a loopback address: anyone who reaches these ports may read and write everything (see --access_policy_file)`,
+    );
+  }
   log.info(
     { config: startupSummary(plan, listening, serving.graph) },
     `listening on ${plan.host}:${handle.port} (${tlsMode(plan)}, ${describeBackend(plan.backend)}); ${http}${scrape}`,
@@ -252,6 +292,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 1;
   } finally {
     stop.dispose();
+    process.off('SIGHUP', reload);
   }
   log.info('stopped: listeners closed, running calls done, metadata store closed');
   return 0;

@@ -43,7 +43,8 @@ export function collectSecrets(
     if (typeof v === 'string' && v !== '') secrets.push(v);
   };
   for (const [name, value] of Object.entries(flags ?? {})) {
-    if (SECRET_FLAG.test(name)) add(value);
+    // A file's name is no secret (--api_tokens_file): its contents are, and they are never logged.
+    if (SECRET_FLAG.test(name) && !name.endsWith('_file')) add(value);
     if (typeof value === 'string') add(uriPassword(value));
   }
   for (const [name, value] of Object.entries(env)) {

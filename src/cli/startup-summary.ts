@@ -8,6 +8,7 @@ import { PACKAGE_VERSION } from '../package-info';
 import type { GraphConfig } from '../graph/config';
 import { describeServer } from '../storage/mysql/config';
 import { unknownBackend } from '../storage/open';
+import type { AccessPlan } from './access-config';
 import type { Backend, ServerPlan } from './config';
 
 export interface Listening {
@@ -98,6 +99,28 @@ function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
+/** Whether a bind address is reachable from this host only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+function accessSummary(a: AccessPlan): Record<string, unknown> {
+  return defined({
+    policy_file: a.policyFile,
+    oidc: a.oidc ? defined({ issuer: a.oidc.issuer, audience: a.oidc.audience }) : undefined,
+    api_tokens_file: a.apiTokensFile,
+    client_certificates: a.clientCertificates,
+    trusted_proxy: a.trustedProxy
+      ? defined({
+          header: a.trustedProxy.header,
+          prefix: a.trustedProxy.prefix,
+          addresses: a.trustedProxy.addresses.length > 0 ? a.trustedProxy.addresses : 'any',
+        })
+      : undefined,
+    auth_failures_per_minute: a.failuresPerMinute,
+  });
+}
+
 export function startupSummary(
   plan: ServerPlan,
   listening: Listening,
@@ -115,6 +138,13 @@ export function startupSummary(
         ? 'off'
         : { data_dir: plan.cmfServer.dataDir, max_upload_bytes: plan.cmfServer.maxUploadBytes },
     backend: backendSummary(plan.backend),
+    tenants: plan.tenants
+      ? defined({
+          names: plan.tenants.names,
+          sqlite_dir: plan.backend.kind === 'sqlite' ? plan.tenants.sqliteDir : undefined,
+          max_open: plan.tenants.maxOpen,
+        })
+      : 'off',
     migration: { enable_upgrade: plan.migration.enableUpgradeMigration },
     graph: graph
       ? defined({
@@ -127,5 +157,10 @@ export function startupSummary(
     max_message_bytes: plan.maxMessageBytes,
     channel_arguments: Object.keys(plan.channelOptions).length > 0 ? plan.channelOptions : undefined,
     log: { level: plan.logLevel, access_log: plan.accessLog },
+    access: plan.access
+      ? accessSummary(plan.access)
+      : isLoopback(plan.host)
+        ? 'off'
+        : 'off (open to anyone who reaches the ports)',
   };
 }

@@ -34,7 +34,12 @@ export interface ClientOptions {
   channelOptions?: grpc.ChannelOptions;
   /** Default per-call deadline in ms; no deadline when absent. */
   deadlineMs?: number;
+  /** The tenant every call goes to (sent as the `x-cmf-tenant` metadata); the server's default when absent. */
+  tenant?: string;
 }
+
+/** The metadata key naming a call's tenant (the server's TENANT_HEADER). */
+export const TENANT_METADATA_KEY = 'x-cmf-tenant';
 
 /**
  * gRPC's 4 MiB default is too small for large listings (Kubeflow raises the MLMD limit to 100 MB); the SDK allows
@@ -105,11 +110,13 @@ export class UnaryClient {
   /** The underlying generated grpc-js client (for streaming-free escape hatches such as channel state). */
   readonly grpcClient: grpc.Client;
   private readonly defaultDeadlineMs?: number;
+  private readonly tenant?: string;
   private closed = false;
 
   constructor(address: string, GrpcClient: GrpcClientConstructor, options: ClientOptions = {}) {
     this.address = address;
     this.defaultDeadlineMs = options.deadlineMs;
+    this.tenant = options.tenant;
     this.grpcClient = new GrpcClient(address, options.credentials ?? grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': DEFAULT_CLIENT_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': DEFAULT_CLIENT_MAX_MESSAGE_BYTES,
@@ -144,21 +151,18 @@ export class UnaryClient {
     if (signal?.aborted) {
       return Promise.reject(new MlmdClientError(method, grpc.status.CANCELLED, 'Cancelled before the call started'));
     }
+    const metadata = options.metadata?.clone() ?? new grpc.Metadata();
+    if (this.tenant !== undefined && metadata.get(TENANT_METADATA_KEY).length === 0)
+      metadata.set(TENANT_METADATA_KEY, this.tenant);
     return new Promise<R>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       let call: grpc.ClientUnaryCall;
       try {
-        call = fn.call(
-          this.grpcClient,
-          request ?? {},
-          options.metadata ?? new grpc.Metadata(),
-          callOptions,
-          (error, response) => {
-            if (onAbort) signal?.removeEventListener('abort', onAbort);
-            if (error) reject(MlmdClientError.from(method, error));
-            else resolve(response as R);
-          },
-        );
+        call = fn.call(this.grpcClient, request ?? {}, metadata, callOptions, (error, response) => {
+          if (onAbort) signal?.removeEventListener('abort', onAbort);
+          if (error) reject(MlmdClientError.from(method, error));
+          else resolve(response as R);
+        });
       } catch (error) {
         // Serialisation failures (e.g. an int64 out of range) are thrown synchronously by the generated encoder.
         reject(new MlmdClientError(method, grpc.status.INVALID_ARGUMENT, (error as Error).message ?? String(error)));

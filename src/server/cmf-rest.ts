@@ -9,28 +9,43 @@
  * `{"detail": message}` with the status http-status.ts gives every failure.
  */
 import type * as http from 'node:http';
+import type { AccessControl } from '../access/access-control';
+import type { AccessClass } from '../access/roles';
 import type { CmfApi } from '../cmf/api';
 import type { CmfServerViews, TableQuery } from '../cmf/server-views';
 import type { CmfDataDir } from '../cmf-server/files';
 import type { Federation } from '../cmf-server/federation';
 import { writeZip } from '../cmf-server/zip';
 import { HttpError, readBody, type HttpRoute } from './http';
+import { guardedCall } from './access-guard';
 import { isServerFault, toHttpStatus } from './http-status';
+import { httpCallContext } from './http-call-context';
 import { formBoundary, parseMultipart } from './multipart';
-import type { CallContext } from './services';
+import type { ApiScope, CallContext } from './services';
 
-export interface CmfRestOptions {
-  /** CmfService's methods as every protocol calls them (observed), for a call with this context. */
-  cmf: (context: CallContext) => CmfApi;
+/** What the API serves of one store (a tenant's): its views, data directory and peer registry. */
+export interface CmfServerParts {
   views: CmfServerViews;
   dataDir: CmfDataDir;
   federation: Federation;
+}
+
+export interface CmfRestOptions {
+  /** The parts of the store a request reaches (its tenant's: tenant-request.ts, tenants.ts). */
+  parts: ApiScope<CmfServerParts>;
+  /**
+   * CmfService's methods as every protocol calls them (observed, guarded, dispatched to the call's tenant), for a
+   * call with this context: push and pull count in the RPC metrics and the access log like the same call on gRPC.
+   */
+  cmf: (context: CallContext) => CmfApi;
   /** Largest push or pull request body (the gRPC message limit, so both protocols accept the same documents). */
   maxPushBytes: number;
   /** Largest file upload (python-env, label, TensorBoard log). */
   maxUploadBytes: number;
   /** Reports an unexpected failure (the client gets a generic 500). */
   onError?: (error: unknown) => void;
+  /** Access control; absent: every route is open. */
+  access?: AccessControl;
 }
 
 type Reply =
@@ -39,6 +54,10 @@ type Reply =
   | { status?: number; bytes: Buffer; contentType: string; filename?: string };
 
 interface Call {
+  /** The store's parts this request reaches. */
+  t: CmfServerParts;
+  /** The call as allowed (its tenant decided, its principal): push and pull hand it to CmfService's methods. */
+  context: CallContext;
   req: http.IncomingMessage;
   params: string[];
   query: URLSearchParams;
@@ -53,6 +72,11 @@ interface Endpoint {
    * the rest of the bare path space is left to the web UI.
    */
   bare?: boolean;
+  /**
+   * What the route needs (access/roles.ts): this table is the REST half of the one classification (the gRPC half
+   * is access/method-classes.ts). Reads are `read`; push and uploads `write`; federation's writes `admin`.
+   */
+  access: AccessClass;
   handle(call: Call): Promise<Reply>;
 }
 
@@ -114,22 +138,19 @@ async function uploadedFile(req: http.IncomingMessage, maxBytes: number): Promis
 }
 
 function endpoints(o: CmfRestOptions): Endpoint[] {
-  const { views, dataDir, federation } = o;
-  // The RPC methods are called as the HTTP protocol's calls, with the client's address (metrics, the access log).
-  const cmf = (req: http.IncomingMessage): CmfApi =>
-    o.cmf({ protocol: 'http', peer: `${req.socket.remoteAddress}:${req.socket.remotePort}` });
-  const pipelineMustExist = async (name: string) => {
+  const pipelineMustExist = async (views: CmfServerViews, name: string) => {
     if (!(await views.hasPipeline(name))) throw new HttpError(404, `Pipeline ${name} not found.`);
   };
   return [
-    { method: 'GET', path: [], handle: async () => ({ json: ['cmf-server'] }) },
+    { method: 'GET', path: [], access: 'open', handle: async () => ({ json: ['cmf-server'] }) },
 
     // ---------------------------------------------------------------- metadata push / pull
     {
       method: 'POST',
       path: ['mlmd_push'],
+      access: 'write',
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ req, context }) => {
         const body = await jsonBody(req, o.maxPushBytes);
         const pipelineName = optionalString(body, 'pipeline_name');
         if (pipelineName === undefined || pipelineName.trim() === '') {
@@ -137,7 +158,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         }
         const json = optionalString(body, 'json_payload');
         if (!json) throw invalid('json_payload must be a non-empty string');
-        const { status } = await cmf(req).mergeMetadata({
+        const { status } = await o.cmf(context).mergeMetadata({
           json,
           pipelineName,
           execUuid: optionalString(body, 'exec_uuid'),
@@ -150,8 +171,9 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['mlmd_pull'],
+      access: 'read',
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ req, context }) => {
         const body = await jsonBody(req, 64 * 1024);
         const pipelineName = optionalString(body, 'pipeline_name');
         const execUuid = optionalString(body, 'exec_uuid');
@@ -159,7 +181,7 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
         if (since !== undefined && since !== null && !Number.isSafeInteger(since)) {
           throw invalid('last_sync_time must be an integer (ms since the epoch) or null');
         }
-        const pulled = await cmf(req).pullMetadata({
+        const pulled = await o.cmf(context).pullMetadata({
           pipelineName,
           execUuid,
           lastSyncTime: since ? BigInt(since as number) : undefined,
@@ -170,63 +192,80 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     },
 
     // ---------------------------------------------------------------- the UI's reads
-    { method: 'GET', path: ['pipelines'], handle: async () => ({ json: await views.pipelineNames() }) },
-    { method: 'GET', path: ['artifact_types'], handle: async () => ({ json: await views.artifactTypeNames() }) },
+    {
+      method: 'GET',
+      path: ['pipelines'],
+      access: 'read',
+      handle: async ({ t }) => ({ json: await t.views.pipelineNames() }),
+    },
+    {
+      method: 'GET',
+      path: ['artifact_types'],
+      access: 'read',
+      handle: async ({ t }) => ({ json: await t.views.artifactTypeNames() }),
+    },
     {
       method: 'GET',
       path: ['executions', '*'],
-      handle: async ({ params, query }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.executionsTable(params[0], tableQuery(query, 'Context_Type')) };
+      access: 'read',
+      handle: async ({ t, params, query }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.executionsTable(params[0], tableQuery(query, 'Context_Type')) };
       },
     },
     {
       method: 'GET',
       path: ['artifacts', '*', '*'],
-      handle: async ({ params, query }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.artifactsTable(params[0], params[1], tableQuery(query, 'name')) };
+      access: 'read',
+      handle: async ({ t, params, query }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.artifactsTable(params[0], params[1], tableQuery(query, 'name')) };
       },
     },
     {
       method: 'GET',
       path: ['artifact-lineage', 'tangled-tree', '*'],
-      handle: async ({ params }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.artifactLineage(params[0]) };
+      access: 'read',
+      handle: async ({ t, params }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.artifactLineage(params[0]) };
       },
     },
     {
       method: 'GET',
       path: ['execution-lineage', 'tangled-tree', '*', '*'],
-      handle: async ({ params }) => {
-        await pipelineMustExist(params[1]);
-        return { json: await views.executionLineage(params[0], params[1]) };
+      access: 'read',
+      handle: async ({ t, params }) => {
+        await pipelineMustExist(t.views, params[1]);
+        return { json: await t.views.executionLineage(params[0], params[1]) };
       },
     },
     {
       method: 'GET',
       path: ['artifact-execution-lineage', 'tangled-tree', '*'],
-      handle: async ({ params }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.artifactExecutionLineage(params[0]) };
+      access: 'read',
+      handle: async ({ t, params }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.artifactExecutionLineage(params[0]) };
       },
     },
     {
       method: 'GET',
       path: ['list-of-executions', '*'],
-      handle: async ({ params }) => {
-        await pipelineMustExist(params[0]);
-        return { json: await views.executionList(params[0]) };
+      access: 'read',
+      handle: async ({ t, params }) => {
+        await pipelineMustExist(t.views, params[0]);
+        return { json: await t.views.executionList(params[0]) };
       },
     },
     {
       method: 'GET',
       path: ['model-card'],
-      handle: async ({ query }) => {
+      access: 'read',
+      handle: async ({ t, query }) => {
         const id = requiredQuery(query, 'modelId');
         if (!/^[0-9]{1,18}$/.test(id)) throw invalid('modelId must be an artifact id');
-        return { json: await views.modelCard(BigInt(id)) };
+        return { json: await t.views.modelCard(BigInt(id)) };
       },
     },
 
@@ -234,27 +273,30 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['python-env'],
+      access: 'write',
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const file = await uploadedFile(req, o.maxUploadBytes);
-        await dataDir.savePythonEnv(file.filename, file.data);
+        await t.dataDir.savePythonEnv(file.filename, file.data);
         return { json: { message: `File '${file.filename}' uploaded successfully` } };
       },
     },
     {
       method: 'GET',
       path: ['python-env'],
-      handle: async ({ query }) => ({
-        text: await dataDir.readPythonEnv(requiredQuery(query, 'file_name')),
+      access: 'read',
+      handle: async ({ t, query }) => ({
+        text: await t.dataDir.readPythonEnv(requiredQuery(query, 'file_name')),
         contentType: 'text/plain; charset=utf-8',
       }),
     },
     {
       method: 'GET',
       path: ['download-python-env'],
-      handle: async ({ query }) => {
+      access: 'read',
+      handle: async ({ t, query }) => {
         const names = query.getAll('list_of_files');
-        const files = await dataDir.pythonEnvFiles(names);
+        const files = await t.dataDir.pythonEnvFiles(names);
         if (files.length === 0) throw new HttpError(404, 'Directory is empty');
         return {
           bytes: writeZip(files),
@@ -266,10 +308,11 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['label'],
+      access: 'write',
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const file = await uploadedFile(req, o.maxUploadBytes);
-        const written = await dataDir.saveLabel(file.filename, file.data);
+        const written = await t.dataDir.saveLabel(file.filename, file.data);
         return {
           json: {
             message: written
@@ -282,19 +325,21 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'GET',
       path: ['label-data'],
-      handle: async ({ query }) => ({
-        text: await dataDir.readLabel(requiredQuery(query, 'file_name')),
+      access: 'read',
+      handle: async ({ t, query }) => ({
+        text: await t.dataDir.readLabel(requiredQuery(query, 'file_name')),
         contentType: 'text/plain; charset=utf-8',
       }),
     },
     {
       method: 'POST',
       path: ['tensorboard'],
+      access: 'write',
       bare: true,
-      handle: async ({ req, query }) => {
+      handle: async ({ t, req, query }) => {
         const pipelineName = requiredQuery(query, 'pipeline_name');
         const file = await uploadedFile(req, o.maxUploadBytes);
-        await dataDir.saveTensorboard(pipelineName, file.filename, file.data);
+        await t.dataDir.saveTensorboard(pipelineName, file.filename, file.data);
         return { json: { message: `File '${file.filename}' uploaded successfully` } };
       },
     },
@@ -303,20 +348,22 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['register-server'],
+      access: 'admin',
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
         const name = optionalString(body, 'server_name');
         const url = optionalString(body, 'server_url');
         if (!name || !url) throw invalid('server_name and server_url are required strings');
-        return { json: await federation.register(name, url) };
+        return { json: await t.federation.register(name, url) };
       },
     },
     {
       method: 'POST',
       path: ['acknowledge'],
+      access: 'read',
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
         if (optionalString(body, 'server_name') === undefined || optionalString(body, 'server_url') === undefined) {
           throw invalid('server_name and server_url are required strings');
@@ -327,16 +374,22 @@ function endpoints(o: CmfRestOptions): Endpoint[] {
     {
       method: 'POST',
       path: ['sync'],
+      access: 'admin',
       bare: true,
-      handle: async ({ req }) => {
+      handle: async ({ t, req }) => {
         const body = await jsonBody(req, 64 * 1024);
         const name = optionalString(body, 'server_name');
         const url = optionalString(body, 'server_url');
         if (name === undefined || url === undefined) throw invalid('server_name and server_url are required strings');
-        return { json: await federation.sync(name, url) };
+        return { json: await t.federation.sync(name, url) };
       },
     },
-    { method: 'GET', path: ['server-list'], handle: async () => ({ json: await federation.list() }) },
+    {
+      method: 'GET',
+      path: ['server-list'],
+      access: 'read',
+      handle: async ({ t }) => ({ json: await t.federation.list() }),
+    },
   ];
 }
 
@@ -382,6 +435,19 @@ function write(res: http.ServerResponse, reply: Reply): void {
   }
 }
 
+/** A route as the audit names it: `POST /api/mlmd_push`, `GET /api/executions/*`. */
+export function routeName(endpoint: Pick<Endpoint, 'method' | 'path'>): string {
+  return `${endpoint.method} /api/${endpoint.path.join('/')}`;
+}
+
+/**
+ * Every route's method, path and class (for tests and documentation). Building the table only closes over the
+ * options (no handler runs), so empty options are enough to read it.
+ */
+export function cmfServerRouteTable(): readonly Pick<Endpoint, 'method' | 'path' | 'access' | 'bare'>[] {
+  return endpoints({} as CmfRestOptions).map(({ method, path, access, bare }) => ({ method, path, access, bare }));
+}
+
 export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
   const table = endpoints(options);
   const find = (req: http.IncomingMessage, url: URL) => {
@@ -404,11 +470,18 @@ export function cmfServerRoute(options: CmfRestOptions): HttpRoute {
           res.setHeader('allow', matching.map((e) => e.method).join(', '));
           throw new HttpError(405, 'Method Not Allowed');
         }
-        write(res, await endpoint.handle({ req, params: match(endpoint, segments)!, query: url.searchParams }));
+        const call = { req, params: match(endpoint, segments)!, query: url.searchParams };
+        // Allowed (with access control) for a tenant, then served from that tenant's store.
+        const serve = (context: CallContext) => options.parts(context, (t) => endpoint.handle({ ...call, t, context }));
+        const reply = options.access
+          ? await guardedCall(options.access, routeName(endpoint), endpoint.access, httpCallContext(req), serve)
+          : await serve(httpCallContext(req));
+        write(res, reply);
       } catch (error) {
         if (res.headersSent) throw error;
         const { status, message } = toHttpStatus(error);
         if (isServerFault(error, status)) options.onError?.(error);
+        if (status === 401 && options.access) res.setHeader('www-authenticate', options.access.challenge());
         // A body over its limit was not read to its end: close the connection rather than read the rest.
         if (status === 413) res.setHeader('connection', 'close');
         write(res, { status, json: { detail: message } });

@@ -20,7 +20,9 @@ import {
   type GrpcWebMode,
 } from './grpc-web-frames';
 import { HttpError, type HttpRoute } from './http';
+import { httpCredentials } from './request-credentials';
 import type { CallContext, ServiceRegistration, UnaryMethod } from './services';
+import { tenantOfHttpRequest } from './tenant-request';
 import { toGrpcStatus, type StatusObject } from './status';
 
 /** Receive and send limits in bytes of one message, as grpc-js applies them; -1 means none. */
@@ -120,7 +122,12 @@ export function grpcWebRoute(options: GrpcWebOptions): HttpRoute {
     let response: unknown;
     try {
       const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      response = await invoke(method, request, timeout, { protocol: 'grpc-web', peer });
+      response = await invoke(method, request, timeout, {
+        protocol: 'grpc-web',
+        peer,
+        credentials: httpCredentials(req),
+        tenant: tenantOfHttpRequest(req),
+      });
     } catch (error) {
       return { status: error === DEADLINE_EXCEEDED ? DEADLINE_EXCEEDED : toGrpcStatus(error) };
     }

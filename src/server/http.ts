@@ -8,6 +8,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { notePathTenant, splitTenantPrefix } from './tenant-request';
 import { httpsOptions, type SslConfig } from './tls';
 
 /** One API on the listener (gRPC-Web, the cmf-server API, the UI...). The first route that matches handles it. */
@@ -156,6 +157,12 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<H
     } catch {
       sendJson(res, 400, { error: 'malformed request target' });
       return;
+    }
+    // `/t/<tenant>/...` is `/...` of that tenant: the routes see the rest, tenant-request.ts the tenant.
+    const prefixed = splitTenantPrefix(url.pathname);
+    if (prefixed) {
+      notePathTenant(req, prefixed.tenant);
+      url = requestUrl(prefixed.rest + url.search);
     }
     const route = options.routes.find((r) => r.matches(req, url));
     if (route === undefined) {

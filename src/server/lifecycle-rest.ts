@@ -8,9 +8,14 @@
  */
 import type * as http from 'node:http';
 import { DeleteRequest, DeleteResponse, ListDeletionsResponse } from '../../generated/cmf_mlmd/v1/lifecycle';
+import type { AccessControl } from '../access/access-control';
 import type { LifecycleApi } from '../lifecycle/api';
 import { HttpError, readBody, sendJson, type HttpRoute } from './http';
-import { toHttpStatus } from './http-status';
+import { httpCallContext } from './http-call-context';
+import { isServerFault, toHttpStatus } from './http-status';
+import { LIFECYCLE_SERVICE_NAME } from './lifecycle-service';
+import type { ServiceRoute } from './server';
+import { methodTable } from './services';
 
 const DELETE_PATH = '/api/lifecycle/delete';
 const LIST_PATH = '/api/lifecycle/deletions';
@@ -34,7 +39,23 @@ function pageSize(url: URL): number {
   return Number(text);
 }
 
-export function lifecycleRoute(api: LifecycleApi, onError?: (error: unknown) => void): HttpRoute {
+/**
+ * Built over the hosted services: each request calls LifecycleService's methods as every protocol does (observed,
+ * guarded as `admin`, dispatched to the request's tenant), with the request's HTTP context.
+ */
+export function lifecycleRoute(onError?: (error: unknown) => void, access?: AccessControl): ServiceRoute {
+  return (services) => {
+    const service = services.find((s) => s.name === LIFECYCLE_SERVICE_NAME);
+    if (!service) throw new Error(`the lifecycle routes need ${LIFECYCLE_SERVICE_NAME} among the hosted services`);
+    return route(methodTable<LifecycleApi>(service), onError, access);
+  };
+}
+
+function route(
+  lifecycle: (context: ReturnType<typeof httpCallContext>) => LifecycleApi,
+  onError?: (error: unknown) => void,
+  access?: AccessControl,
+): HttpRoute {
   return {
     name: 'lifecycle',
     matches: (_req, url) => url.pathname === DELETE_PATH || url.pathname === LIST_PATH,
@@ -45,6 +66,7 @@ export function lifecycleRoute(api: LifecycleApi, onError?: (error: unknown) => 
           res.setHeader('allow', method);
           throw new HttpError(405, 'Method Not Allowed');
         }
+        const api = lifecycle(httpCallContext(req));
         if (method === 'POST') {
           sendJson(res, 200, DeleteResponse.toJSON(await api.delete(await deleteRequest(req))));
         } else {
@@ -53,8 +75,9 @@ export function lifecycleRoute(api: LifecycleApi, onError?: (error: unknown) => 
         }
       } catch (error) {
         if (res.headersSent) throw error;
-        const { status, message } = error instanceof HttpError ? error : toHttpStatus(error);
-        if (status >= 500) onError?.(error);
+        const { status, message } = toHttpStatus(error);
+        if (isServerFault(error, status)) onError?.(error);
+        if (status === 401 && access) res.setHeader('www-authenticate', access.challenge());
         if (status === 413) res.setHeader('connection', 'close');
         sendJson(res, status, { error: message });
       }

@@ -11,7 +11,9 @@ import { status, type Server, type ServiceDefinition, type UntypedServiceImpleme
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { FileDescriptorProto, FileDescriptorSet } from '../../generated/google/protobuf/descriptor';
+import type { AccessControl } from '../access/access-control';
 import { PACKAGE_ROOT } from '../package-info';
+import { guardStream } from './access-guard';
 
 export const DESCRIPTOR_SET_PATH = path.join(PACKAGE_ROOT, 'generated', 'descriptor-set.binpb');
 
@@ -37,9 +39,10 @@ const MALFORMED = Symbol('malformed ServerReflectionRequest');
  * Adds reflection (v1 and v1alpha) to `server`. A malformed message in a reflection stream is answered with an
  * error_response (INVALID_ARGUMENT), as the protocol reports any failed request, instead of grpc-js's
  * "Error deserializing request": after large responses were written, that path never sent its status and the call
- * hung until the client's deadline (found by the fuzz suite).
+ * hung until the client's deadline (found by the fuzz suite). With access control, a stream starts only once the
+ * caller is allowed to read.
  */
-export function addReflection(server: Server): void {
+export function addReflection(server: Server, access?: AccessControl): void {
   const tolerant = {
     addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation) {
       const methods: Record<string, unknown> = {};
@@ -76,6 +79,13 @@ export function addReflection(server: Server): void {
                 );
           (handler as (s: unknown) => void)(stream);
         }) as UntypedServiceImplementation[string];
+        if (access) {
+          handlers[name] = guardStream(
+            access,
+            definition[name].path,
+            handlers[name] as Parameters<typeof guardStream>[2],
+          ) as UntypedServiceImplementation[string];
+        }
       }
       server.addService(methods as ServiceDefinition, handlers);
     },

@@ -8,11 +8,13 @@ import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import { format } from 'node:util';
 import { logger, type Logger } from '../logger';
 import type { MlmdApi } from '../mlmd/api';
+import type { AccessControl } from '../access/access-control';
+import { guardService } from './access-guard';
 import { grpcWebRoute, type MessageLimits } from './grpc-web';
 import { startHttpListener, sendJson, type HttpListener, type HttpRoute } from './http';
 import { observeService, type CallObserver } from './observe';
 import { addReflection } from './reflection';
-import { mlmdServiceRegistration, type ServiceRegistration } from './services';
+import { mlmdServiceRegistration, type ApiScope, type ServiceRegistration } from './services';
 import { serverCredentials, type SslConfig } from './tls';
 import { clipStatusDetails } from './status';
 
@@ -26,7 +28,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export interface ServerOptions {
-  api: MlmdApi;
+  /** The MLMD domain every call reaches, or a scope giving each call its tenant's (tenants.ts). */
+  api: MlmdApi | ApiScope<MlmdApi>;
   /** Further services to host next to MetadataStoreService (they also get health and reflection). */
   extraServices?: readonly ServiceRegistration[];
   /** 0 picks a free port; the handle reports the bound one. */
@@ -57,6 +60,8 @@ export interface ServerOptions {
   };
   /** Told of every call of every hosted service, whatever its protocol, and of every HTTP exchange (metrics, logs). */
   observer?: CallObserver;
+  /** Access control (identities, roles, tenants); absent: every method is open to anyone who reaches the port. */
+  access?: AccessControl;
 }
 
 /**
@@ -119,10 +124,11 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
     ...options.channelOptions,
     interceptors: [clipStatusDetails],
   });
-  const observer = options.observer;
-  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])].map((s) =>
-    observer ? observeService(s, observer) : s,
-  );
+  const { observer, access } = options;
+  // Guarded inside, observed outside: refusals are counted and logged like any other outcome.
+  const services = [mlmdServiceRegistration(options.api), ...(options.extraServices ?? [])]
+    .map((s) => (access ? guardService(s, access) : s))
+    .map((s) => (observer ? observeService(s, observer) : s));
   for (const s of services) server.addService(s.definition, s.implementation);
 
   const healthNames = ['', ...services.map((s) => s.name), ...(options.extraHealth ?? []).map((h) => h.name)];
@@ -139,7 +145,7 @@ export function createServer(options: Omit<ServerOptions, 'port' | 'host' | 'tls
   health.addToServer(server);
 
   // Reflection describes every compiled .proto (our services, health and the well-known types).
-  addReflection(server);
+  addReflection(server, access);
   return built;
 }
 

@@ -8,17 +8,47 @@
 import type { MethodDefinition, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { MetadataStoreServiceService } from '../../generated/ml_metadata/proto/metadata_store_service';
+import type { Principal, RequestCredentials } from '../access/principal';
+import type { AccessClass } from '../access/roles';
 import type { MlmdError } from '../errors';
 import type { MlmdApi } from '../mlmd/api';
+import { grpcCredentials } from './request-credentials';
 import { requestStringChecker } from './request-strings';
+import { tenantInMetadata } from './tenant-request';
 import { toServiceError } from './status';
 
-/** What a protocol adapter knows of a call, for observers. */
+/** What a protocol adapter knows of a call, for observers and the access check. */
 export interface CallContext {
   /** `grpc`, `grpc-web`, `http`... */
   readonly protocol: string;
   /** The client's address as the transport reports it. */
   readonly peer?: string;
+  /** What the request carries to prove who sends it (read by the access check only). */
+  readonly credentials?: RequestCredentials;
+  /**
+   * The tenant: as the request names it (gRPC metadata or HTTP header `x-cmf-tenant`, or an HTTP `/t/<tenant>/`
+   * prefix: tenant-request.ts; unchecked, undefined when it names none), and, in the context the access guard hands
+   * to the method, the tenant the call was allowed for. tenants.ts decides where the call then goes.
+   */
+  readonly tenant?: string;
+  /** Who calls, once the access guard has allowed the call (undefined with access control off). */
+  readonly principal?: Principal;
+  /**
+   * The class the access guard allowed this call for. A REST route that calls the RPC method it wraps hands that
+   * method the allowed context: a method of this class or a lesser one is then not checked, nor audited, twice.
+   */
+  readonly granted?: AccessClass;
+}
+
+/**
+ * Runs `use` with the API a call reaches and holds that API for the call's duration: one fixed object, or the API
+ * of the call's tenant (tenants.ts). A refusal (unknown tenant) is the call's failure.
+ */
+export type ApiScope<A> = <R>(context: CallContext | undefined, use: (api: A) => Promise<R>) => Promise<R>;
+
+/** The scope of a server with one store: every call reaches `api`. */
+export function fixedScope<A>(api: A): ApiScope<A> {
+  return (_context, use) => use(api);
 }
 
 /** One unary method, independent of the protocol that carries it. */
@@ -55,11 +85,15 @@ export function unaryHandler<Req, Res>(
   fn: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    // The peer is read only if an observer asks for it.
+    // The peer and the credentials are read only if an observer or the access check asks for them.
     const context: CallContext = {
       protocol: 'grpc',
       get peer() {
         return call.getPeer();
+      },
+      credentials: grpcCredentials(call),
+      get tenant() {
+        return tenantInMetadata(call.metadata);
       },
     };
     // Promise.resolve().then also catches a handler that throws synchronously instead of rejecting.
@@ -179,26 +213,33 @@ export function strictRequests(definition: ServiceDefinition): ServiceDefinition
 export const MLMD_SERVICE_NAME = 'ml_metadata.MetadataStoreService';
 
 /**
- * A service whose every method is bound to the async function of the same key in `api` (the domain's table, whose
- * request/response types are derived from the same definition; the loop erases them, so they are widened once here).
- * Requests are checked for well-formedness before decoding.
+ * A service whose every method is bound to the async function of the same key in the API its scope gives each call
+ * (the domain's table, whose request/response types are derived from the same definition; the loop erases them, so
+ * they are widened once here). Requests are checked for well-formedness before decoding.
  */
-export function bindService(name: string, definition: ServiceDefinition, api: object): ServiceRegistration {
+export function bindService<A extends object>(
+  name: string,
+  definition: ServiceDefinition,
+  api: A | ApiScope<A>,
+): ServiceRegistration {
+  const scope = typeof api === 'function' ? api : fixedScope(api);
   const strict = strictRequests(definition);
   const methods: UnaryMethod[] = [];
   for (const [method, spec] of Object.entries(strict)) {
-    const fn = (api as Record<string, (request: unknown) => Promise<unknown>>)[method];
+    const run = (a: A, request: unknown) =>
+      (a as Record<string, (request: unknown) => Promise<unknown>>)[method].call(a, request);
     methods.push({
       path: spec.path,
       requestDeserialize: spec.requestDeserialize,
       responseSerialize: spec.responseSerialize,
-      call: (request) => (request instanceof RejectedRequest ? Promise.reject(request.error) : fn.call(api, request)),
+      call: (request, context) =>
+        request instanceof RejectedRequest ? Promise.reject(request.error) : scope(context, (a) => run(a, request)),
     });
   }
   return { name, definition: strict, implementation: grpcImplementation(strict, methods), methods };
 }
 
-/** Every MetadataStoreService method, bound to the MLMD domain. */
-export function mlmdServiceRegistration(api: MlmdApi): ServiceRegistration {
+/** Every MetadataStoreService method, bound to the MLMD domain (of the call's tenant, given a scope). */
+export function mlmdServiceRegistration(api: MlmdApi | ApiScope<MlmdApi>): ServiceRegistration {
   return bindService(MLMD_SERVICE_NAME, MetadataStoreServiceService, api);
 }

@@ -10,7 +10,8 @@
 #      a store whose execution lacks Execution_uuid (an older cmflib): the CLI's "update cmf" error, nothing written;
 #   4. a new execution pushed alone with `-e <uuid>`: exactly one more execution;
 #   5. `cmf metadata pull` into an empty checkout: CmfQuery answers on the pulled file as on the original
-#      (cmf_server_check.py queries); `-e` pulls one execution.
+#      (cmf_server_check.py queries); `-e` pulls one execution;
+#   6. the same CLI given a tenant's URL (`/t/team-a`): push and pull stay in that tenant.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/cmf-server-lib.sh"
@@ -26,7 +27,7 @@ cmf_env
 CHECK="$VENV_PY $COMPAT_ROOT/test/compat/cmf_server_check.py"
 PIPE=cli-pipe
 
-start_cmf_server OURS "$TMP/ours.db" 127.0.0.1 || { fail "our server starts"; finish_checks; exit 1; }
+start_cmf_server OURS "$TMP/ours.db" 127.0.0.1 --tenants=team-a,team-b || { fail "our server starts"; finish_checks; exit 1; }
 URL="http://$OURS_HTTP"
 echo "our server: gRPC $OURS_GRPC, HTTP $URL"
 
@@ -101,5 +102,18 @@ df = CmfQuery('$TMP/pulled-one/mlmd').get_all_executions_in_pipeline('$PIPE')
 print(len(df), ','.join(df['Execution_uuid']))"
 expect_output "pulling an unknown pipeline is refused" "not found|Not Found|doesn't exist" \
   bash -c "cd '$TMP/pulled-one' && cmf metadata pull -p no-such-pipeline; true"
+
+echo "--- [${SECONDS}s] the cmf CLI with a tenant's URL: http://host:port/t/team-a"
+sed -i "s#^server-url = .*#server-url = $URL/t/team-a#" "$TMP/proj/.cmfconfig"
+expect_output "cmf metadata push to /t/team-a" 'successfully pushed' bash -c "cd '$TMP/proj' && cmf metadata push -p $PIPE"
+expect_output "team-a lists the pipeline" "^\\[\"$PIPE\"\\]\$" curl -sf "$URL/t/team-a/api/pipelines"
+expect_output "team-b lists nothing" '^\[\]$' curl -sf "$URL/t/team-b/api/pipelines"
+expect "team-a's env file is in its own data directory" bash -c "ls '$TMP/OURS-data/tenants/team-a/env/' | grep -q python_env"
+empty_project "$TMP/pulled-a" "$URL/t/team-a" || fail "cmf init local (team-a pull target)"
+expect_output "cmf metadata pull from /t/team-a" 'successfully pulled' bash -c "cd '$TMP/pulled-a' && cmf metadata pull -p $PIPE"
+python_checks "CmfQuery on team-a's pull" $CHECK queries --a "$TMP/proj/mlmd" --b "$TMP/pulled-a/mlmd" --pipeline "$PIPE"
+empty_project "$TMP/pulled-b" "$URL/t/team-b" || fail "cmf init local (team-b pull target)"
+expect_output "team-b does not have team-a's pipeline" "not found|Not Found|doesn't exist" \
+  bash -c "cd '$TMP/pulled-b' && cmf metadata pull -p $PIPE; true"
 
 finish_checks

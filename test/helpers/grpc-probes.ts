@@ -31,11 +31,13 @@ export interface ReflectionResponse {
 }
 
 /** Sends one reflection request and resolves with the first response. */
-export function reflect(address: string, request: object): Promise<ReflectionResponse> {
+export function reflect(address: string, request: object, metadata = new grpc.Metadata()): Promise<ReflectionResponse> {
   const client = new ReflectionClient(address, grpc.credentials.createInsecure());
   const stream = (
-    client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> }
-  ).ServerReflectionInfo();
+    client as unknown as {
+      ServerReflectionInfo(metadata: grpc.Metadata): grpc.ClientDuplexStream<object, ReflectionResponse>;
+    }
+  ).ServerReflectionInfo(metadata);
   return new Promise((resolve, reject) => {
     stream.on('data', (r: ReflectionResponse) => {
       resolve(r);

@@ -9,12 +9,13 @@ import * as path from 'node:path';
 
 import { MlmdClient } from '../../src/client';
 import { CmfClient } from '../../src/client/cmf-client';
-import { startCmfServerHttp } from '../../src/cli/cmf-server';
+import { cmfServerHttp } from '../../src/cli/cmf-server';
 import { buildServerPlan } from '../../src/cli/config';
 import { createCmfApi } from '../../src/cmf/api';
 import { createMlmdApi } from '../../src/mlmd/store';
 import { cmfServiceRegistration } from '../../src/server/cmf-service';
 import { startServer, type ServerHandle } from '../../src/server/server';
+import { fixedScope } from '../../src/server/services';
 import { openTestStore } from '../helpers/backend';
 
 export interface CmfServerUnderTest {
@@ -42,7 +43,8 @@ export async function startCmfHttpServer(
     ...(options.maxUploadBytes ? { cmf_max_upload_bytes: options.maxUploadBytes } : {}),
   });
   const cmfApi = createCmfApi(db);
-  const http = await startCmfServerHttp(db, plan, (e) => process.stderr.write(`cmf-server route: ${String(e)}\n`));
+  const http = cmfServerHttp(plan, (e) => process.stderr.write(`cmf-server route: ${String(e)}\n`));
+  const parts = await http.partsFor(db, plan.cmfServer.dataDir);
   const server = await startServer({
     api: createMlmdApi(db),
     extraServices: [cmfServiceRegistration(cmfApi)],
@@ -50,7 +52,7 @@ export async function startCmfHttpServer(
     host,
     maxMessageBytes: plan.maxMessageBytes,
     shutdownGraceMs: 2_000,
-    http: { port: 0, routes: [http.route] },
+    http: { port: 0, routes: [http.route(fixedScope(parts))] },
     onShutdown: async () => {
       await db.close();
       await store.remove();

@@ -69,7 +69,7 @@ describe('web UI in a real browser', () => {
   const pageErrors: string[] = [];
 
   before(async () => {
-    server = await startUiServer({ dbFile: path.join(dir, 'mlmd.db'), dir });
+    server = await startUiServer({ dbFile: path.join(dir, 'mlmd.db'), dir, extraArgs: ['--tenants=team-a'] });
     mlmd = new MlmdClient(server.grpc, { deadlineMs: 30_000 });
     cmf = new CmfClient(server.grpc, { deadlineMs: 30_000 });
     cmfIds = await logCmfPipeline(cmf, dir);
@@ -130,6 +130,22 @@ describe('web UI in a real browser', () => {
     for (const t of (await mlmd.getContextTypes({})).contextTypes)
       assert.ok(await page.isVisible(`a[href="#/contexts?type=${encodeURIComponent(t.name!)}"]`), t.name);
     await shot('overview');
+  });
+
+  it("under /t/<tenant>/ the UI shows that tenant's store only", async () => {
+    const tenant = new MlmdClient(server.grpc, { deadlineMs: 30_000, tenant: 'team-a' });
+    try {
+      await tenant.putContextType({ contextType: { name: 'TeamAOnly', properties: {} } });
+    } finally {
+      tenant.close();
+    }
+    await page.goto(`${server.http}/t/team-a/#/`);
+    assert.equal(await settle(), 'Overview');
+    assert.ok(await page.isVisible(`a[href="#/contexts?type=TeamAOnly"]`));
+    assert.ok(!(await page.isVisible(`a[href="#/pipelines/${cmfIds.pipeline}"]`)));
+    await shot('tenant-overview');
+    assert.equal(await open('#/'), 'Overview');
+    assert.ok(!(await page.isVisible(`a[href="#/contexts?type=TeamAOnly"]`)));
   });
 
   it('executions table: rows equal the store, and paging reaches the last row', async () => {

@@ -197,3 +197,31 @@ test('--http_port: 8081 by default, -1 turns the listener off, 0 picks a free po
   assert.throws(() => buildServerPlan({ http_port: 8080 }), /--http_port and --grpc_port must differ/);
   assert.throws(() => buildServerPlan({ http_port: 70000 }), /--http_port must be between/);
 });
+
+test('tenants: --tenants and the config file together, default first; off without any', () => {
+  assert.equal(buildServerPlan({}, noFile).tenants, undefined);
+  const fromFlags = buildServerPlan({ db: '/data/mlmd.db', tenants: 'team-a, team-b' }, noFile).tenants;
+  assert.deepEqual(fromFlags, { names: ['default', 'team-a', 'team-b'], sqliteDir: '/data/tenants', maxOpen: 16 });
+  const file =
+    'connection_config { sqlite { filename_uri: "/d/m.db" } }\ntenants { name: ["x", "y"] sqlite_dir: "/t" max_open: 3 }';
+  const fromFile = buildServerPlan({ metadata_store_server_config_file: 'c', tenants: 'z' }, () => file).tenants;
+  assert.deepEqual(fromFile, { names: ['default', 'z', 'x', 'y'], sqliteDir: '/t', maxOpen: 3 });
+  const err = (flags: Parameters<typeof buildServerPlan>[0], re: RegExp, read = noFile) =>
+    assert.throws(
+      () => buildServerPlan(flags, read),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message),
+    );
+  err({ tenants: 'Team_A' }, /tenant "Team_A": a tenant name has lower-case letters/);
+  err({ tenants: '../x' }, /tenant "..\/x"/);
+  err({ tenants_dir: '/t' }, /--tenants_dir needs tenants/);
+  err({ tenants: 'a', max_open_tenants: 0 }, /--max_open_tenants must be at least 1/);
+  err(
+    { metadata_store_server_config_file: 'c', tenants: 'a' },
+    /in-memory/,
+    () => 'connection_config { fake_database {} }',
+  );
+  assert.throws(
+    () => buildServerPlan({ metadata_store_server_config_file: 'c' }, () => 'tenants { nmae: "a" }'),
+    /nmae/,
+  );
+});

@@ -6,12 +6,14 @@ import { parseTextProto, TextProtoError } from '../../src/cli/textproto';
 import { loadProtos, MLMD_SERVICE_PROTO } from '../../src/server/protos';
 import { SqliteMetadataSourceConfig_ConnectionMode as Mode } from '../../generated/ml_metadata/proto/metadata_store';
 
+const mlmdConfig = (text: string) => parseServerConfig(text).mlmd;
+
 const pkg = loadProtos([MLMD_SERVICE_PROTO]);
 const serverSchema = messageSchema(pkg, 'ml_metadata.MetadataStoreServerConfig');
 const valueSchema = messageSchema(pkg, 'ml_metadata.Value');
 
 test('nested messages with {} and <>, optional colon, enum names, comments and separators', () => {
-  const c = parseServerConfig(`
+  const c = mlmdConfig(`
     # a comment
     connection_config: {
       sqlite < filename_uri: "/data/mlmd" ; connection_mode: READWRITE_OPENCREATE >  # trailing
@@ -26,7 +28,7 @@ test('nested messages with {} and <>, optional colon, enum names, comments and s
 });
 
 test('string escapes: C escapes, octal, hex, unicode, single quotes and adjacent concatenation', () => {
-  const c = parseServerConfig(
+  const c = mlmdConfig(
     `ssl_config { server_key: "-----BEGIN KEY-----\\nab\\tc\\"q\\" \\'" 'x\\101\\x42\\0\\u00e9' "\\\\" }`,
   );
   assert.equal(c.sslConfig?.serverKey, '-----BEGIN KEY-----\nab\tc"q" \'xAB\0é\\');
@@ -34,17 +36,17 @@ test('string escapes: C escapes, octal, hex, unicode, single quotes and adjacent
 
 test('integers: negative, hex and octal; int64 becomes bigint', () => {
   assert.equal(
-    parseServerConfig('migration_options { downgrade_to_schema_version: -1 }').migrationOptions
+    parseServerConfig('migration_options { downgrade_to_schema_version: -1 }').mlmd.migrationOptions
       ?.downgradeToSchemaVersion,
     -1n,
   );
   assert.equal(
-    parseServerConfig('migration_options { downgrade_to_schema_version: 0x10 }').migrationOptions
+    parseServerConfig('migration_options { downgrade_to_schema_version: 0x10 }').mlmd.migrationOptions
       ?.downgradeToSchemaVersion,
     16n,
   );
   assert.equal(
-    parseServerConfig('migration_options { downgrade_to_schema_version: 010 }').migrationOptions
+    parseServerConfig('migration_options { downgrade_to_schema_version: 010 }').mlmd.migrationOptions
       ?.downgradeToSchemaVersion,
     8n,
   );
@@ -55,7 +57,7 @@ test('bools, doubles and enum numbers', () => {
   assert.deepEqual(parseTextProto('bool_value: t', valueSchema), { bool_value: true });
   assert.deepEqual(parseTextProto('double_value: -1.5e3', valueSchema), { double_value: -1500 });
   assert.deepEqual(parseTextProto('double_value: inf', valueSchema), { double_value: Infinity });
-  const c = parseServerConfig('connection_config { sqlite { connection_mode: 1 } }').connectionConfig?.config;
+  const c = mlmdConfig('connection_config { sqlite { connection_mode: 1 } }').connectionConfig?.config;
   assert.equal(c?.$case === 'sqlite' && c.value.connectionMode, Mode.READONLY);
 });
 

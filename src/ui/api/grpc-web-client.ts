@@ -40,7 +40,7 @@ export const INVALID_ARGUMENT = 3;
 export const NOT_FOUND = 5;
 
 export interface ClientOptions {
-  /** Origin (scheme://host:port) of the server; '' is the page's own origin. */
+  /** Origin (scheme://host:port) of the server, or a path prefix on the page's own origin ('' : none). */
   host: string;
   /** 'binary' (application/grpc-web+proto) or 'text' (application/grpc-web-text, base64). */
   format?: 'binary' | 'text';

@@ -19,8 +19,11 @@ import { serviceClient } from './grpc-web-client';
 /** Long enough for a 2,000-node lineage on a large store; short enough that a hung server shows an error. */
 const DEADLINE_MS = 60_000;
 
-export const mlmd = serviceClient(MetadataStoreServiceService, { host: '', deadlineMs: DEADLINE_MS });
-export const cmf = serviceClient(CmfServiceService, { host: '', deadlineMs: DEADLINE_MS });
+/** Opened under `/t/<tenant>/`, the UI reads that tenant: its calls go under the same prefix (the server's rule). */
+const TENANT_PREFIX = /^\/t\/[^/]+/.exec(location.pathname)?.[0] ?? '';
+
+export const mlmd = serviceClient(MetadataStoreServiceService, { host: TENANT_PREFIX, deadlineMs: DEADLINE_MS });
+export const cmf = serviceClient(CmfServiceService, { host: TENANT_PREFIX, deadlineMs: DEADLINE_MS });
 
 export type MlmdNode = Artifact | Execution | Context;
 
