@@ -32,15 +32,23 @@ const PERMISSION_DENIED = grpc.status.PERMISSION_DENIED;
 const SECRET = 'client-secret-long-enough-for-the-provider';
 
 /** The hosted unary methods (MLMD and CMF), from the descriptor set, with their class by name. */
-function hostedMethods(): { path: string; write: boolean }[] {
+/**
+ * Every hosted method with what it needs, judged here by name (an oracle independent of access/method-classes.ts):
+ * reads are Get*, Dump*, Export* and Pull*; deletion (LifecycleService) is for admins.
+ */
+function hostedMethods(): { path: string; write: boolean; admin: boolean }[] {
   const set = FileDescriptorSet.decode(fs.readFileSync(DESCRIPTOR_SET_PATH));
-  const out: { path: string; write: boolean }[] = [];
+  const out: { path: string; write: boolean; admin: boolean }[] = [];
   for (const f of set.file ?? [])
     for (const s of f.service ?? []) {
       const service = `${f.package}.${s.name}`;
       if (service === 'grpc.health.v1.Health') continue;
       for (const m of s.method ?? [])
-        out.push({ path: `/${service}/${m.name}`, write: !/^(Get|Dump|Export)/.test(m.name!) });
+        out.push({
+          path: `/${service}/${m.name}`,
+          write: !/^(Get|Dump|Export|Pull)/.test(m.name!),
+          admin: service === 'cmf_mlmd.v1.LifecycleService',
+        });
     }
   return out;
 }
@@ -206,7 +214,7 @@ describe('access control', () => {
 
   it('every method on gRPC and gRPC-Web refuses bad credentials, readers writing and principals without a role; the store is unchanged', async () => {
     const before = storeDigest(dbFile);
-    const cases: { name: string; authorization?: string; code: number; writesOnly?: boolean }[] = [
+    const cases: { name: string; authorization?: string; code: number; writesOnly?: boolean; adminOnly?: boolean }[] = [
       { name: 'no credentials', code: UNAUTHENTICATED },
       ...Object.entries(forged).map(([name, token]) => ({
         name,
@@ -236,6 +244,12 @@ describe('access control', () => {
         code: PERMISSION_DENIED,
         writesOnly: true,
       },
+      {
+        name: 'writer deleting',
+        authorization: `Bearer ${tokens['writer-client']}`,
+        code: PERMISSION_DENIED,
+        adminOnly: true,
+      },
     ];
     const methods = hostedMethods();
     assert.ok(methods.length >= 77);
@@ -244,6 +258,7 @@ describe('access control', () => {
     for (const c of cases) {
       for (const m of methods) {
         if (c.writesOnly && !m.write) continue;
+        if (c.adminOnly && !m.admin) continue;
         const md = new grpc.Metadata();
         if (c.authorization) md.set('authorization', c.authorization);
         const [native, web] = await Promise.all([
