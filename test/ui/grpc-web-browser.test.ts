@@ -200,9 +200,13 @@ describe("Kubeflow's grpc-web client in a browser against our server", () => {
           'GetArtifacts',
           svc.GetArtifactsRequest.encode({ options: { maxResultSize: 10, nextPageToken: 'garbage' } }).finish(),
         ],
+        // A context with executions: over one without, Google's server (and ours) answer empty whatever the options.
         [
           'GetExecutionsByContext',
-          svc.GetExecutionsByContextRequest.encode({ contextId: 1n, options: { maxResultSize: -1 } }).finish(),
+          svc.GetExecutionsByContextRequest.encode({
+            contextId: kfp.runContexts[0],
+            options: { maxResultSize: -1 },
+          }).finish(),
         ],
       ];
       for (const [method, request] of failing) {
