@@ -67,6 +67,12 @@ export interface DialectAdapter {
    * taken through the primary key.
    */
   readonly primaryKeyHint: string;
+  /**
+   * Whether those locking SELECTs name their ids as literal placeholders. InnoDB locks every row a locking read
+   * scans: the one-parameter list (JSON_TABLE) is a join whose plan may walk the whole primary key, share-locking
+   * every node and stalling every writer; `id IN (?, ?, …)` is a primary-key lookup per id that locks just those.
+   */
+  readonly lockByIdLiterals: boolean;
   /** Runs `body` so that a failing statement in it can be caught and the transaction continued. */
   withSavepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T>;
 

@@ -75,13 +75,23 @@ export async function lockedIds(
   mode: 'share' | 'update',
 ): Promise<Set<bigint>> {
   if (ids.length === 0) return new Set();
-  const set = idSet(tx, [...new Set(ids)]);
+  const unique = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const lock = mode === 'share' ? tx.adapter.shareLock : tx.adapter.updateLock;
-  const rows = await tx.all<{ id: bigint }>(
-    `SELECT id FROM ${table} ${tx.adapter.primaryKeyHint} WHERE id IN (${set.sql}) ORDER BY id ${lock}`,
-    [set.param],
-  );
-  return new Set(rows.map((r) => r.id));
+  const select = (list: string) =>
+    `SELECT id FROM ${table} ${tx.adapter.primaryKeyHint} WHERE id IN (${list}) ORDER BY id ${lock}`;
+  const locked = new Set<bigint>();
+  if (!tx.adapter.lockByIdLiterals) {
+    const set = idSet(tx, unique);
+    for (const r of await tx.all<{ id: bigint }>(select(set.sql), [set.param])) locked.add(r.id);
+    return locked;
+  }
+  // In id order, chunk after chunk: every transaction takes its locks in the same order.
+  for (const { start, size } of rowChunks(unique.length)) {
+    const chunk = unique.slice(start, start + size);
+    const rows = await tx.all<{ id: bigint }>(select(chunk.map(() => '?').join(', ')), chunk);
+    for (const r of rows) locked.add(r.id);
+  }
+  return locked;
 }
 
 /**

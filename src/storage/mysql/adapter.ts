@@ -45,6 +45,7 @@ export class MysqlAdapter implements DialectAdapter {
   readonly shareLock = 'LOCK IN SHARE MODE';
   readonly updateLock = 'FOR UPDATE';
   readonly primaryKeyHint = 'FORCE INDEX (PRIMARY)';
+  readonly lockByIdLiterals = true;
   intValueBits: 32 | 64 = 64;
   /** `CHARACTER SET … COLLATE …` of the store's string columns, once known. */
   private textType = '';

@@ -29,6 +29,7 @@ export class PostgresAdapter implements DialectAdapter {
   readonly shareLock = 'FOR SHARE';
   readonly updateLock = 'FOR UPDATE';
   readonly primaryKeyHint = '';
+  readonly lockByIdLiterals = false;
   intValueBits: 32 | 64 = 64;
 
   idSet(ids: readonly bigint[]) {

@@ -23,6 +23,7 @@ export const SQLITE_ADAPTER: DialectAdapter = {
   shareLock: '',
   updateLock: '',
   primaryKeyHint: '',
+  lockByIdLiterals: false,
   withSavepoint: (_tx, body) => body(),
   encodeBytes: (bytes) => Buffer.from(bytes).toString('base64'),
   decodeBytes: (stored: SqlValue) =>
