@@ -35,6 +35,7 @@ import { CONTENT_TYPE, frame, grpcWebPost } from '../helpers/grpc-web';
 import { expectStatus, status, stringValue } from '../helpers/mlmd';
 import { freePort } from '../helpers/net';
 import { launch, ROOT, type Launched } from '../helpers/processes';
+import { mulberry32 } from '../helpers/random';
 
 const TENANTS = ['team-a', 'team-b'] as const;
 /** The marker in every string a tenant's workload writes ('default' writes its own too). */
@@ -55,22 +56,11 @@ function assertOwn(tenant: string, answer: unknown, what: string, mustHaveOwn = 
     assert.ok(text.includes(MARKER[tenant]), `${what} of ${tenant} lacks its own data: ${text.slice(0, 300)}`);
 }
 
-/** A small seeded generator (mulberry32): the same seed gives every tenant the same sequence of operations. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The same random operations for every tenant; every string written carries the tenant's marker. */
 async function workload(client: MlmdClient, tenant: string, seed: number): Promise<void> {
   const m = MARKER[tenant];
-  const rnd = random(seed);
+  // The same seed gives every tenant the same sequence of operations.
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const S = PropertyType.STRING;
   const artifactTypes: bigint[] = [];
