@@ -63,7 +63,8 @@ counts_of() {
 }
 
 # run_suite NAME SECONDS CMD...: runs with a time limit (the whole process group is killed past it), shows the
-# output, records counts. Exit 77 = cannot run. Each limit is a cap for a hung suite, far above its usual time (together they would exceed CI's 90 minutes; every suite on Node 24 takes about 26 minutes on its 2 quiet cores).
+# output, records counts. Exit 77 = cannot run. Each limit is a cap for a hung suite, far above its usual time
+# (together the caps exceed CI's 90 minutes; all suites on Node 24 take about 26 minutes on CI's 2 quiet cores).
 run_suite() {
   local name="$1" limit="${SUITE_TIME_LIMIT:-$2}"; shift 2
   local log="$LOGDIR/$name.log" rc pf p f
